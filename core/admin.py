@@ -1,0 +1,98 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import (
+    EvidenceCategory,
+    FrameworkCrosswalk,
+    FrameworkItem,
+    FrameworkVersion,
+    KeyQuestion,
+    Membership,
+    Provider,
+    Service,
+    User,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["provider", "service"]
+    fk_name = "user"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "job_title", "is_active", "is_staff"]
+    search_fields = ["email", "first_name", "last_name"]
+    inlines = [MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Person", {"fields": ("first_name", "last_name", "job_title", "digest_opt_in")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 0
+    fields = ["name", "slug", "service_type", "cqc_location_id", "last_inspection_date", "overall_rating"]
+    show_change_link = True
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "cqc_provider_id"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ServiceInline]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "provider", "service_type", "overall_rating", "last_inspection_date"]
+    list_filter = ["provider", "service_type", "overall_rating"]
+    search_fields = ["name", "slug", "cqc_location_id"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "provider", "service"]
+    list_filter = ["role", "provider"]
+    search_fields = ["user__email", "provider__name", "service__name"]
+    autocomplete_fields = ["user", "provider", "service"]
+
+
+class KeyQuestionInline(admin.TabularInline):
+    model = KeyQuestion
+    extra = 0
+
+
+@admin.register(FrameworkVersion)
+class FrameworkVersionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "status", "published", "scored"]
+    inlines = [KeyQuestionInline]
+
+
+@admin.register(FrameworkItem)
+class FrameworkItemAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "key_question", "version"]
+    list_filter = ["version", "key_question__code"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(EvidenceCategory)
+class EvidenceCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "version", "order"]
+
+
+@admin.register(FrameworkCrosswalk)
+class FrameworkCrosswalkAdmin(admin.ModelAdmin):
+    list_display = ["source", "target", "strength", "note"]
+    list_filter = ["source__version", "target__version", "strength"]
+    autocomplete_fields = ["source", "target"]
+    search_fields = ["source__code", "source__name", "target__code", "target__name"]

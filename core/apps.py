@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Providers, people and the CQC framework"
+
+    def ready(self) -> None:
+        from . import audit  # noqa: F401  (registers models with the audit trail)

@@ -1,0 +1,24 @@
+from .accounts import User
+from .framework import (
+    EvidenceCategory,
+    FrameworkCrosswalk,
+    FrameworkItem,
+    FrameworkVersion,
+    KeyQuestion,
+)
+from .organisations import Membership, Provider, Rating, Role, Service, ServiceType
+
+__all__ = [
+    "EvidenceCategory",
+    "FrameworkCrosswalk",
+    "FrameworkItem",
+    "FrameworkVersion",
+    "KeyQuestion",
+    "Membership",
+    "Provider",
+    "Rating",
+    "Role",
+    "Service",
+    "ServiceType",
+    "User",
+]

@@ -1,0 +1,17 @@
+from tests.matrix_support import ALL, Row
+
+ROWS = [
+    Row("core:home", scope="global"),
+    Row("core:account", scope="global"),
+    Row("core:provider_detail", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
+    Row("core:service_detail", ALL, lambda w, s: {"service": s.slug}),
+    Row("core:service_history", ALL, lambda w, s: {"service": s.slug}),
+    Row("login", scope="public"),
+    Row("logout", scope="public", method="post"),
+    Row("password_change", scope="global"),
+    Row("password_change_done", scope="global"),
+    Row("password_reset", scope="public"),
+    Row("password_reset_done", scope="public"),
+    Row("password_reset_confirm", scope="public", kwargs=lambda w, s: {"uidb64": "MQ", "token": "set-password"}),
+    Row("password_reset_complete", scope="public"),
+]

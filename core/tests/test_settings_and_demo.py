@@ -1,0 +1,53 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.core.management import call_command
+
+from core.models import Membership, Provider, Service, User
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(args, **env):
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _run(["check"], DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_passes_the_deploy_check_without_warnings():
+    key = "k" * 20 + "9f8e7d6c5b4a3210ZYXWVUTSRQponmlkjihgfedcba"
+    result = _run(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=key,
+        ALLOWED_HOSTS="care.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_seed_demo_is_idempotent(db):
+    from auditlog.models import LogEntry
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    counts = [m.objects.count() for m in (Provider, Service, User, Membership, LogEntry)]
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    assert [m.objects.count() for m in (Provider, Service, User, Membership, LogEntry)] == counts
+    assert Provider.objects.count() == 2
+    assert Service.objects.filter(provider__slug="oakfield").values("service_type").distinct().count() == 3
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert len(roles) == 8

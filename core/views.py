@@ -1,0 +1,53 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from . import permissions as policy
+from . import selectors
+from .forms import AccountForm
+from .models import Provider
+from .panels import service_panels
+
+
+@login_required
+def home(request):
+    providers = selectors.providers_with_services(request.user)
+    return render(request, "core/home.html", {"providers": providers})
+
+
+@login_required
+def provider_detail(request, provider: str):
+    provider_obj = policy.get_or_404(request.user, Provider.objects.all(), slug=provider)
+    services = policy.services(request.user).filter(provider=provider_obj).order_by("name")
+    return render(request, "core/provider_detail.html", {"provider": provider_obj, "services": services})
+
+
+@login_required
+def service_detail(request, service: str):
+    service_obj = selectors.service_for_slug(request.user, service)
+    panels = service_panels(request, service_obj)
+    return render(request, "core/service_detail.html", {"service": service_obj, "panels": panels})
+
+
+@login_required
+def service_history(request, service: str):
+    service_obj = selectors.service_for_slug(request.user, service)
+    return render(
+        request,
+        "core/service_history.html",
+        {"service": service_obj, "history": selectors.history_for(service_obj)},
+    )
+
+
+@login_required
+def account(request):
+    if request.method == "POST":
+        form = AccountForm(request.POST, instance=request.user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your details were saved.")
+            return redirect("core:account")
+    else:
+        form = AccountForm(instance=request.user)
+    memberships = request.user.memberships.select_related("provider", "service")
+    return render(request, "core/account.html", {"form": form, "memberships": memberships})

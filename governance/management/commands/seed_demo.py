@@ -1,0 +1,19 @@
+"""Build the demo: providers, services, people, and each app's recovery data. Idempotent."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from core import demo as core_demo
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo providers, people and recovery data. Safe to run twice."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            core_demo.seed()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password: {core_demo.DEMO_PASSWORD}")
+        for line in core_demo.sign_in_lines():
+            self.stdout.write(line)
+        self.stdout.write("rm@riverside.example belongs to a separate provider: it sees none of Oakfield's data.")
