@@ -6,6 +6,7 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
     path("account/", views.account, name="account"),
     path("providers/<slug:provider>/", views.provider_detail, name="provider_detail"),
     path("services/<slug:service>/", views.service_detail, name="service_detail"),

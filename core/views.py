@@ -1,12 +1,23 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from . import permissions as policy
 from . import selectors
 from .forms import AccountForm
 from .models import Provider
 from .panels import service_panels
+
+
+@require_GET
+def healthz(request):
+    """Liveness for the container health check: the app answers and the database responds."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @login_required

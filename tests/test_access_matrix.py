@@ -93,10 +93,7 @@ def test_matrix(row: Row, world, client):
     for persona in PERSONAS:
         client.force_login(world.users[persona])
         for side, service in sides.items():
-            if row.scope == "global":
-                expected = "ok"
-            else:
-                expected = _expected(row, persona, side)
+            expected = "ok" if row.scope == "global" else _expected(row, persona, side)
             got = _classify(_request(client, row, world, service).status_code)
             if got != expected:
                 mismatches.append(f"{persona} @ {side}: expected {expected}, got {got}")
