@@ -1,0 +1,201 @@
+"""Audit templates (versioned), audits of sampled records, and their links to measures.
+
+Audits sit above recovery plans: findings become recovery actions or steps, submitted
+audits add data points to linked outcome measures, and each submitted audit creates an
+evidence item.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from core.choices import Cadence
+from core.models import FrameworkItem, Provider, Service
+from evidence.models import EvidenceItem
+from recovery.models import ActionStep, DataPoint, OutcomeMeasure, RecoveryAction
+
+
+class AuditTemplate(models.Model):
+    """A provider's audit, e.g. "Deterioration and escalation record sample"."""
+
+    class Area(models.TextChoices):
+        MEDICINES = "medicines", "Medicines"
+        CARE_PLANNING = "care_planning", "Care planning"
+        SAFEGUARDING = "safeguarding", "Safeguarding"
+        DETERIORATION = "deterioration", "Deterioration and escalation"
+        COMPLAINTS = "complaints", "Complaints and communication"
+        STAFFING = "staffing", "Staffing"
+        INFECTION_CONTROL = "infection_control", "Infection control"
+        RECORDS = "records", "Records"
+
+    class Frequency(models.TextChoices):
+        WEEKLY = Cadence.WEEKLY.value, "Weekly"
+        MONTHLY = Cadence.MONTHLY.value, "Monthly"
+        QUARTERLY = Cadence.QUARTERLY.value, "Quarterly"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="audit_templates")
+    title = models.CharField(max_length=200)
+    area = models.CharField(max_length=30, choices=Area.choices)
+    framework_items = models.ManyToManyField(FrameworkItem, blank=True, related_name="audit_templates")
+    default_sample_size = models.PositiveSmallIntegerField(default=10)
+    frequency = models.CharField(max_length=20, choices=Frequency.choices, default=Frequency.WEEKLY)
+    services = models.ManyToManyField(
+        Service, blank=True, related_name="audit_templates", help_text="Where it is due (empty: every service)."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def service_id(self):  # provider-level for the permission policy
+        return None
+
+    def current_version(self) -> AuditTemplateVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class AuditTemplateVersion(models.Model):
+    """A frozen set of criteria. Editing a used template creates a new version."""
+
+    template = models.ForeignKey(AuditTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    change_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["template", "number"]
+        constraints = [models.UniqueConstraint(fields=["template", "number"], name="template_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.template} v{self.number}"
+
+
+class Criterion(models.Model):
+    version = models.ForeignKey(AuditTemplateVersion, on_delete=models.CASCADE, related_name="criteria")
+    # Stable across versions, so measures can follow "the same criterion" after an edit.
+    key = models.SlugField(max_length=60)
+    order = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=300)
+    guidance = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["version", "order"]
+        constraints = [models.UniqueConstraint(fields=["version", "key"], name="criterion_key_unique")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Audit(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        SUPERSEDED = "superseded", "Superseded by an amendment"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="audits")
+    template_version = models.ForeignKey(AuditTemplateVersion, on_delete=models.PROTECT, related_name="audits")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    auditor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audits")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    findings = models.TextField(blank=True)
+    impact_check_date = models.DateField(
+        null=True, blank=True, help_text="When a re-check will show whether the actions changed practice."
+    )
+    compliance = models.FloatField(null=True, blank=True, editable=False, help_text="Overall %, set on submit.")
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Amendments: the new audit points at the one it replaces; both stay.
+    amends = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amended_by", editable=False
+    )
+    amendment_reason = models.TextField(blank=True, editable=False)
+    evidence_item = models.OneToOneField(
+        EvidenceItem, on_delete=models.PROTECT, null=True, blank=True, related_name="audit", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_end", "-pk"]
+        indexes = [models.Index(fields=["provider", "service", "period_end"])]
+
+    def __str__(self) -> str:
+        return f"{self.template_version.template} – {self.service} – w/e {self.period_end:%d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("audits:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+
+class AuditRecord(models.Model):
+    """One sampled record: a reference (never a person's name) and an answer per criterion."""
+
+    class Answer(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        NA = "na", "Not applicable"
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="records")
+    order = models.PositiveSmallIntegerField(default=0)
+    record_ref = models.CharField("record reference", max_length=40)
+    answers = models.JSONField(default=dict, help_text="criterion key -> yes / no / na")
+    comment = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.record_ref
+
+
+class AuditActionArising(models.Model):
+    """A finding turned into work: a new recovery action or a step on an existing one."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="actions_arising")
+    description = models.TextField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField()
+    action = models.ForeignKey(
+        RecoveryAction, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_origins"
+    )
+    step = models.ForeignKey(ActionStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+
+class MeasureFeed(models.Model):
+    """Feeds an outcome measure from a template's submitted audits (all criteria or some)."""
+
+    measure = models.OneToOneField(OutcomeMeasure, on_delete=models.CASCADE, related_name="feed")
+    template = models.ForeignKey(AuditTemplate, on_delete=models.PROTECT, related_name="feeds")
+    criterion_keys = models.JSONField(default=list, blank=True, help_text="Empty: every criterion.")
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.measure}"
+
+
+class AuditDataPoint(models.Model):
+    """Which data point an audit produced for which measure (so amendments update it)."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="data_points")
+    measure = models.ForeignKey(OutcomeMeasure, on_delete=models.CASCADE, related_name="+")
+    data_point = models.OneToOneField(DataPoint, on_delete=models.CASCADE, related_name="audit_link")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["audit", "measure"], name="one_point_per_audit_measure")]
+
+    def __str__(self) -> str:
+        return f"{self.audit} → {self.measure}"

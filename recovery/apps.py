@@ -3,3 +3,17 @@ from django.apps import AppConfig
 
 class RecoveryConfig(AppConfig):
     name = "recovery"
+    verbose_name = "Recovery plans"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models as m
+
+        auditlog.register(m.FailureTheme, m2m_fields={"framework_items", "evidence"})
+        auditlog.register(m.LeadershipLearning, m2m_fields={"evidence"})
+        auditlog.register(m.RecoveryAction, m2m_fields={"evidence"})
+        auditlog.register(m.ActionStep)
+        auditlog.register(m.ActionTransition)
+        auditlog.register(m.OutcomeMeasure, m2m_fields={"evidence"})
+        auditlog.register(m.DataPoint)

@@ -1,0 +1,314 @@
+"""Recovery plans: failure themes, leadership learning, actions, steps, outcome measures.
+
+Statuses change only through the services in ``recovery/services/`` (one function per
+transition); forms never expose a status field. Every transition appends an
+``ActionTransition`` row with a snapshot of the evidence and measures at that moment.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from core.choices import CADENCE_DAYS, Cadence, Enforcement, RiskLevel
+from core.models import FrameworkItem, Provider, Role, Service
+from evidence.models import EvidenceItem
+
+
+class TenantModel(models.Model):
+    """Belongs to a provider and, unless provider-wide, to one of its services."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class FailureTheme(TenantModel):
+    class Source(models.TextChoices):
+        INSPECTION = "inspection", "CQC inspection report"
+        INTERNAL_AUDIT = "internal_audit", "Internal audit"
+        COMPLAINT = "complaint", "Complaint"
+        SAFEGUARDING = "safeguarding", "Safeguarding"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        MONITORING = "monitoring", "Monitoring"
+        CLOSED = "closed", "Closed"
+
+    title = models.CharField(max_length=200)
+    weakness_found = models.TextField("what was found", help_text="The original weakness, in plain words.")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    source_reference = models.CharField(max_length=200, blank=True, help_text="e.g. the inspection report")
+    source_date = models.DateField(null=True, blank=True)
+    framework_items = models.ManyToManyField(FrameworkItem, blank=True, related_name="themes")
+    regulations = models.JSONField(default=list, blank=True, help_text="Regulation codes breached.")
+    enforcement = models.CharField(max_length=30, choices=Enforcement.choices, blank=True)
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_themes")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    review_cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.MONTHLY)
+    last_reviewed_at = models.DateField(null=True, blank=True)
+    closed_at = models.DateField(null=True, blank=True)
+    # Computed from the last closure and the review cadence (two governance cycles) unless overridden.
+    keep_visible_until = models.DateField(null=True, blank=True)
+    keep_visible_override = models.DateField(null=True, blank=True)
+    keep_visible_override_reason = models.CharField(max_length=300, blank=True)
+    evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="themes")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("recovery:theme_detail", kwargs={"pk": self.pk})
+
+    @property
+    def visible_until(self) -> datetime.date | None:
+        return self.keep_visible_override or self.keep_visible_until
+
+    def under_watch(self, today: datetime.date) -> bool:
+        """Closed, but still inside its post-closure watch window."""
+        until = self.visible_until
+        return self.status != self.Status.OPEN and until is not None and today <= until
+
+
+class LeadershipLearning(TenantModel):
+    class Factor(models.TextChoices):
+        OVERSIGHT = "oversight", "Gaps in oversight"
+        STAFF_SUPPORT = "staff_support", "Staff support"
+        ESCALATION = "escalation", "Escalation"
+        AUDIT_EFFECTIVENESS = "audit_effectiveness", "Audit effectiveness"
+        CULTURE = "culture", "Culture"
+
+    theme = models.ForeignKey(FailureTheme, on_delete=models.CASCADE, related_name="learning")
+    factors = models.JSONField(default=list, blank=True)
+    why_it_happened = models.TextField("what leaders learned about why it happened")
+    governance_change = models.TextField("what governance changed because of it")
+    how_tested = models.TextField("how the change is tested in practice")
+    evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="learning")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "leadership learning"
+
+    def __str__(self) -> str:
+        return f"Learning on {self.theme}"
+
+    def factor_labels(self) -> list[str]:
+        return [self.Factor(f).label for f in self.factors if f in self.Factor.values]
+
+
+class RecoveryAction(TenantModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        CLOSURE_PROPOSED = "closure_proposed", "Closure proposed"
+        CLOSED = "closed", "Closed"
+        REFUSED = "refused", "Closure refused"
+        REOPENED = "reopened", "Reopened"
+
+    theme = models.ForeignKey(FailureTheme, on_delete=models.PROTECT, related_name="actions")
+    title = models.CharField(max_length=200)
+    baseline_issue = models.TextField(help_text="What is wrong now, as found.")
+    intended_outcome = models.TextField(
+        blank=True, help_text="What will be different for people, defined before work starts."
+    )
+    measurable_target = models.CharField(
+        max_length=300, blank=True, help_text="e.g. 95% of sampled concerns escalated on time by 30 Jan"
+    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_actions")
+    due_date = models.DateField()
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
+    review_role = models.CharField(max_length=30, choices=Role.choices, default=Role.REGISTERED_MANAGER)
+    review_cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.WEEKLY)
+    evidence_required = models.JSONField(default=list, blank=True, help_text="Source types that prove impact.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    started_on = models.DateField(null=True, blank=True, editable=False)
+    last_reviewed_at = models.DateField(null=True, blank=True)
+    closure_note = models.TextField(blank=True, editable=False)
+    closure_justification = models.TextField(blank=True, editable=False)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="actions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["provider", "service", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("recovery:action_detail", kwargs={"pk": self.pk})
+
+    @property
+    def reference(self) -> str:
+        return f"A-{self.pk}"
+
+    @property
+    def is_high_risk(self) -> bool:
+        return self.risk_level == RiskLevel.HIGH
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (self.Status.CLOSED, self.Status.DRAFT)
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.status != self.Status.CLOSED and self.due_date < today
+
+    def next_review_due(self) -> datetime.date | None:
+        start = self.last_reviewed_at or self.started_on
+        if start is None:
+            return None
+        return start + datetime.timedelta(days=CADENCE_DAYS[self.review_cadence])
+
+
+class ActionStep(models.Model):
+    """An ordered operational step: who (role) does what, and where it is recorded."""
+
+    action = models.ForeignKey(RecoveryAction, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(default=0)
+    role = models.CharField(max_length=120, help_text="e.g. Senior carer on shift")
+    what = models.TextField("what is done")
+    recorded_where = models.CharField("where it is recorded", max_length=200, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    done_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return f"Step {self.order}: {self.what[:60]}"
+
+    @property
+    def provider_id(self):  # for the permission policy
+        return self.action.provider_id
+
+    @property
+    def service_id(self):
+        return self.action.service_id
+
+
+class ActionTransition(models.Model):
+    """Append-only record of one status change: who, when, why, and what was in front of them."""
+
+    action = models.ForeignKey(RecoveryAction, on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=RecoveryAction.Status.choices)
+    to_status = models.CharField(max_length=20, choices=RecoveryAction.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+    further_checks = models.TextField(blank=True, help_text="For a refusal: what must be checked before closure.")
+    snapshot = models.JSONField(default=dict, help_text="Evidence and measures at the moment of the decision.")
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class OutcomeMeasure(TenantModel):
+    class Kind(models.TextChoices):
+        PERCENTAGE = "percentage", "Percentage of sampled items meeting a standard"
+        COUNT = "count", "Count"
+        REDUCTION = "reduction", "Reduction against baseline"
+        CONSECUTIVE = "consecutive", "Consecutive periods achieved"
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "Higher is better"
+        LOWER = "lower", "Lower is better"
+
+    class State(models.TextChoices):
+        NO_DATA = "no_data", "No data"
+        OFF_TRACK = "off_track", "Off track"
+        ON_TRACK = "on_track", "On track"
+        TARGET_MET = "target_met", "Target met"
+        SUSTAINED = "sustained", "Sustained"
+
+    action = models.ForeignKey(RecoveryAction, on_delete=models.CASCADE, related_name="measures")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    unit = models.CharField(max_length=20, blank=True, help_text="e.g. % or complaints")
+    baseline_value = models.FloatField()
+    baseline_date = models.DateField()
+    target_value = models.FloatField()
+    target_date = models.DateField()
+    sustain_periods = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1)],
+        help_text="Consecutive periods at or beyond target that count as sustained.",
+    )
+    cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.WEEKLY)
+    limits_from_first = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Fix SPC limits on the first N points (empty: all points)."
+    )
+    evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="measures")
+
+    class Meta:
+        ordering = ["action", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("recovery:measure_detail", kwargs={"pk": self.pk})
+
+    def meets_target(self, value: float) -> bool:
+        if self.direction == self.Direction.HIGHER:
+            return value >= self.target_value
+        return value <= self.target_value
+
+
+class DataPoint(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        AUDIT = "audit", "From an audit"
+
+    measure = models.ForeignKey(OutcomeMeasure, on_delete=models.CASCADE, related_name="points")
+    period_date = models.DateField(help_text="The end of the period the value describes.")
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
+    value = models.FloatField()
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period_date", "pk"]
+        indexes = [models.Index(fields=["measure", "period_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.measure}: {self.value} on {self.period_date}"

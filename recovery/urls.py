@@ -1,5 +1,6 @@
-from django.urls import path  # noqa: F401
+from .urls_measures import urlpatterns as measure_urls
+from .urls_plan import urlpatterns as plan_urls
 
 app_name = "recovery"
 
-urlpatterns: list = []
+urlpatterns = [*plan_urls, *measure_urls]

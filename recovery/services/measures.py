@@ -1,0 +1,171 @@
+"""Writes for outcome measures and their data points."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core import permissions as policy
+
+from ..measuring import point_value
+from ..models import DataPoint, OutcomeMeasure, RecoveryAction
+
+MEASURE_FIELDS = (
+    "name",
+    "kind",
+    "direction",
+    "unit",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "target_date",
+    "sustain_periods",
+    "cadence",
+    "limits_from_first",
+)
+
+
+def validate_measure_fields(data: dict) -> None:
+    """Refuse nonsense with messages a person can act on (raised per field)."""
+    errors: dict[str, str] = {}
+    direction = data.get("direction")
+    baseline, target = data.get("baseline_value"), data.get("target_value")
+    kind = data.get("kind")
+    if baseline is not None and target is not None and direction:
+        if direction == OutcomeMeasure.Direction.HIGHER and target <= baseline:
+            errors["target_value"] = "Higher is better, so the target must be above the baseline."
+        if direction == OutcomeMeasure.Direction.LOWER and target >= baseline:
+            errors["target_value"] = "Lower is better, so the target must be below the baseline."
+    for name in ("baseline_value", "target_value"):
+        value = data.get(name)
+        if value is not None and value < 0:
+            errors[name] = "This cannot be negative."
+        if value is not None and kind == OutcomeMeasure.Kind.PERCENTAGE and value > 100:
+            errors[name] = "A percentage cannot be above 100."
+    b_date, t_date = data.get("baseline_date"), data.get("target_date")
+    if b_date and b_date > timezone.localdate():
+        errors["baseline_date"] = "The baseline date cannot be in the future."
+    if b_date and t_date and t_date <= b_date:
+        errors["target_date"] = "The target date must be after the baseline date."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def measure_create(*, actor, action: RecoveryAction, check_permission: bool = True, **fields) -> OutcomeMeasure:
+    if check_permission:
+        policy.require(actor, policy.Verb.EDIT_PLAN, action)
+    validate_measure_fields(fields)
+    measure = OutcomeMeasure(action=action, provider_id=action.provider_id, service_id=action.service_id)
+    for name in MEASURE_FIELDS:
+        if name in fields:
+            setattr(measure, name, fields[name])
+    measure.full_clean()
+    measure.save()
+    return measure
+
+
+@transaction.atomic
+def measure_update(*, actor, measure: OutcomeMeasure, **fields) -> OutcomeMeasure:
+    policy.require(actor, policy.Verb.EDIT_PLAN, measure)
+    merged = {name: fields.get(name, getattr(measure, name)) for name in MEASURE_FIELDS}
+    validate_measure_fields(merged)
+    for name, value in merged.items():
+        setattr(measure, name, value)
+    measure.full_clean()
+    measure.save()
+    return measure
+
+
+def validate_point(
+    measure: OutcomeMeasure,
+    *,
+    period_date: datetime.date,
+    numerator: float | None = None,
+    denominator: float | None = None,
+    value: float | None = None,
+) -> float:
+    """Check one data point and return the value it plots, or raise per-field errors."""
+    errors: dict[str, str] = {}
+    if period_date is None:
+        errors["period_date"] = "Enter the date the value describes."
+    elif period_date > timezone.localdate():
+        errors["period_date"] = "A data point cannot describe a future date."
+    if measure.kind == OutcomeMeasure.Kind.PERCENTAGE:
+        if numerator is None:
+            errors["numerator"] = "Enter how many sampled items met the standard."
+        if denominator is None:
+            errors["denominator"] = "Enter how many items were sampled."
+        if numerator is not None and numerator < 0:
+            errors["numerator"] = "Counts cannot be negative."
+        if denominator is not None and denominator <= 0:
+            errors["denominator"] = "At least one item must be sampled."
+        if numerator is not None and denominator is not None and denominator > 0 and numerator > denominator:
+            errors["numerator"] = f"{numerator:g} met the standard but only {denominator:g} were sampled."
+    else:
+        if value is None:
+            errors["value"] = "Enter the value for this period."
+        elif value < 0:
+            errors["value"] = "Counts cannot be negative."
+    if errors:
+        raise ValidationError(errors)
+    return point_value(measure.kind, numerator, denominator, value)
+
+
+@transaction.atomic
+def point_record(
+    *,
+    actor,
+    measure: OutcomeMeasure,
+    period_date: datetime.date,
+    numerator: float | None = None,
+    denominator: float | None = None,
+    value: float | None = None,
+    source: str = DataPoint.Source.MANUAL,
+    note: str = "",
+    check_permission: bool = True,
+) -> DataPoint:
+    """Add a data point. Audits call this with ``source=audit`` (and their own permission check)."""
+    if check_permission:
+        policy.require(actor, policy.Verb.RECORD_DATA, measure)
+    plotted = validate_point(
+        measure, period_date=period_date, numerator=numerator, denominator=denominator, value=value
+    )
+    return DataPoint.objects.create(
+        measure=measure,
+        period_date=period_date,
+        numerator=numerator,
+        denominator=denominator,
+        value=plotted,
+        source=source,
+        note=note,
+        recorded_by=actor,
+    )
+
+
+@transaction.atomic
+def point_update(
+    *,
+    actor,
+    point: DataPoint,
+    period_date: datetime.date,
+    numerator: float | None = None,
+    denominator: float | None = None,
+    value: float | None = None,
+    note: str | None = None,
+    check_permission: bool = True,
+) -> DataPoint:
+    """Correct a data point (the audit trail keeps the old value)."""
+    if check_permission:
+        policy.require(actor, policy.Verb.RECORD_DATA, point.measure)
+    point.value = validate_point(
+        point.measure, period_date=period_date, numerator=numerator, denominator=denominator, value=value
+    )
+    point.period_date, point.numerator, point.denominator = period_date, numerator, denominator
+    if note is not None:
+        point.note = note
+    point.save()
+    return point

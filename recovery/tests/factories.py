@@ -1,0 +1,71 @@
+import datetime
+
+import factory
+
+from core.tests.factories import ServiceFactory, UserFactory
+from recovery.models import ActionStep, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FailureTheme
+
+    service = factory.SubFactory(ServiceFactory)
+    provider = factory.LazyAttribute(lambda o: o.service.provider)
+    title = factory.Sequence(lambda n: f"Theme {n}")
+    weakness_found = "Staff noticed changes but escalated late."
+    source = FailureTheme.Source.INSPECTION
+    owner = factory.SubFactory(UserFactory)
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecoveryAction
+
+    theme = factory.SubFactory(ThemeFactory)
+    provider = factory.LazyAttribute(lambda o: o.theme.provider)
+    service = factory.LazyAttribute(lambda o: o.theme.service)
+    title = factory.Sequence(lambda n: f"Action {n}")
+    baseline_issue = "Escalation of deterioration is late in sampled records."
+    intended_outcome = "People whose health changes are seen by a clinician promptly."
+    owner = factory.SubFactory(UserFactory)
+    due_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=60))
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActionStep
+
+    action = factory.SubFactory(ActionFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    role = "Senior carer"
+    what = "Check daily notes for changes and escalate."
+    recorded_where = "Senior oversight log"
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutcomeMeasure
+
+    action = factory.SubFactory(ActionFactory)
+    provider = factory.LazyAttribute(lambda o: o.action.provider)
+    service = factory.LazyAttribute(lambda o: o.action.service)
+    name = factory.Sequence(lambda n: f"Measure {n}")
+    kind = OutcomeMeasure.Kind.PERCENTAGE
+    direction = OutcomeMeasure.Direction.HIGHER
+    unit = "%"
+    baseline_value = 60.0
+    baseline_date = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=70))
+    target_value = 95.0
+    target_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))
+
+
+class DataPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DataPoint
+
+    measure = factory.SubFactory(MeasureFactory)
+    period_date = factory.LazyFunction(datetime.date.today)
+    numerator = 8
+    denominator = 10
+    value = factory.LazyAttribute(lambda o: 100.0 * o.numerator / o.denominator if o.denominator else 0)
