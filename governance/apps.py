@@ -3,3 +3,17 @@ from django.apps import AppConfig
 
 class GovernanceConfig(AppConfig):
     name = "governance"
+    verbose_name = "Governance"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models as m
+
+        auditlog.register(m.Flag)
+        auditlog.register(m.OversightReview, m2m_fields={"attendees"})
+        auditlog.register(m.AgendaItem)
+        auditlog.register(m.Challenge)
+        auditlog.register(m.ReviewActionArising)
+        auditlog.register(m.ReviewAmendment)
+        auditlog.register(m.EvidencePack, exclude_fields=["progress", "progress_note"])
