@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from core.choices import CADENCE_DAYS, Cadence, Enforcement, RiskLevel
 from core.models import FrameworkItem, Provider, Role, Service
@@ -182,11 +183,29 @@ class RecoveryAction(TenantModel):
     def is_overdue(self, today: datetime.date) -> bool:
         return self.status != self.Status.CLOSED and self.due_date < today
 
+    def can_move_to(self, status: str) -> bool:
+        return status in ACTION_TRANSITIONS.get(self.status, frozenset())
+
     def next_review_due(self) -> datetime.date | None:
         start = self.last_reviewed_at or self.started_on
         if start is None:
             return None
         return start + datetime.timedelta(days=CADENCE_DAYS[self.review_cadence])
+
+
+_S = RecoveryAction.Status
+# The closure workflow: every status an action may move to from each status. The services in
+# ``recovery/services/closure.py`` are the only door; a refusal or a reopening passes through
+# its own status (kept in the history) on the way back to "in progress".
+ACTION_TRANSITIONS: dict[str, frozenset[str]] = {
+    _S.DRAFT: frozenset({_S.OPEN}),
+    _S.OPEN: frozenset({_S.IN_PROGRESS}),
+    _S.IN_PROGRESS: frozenset({_S.CLOSURE_PROPOSED}),
+    _S.CLOSURE_PROPOSED: frozenset({_S.CLOSED, _S.REFUSED}),
+    _S.REFUSED: frozenset({_S.IN_PROGRESS}),
+    _S.CLOSED: frozenset({_S.REOPENED}),
+    _S.REOPENED: frozenset({_S.IN_PROGRESS}),
+}
 
 
 class ActionStep(models.Model):
@@ -224,7 +243,9 @@ class ActionTransition(models.Model):
     from_status = models.CharField(max_length=20, choices=RecoveryAction.Status.choices)
     to_status = models.CharField(max_length=20, choices=RecoveryAction.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    # Set once, at creation (the table is append-only); a default rather than auto_now_add so
+    # imports and the demo can record when a past decision was really taken.
+    at = models.DateTimeField(default=timezone.now)
     reason = models.TextField(blank=True)
     further_checks = models.TextField(blank=True, help_text="For a refusal: what must be checked before closure.")
     snapshot = models.JSONField(default=dict, help_text="Evidence and measures at the moment of the decision.")
