@@ -17,3 +17,11 @@ class RecoveryConfig(AppConfig):
         auditlog.register(m.ActionTransition)
         auditlog.register(m.OutcomeMeasure, m2m_fields={"evidence"})
         auditlog.register(m.DataPoint)
+
+        from core.panels import register_service_panel
+
+        from .views.overview import dashboard_panel_context
+
+        register_service_panel(
+            order=10, template="recovery/overview/dashboard_panel.html", context=dashboard_panel_context
+        )

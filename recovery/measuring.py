@@ -10,9 +10,11 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.choices import CADENCE_DAYS
+
 from . import charts
 from .models import DataPoint, OutcomeMeasure
-from .spc import SpcResult, compute_spc
+from .spc import CONCERN, MIN_POINTS_FOR_LIMITS, RUN_LENGTH, TREND_LENGTH, SpcResult, compute_spc
 
 State = OutcomeMeasure.State
 
@@ -24,16 +26,41 @@ def point_value(kind: str, numerator: float | None, denominator: float | None, v
     return float(value)
 
 
+def trailing_run(measure: OutcomeMeasure, points: Sequence[DataPoint]) -> int:
+    """How many of the latest points, in a row, meet the target."""
+    run = 0
+    for point in reversed(points):
+        if not measure.meets_target(point.value):
+            break
+        run += 1
+    return run
+
+
 def measure_state(measure: OutcomeMeasure, points: Sequence[DataPoint]) -> str:
-    """no data / off track / on track / target met / sustained.
+    """no data / off track / on track / target met / sustained. ``points`` oldest first.
 
     Sustained: the last ``sustain_periods`` points (at least two) all meet the target.
     Target met: the latest point meets it. On track: the latest point is at least as good as
     a straight line from baseline (at the baseline date) to target (at the target date).
+
+    "Consecutive periods achieved" measures are different: their target *is* a run of
+    ``sustain_periods`` periods meeting the standard, so a single good period is not the
+    target met. Sustained once the run is long enough; on track while the latest period meets
+    the standard and the run can still be completed by the target date; otherwise off track.
     """
     if not points:
         return State.NO_DATA
     latest = points[-1]
+    if measure.kind == OutcomeMeasure.Kind.CONSECUTIVE:
+        needed = max(measure.sustain_periods, 1)
+        run = trailing_run(measure, points)
+        if run >= needed:
+            return State.SUSTAINED
+        if run == 0:
+            return State.OFF_TRACK
+        period = datetime.timedelta(days=CADENCE_DAYS[measure.cadence])
+        completes_on = latest.period_date + period * (needed - run)
+        return State.ON_TRACK if completes_on <= measure.target_date else State.OFF_TRACK
     n = max(measure.sustain_periods, 2)
     if len(points) >= n and all(measure.meets_target(p.value) for p in points[-n:]):
         return State.SUSTAINED
@@ -66,6 +93,7 @@ class MeasureSummary:
     points: list[DataPoint]
     state: str
     spc: SpcResult
+    stale: bool | None = None  # filled in by ``summarise(..., today=...)``
 
     @property
     def state_label(self) -> str:
@@ -80,12 +108,46 @@ class MeasureSummary:
         return self.points[-1] if self.points else None
 
     @property
+    def latest_text(self) -> str:
+        """The latest value with its unit ("83.3%", "4 complaints"), or a dash."""
+        return charts.fmt_value(self.latest.value if self.latest else None, self.measure.unit)
+
+    def value_text(self, value: float | None) -> str:
+        return charts.fmt_value(value, self.measure.unit)
+
+    @property
+    def baseline_text(self) -> str:
+        return charts.fmt_value(self.measure.baseline_value, self.measure.unit)
+
+    @property
+    def target_text(self) -> str:
+        return charts.fmt_value(self.measure.target_value, self.measure.unit)
+
+    @property
     def met(self) -> bool:
         return self.state in (State.TARGET_MET, State.SUSTAINED)
 
-    def is_stale(self, today: datetime.date, grace_days: int = 7) -> bool:
-        from core.choices import CADENCE_DAYS
+    @property
+    def run(self) -> int:
+        """Latest values in a row meeting the target."""
+        return trailing_run(self.measure, self.points)
 
+    @property
+    def reduction_pct(self) -> float | None:
+        """For reduction measures: how far the latest value is below the baseline, in %."""
+        if self.measure.kind != OutcomeMeasure.Kind.REDUCTION or not self.points or self.measure.baseline_value <= 0:
+            return None
+        return round(100.0 * (self.measure.baseline_value - self.points[-1].value) / self.measure.baseline_value, 1)
+
+    @property
+    def target_reduction_pct(self) -> float | None:
+        if self.measure.kind != OutcomeMeasure.Kind.REDUCTION or self.measure.baseline_value <= 0:
+            return None
+        m = self.measure
+        return round(100.0 * (m.baseline_value - m.target_value) / m.baseline_value, 1)
+
+    def is_stale(self, today: datetime.date, grace_days: int = 7) -> bool:
+        """No data point within one cadence period (plus a week's grace) of ``today``."""
         limit = CADENCE_DAYS[self.measure.cadence] + grace_days
         last = self.latest.period_date if self.latest else self.measure.baseline_date
         return (today - last).days > limit
@@ -118,12 +180,91 @@ class MeasureSummary:
         )
 
 
-def summarise(measure: OutcomeMeasure, points: Sequence[DataPoint]) -> MeasureSummary:
+def summarise(
+    measure: OutcomeMeasure, points: Sequence[DataPoint], *, today: datetime.date | None = None
+) -> MeasureSummary:
+    """State and SPC from points already loaded; with ``today`` also whether data is overdue."""
     points = sorted(points, key=lambda p: (p.period_date, p.pk or 0))
     spc = compute_spc(
         [p.value for p in points],
         direction=measure.direction,
         target=measure.target_value,
-        baseline_size=measure.limits_from_first,
+        baseline_size=measure.limits_from_first or None,  # 0 would mean "no baseline": use all points
     )
-    return MeasureSummary(measure=measure, points=list(points), state=measure_state(measure, points), spc=spc)
+    summary = MeasureSummary(measure=measure, points=list(points), state=measure_state(measure, points), spc=spc)
+    if today is not None:
+        summary.stale = summary.is_stale(today)
+    return summary
+
+
+RULE_WORDS = {
+    1: "a value outside the process limits",
+    2: f"{RUN_LENGTH} or more values in a row on the same side of the average",
+    3: f"{TREND_LENGTH} or more values in a row each rising, or each falling",
+    4: "2 of 3 values in a row close to a limit or beyond it",
+}
+
+
+def _day(d: datetime.date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def explain(summary: MeasureSummary) -> list[str]:
+    """Plain-words sentences on what the chart says about this measure, for the measure page."""
+    measure, spc = summary.measure, summary.spc
+    unit = measure.unit
+    better = "higher" if measure.direction == OutcomeMeasure.Direction.HIGHER else "lower"
+    worse = "lower" if better == "higher" else "higher"
+    if not summary.points:
+        return [
+            "No values recorded yet. Once there are a few, the chart shows how this measure usually "
+            "varies from period to period, and points out anything unusual."
+        ]
+    out: list[str] = []
+    if not spc.has_limits:
+        out.append("Only one value so far: the limits need at least two.")
+    elif spc.trial:
+        out.append(
+            f"The limits are provisional (trial limits): they rest on {spc.baseline_size} values and "
+            f"settle once there are {MIN_POINTS_FOR_LIMITS}. Treat signals as early hints."
+        )
+    latest, latest_spc = summary.points[-1], spc.points[-1]
+    when = f"{charts.fmt_value(latest.value, unit)} for {_day(latest.period_date)}"
+    if latest_spc.signal:
+        reasons = "; ".join(RULE_WORDS[r] for r in sorted(latest_spc.rules))
+        if latest_spc.signal == CONCERN:
+            out.append(
+                f"Special cause – concern. The latest value ({when}) is unlikely to be ordinary "
+                f"variation, and it has moved the wrong way for this measure ({worse}, when {better} "
+                f"is better). Find out what changed, and record what is being done about it."
+            )
+        else:
+            out.append(
+                f"Special cause – improvement. The latest value ({when}) is unlikely to be ordinary "
+                f"variation, and it has moved the way this measure should ({better} is better). "
+                f"Check the evidence explains the change before relying on it."
+            )
+        out.append(f"What triggered the signal: {reasons}.")
+    else:
+        out.append(
+            f"Common cause variation. The latest value ({when}) is within the usual range, and no "
+            f"pattern stands out. A real change needs a change in how the work is done, not more of the same."
+        )
+        if spc.recent_concern():
+            out.append("One of the previous values was a special cause – concern: keep watching the next few.")
+    if spc.assurance == "pass":
+        out.append(
+            f"The target ({charts.fmt_value(spc.target, unit)}) lies beyond the limits on the good side: "
+            f"if nothing changes, the measure should meet it almost every period."
+        )
+    elif spc.assurance == "fail":
+        out.append(
+            f"The target ({charts.fmt_value(spc.target, unit)}) lies beyond the limits on the wrong side: "
+            f"as things are, the measure will miss it almost every period."
+        )
+    elif spc.assurance == "hit_and_miss":
+        out.append(
+            f"The target ({charts.fmt_value(spc.target, unit)}) sits inside the limits: some periods will "
+            f"meet it and some will not, by chance alone. One good period is not proof of improvement."
+        )
+    return out

@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .views import measures, overview
+
+urlpatterns: list = [
+    path("actions/<int:action_pk>/measures/new/", measures.measure_create, name="measure_create"),
+    path("measures/<int:pk>/", measures.measure_detail, name="measure_detail"),
+    path("measures/<int:pk>/edit/", measures.measure_edit, name="measure_edit"),
+    path("measures/<int:pk>/points/new/", measures.point_add, name="point_add"),
+    path("points/<int:pk>/edit/", measures.point_edit, name="point_edit"),
+    path("services/<slug:service>/recovery-map/", overview.map_service, name="map_service"),
+    path("providers/<slug:provider>/recovery-map/", overview.map_provider, name="map_provider"),
+]

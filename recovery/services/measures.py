@@ -28,12 +28,17 @@ MEASURE_FIELDS = (
 )
 
 
-def validate_measure_fields(data: dict) -> None:
-    """Refuse nonsense with messages a person can act on (raised per field)."""
+def validate_measure_fields(data: dict, *, measure: OutcomeMeasure | None = None) -> None:
+    """Refuse nonsense with messages a person can act on (raised per field).
+
+    ``measure`` is the measure being changed, if any (some changes are refused once it has data).
+    """
     errors: dict[str, str] = {}
     direction = data.get("direction")
     baseline, target = data.get("baseline_value"), data.get("target_value")
     kind = data.get("kind")
+    if kind == OutcomeMeasure.Kind.REDUCTION and direction == OutcomeMeasure.Direction.HIGHER:
+        errors["direction"] = 'A reduction improves as the value falls: choose "Lower is better".'
     if baseline is not None and target is not None and direction:
         if direction == OutcomeMeasure.Direction.HIGHER and target <= baseline:
             errors["target_value"] = "Higher is better, so the target must be above the baseline."
@@ -50,6 +55,14 @@ def validate_measure_fields(data: dict) -> None:
         errors["baseline_date"] = "The baseline date cannot be in the future."
     if b_date and t_date and t_date <= b_date:
         errors["target_date"] = "The target date must be after the baseline date."
+    first = data.get("limits_from_first")
+    if first is not None and first < 2:
+        errors["limits_from_first"] = "Limits need at least 2 values; leave it empty to use every value."
+    sustain = data.get("sustain_periods")
+    if sustain is not None and sustain < 1:
+        errors["sustain_periods"] = "Enter at least 1 period."
+    if measure is not None and measure.pk and kind and kind != measure.kind and measure.points.exists():
+        errors["kind"] = "This measure already has data points, so its kind cannot change. Add a new measure instead."
     if errors:
         raise ValidationError(errors)
 
@@ -72,7 +85,7 @@ def measure_create(*, actor, action: RecoveryAction, check_permission: bool = Tr
 def measure_update(*, actor, measure: OutcomeMeasure, **fields) -> OutcomeMeasure:
     policy.require(actor, policy.Verb.EDIT_PLAN, measure)
     merged = {name: fields.get(name, getattr(measure, name)) for name in MEASURE_FIELDS}
-    validate_measure_fields(merged)
+    validate_measure_fields(merged, measure=measure)
     for name, value in merged.items():
         setattr(measure, name, value)
     measure.full_clean()

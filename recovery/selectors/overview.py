@@ -1,0 +1,316 @@
+"""Reads for the recovery map and the service dashboard.
+
+Both load everything they show in a fixed number of queries (prefetching themes, actions,
+measures, points, evidence and steps) and work out states, gaps and counts in Python, so
+the cost does not grow with the number of actions.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from core import permissions as policy
+from core.choices import RiskLevel
+from core.models import FrameworkItem, KeyQuestion, Provider, Service
+from evidence.models import EvidenceItem, Nature
+
+from ..measuring import MeasureSummary, State
+from ..models import FailureTheme, LeadershipLearning, RecoveryAction
+from .measures import measures_with_points, summaries
+
+RISK_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
+
+# Gaps on the recovery map: (key, label). Labels are shown as text next to the highlight.
+GAP_NO_OUTCOME = "no_outcome"
+GAP_NO_MEASURE = "no_measure"
+GAP_STALE = "stale_measure"
+GAP_NO_EVIDENCE = "no_evidence"
+GAP_NO_LEARNING = "no_learning"
+GAP_LABELS = {
+    GAP_NO_OUTCOME: "No intended outcome",
+    GAP_NO_MEASURE: "No measure",
+    GAP_STALE: "Measure without recent data",
+    GAP_NO_EVIDENCE: "No evidence",
+    GAP_NO_LEARNING: "No leadership learning",
+}
+
+
+def _action_queryset(user, base: QuerySet[RecoveryAction]) -> QuerySet[RecoveryAction]:
+    """Visible actions with everything the map and the dashboard show about them."""
+    return (
+        policy.objects_for(user, base, policy.Verb.VIEW)
+        .select_related("owner", "service", "proposed_by", "theme")
+        .prefetch_related(
+            Prefetch("measures", queryset=measures_with_points()),
+            Prefetch(
+                "evidence",
+                queryset=EvidenceItem.objects.current().only("id", "nature"),
+                to_attr="current_evidence",
+            ),
+        )
+        .order_by("due_date", "pk")
+    )
+
+
+# --- The recovery map ---------------------------------------------------------------
+
+
+@dataclass
+class ActionRow:
+    action: RecoveryAction
+    measures: list[MeasureSummary]
+    impact_count: int
+    activity_count: int
+    next_review: datetime.date | None
+    review_overdue: bool
+    overdue: bool
+    gaps: list[str]
+
+    @property
+    def gap_labels(self) -> list[str]:
+        return [GAP_LABELS[g] for g in self.gaps]
+
+
+@dataclass
+class ThemeRow:
+    theme: FailureTheme
+    actions: list[ActionRow]
+    has_learning: bool
+    gaps: list[str]
+
+    @property
+    def gap_labels(self) -> list[str]:
+        return [GAP_LABELS[g] for g in self.gaps]
+
+    @property
+    def key_questions(self) -> list[str]:
+        seen: dict[str, str] = {}
+        for item in self.theme.framework_items.all():
+            seen.setdefault(item.key_question.code, item.key_question.name)
+        return list(seen.values())
+
+
+@dataclass
+class RecoveryMap:
+    provider: Provider
+    service: Service | None
+    themes: list[ThemeRow]
+    today: datetime.date
+    gap_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def action_count(self) -> int:
+        return sum(len(t.actions) for t in self.themes)
+
+    @property
+    def gap_summary(self) -> list[tuple[str, str, int]]:
+        return [(key, GAP_LABELS[key], self.gap_counts.get(key, 0)) for key in GAP_LABELS]
+
+
+def key_question_choices() -> list[tuple[str, str]]:
+    """Distinct key questions across framework versions (the same five so far), in order."""
+    seen: dict[str, str] = {}
+    for code, name in KeyQuestion.objects.order_by("order", "version_id").values_list("code", "name"):
+        seen.setdefault(code, name)
+    return list(seen.items())
+
+
+def action_row(action: RecoveryAction, today: datetime.date) -> ActionRow:
+    """One action's line on the map, from prefetched measures/points/evidence."""
+    measures = summaries(action.measures.all(), today=today)
+    evidence = getattr(action, "current_evidence", None)
+    if evidence is None:
+        evidence = list(action.evidence.current().only("id", "nature"))
+    impact = sum(1 for e in evidence if e.nature == Nature.IMPACT)
+    gaps = []
+    if not action.intended_outcome.strip():
+        gaps.append(GAP_NO_OUTCOME)
+    if not measures:
+        gaps.append(GAP_NO_MEASURE)
+    if any(s.stale for s in measures):
+        gaps.append(GAP_STALE)
+    if not evidence:
+        gaps.append(GAP_NO_EVIDENCE)
+    next_review = action.next_review_due()
+    return ActionRow(
+        action=action,
+        measures=measures,
+        impact_count=impact,
+        activity_count=len(evidence) - impact,
+        next_review=next_review,
+        review_overdue=bool(next_review and next_review < today and action.status != RecoveryAction.Status.CLOSED),
+        overdue=action.is_overdue(today),
+        gaps=gaps,
+    )
+
+
+def recovery_map(
+    user,
+    *,
+    provider: Provider,
+    service: Service | None = None,
+    key_question: str = "",
+    risk: str = "",
+    status: str = "",
+    today: datetime.date | None = None,
+) -> RecoveryMap:
+    """Themes -> actions -> measures -> evidence for one service or the whole provider.
+
+    Only what ``user`` may see. Filters: key question code (via the theme's framework items),
+    action risk level, action status. With an action filter, themes without a matching action
+    are left out; without one, themes with no actions yet are shown (they are a gap too).
+    """
+    today = today or timezone.localdate()
+    actions = RecoveryAction.objects.filter(provider=provider)
+    if service is not None:
+        actions = actions.filter(service=service)
+    if risk:
+        actions = actions.filter(risk_level=risk)
+    if status:
+        actions = actions.filter(status=status)
+    actions = _action_queryset(user, actions)
+
+    themes = policy.objects_for(user, FailureTheme.objects.filter(provider=provider), policy.Verb.VIEW)
+    if key_question:
+        tagged = FailureTheme.objects.filter(framework_items__key_question__code=key_question).values("pk")
+        themes = themes.filter(pk__in=tagged)
+    with_actions = actions.values("theme_id")
+    if risk or status:
+        themes = themes.filter(pk__in=with_actions)
+    elif service is not None:
+        themes = themes.filter(Q(service=service) | Q(pk__in=with_actions))
+    themes = themes.select_related("owner", "service").annotate(
+        has_learning=Exists(LeadershipLearning.objects.filter(theme=OuterRef("pk")))
+    ).prefetch_related(
+        Prefetch("actions", queryset=actions, to_attr="map_actions"),
+        Prefetch("framework_items", queryset=FrameworkItem.objects.select_related("key_question")),
+    )
+
+    rows: list[ThemeRow] = []
+    gap_counts: dict[str, int] = dict.fromkeys(GAP_LABELS, 0)
+    for theme in themes:
+        action_rows = [action_row(a, today) for a in theme.map_actions]
+        gaps = [] if theme.has_learning else [GAP_NO_LEARNING]
+        for g in gaps:
+            gap_counts[g] += 1
+        for r in action_rows:
+            for g in r.gaps:
+                gap_counts[g] += 1
+        rows.append(ThemeRow(theme=theme, actions=action_rows, has_learning=theme.has_learning, gaps=gaps))
+    rows.sort(key=lambda r: (RISK_ORDER.get(r.theme.risk_level, 9), r.theme.title.lower(), r.theme.pk))
+    return RecoveryMap(provider=provider, service=service, themes=rows, today=today, gap_counts=gap_counts)
+
+
+# --- The service dashboard ----------------------------------------------------------
+
+
+@dataclass
+class StatusCounts:
+    status: str
+    label: str
+    by_risk: list[int]  # in RiskLevel order: high, medium, low
+    total: int
+
+
+@dataclass
+class OpenAction:
+    """One of the signed-in person's open actions, with the steps still to do."""
+
+    action: RecoveryAction
+    open_steps: list
+    overdue: bool
+
+
+@dataclass
+class NeedsMe:
+    can_decide: bool
+    can_decide_high_risk: bool
+    proposals: list[RecoveryAction]  # ordinary-risk closure proposals awaiting a decision
+    high_risk_proposals: list[RecoveryAction]
+    my_open: list[OpenAction]
+    my_overdue: list[RecoveryAction]
+    my_stale_measures: list[MeasureSummary]
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.proposals or self.high_risk_proposals or self.my_open or self.my_overdue or self.my_stale_measures
+        )
+
+
+@dataclass
+class Dashboard:
+    service: Service
+    today: datetime.date
+    status_counts: list[StatusCounts]
+    risk_totals: list[int]
+    total: int
+    attention: list[MeasureSummary]  # off track, or a recent special cause - concern
+    overdue: list[RecoveryAction]
+    needs_me: NeedsMe
+    risk_labels: list[str] = field(default_factory=lambda: [str(label) for label in RiskLevel.labels])
+
+
+def service_dashboard(user, service: Service, *, today: datetime.date | None = None) -> Dashboard:
+    """Everything on the service dashboard panel, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    actions = list(_action_queryset(user, RecoveryAction.objects.filter(service=service)).prefetch_related("steps"))
+    risks = list(RiskLevel.values)
+
+    counts: dict[str, list[int]] = {}
+    for a in actions:
+        row = counts.setdefault(a.status, [0] * len(risks))
+        if a.risk_level in risks:
+            row[risks.index(a.risk_level)] += 1
+    status_counts = [
+        StatusCounts(status=value, label=str(label), by_risk=counts[value], total=sum(counts[value]))
+        for value, label in RecoveryAction.Status.choices
+        if value in counts
+    ]
+    risk_totals = [sum(c.by_risk[i] for c in status_counts) for i in range(len(risks))]
+
+    attention: list[MeasureSummary] = []
+    my_stale: list[MeasureSummary] = []
+    for a in actions:
+        for s in summaries(a.measures.all(), today=today):
+            if s.state == State.OFF_TRACK or s.spc.recent_concern():
+                attention.append(s)
+            if a.owner_id == user.pk and s.stale and a.status != RecoveryAction.Status.CLOSED:
+                my_stale.append(s)
+    attention.sort(key=lambda s: (s.state != State.OFF_TRACK, s.measure.name.lower()))
+
+    overdue = [a for a in actions if a.is_overdue(today)]
+    can_decide = policy.can(user, policy.Verb.DECIDE_CLOSURE, service)
+    can_decide_high = policy.can(user, policy.Verb.DECIDE_HIGH_RISK_CLOSURE, service)
+    proposed = [
+        a for a in actions if a.status == RecoveryAction.Status.CLOSURE_PROPOSED and a.proposed_by_id != user.pk
+    ]
+    mine_open = [a for a in actions if a.owner_id == user.pk and a.is_open]
+    needs_me = NeedsMe(
+        can_decide=can_decide,
+        can_decide_high_risk=can_decide_high,
+        proposals=[a for a in proposed if not a.is_high_risk] if can_decide else [],
+        high_risk_proposals=[a for a in proposed if a.is_high_risk] if can_decide_high else [],
+        my_open=[
+            OpenAction(
+                action=a, open_steps=[st for st in a.steps.all() if st.done_on is None], overdue=a.is_overdue(today)
+            )
+            for a in mine_open
+        ],
+        my_overdue=[a for a in actions if a.owner_id == user.pk and a.is_overdue(today)],
+        my_stale_measures=my_stale,
+    )
+    return Dashboard(
+        service=service,
+        today=today,
+        status_counts=status_counts,
+        risk_totals=risk_totals,
+        total=len(actions),
+        attention=attention,
+        overdue=overdue,
+        needs_me=needs_me,
+    )
