@@ -1,6 +1,17 @@
 from django.apps import AppConfig
 
 
+def _service_panel(request, service) -> dict:
+    from core import permissions as policy
+
+    from .selectors import service_panel_counts
+
+    return {
+        "counts": service_panel_counts(service),
+        "can_add": policy.can(request.user, policy.Verb.ADD_EVIDENCE, service),
+    }
+
+
 class EvidenceConfig(AppConfig):
     name = "evidence"
     verbose_name = "Evidence"
@@ -8,6 +19,9 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from core.panels import register_service_panel
+
         from .models import EvidenceItem
 
         auditlog.register(EvidenceItem, m2m_fields={"framework_items"})
+        register_service_panel(order=40, template="evidence/panel.html", context=_service_panel)

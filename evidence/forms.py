@@ -1,0 +1,241 @@
+"""Forms for evidence. They collect and tidy input; the rules live in ``services``."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from core.models import EvidenceCategory, FrameworkItem
+
+from . import selectors
+from .models import DEFAULT_NATURE, EvidenceItem, Nature, SourceType
+from .services import ACCEPTED_DESCRIPTION, FileRefused, validate_upload
+
+PROVIDER_WIDE_CHOICE = "__provider__"
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def framework_tree() -> list[dict]:
+    """Framework items by version, then key question (one query), current version first."""
+    versions: dict[int, dict] = {}
+    items = FrameworkItem.objects.select_related("version", "key_question").order_by(
+        "version__published", "key_question__order", "order"
+    )
+    for item in items:
+        version = versions.setdefault(
+            item.version_id,
+            {
+                "label": str(item.version),
+                "current": item.version.status == item.version.Status.CURRENT,
+                "groups": {},
+            },
+        )
+        version["groups"].setdefault(item.key_question.name, []).append((item.pk, str(item)))
+    tree = sorted(versions.values(), key=lambda v: not v["current"])
+    for version in tree:
+        version["groups"] = list(version["groups"].items())
+    return tree
+
+
+def _default_nature_help() -> str:
+    activity = [SourceType(s).label.lower() for s, n in DEFAULT_NATURE.items() if n == Nature.ACTIVITY]
+    return (
+        "Impact evidence shows a change for people (outcomes, observed practice, feedback, re-audit); "
+        "activity evidence shows something was done (training attended, meeting held). "
+        f"Usually activity: {', '.join(activity)}; everything else is usually impact. "
+        "Only change it for an exception, and say why."
+    )
+
+
+class EvidenceForm(forms.Form):
+    service = forms.ChoiceField(label="Where it belongs")
+    title = forms.CharField(max_length=200, help_text="A short name someone else would recognise.")
+    refers_to = forms.DateField(
+        label="Date it refers to",
+        widget=DATE_INPUT,
+        help_text="When the thing it shows happened (not the date you upload it).",
+    )
+    category = forms.ModelChoiceField(
+        label="CQC evidence category", queryset=EvidenceCategory.objects.none(), empty_label="Choose a category"
+    )
+    source_type = forms.ChoiceField(label="Source type", choices=[("", "Choose a source type"), *SourceType.choices])
+    nature = forms.ChoiceField(
+        label="Impact or activity",
+        required=False,
+        choices=[("", "As usual for the source type"), *Nature.choices],
+    )
+    nature_override_reason = forms.CharField(
+        label="Why it is an exception",
+        required=False,
+        max_length=300,
+        help_text="Only needed when you change impact or activity from the usual.",
+    )
+    recorded_in = forms.CharField(
+        label="Where it is recorded",
+        max_length=200,
+        help_text="e.g. senior oversight log, care records system, supervision file.",
+    )
+    description = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What it shows. Refer to records by reference or initials, never by a person's name.",
+    )
+    framework_items = forms.TypedMultipleChoiceField(
+        label="Framework items (for coverage)",
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The quality statements or key lines of enquiry this evidence speaks to.",
+    )
+    file = forms.FileField(
+        required=False,
+        help_text=f"Optional. {ACCEPTED_DESCRIPTION}, up to {{mb}} MB. Files are checked by their content, "
+        "not their name.",
+    )
+
+    def __init__(self, *args, services=(), provider_wide: bool = False, item: EvidenceItem | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item = item
+        version = selectors.current_framework()
+        self.fields["category"].queryset = EvidenceCategory.objects.filter(version=version).order_by("order")
+        self.fields["nature"].help_text = _default_nature_help()
+        self.framework_tree = framework_tree()
+        self.fields["framework_items"].choices = [
+            (pk, label) for version in self.framework_tree for _, items in version["groups"] for pk, label in items
+        ]
+        self.fields["file"].help_text = self.fields["file"].help_text.replace(
+            "{mb}", str(settings.EVIDENCE_MAX_UPLOAD_MB)
+        )
+        if item is not None:
+            del self.fields["service"]
+            if item.file:
+                del self.fields["file"]
+        else:
+            choices = [(s.slug, s.name) for s in services]
+            if provider_wide:
+                choices.append((PROVIDER_WIDE_CHOICE, "The whole provider (not one service)"))
+            self.fields["service"].choices = (
+                [("", "Choose where it belongs"), *choices] if len(choices) > 1 else choices
+            )
+            self.services_by_slug = {s.slug: s for s in services}
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            *(["service"] if "service" in self.fields else []),
+            "title",
+            Div(Div("refers_to", css_class="col-md-4"), Div("category", css_class="col-md-8"), css_class="row"),
+            Div(Div("source_type", css_class="col-md-6"), Div("nature", css_class="col-md-6"), css_class="row"),
+            "nature_override_reason",
+            "recorded_in",
+            "description",
+            HTML('{% include "evidence/widgets/framework_items.html" %}'),
+            *(["file"] if "file" in self.fields else []),
+        )
+        self.helper.add_input(Submit("save", "Save evidence" if item is None else "Save changes"))
+
+    def selected_framework_items(self) -> set[str]:
+        return {str(v) for v in (self["framework_items"].value() or [])}
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload:
+            try:
+                self.detected_type = validate_upload(upload)
+            except FileRefused as exc:
+                raise ValidationError(exc.messages) from None
+        return upload
+
+    def clean_framework_items(self):
+        ids = self.cleaned_data.get("framework_items") or []
+        return list(FrameworkItem.objects.filter(pk__in=ids))
+
+    def clean(self):
+        cleaned = super().clean()
+        if "service" in self.fields:
+            slug = cleaned.get("service")
+            cleaned["service_obj"] = None if slug == PROVIDER_WIDE_CHOICE else self.services_by_slug.get(slug)
+        if self.errors and self.files.get("file") and "file" not in self.errors:
+            # The browser will not send the file again: say so where the person will look.
+            self.add_error(
+                "file",
+                "Your file was fine, but files are not kept when a form has to be corrected: choose it again.",
+            )
+        return cleaned
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Put a service's ValidationError next to the fields it names."""
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
+
+
+class RemoveForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this evidence being removed?",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: uploaded to the wrong service, or contains a person's name. The reason is kept "
+        "with the record.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class LibraryFilterForm(forms.Form):
+    """The library's filters. Invalid values are dropped, never an error page."""
+
+    q = forms.CharField(label="Search titles and descriptions", required=False, max_length=100)
+    service = forms.ChoiceField(label="Where", required=False)
+    category = forms.ModelChoiceField(
+        label="CQC evidence category", required=False, queryset=EvidenceCategory.objects.none(), empty_label="Any"
+    )
+    source_type = forms.ChoiceField(label="Source type", required=False, choices=[("", "Any"), *SourceType.choices])
+    nature = forms.ChoiceField(label="Impact or activity", required=False, choices=[("", "Either"), *Nature.choices])
+    date_from = forms.DateField(label="Refers to, from", required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label="Refers to, to", required=False, widget=DATE_INPUT)
+    linked = forms.ChoiceField(
+        label="Linked",
+        required=False,
+        choices=[("", "Linked or not"), ("linked", "Linked to a plan"), ("unlinked", "Not linked to anything")],
+        help_text="Linked to a theme, learning, action or measure.",
+    )
+    theme = forms.ModelChoiceField(label="Theme", required=False, queryset=EvidenceCategory.objects.none())
+
+    def __init__(self, *args, service_choices, themes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = service_choices
+        self.fields["category"].queryset = EvidenceCategory.objects.filter(
+            version=selectors.current_framework()
+        ).order_by("order")
+        if themes is None:
+            del self.fields["theme"]
+        else:
+            self.fields["theme"].queryset = themes
+            self.fields["theme"].empty_label = "Any theme"
+
+    def filters(self) -> selectors.LibraryFilters:
+        if not self.is_bound:
+            return selectors.LibraryFilters()
+        self.is_valid()
+        data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+        return selectors.LibraryFilters(
+            service=data.get("service") or "",
+            category=data.get("category"),
+            source_type=data.get("source_type") or "",
+            nature=data.get("nature") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            linked=data.get("linked") or "",
+            theme=data.get("theme"),
+            q=(data.get("q") or "").strip(),
+        )

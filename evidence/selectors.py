@@ -1,0 +1,316 @@
+"""Reads for evidence: the library, coverage by key question, links, and who may download.
+
+Themes, learning, actions, measures, audits and reviews live in higher layers and point at
+evidence; we reach them only through the reverse relations on ``EvidenceItem`` (by name,
+never by import), so this app works whichever of those layers are installed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch
+
+from core import permissions as policy
+from core.models import EvidenceCategory, FrameworkVersion, KeyQuestion, Provider, Service
+
+from .models import EvidenceItem, Nature
+
+# Many-to-many links declared on the recovery models: an item linked to any of these is
+# "linked" in the library. Audits and reviews own their evidence item one-to-one.
+LINK_RELATIONS = ("themes", "learning", "actions", "measures")
+OWNER_RELATIONS = ("audit", "review")
+PROVIDER_WIDE = "none"  # the library's service filter value for provider-wide items only
+
+
+def _relation(name: str):
+    """The reverse relation ``name`` on EvidenceItem, or None if that layer is absent."""
+    for rel in EvidenceItem._meta.related_objects:
+        if rel.name == name:
+            return rel
+    return None
+
+
+def _link_exists(name: str):
+    """An Exists() expression: this item is linked through relation ``name``."""
+    rel = _relation(name)
+    if rel is None:
+        return None
+    if rel.many_to_many:
+        through = rel.through
+        column = rel.field.m2m_reverse_field_name()
+        return Exists(through.objects.filter(**{f"{column}_id": OuterRef("pk")}))
+    return Exists(rel.related_model.objects.filter(**{f"{rel.field.name}_id": OuterRef("pk")}))
+
+
+def _link_count(name: str):
+    rel = _relation(name)
+    if rel is None:
+        return Value(0)
+    if rel.many_to_many:
+        column = rel.field.m2m_reverse_field_name()
+        model, lookup = rel.through, f"{column}_id"
+    else:
+        model, lookup = rel.related_model, f"{rel.field.name}_id"
+    counted = (
+        model.objects.filter(**{lookup: OuterRef("pk")}).order_by().values(lookup).annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _linked_q() -> Q:
+    q = Q(pk__in=[])
+    for name in LINK_RELATIONS:
+        expr = _link_exists(name)
+        if expr is not None:
+            q |= Q(expr)
+    return q
+
+
+def visible_evidence(user, verb: policy.Verb = policy.Verb.VIEW) -> QuerySet[EvidenceItem]:
+    """Every evidence item (current or removed) the user may do ``verb`` on."""
+    return policy.objects_for(user, EvidenceItem.objects.all(), verb)
+
+
+def is_provider_level(user, provider: Provider, verb: policy.Verb = policy.Verb.VIEW) -> bool:
+    """Whether a provider-wide role grants ``verb`` across ``provider``."""
+    return provider.pk in policy.access_for(user).wide_provider_ids(verb)
+
+
+@dataclass
+class LibraryFilters:
+    service: str = ""  # a service slug, PROVIDER_WIDE, or "" for everything in scope
+    category: EvidenceCategory | None = None
+    source_type: str = ""
+    nature: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    linked: str = ""  # "linked", "unlinked" or ""
+    theme: Model | None = None
+    q: str = ""
+
+
+def library_items(
+    user, *, provider: Provider, service: Service | None = None, filters: LibraryFilters | None = None
+) -> QuerySet[EvidenceItem]:
+    """Current evidence the user can see at a service (with provider-wide items) or across a
+    provider, narrowed by ``filters``. Not annotated: use ``with_links`` to list it."""
+    f = filters or LibraryFilters()
+    qs = visible_evidence(user).current().filter(provider=provider)
+    if service is not None:
+        qs = qs.filter(Q(service=service) | Q(service__isnull=True))
+    if f.service == PROVIDER_WIDE:
+        qs = qs.filter(service__isnull=True)
+    elif f.service:
+        qs = qs.filter(service__slug=f.service)
+    if f.category is not None:
+        qs = qs.filter(category=f.category)
+    if f.source_type:
+        qs = qs.filter(source_type=f.source_type)
+    if f.nature:
+        qs = qs.filter(nature=f.nature)
+    if f.date_from:
+        qs = qs.filter(refers_to__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(refers_to__lte=f.date_to)
+    if f.linked == "linked":
+        qs = qs.filter(_linked_q())
+    elif f.linked == "unlinked":
+        qs = qs.exclude(_linked_q())
+    if f.theme is not None:
+        qs = qs.filter(pk__in=_theme_evidence_ids(f.theme))
+    if f.q:
+        for word in f.q.split()[:8]:
+            qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    return qs
+
+
+def _theme_evidence_ids(theme) -> QuerySet:
+    """Ids of items linked to the theme itself, its learning or its actions."""
+    q = Q(pk__in=[])
+    if _relation("themes") is not None:
+        q |= Q(themes=theme)
+    if _relation("actions") is not None:
+        q |= Q(actions__theme=theme)
+    if _relation("learning") is not None:
+        q |= Q(learning__theme=theme)
+    return EvidenceItem.objects.filter(q).values("pk")
+
+
+def with_links(qs: QuerySet[EvidenceItem]) -> QuerySet[EvidenceItem]:
+    """The queryset ready to list: related rows joined, link counts annotated (no N+1)."""
+    annotations = {f"n_{name}": _link_count(name) for name in LINK_RELATIONS + OWNER_RELATIONS}
+    return qs.select_related("service", "category", "created_by").annotate(**annotations)
+
+
+def link_summary(item: EvidenceItem) -> str:
+    """'2 themes; 1 action' from the ``with_links`` annotations, or '' when unlinked."""
+    parts = []
+    for name in LINK_RELATIONS + OWNER_RELATIONS:
+        n = getattr(item, f"n_{name}", 0) or 0
+        rel = _relation(name)
+        if n and rel is not None:
+            meta = rel.related_model._meta
+            label = meta.verbose_name if n == 1 else meta.verbose_name_plural
+            parts.append(f"{n} {label}")
+    return "; ".join(parts)
+
+
+def theme_choices(user, *, provider: Provider, service: Service | None = None) -> QuerySet | None:
+    """Themes the user can see here, for the library's theme filter (None without recovery)."""
+    rel = _relation("themes")
+    if rel is None:
+        return None
+    qs = rel.related_model.objects.filter(provider=provider)
+    if service is not None:
+        qs = qs.filter(Q(service=service) | Q(service__isnull=True))
+    return policy.objects_for(user, qs, policy.Verb.VIEW).order_by("title")
+
+
+# --- coverage -------------------------------------------------------------------------
+
+
+@dataclass
+class CoverageRow:
+    key_question: KeyQuestion
+    cells: list[tuple[EvidenceCategory, int]] = field(default_factory=list)
+    uncategorised: int = 0
+
+    @property
+    def gaps(self) -> int:
+        return sum(1 for _, n in self.cells if n == 0)
+
+
+@dataclass
+class Coverage:
+    version: FrameworkVersion | None
+    categories: list[EvidenceCategory]
+    rows: list[CoverageRow]
+    untagged: int
+
+    @property
+    def gaps(self) -> int:
+        return sum(row.gaps for row in self.rows)
+
+
+def current_framework() -> FrameworkVersion | None:
+    return (
+        FrameworkVersion.objects.filter(status=FrameworkVersion.Status.CURRENT).order_by("-published").first()
+        or FrameworkVersion.objects.order_by("-published").first()
+    )
+
+
+def coverage(items: QuerySet[EvidenceItem]) -> Coverage:
+    """Current items per key question x CQC evidence category (five queries, whatever the size).
+
+    An item tagged to several statements of one key question counts once in that row.
+    Key questions are matched by code, so items tagged to any framework version count.
+    """
+    version = current_framework()
+    categories = list(EvidenceCategory.objects.filter(version=version).order_by("order"))
+    key_questions = list(KeyQuestion.objects.filter(version=version).order_by("order"))
+    plain = items.order_by()
+    counts: dict[tuple[str, int | None], int] = {
+        (row["framework_items__key_question__code"], row["category_id"]): row["n"]
+        for row in plain.filter(framework_items__isnull=False)
+        .values("framework_items__key_question__code", "category_id")
+        .annotate(n=Count("pk", distinct=True))
+    }
+    rows = []
+    for kq in key_questions:
+        row = CoverageRow(kq, [(cat, counts.get((kq.code, cat.pk), 0)) for cat in categories])
+        row.uncategorised = counts.get((kq.code, None), 0)
+        rows.append(row)
+    untagged = plain.filter(framework_items__isnull=True).count()
+    return Coverage(version, categories, rows, untagged)
+
+
+# --- one item --------------------------------------------------------------------------
+
+
+@dataclass
+class LinkedObject:
+    label: str
+    url: str | None
+
+
+@dataclass
+class LinkGroup:
+    label: str
+    objects: list[LinkedObject]
+
+
+def _url(obj: Model) -> str | None:
+    try:
+        return obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else None
+    except NoReverseMatch:  # that layer's pages are not wired up (yet)
+        return None
+
+
+def linked_objects(user, item: EvidenceItem) -> list[LinkGroup]:
+    """Where the item is used (themes, learning, actions, measures, audit, review), limited
+    to what the user may see."""
+    groups = []
+    for name in LINK_RELATIONS + OWNER_RELATIONS:
+        rel = _relation(name)
+        if rel is None:
+            continue
+        model = rel.related_model
+        field_names = {f.name for f in model._meta.get_fields()}
+        lookup = rel.field.name
+        qs = model.objects.filter(**{lookup: item})
+        related = [
+            n for n in ("theme", "action", "service", "template_version__template") if n.split("__")[0] in field_names
+        ]
+        if related:
+            qs = qs.select_related(*related)
+        if "provider" in field_names:
+            qs = policy.objects_for(
+                user, qs, policy.Verb.VIEW, service_field="service" if "service" in field_names else ""
+            )
+        objects = [LinkedObject(str(obj), _url(obj)) for obj in qs]
+        if objects:
+            groups.append(LinkGroup(str(model._meta.verbose_name_plural).capitalize(), objects))
+    return groups
+
+
+def is_linked(item: EvidenceItem) -> bool:
+    return EvidenceItem.objects.filter(pk=item.pk).filter(_linked_q()).exists()
+
+
+def can_download(user, item: EvidenceItem) -> bool:
+    """Who may download a file.
+
+    A current item's file: anyone who may see the item. A removed item's file stays on
+    record (removal is a soft delete) but only provider-level roles that may remove
+    evidence (the quality lead) can still download it, to check a removal; for everyone
+    else it is gone.
+    """
+    if not item.file:
+        return False
+    if not item.is_removed:
+        return policy.can(user, policy.Verb.VIEW, item)
+    return item.provider_id in policy.access_for(user).wide_provider_ids(policy.Verb.REMOVE_EVIDENCE)
+
+
+def service_panel_counts(service: Service) -> dict[str, int]:
+    """Current items at one service: total, impact and activity (one query)."""
+    rows = dict(
+        EvidenceItem.objects.current()
+        .filter(service=service)
+        .order_by()
+        .values_list("nature")
+        .annotate(n=Count("pk"))
+        .values_list("nature", "n")
+    )
+    impact, activity = rows.get(Nature.IMPACT, 0), rows.get(Nature.ACTIVITY, 0)
+    return {"total": impact + activity, "impact": impact, "activity": activity}
+
+
+def services_for_adding(user, provider: Provider) -> tuple[list[Service], bool]:
+    """(services of ``provider`` where the user may add evidence, whether provider-wide too)."""
+    services = list(policy.services(user, policy.Verb.ADD_EVIDENCE).filter(provider=provider).order_by("name"))
+    return services, is_provider_level(user, provider, policy.Verb.ADD_EVIDENCE)

@@ -1,0 +1,370 @@
+"""Evidence pages. Thin: look up through the permission policy, call a selector or service."""
+
+from __future__ import annotations
+
+import csv
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core import permissions as policy
+from core import selectors as core_selectors
+from core.models import Provider, Service
+
+from . import selectors, services
+from .forms import EvidenceForm, LibraryFilterForm, RemoveForm
+from .models import EvidenceItem
+
+logger = logging.getLogger(__name__)
+V = policy.Verb
+PAGE_SIZE = 25
+
+
+def _item(request, pk: int, verb: V = V.VIEW) -> EvidenceItem:
+    return policy.get_or_404(
+        request.user,
+        EvidenceItem.objects.select_related("provider", "service", "category", "created_by", "removed_by"),
+        verb,
+        pk=pk,
+    )
+
+
+def _provider_for_wide_role(request, slug: str) -> Provider:
+    """The provider, for provider-level roles only (members with a service role get 403)."""
+    provider = policy.get_or_404(request.user, Provider.objects.all(), slug=slug)
+    if not selectors.is_provider_level(request.user, provider):
+        raise PermissionDenied("The provider-wide library is for provider-level roles.")
+    return provider
+
+
+# --- the library ---------------------------------------------------------------------
+
+
+def _library_context(request, provider: Provider, service: Service | None) -> tuple[LibraryFilterForm, object]:
+    user = request.user
+    if service is None:
+        visible = policy.services(user).filter(provider=provider).order_by("name")
+        service_choices = [("", "All services and provider-wide")]
+        service_choices += [(s.slug, s.name) for s in visible]
+    else:
+        service_choices = [("", f"{service.name} and provider-wide"), (service.slug, f"{service.name} only")]
+    service_choices.append((selectors.PROVIDER_WIDE, "Provider-wide only"))
+    form = LibraryFilterForm(
+        request.GET or None,
+        service_choices=service_choices,
+        themes=selectors.theme_choices(user, provider=provider, service=service),
+    )
+    items = selectors.library_items(user, provider=provider, service=service, filters=form.filters())
+    return form, items
+
+
+def _library(request, provider: Provider, service: Service | None):
+    form, items = _library_context(request, provider, service)
+    page = Paginator(selectors.with_links(items), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for item in page.object_list:
+        item.links_text = selectors.link_summary(item)
+    query = request.GET.copy()
+    query.pop("page", None)
+    if service is not None:
+        can_add = policy.can(request.user, V.ADD_EVIDENCE, service)
+        add_query = f"service={service.slug}"
+        export_url = reverse("evidence:export_csv", kwargs={"service": service.slug})
+    else:
+        can_add = policy.can(request.user, V.ADD_EVIDENCE, provider)
+        add_query = f"provider={provider.slug}"
+        export_url = reverse("evidence:provider_export_csv", kwargs={"provider": provider.slug})
+    context = {
+        "provider": provider,
+        "service": service,
+        "form": form,
+        "page": page,
+        "filtered": form.is_bound and any(v for k, v in request.GET.items() if k != "page"),
+        "query": query.urlencode(),
+        "coverage": selectors.coverage(items),
+        "can_add": can_add,
+        "add_query": add_query,
+        "export_url": export_url,
+    }
+    return render(request, "evidence/library.html", context)
+
+
+@login_required
+@require_GET
+def library(request, service: str):
+    service_obj = core_selectors.service_for_slug(request.user, service)
+    return _library(request, service_obj.provider, service_obj)
+
+
+@login_required
+@require_GET
+def provider_library(request, provider: str):
+    return _library(request, _provider_for_wide_role(request, provider), None)
+
+
+CSV_HEADER = [
+    "id",
+    "title",
+    "service",
+    "refers_to",
+    "uploaded",
+    "category",
+    "source_type",
+    "nature",
+    "recorded_in",
+    "file_name",
+    "sha256",
+    "linked_to",
+]
+
+
+def _cell(value) -> str:
+    """Plain text a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _export(request, provider: Provider, service: Service | None, filename: str) -> HttpResponse:
+    _form, items = _library_context(request, provider, service)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="evidence-{filename}-{stamp}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for item in selectors.with_links(items):
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    item.pk,
+                    item.title,
+                    item.service.name if item.service else "Provider-wide",
+                    item.refers_to.isoformat(),
+                    timezone.localtime(item.created_at).date().isoformat(),
+                    item.category.name if item.category else "",
+                    item.get_source_type_display(),
+                    item.get_nature_display(),
+                    item.recorded_in,
+                    item.file_name,
+                    item.file_sha256,
+                    selectors.link_summary(item),
+                )
+            ]
+        )
+    return response
+
+
+@login_required
+@require_GET
+def export_csv(request, service: str):
+    service_obj = core_selectors.service_for_slug(request.user, service)
+    return _export(request, service_obj.provider, service_obj, service_obj.slug)
+
+
+@login_required
+@require_GET
+def provider_export_csv(request, provider: str):
+    provider_obj = _provider_for_wide_role(request, provider)
+    return _export(request, provider_obj, None, provider_obj.slug)
+
+
+# --- one item ------------------------------------------------------------------------
+
+
+def _create_scope(request) -> tuple[Provider, Service | None]:
+    """The provider (and preselected service) from ?service= or ?provider=."""
+    user = request.user
+    if slug := request.GET.get("service"):
+        service = core_selectors.service_for_slug(user, slug)
+        policy.require(user, V.ADD_EVIDENCE, service)
+        return service.provider, service
+    if slug := request.GET.get("provider"):
+        return policy.get_or_404(user, Provider.objects.all(), slug=slug), None
+    providers = list(policy.providers(user))
+    if len(providers) != 1:
+        raise Http404("Choose a service or provider first.")
+    return providers[0], None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request):
+    provider, preselected = _create_scope(request)
+    services_allowed, provider_wide = selectors.services_for_adding(request.user, provider)
+    if not services_allowed and not provider_wide:
+        raise PermissionDenied("Your role does not allow adding evidence here.")
+    form_kwargs = {"services": services_allowed, "provider_wide": provider_wide}
+    if request.method == "POST":
+        form = EvidenceForm(request.POST, request.FILES, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                item = services.evidence_create(
+                    actor=request.user,
+                    provider=provider,
+                    service=data["service_obj"],
+                    title=data["title"],
+                    refers_to=data["refers_to"],
+                    source_type=data["source_type"],
+                    category=data["category"],
+                    nature=data["nature"] or None,
+                    nature_override_reason=data["nature_override_reason"],
+                    recorded_in=data["recorded_in"],
+                    description=data["description"],
+                    upload=data.get("file"),
+                    framework_items=data["framework_items"],
+                )
+            except ValidationError as exc:
+                _service_refused(form, exc)
+            else:
+                messages.success(request, f"Evidence “{item.title}” was added.")
+                return redirect(item)
+    else:
+        initial = {"service": preselected.slug} if preselected else {}
+        form = EvidenceForm(initial=initial, **form_kwargs)
+    back = preselected.get_absolute_url() if preselected else provider.get_absolute_url()
+    return render(
+        request, "evidence/form.html", {"form": form, "provider": provider, "service": preselected, "back": back}
+    )
+
+
+def _service_refused(form: EvidenceForm, exc: ValidationError) -> None:
+    form.add_service_errors(exc)
+    if form.files.get("file") and "file" in form.fields and "file" not in form.errors:
+        form.add_error(
+            "file", "Your file was fine, but files are not kept when a form has to be corrected: choose it again."
+        )
+
+
+@login_required
+@require_GET
+def detail(request, pk: int):
+    item = _item(request, pk)
+    user = request.user
+    context = {
+        "item": item,
+        "links": selectors.linked_objects(user, item),
+        "framework_items": item.framework_items.select_related("version", "key_question").order_by(
+            "version__published", "key_question__order", "order"
+        ),
+        "can_edit": not item.is_removed and policy.can(user, V.ADD_EVIDENCE, item),
+        "can_remove": not item.is_removed and policy.can(user, V.REMOVE_EVIDENCE, item),
+        "can_download": selectors.can_download(user, item),
+        "history": core_selectors.history_for(item),
+    }
+    return render(request, "evidence/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk: int):
+    item = _item(request, pk, V.ADD_EVIDENCE)
+    if item.is_removed:
+        messages.error(request, "This evidence has been removed and can no longer be changed.")
+        return redirect(item)
+    if request.method == "POST":
+        form = EvidenceForm(request.POST, request.FILES, item=item)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.evidence_update(
+                    actor=request.user,
+                    item=item,
+                    title=data["title"],
+                    refers_to=data["refers_to"],
+                    source_type=data["source_type"],
+                    category=data["category"],
+                    nature=data["nature"] or None,
+                    nature_override_reason=data["nature_override_reason"],
+                    recorded_in=data["recorded_in"],
+                    description=data["description"],
+                    upload=data.get("file"),
+                    framework_items=data["framework_items"],
+                )
+            except ValidationError as exc:
+                _service_refused(form, exc)
+            else:
+                messages.success(request, "Your changes were saved.")
+                return redirect(item)
+    else:
+        form = EvidenceForm(
+            item=item,
+            initial={
+                "title": item.title,
+                "refers_to": item.refers_to,
+                "category": item.category_id,
+                "source_type": item.source_type,
+                "nature": item.nature if item.nature_overridden else "",
+                "nature_override_reason": item.nature_override_reason,
+                "recorded_in": item.recorded_in,
+                "description": item.description,
+                "framework_items": list(item.framework_items.values_list("pk", flat=True)),
+            },
+        )
+    return render(
+        request,
+        "evidence/form.html",
+        {
+            "form": form,
+            "item": item,
+            "provider": item.provider,
+            "service": item.service,
+            "back": item.get_absolute_url(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove(request, pk: int):
+    item = _item(request, pk, V.REMOVE_EVIDENCE)
+    if item.is_removed:
+        messages.info(request, "This evidence was already removed.")
+        return redirect(item)
+    form = RemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evidence_remove(actor=request.user, item=item, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error("reason" if hasattr(exc, "error_dict") else None, exc.messages)
+        else:
+            messages.success(request, f"Evidence “{item.title}” was removed. Its record and history are kept.")
+            return redirect(item)
+    return render(
+        request,
+        "evidence/remove.html",
+        {"item": item, "form": form, "links": selectors.linked_objects(request.user, item)},
+    )
+
+
+@login_required
+@require_GET
+def download(request, pk: int):
+    """Stream a stored file to someone allowed to see it. Never inline, never sniffed."""
+    item = _item(request, pk)
+    if not selectors.can_download(request.user, item):
+        raise Http404("No file")
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, OSError):
+        logger.error("Evidence file missing from storage: item %s (%s)", item.pk, item.file.name)
+        raise Http404("No file") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=item.file_name or "evidence",
+        content_type=item.file_content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
