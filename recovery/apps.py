@@ -25,3 +25,6 @@ class RecoveryConfig(AppConfig):
         register_service_panel(
             order=10, template="recovery/overview/dashboard_panel.html", context=dashboard_panel_context
         )
+        from .views.plan import themes_panel
+
+        register_service_panel(order=20, template="recovery/plan/panel_themes.html", context=themes_panel)

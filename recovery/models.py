@@ -15,7 +15,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from core.choices import CADENCE_DAYS, Cadence, Enforcement, RiskLevel
+from core.choices import CADENCE_DAYS, Cadence, Enforcement, Regulation, RiskLevel
 from core.models import FrameworkItem, Provider, Role, Service
 from evidence.models import EvidenceItem
 
@@ -74,6 +74,9 @@ class FailureTheme(TenantModel):
 
     def get_absolute_url(self) -> str:
         return reverse("recovery:theme_detail", kwargs={"pk": self.pk})
+
+    def regulation_labels(self) -> list[str]:
+        return [Regulation(code).label for code in self.regulations if code in Regulation.values]
 
     @property
     def visible_until(self) -> datetime.date | None:

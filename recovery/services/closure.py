@@ -163,7 +163,11 @@ def action_start(*, actor, action: RecoveryAction, at: datetime.datetime | None 
     """Open -> in progress. The intended outcome must be written down before work starts."""
     fresh = _lock(action)
     policy.require(actor, policy.Verb.EDIT_PLAN, fresh)
-    if fresh.status == S.OPEN and not fresh.intended_outcome.strip():
+    if fresh.status != S.OPEN:  # refused/reopened actions go back in progress by themselves
+        raise ValidationError(
+            f"An action that is {S(fresh.status).label.lower()} cannot be started.", code="not_allowed"
+        )
+    if not fresh.intended_outcome.strip():
         raise ValidationError(
             {"intended_outcome": "Write the intended outcome (what will be different for people) before work starts."}
         )

@@ -111,7 +111,7 @@ def theme_update(*, actor, theme: FailureTheme, framework_items=None, **fields) 
     if not theme.keep_visible_override:
         theme.keep_visible_override_reason = ""
     _check_owner(theme.owner, theme)
-    theme.full_clean()
+    theme.full_clean(exclude=["created_by"])
     theme.save()
     if framework_items is not None:
         theme.framework_items.set(framework_items)
@@ -248,7 +248,7 @@ def action_update(*, actor, action: RecoveryAction, **fields) -> RecoveryAction:
     if action.started_on and not (action.intended_outcome or "").strip():
         raise ValidationError({"intended_outcome": "Work has started: the intended outcome cannot be removed."})
     _check_owner(action.owner, action)
-    action.full_clean()
+    action.full_clean(exclude=["created_by"])
     action.save()
     return action
 

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from core.tests.factories import ServiceFactory, UserFactory
 from recovery.models import ActionStep, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
@@ -69,3 +70,27 @@ class DataPointFactory(factory.django.DjangoModelFactory):
     numerator = 8
     denominator = 10
     value = factory.LazyAttribute(lambda o: 100.0 * o.numerator / o.denominator if o.denominator else 0)
+
+
+def in_progress_action(service, *, days_ago: int = 30, **fields) -> RecoveryAction:
+    """An action at ``service`` whose work started ``days_ago`` days ago (no transitions recorded)."""
+    started = timezone.localdate() - datetime.timedelta(days=days_ago)
+    fields.setdefault("theme", ThemeFactory(service=service))
+    return ActionFactory(status=RecoveryAction.Status.IN_PROGRESS, started_on=started, **fields)
+
+
+def proposed_action(service, *, proposer, risk_level: str = "medium", **fields) -> RecoveryAction:
+    """An action at ``service`` with closure proposed by ``proposer``, with dated impact evidence."""
+    from evidence.tests.factories import EvidenceFactory
+
+    action = in_progress_action(service, risk_level=risk_level, **fields)
+    action.evidence.add(EvidenceFactory(service=service, refers_to=timezone.localdate() - datetime.timedelta(days=2)))
+    RecoveryAction.objects.filter(pk=action.pk).update(
+        status=RecoveryAction.Status.CLOSURE_PROPOSED,
+        proposed_by=proposer,
+        proposed_at=timezone.now(),
+        closure_note="Sampled records show prompt escalation for six weeks.",
+        closure_justification="",
+    )
+    action.refresh_from_db()
+    return action

@@ -1,0 +1,83 @@
+"""Admin for recovery plans: for support staff. Statuses and transitions are read-only here."""
+
+from django.contrib import admin
+
+from .models import (
+    ActionStep,
+    ActionTransition,
+    DataPoint,
+    FailureTheme,
+    LeadershipLearning,
+    OutcomeMeasure,
+    RecoveryAction,
+)
+
+
+class StepInline(admin.TabularInline):
+    model = ActionStep
+    extra = 0
+
+
+class TransitionInline(admin.TabularInline):
+    model = ActionTransition
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_status", "to_status", "actor", "reason", "further_checks")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FailureTheme)
+class FailureThemeAdmin(admin.ModelAdmin):
+    list_display = ("title", "provider", "service", "risk_level", "status", "keep_visible_until")
+    list_filter = ("status", "risk_level", "provider")
+    search_fields = ("title",)
+    readonly_fields = ("status", "closed_at", "keep_visible_until")
+    raw_id_fields = ("owner", "created_by", "evidence")
+
+
+@admin.register(LeadershipLearning)
+class LeadershipLearningAdmin(admin.ModelAdmin):
+    list_display = ("theme", "recorded_by", "reviewed_by", "reviewed_at")
+    raw_id_fields = ("theme", "recorded_by", "reviewed_by", "evidence")
+
+
+@admin.register(RecoveryAction)
+class RecoveryActionAdmin(admin.ModelAdmin):
+    list_display = ("title", "provider", "service", "status", "risk_level", "owner", "due_date")
+    list_filter = ("status", "risk_level", "provider")
+    search_fields = ("title",)
+    raw_id_fields = ("theme", "owner", "created_by", "evidence")
+    readonly_fields = ("status", "started_on", "proposed_by", "proposed_at", "closed_by", "closed_at")
+    inlines = [StepInline, TransitionInline]
+
+
+@admin.register(ActionTransition)
+class ActionTransitionAdmin(admin.ModelAdmin):
+    """Append-only: nobody adds, changes or deletes a transition here."""
+
+    list_display = ("action", "from_status", "to_status", "actor", "at")
+    list_filter = ("to_status",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutcomeMeasure)
+class OutcomeMeasureAdmin(admin.ModelAdmin):
+    list_display = ("name", "action", "kind", "direction", "target_value", "target_date")
+    raw_id_fields = ("action", "evidence")
+
+
+@admin.register(DataPoint)
+class DataPointAdmin(admin.ModelAdmin):
+    list_display = ("measure", "period_date", "value", "source")
+    raw_id_fields = ("measure", "recorded_by")

@@ -1,0 +1,279 @@
+"""Forms for themes, learning, actions, steps and closure decisions.
+
+Forms collect and tidy input; the services decide. No status field ever appears here.
+"""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils import timezone
+
+from core.choices import Regulation
+from core.models import FrameworkItem
+from evidence.models import SourceType
+
+from .models import FailureTheme, LeadershipLearning, RecoveryAction
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _helper(submit: str, *, css: str = "btn-primary") -> FormHelper:
+    helper = FormHelper()
+    helper.add_input(Submit("submit", submit, css_class=css))
+    return helper
+
+
+class FrameworkItemField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: FrameworkItem) -> str:
+        return f"{obj.version.code.upper()} · {obj.key_question.name} · {obj.code} {obj.name}"
+
+
+class ThemeForm(forms.ModelForm):
+    regulations = forms.MultipleChoiceField(
+        label="Regulations breached",
+        choices=Regulation.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    framework_items = FrameworkItemField(
+        label="Framework items",
+        queryset=FrameworkItem.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text="Quality statements or key lines of enquiry of any framework version. "
+        "Hold Ctrl (or Cmd) to choose several.",
+    )
+
+    class Meta:
+        model = FailureTheme
+        fields = [
+            "title",
+            "weakness_found",
+            "source",
+            "source_reference",
+            "source_date",
+            "framework_items",
+            "regulations",
+            "enforcement",
+            "risk_level",
+            "owner",
+            "review_cadence",
+        ]
+        widgets = {"source_date": DATE, "weakness_found": forms.Textarea(attrs={"rows": 4})}
+        labels = {"review_cadence": "Reviewed"}
+
+    def __init__(self, *args, owners, edit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["framework_items"].queryset = FrameworkItem.objects.select_related(
+            "version", "key_question"
+        ).order_by("version__published", "key_question__order", "order")
+        self.fields["source_date"].label = "Date of the report or finding"
+        if edit:
+            self.fields["keep_visible_override"] = forms.DateField(
+                label="Keep visible until (override)",
+                required=False,
+                widget=DATE,
+                help_text="Leave empty to use the computed date (two review cycles after the last action closes).",
+                initial=self.instance.keep_visible_override,
+            )
+            self.fields["keep_visible_override_reason"] = forms.CharField(
+                label="Reason for the override",
+                required=False,
+                max_length=300,
+                initial=self.instance.keep_visible_override_reason,
+            )
+        self.helper = _helper("Save changes" if edit else "Create theme")
+
+
+class LearningForm(forms.Form):
+    factors = forms.MultipleChoiceField(
+        label="Why it happened",
+        choices=LeadershipLearning.Factor.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose every area where leadership fell short.",
+    )
+    why_it_happened = forms.CharField(
+        label="What leaders learned about why it happened", widget=forms.Textarea(attrs={"rows": 4})
+    )
+    governance_change = forms.CharField(
+        label="What governance changed because of it",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="e.g. audit sampling, ownership, supervision prompts, provider challenge, review frequency.",
+    )
+    how_tested = forms.CharField(label="How the change is tested in practice", widget=forms.Textarea(attrs={"rows": 3}))
+    evidence = forms.ModelMultipleChoiceField(
+        label="Linked evidence",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, evidence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = evidence
+        self.fields["evidence"].label_from_instance = lambda e: f"{e.title} ({e.refers_to:%-d %b %Y})"
+        self.helper = _helper("Record learning")
+
+
+class LearningReviewForm(forms.Form):
+    note = forms.CharField(
+        label="Review note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you tested, and whether the change is working in practice.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Record review")
+
+
+class ActionForm(forms.ModelForm):
+    evidence_required = forms.MultipleChoiceField(
+        label="Evidence required",
+        choices=SourceType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Which kinds of evidence will prove the change worked.",
+    )
+
+    class Meta:
+        model = RecoveryAction
+        fields = [
+            "title",
+            "baseline_issue",
+            "intended_outcome",
+            "measurable_target",
+            "owner",
+            "due_date",
+            "risk_level",
+            "review_role",
+            "review_cadence",
+            "evidence_required",
+        ]
+        widgets = {
+            "due_date": DATE,
+            "baseline_issue": forms.Textarea(attrs={"rows": 3}),
+            "intended_outcome": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {
+            "baseline_issue": "Baseline issue",
+            "review_role": "Reviewed by",
+            "review_cadence": "Reviewed",
+        }
+        help_texts = {"intended_outcome": "Required before work can start."}
+
+    def __init__(self, *args, owners, edit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.helper = _helper("Save changes" if edit else "Create action")
+
+
+class ReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(label="New owner", queryset=None)
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.helper = _helper("Reassign")
+
+
+class StepForm(forms.Form):
+    role = forms.CharField(label="Who (role)", max_length=120, help_text="e.g. Senior carer on each shift")
+    what = forms.CharField(label="What is done", widget=forms.Textarea(attrs={"rows": 3}))
+    recorded_where = forms.CharField(
+        label="Where it is recorded", max_length=200, required=False, help_text="e.g. Senior oversight log"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Add step")
+
+
+class StepDoneForm(forms.Form):
+    done_on = forms.DateField(label="Done on", widget=DATE, initial=timezone.localdate)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Mark done")
+
+
+class EvidenceLinkForm(forms.Form):
+    item = forms.ModelChoiceField(label="Evidence item", queryset=None, empty_label="Choose evidence…")
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        self.fields["item"].label_from_instance = lambda e: (
+            f"{e.title} · {e.get_source_type_display()} · {e.get_nature_display().lower()} · {e.refers_to:%-d %b %Y}"
+        )
+        self.helper = _helper("Link evidence")
+
+
+class ConfirmForm(forms.Form):
+    """Open or start an action: nothing to type, but a real form (with CSRF)."""
+
+    def __init__(self, *args, submit: str = "Confirm", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(submit)
+
+
+class ProposeClosureForm(forms.Form):
+    note = forms.CharField(
+        label="Closure note",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What changed for people, and how you know.",
+    )
+    justification = forms.CharField(
+        label="Justification (if a measure is not met)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Only needed when a measure has not met its target, or there is no measure.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Propose closure")
+
+
+class DecideForm(forms.Form):
+    APPROVE, REFUSE = "approve", "refuse"
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[(APPROVE, "Approve closure"), (REFUSE, "Refuse closure")],
+        widget=forms.RadioSelect,
+    )
+    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 4}))
+    further_checks = forms.CharField(
+        label="Further checks required (when refusing)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.REFUSE and not (data.get("further_checks") or "").strip():
+            self.add_error("further_checks", "Name the further checks needed before closure can be proposed again.")
+        return data
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Record decision")
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why reopen",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="e.g. the measure has worsened since closure.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Reopen action", css="btn-warning")
+
+
+class ThemeStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Theme status", choices=FailureTheme.Status.choices)

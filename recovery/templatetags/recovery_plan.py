@@ -1,0 +1,59 @@
+"""Small template helpers for the recovery pages."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+
+@register.simple_tag
+def maybe_url(name: str, *args, **kwargs) -> str:
+    """The URL, or "" while the page it names does not exist yet (another app may add it)."""
+    try:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return ""
+
+
+STATUS_STYLE = {
+    "draft": "text-bg-light border",
+    "open": "text-bg-secondary",
+    "in_progress": "text-bg-primary",
+    "closure_proposed": "text-bg-warning",
+    "closed": "text-bg-success",
+    "refused": "text-bg-danger",
+    "reopened": "text-bg-danger",
+    "monitoring": "text-bg-info",
+}
+
+
+@register.inclusion_tag("recovery/plan/_status.html")
+def status_badge(obj):
+    """A status chip with its label in words (never colour alone)."""
+    return {"style": STATUS_STYLE.get(obj.status, "text-bg-secondary"), "label": obj.get_status_display()}
+
+
+@register.inclusion_tag("recovery/plan/_risk.html")
+def risk_badge(obj):
+    return {"level": obj.risk_level, "label": obj.get_risk_level_display()}
+
+
+@register.filter
+def evidence_type_label(code: str) -> str:
+    from evidence.models import SourceType
+
+    return SourceType(code).label if code in SourceType.values else code
+
+
+TIMELINE_LABELS = {
+    "baseline": "Concern",
+    "step": "Step",
+    "evidence": "Evidence",
+    "point": "Data point",
+    "transition": "Decision",
+}
+
+
+@register.filter
+def timeline_label(kind: str) -> str:
+    return TIMELINE_LABELS.get(kind, kind)
