@@ -17,3 +17,10 @@ class GovernanceConfig(AppConfig):
         auditlog.register(m.ReviewActionArising)
         auditlog.register(m.ReviewAmendment)
         auditlog.register(m.EvidencePack, exclude_fields=["progress", "progress_note"])
+
+        # Flag badges on the service page (open flags by kind).
+        from core.panels import register_service_panel
+
+        from .views.flags import flag_panel_context
+
+        register_service_panel(order=5, template="governance/flags/_panel.html", context=flag_panel_context)

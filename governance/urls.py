@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import dashboard, flags
 
 app_name = "governance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("services/<slug:service>/flags/", flags.flag_list, name="flag_list"),
+    path("providers/<slug:provider>/flags/", flags.provider_flag_list, name="provider_flag_list"),
+    path("flags/<int:pk>/", flags.flag_detail, name="flag_detail"),
+    path("flags/<int:pk>/acknowledge/", flags.flag_acknowledge, name="flag_acknowledge"),
+    path("providers/<slug:provider>/dashboard/", dashboard.provider_dashboard, name="provider_dashboard"),
+]
+
+# Oversight reviews, their agenda and calendar, and the closure review screen.
+try:
+    from .urls_reviews import urlpatterns as review_urls
+
+    urlpatterns += review_urls
+except ImportError:
+    pass

@@ -6,6 +6,7 @@ Every variable is listed, with its default, in the README's configuration table.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -138,7 +139,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The one beat schedule; each app's scans are added in governance (the top layer).
-CELERY_BEAT_SCHEDULE: dict = {}
+# Times are CELERY_TIMEZONE (Europe/London). Every job is safe to run twice.
+CELERY_BEAT_SCHEDULE: dict = {
+    "governance-scan-flags-daily": {
+        "task": "governance.tasks.scan_all",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "governance-weekly-digests": {
+        "task": "governance.tasks.send_weekly_digests",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    },
+    "governance-monthly-digests": {
+        "task": "governance.tasks.send_monthly_digests",
+        "schedule": crontab(hour=7, minute=0, day_of_month="1"),
+    },
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
