@@ -1,0 +1,226 @@
+"""Writes for evidence packs: request one (queued after commit), render one (claimed once).
+
+A render never leaves half a file: the PDF is built in memory and the FileField is written
+only when the whole document exists; a failure records its reason on the pack instead.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core import permissions as policy
+from core.models import Provider, Service
+from recovery.models import RecoveryAction
+
+from ..models import EvidencePack
+from . import context as pack_context
+from . import rendering
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = {
+    EvidencePack.Kind.FULL: "governance/packs/pdf/full.html",
+    EvidencePack.Kind.COMMISSIONER: "governance/packs/pdf/commissioner.html",
+    EvidencePack.Kind.ACTION: "governance/packs/pdf/action.html",
+}
+# A pack left "rendering" this long was lost with its worker; a new run may claim it again.
+STALE_RENDER = datetime.timedelta(minutes=15)
+
+Status = EvidencePack.Status
+
+
+@transaction.atomic
+def pack_request(
+    *,
+    user,
+    provider: Provider,
+    services: list[Service],
+    kind: str = EvidencePack.Kind.FULL,
+    service: Service | None = None,
+    action: RecoveryAction | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    key_questions: list[str] | None = None,
+    sections: list[str] | None = None,
+    queue: bool = True,
+) -> EvidencePack:
+    """Record a pack request and queue its render once this transaction commits."""
+    if action is not None:
+        policy.require(user, policy.Verb.GENERATE_PACK, action)
+        services = [action.service] if action.service_id else []
+        provider = action.provider
+        service = action.service
+        kind = EvidencePack.Kind.ACTION
+    else:
+        if not services:
+            raise ValidationError("Choose at least one service.")
+        for s in services:
+            if s.provider_id != provider.pk or not policy.can(user, policy.Verb.GENERATE_PACK, s):
+                raise PermissionDenied("Your role does not allow a pack for this service.")
+    raw = {
+        "date_from": date_from.isoformat() if date_from else None,
+        "date_to": date_to.isoformat() if date_to else None,
+        "key_questions": key_questions or [],
+        "sections": sections or [],
+    }
+    params = pack_context.parse_parameters(raw)  # ValidationError-like: fail before queueing
+    pack = EvidencePack.objects.create(
+        provider=provider,
+        service=service,
+        action=action,
+        kind=kind,
+        parameters=params.as_json(),
+        requested_by=user,
+        progress_note="Waiting for the renderer",
+    )
+    pack.services.set(services)
+    if queue:
+        pack_queue(pack_id=pack.pk)
+    return pack
+
+
+def pack_queue(*, pack_id: int) -> None:
+    """Send the render job once the surrounding transaction has committed (in-process without a broker)."""
+    from .tasks import render_pack
+
+    transaction.on_commit(lambda: render_pack.delay(pack_id))
+
+
+def pack_claim(*, pack_id: int) -> bool:
+    """Move the pack from queued to rendering; True only for the one caller that did it."""
+    stale = timezone.now() - STALE_RENDER
+    changed = (
+        EvidencePack.objects.filter(pk=pack_id)
+        .filter(Q(status=Status.QUEUED) | Q(status=Status.RENDERING, started_at__lt=stale))
+        .update(status=Status.RENDERING, started_at=timezone.now(), progress=5, progress_note="Starting", error="")
+    )
+    return changed == 1
+
+
+def _progress(pack_id: int, progress: int, note: str) -> None:
+    EvidencePack.objects.filter(pk=pack_id, status=Status.RENDERING).update(progress=progress, progress_note=note)
+
+
+@dataclass
+class RenderResult:
+    pack: EvidencePack
+    html_seconds: float = 0.0
+    pdf_seconds: float = 0.0
+    tagged: str = ""
+    html: str = ""
+
+
+def pack_render(*, pack_id: int, keep_html: bool = False) -> RenderResult | None:
+    """Render a claimed pack; None when another run has it (or it is finished)."""
+    if not pack_claim(pack_id=pack_id):
+        logger.info("Pack %s is not waiting to render; nothing to do", pack_id)
+        return None
+    pack = EvidencePack.objects.select_related("provider", "service", "requested_by", "action").get(pk=pack_id)
+    result = RenderResult(pack=pack)
+    try:
+        started = time.perf_counter()
+        _progress(pack_id, 15, "Gathering the plan, measures and evidence")
+        ctx = pack_context.build_pack_context(pack)
+        _progress(pack_id, 40, "Writing the pages")
+        html = rendering.render_html(TEMPLATES[pack.kind], ctx)
+        result.html_seconds = time.perf_counter() - started
+        _progress(pack_id, 60, "Laying out the PDF")
+        started = time.perf_counter()
+        pdf = rendering.html_to_pdf(html)
+        result.pdf_seconds = time.perf_counter() - started
+        result.tagged = pdf.tagged
+        if keep_html:
+            result.html = html
+        _progress(pack_id, 90, "Storing the file")
+        _store(pack, pdf, ctx)
+    except Exception as exc:  # record every failure on the pack; nothing half-written is kept
+        logger.exception("Pack %s failed to render", pack_id)
+        pack_fail(pack_id=pack_id, error=_error_text(exc))
+        pack.refresh_from_db()
+        return result
+    pack.refresh_from_db()
+    return result
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, pack_context.PackParameterError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _filename(pack: EvidencePack) -> str:
+    where = pack.service.slug if pack.service_id else pack.provider.slug
+    return f"{pack.kind}-{where}-{timezone.localdate():%Y%m%d}-{pack.pk}.pdf"
+
+
+def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, ctx: dict) -> None:
+    """Write the file and the facts about it together; remove the file if the row cannot be saved."""
+    digest = hashlib.sha256(pdf.data).hexdigest()
+    pack.file.save(_filename(pack), ContentFile(pdf.data), save=False)
+    try:
+        with transaction.atomic():
+            params = dict(pack.parameters)
+            params["pdf_structure"] = pdf.tagged
+            updated = EvidencePack.objects.filter(pk=pack.pk, status=Status.RENDERING).update(
+                file=pack.file.name,
+                page_count=pdf.page_count,
+                size_bytes=len(pdf.data),
+                sha256=digest,
+                parameters=params,
+                status=Status.DONE,
+                progress=100,
+                progress_note="Ready",
+                finished_at=timezone.now(),
+                error="",
+            )
+            if updated != 1:
+                raise RuntimeError("The pack changed while it was rendering.")
+    except Exception:
+        pack.file.delete(save=False)
+        raise
+
+
+def pack_fail(*, pack_id: int, error: str) -> None:
+    EvidencePack.objects.filter(pk=pack_id).exclude(status=Status.DONE).update(
+        status=Status.FAILED,
+        error=error or "Unknown error",
+        progress_note="Failed",
+        finished_at=timezone.now(),
+        progress=F("progress"),
+    )
+
+
+def pack_render_now(
+    *,
+    user,
+    provider: Provider,
+    services: list[Service],
+    kind: str = EvidencePack.Kind.FULL,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    keep_html: bool = False,
+) -> RenderResult:
+    """Request and render in this process (the CLI and the benchmark): same code as the job."""
+    pack = pack_request(
+        user=user,
+        provider=provider,
+        services=services,
+        kind=kind,
+        service=services[0] if len(services) == 1 else None,
+        date_from=date_from,
+        date_to=date_to,
+        queue=False,
+    )
+    result = pack_render(pack_id=pack.pk, keep_html=keep_html)
+    assert result is not None
+    return result
