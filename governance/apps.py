@@ -24,3 +24,10 @@ class GovernanceConfig(AppConfig):
         from .views.flags import flag_panel_context
 
         register_service_panel(order=5, template="governance/flags/_panel.html", context=flag_panel_context)
+
+        # The next oversight review of the service (and closure proposals awaiting the user).
+        from .views.reviews import next_review_panel_context
+
+        register_service_panel(
+            order=50, template="governance/reviews/_panel_next.html", context=next_review_panel_context
+        )
