@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from core import demo as core_demo
+from evidence import demo as evidence_demo
 
 
 class Command(BaseCommand):
@@ -11,7 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            core_demo.seed()
+            world = core_demo.seed()
+            evidence_demo.seed(world)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password: {core_demo.DEMO_PASSWORD}")
         for line in core_demo.sign_in_lines():
