@@ -49,7 +49,7 @@ def provider_themes(user, provider: Provider) -> list[FailureTheme]:
 
 
 def theme_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> FailureTheme:
-    qs = FailureTheme.objects.select_related("provider", "service", "owner")
+    qs = FailureTheme.objects.select_related("provider", "service", "owner")  # crumbs and header
     return policy.get_or_404(user, qs, verb, pk=pk)
 
 
@@ -79,7 +79,9 @@ def learning_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> Leaders
 
 
 def action_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> RecoveryAction:
-    qs = RecoveryAction.objects.select_related("theme", "service", "provider", "owner", "proposed_by", "closed_by")
+    qs = RecoveryAction.objects.select_related(
+        "theme", "theme__service", "theme__provider", "service", "provider", "owner", "proposed_by", "closed_by"
+    )
     return policy.get_or_404(user, qs, verb, pk=pk)
 
 
@@ -201,10 +203,16 @@ def action_page(action: RecoveryAction, *, today: datetime.date | None = None) -
     summaries = [summarise(m, list(m.points.all()), today=today) for m in measures]
     transitions = list(action.transitions.select_related("actor").order_by("at", "pk"))
 
+    # The concern dates from when it was first measured or worked on, if that was before the
+    # action was entered here (plans are often typed up after work began).
+    created_on = timezone.localdate(action.created_at)
+    baseline_on = min(
+        [created_on, *([action.started_on] if action.started_on else []), *(m.baseline_date for m in measures)]
+    )
     timeline = [
         TimelineEntry(
-            when=timezone.localdate(action.created_at),
-            at=action.created_at,
+            when=baseline_on,
+            at=action.created_at if baseline_on == created_on else None,
             kind="baseline",
             title="Concern recorded",
             detail=action.baseline_issue,

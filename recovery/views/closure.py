@@ -13,7 +13,7 @@ from ..forms_plan import ConfirmForm, DecideForm, ProposeClosureForm, ReopenForm
 from ..models import RecoveryAction
 from ..selectors import plan as selectors
 from ..services import closure as services
-from .plan import action_crumbs, apply_errors, render_form
+from .plan import action_crumbs, apply_errors, posted, render_form
 
 V = policy.Verb
 S = RecoveryAction.Status
@@ -39,7 +39,7 @@ def _page(request, action, form, *, title: str, intro: str = "", extra=None):
 @login_required
 def action_open(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
-    form = ConfirmForm(request.POST or None, submit="Open action")
+    form = ConfirmForm(posted(request), submit="Open action")
     if request.method == "POST" and form.is_valid():
         try:
             services.action_open(actor=request.user, action=action)
@@ -59,7 +59,7 @@ def action_open(request, pk: int):
 @login_required
 def action_start(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
-    form = ConfirmForm(request.POST or None, submit="Start work")
+    form = ConfirmForm(posted(request), submit="Start work")
     if request.method == "POST" and form.is_valid():
         try:
             services.action_start(actor=request.user, action=action)
@@ -81,7 +81,7 @@ def action_start(request, pk: int):
 @login_required
 def action_propose(request, pk: int):
     action = selectors.action_for(request.user, pk, V.PROPOSE_CLOSURE)
-    form = ProposeClosureForm(request.POST or None)
+    form = ProposeClosureForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.action_propose_closure(
@@ -113,7 +113,7 @@ def action_decide(request, pk: int):
     own = action.proposed_by_id == request.user.pk
     if own and request.method == "POST":
         raise PermissionDenied("You proposed this closure, so someone else must decide it.")
-    form = DecideForm(request.POST or None)
+    form = DecideForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -145,7 +145,7 @@ def action_decide(request, pk: int):
 @login_required
 def action_reopen(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
-    form = ReopenForm(request.POST or None)
+    form = ReopenForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.action_reopen(actor=request.user, action=action, reason=form.cleaned_data["reason"])

@@ -32,6 +32,11 @@ from ..services import plan as services
 V = policy.Verb
 
 
+def posted(request):
+    """The submitted data on POST (even when empty, so the form is bound and shows its errors)."""
+    return request.POST if request.method == "POST" else None
+
+
 def apply_errors(form, exc: ValidationError) -> None:
     """Put a service's ValidationError next to the fields it names (or at the top)."""
     if hasattr(exc, "error_dict"):
@@ -81,7 +86,7 @@ def _theme_create(request, *, provider: Provider, service):
     where = service or provider
     policy.require(request.user, V.EDIT_PLAN, where)
     owners = policy.users_with(V.VIEW, where)
-    form = ThemeForm(request.POST or None, owners=owners, initial={"owner": request.user})
+    form = ThemeForm(posted(request), owners=owners, initial={"owner": request.user})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -131,7 +136,7 @@ def theme_detail(request, pk: int):
         "can_review_learning": policy.can(user, V.REVIEW_LEARNING, theme),
         "status_form": ThemeStatusForm(initial={"status": theme.status}),
         "regulation_labels": theme.regulation_labels(),
-        "history": history_for(theme),
+        "history": history_for(theme).select_related("content_type"),
         "today": timezone.localdate(),
     }
     return render(request, "recovery/plan/theme_detail.html", context)
@@ -142,7 +147,7 @@ def theme_edit(request, pk: int):
     theme = selectors.theme_for(request.user, pk, V.EDIT_PLAN)
     owners = policy.users_with(V.VIEW, theme.service or theme.provider)
     form = ThemeForm(
-        request.POST or None,
+        posted(request),
         instance=theme,
         owners=owners,
         edit=True,
@@ -193,7 +198,7 @@ def theme_status(request, pk: int):
 @login_required
 def learning_add(request, pk: int):
     theme = selectors.theme_for(request.user, pk, V.EDIT_PLAN)
-    form = LearningForm(request.POST or None, evidence=selectors.evidence_for_theme(request.user, theme))
+    form = LearningForm(posted(request), evidence=selectors.evidence_for_theme(request.user, theme))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -225,7 +230,7 @@ def learning_add(request, pk: int):
 def learning_review(request, pk: int):
     learning = selectors.learning_for(request.user, pk, V.REVIEW_LEARNING)
     theme = learning.theme
-    form = LearningReviewForm(request.POST or None)
+    form = LearningReviewForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.learning_review(actor=request.user, learning=learning, note=form.cleaned_data["note"])
@@ -252,7 +257,7 @@ def action_create(request, pk: int):
     theme = selectors.theme_for(request.user, pk, V.EDIT_PLAN)
     owners = policy.users_with(V.VIEW, theme.service or theme.provider)
     initial = {"risk_level": theme.risk_level, "owner": request.user}
-    form = ActionForm(request.POST or None, owners=owners, initial=initial)
+    form = ActionForm(posted(request), owners=owners, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -296,7 +301,7 @@ def action_detail(request, pk: int):
         "can_decide": closure_services.can_decide(user, action),
         "can_reopen": action.status == S.CLOSED and policy.can(user, V.EDIT_PLAN, action),
         "step_done_form": StepDoneForm(),
-        "history": history_for(action),
+        "history": history_for(action).select_related("content_type"),
         "today": timezone.localdate(),
     }
     return render(request, "recovery/plan/action_detail.html", context)
@@ -306,7 +311,7 @@ def action_detail(request, pk: int):
 def action_edit(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
     owners = policy.users_with(V.VIEW, action.service or action.provider)
-    form = ActionForm(request.POST or None, instance=action, owners=owners, edit=True)
+    form = ActionForm(posted(request), instance=action, owners=owners, edit=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -331,7 +336,7 @@ def action_edit(request, pk: int):
 def action_reassign(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
     owners = policy.users_with(V.VIEW, action.service or action.provider).exclude(pk=action.owner_id)
-    form = ReassignForm(request.POST or None, owners=owners)
+    form = ReassignForm(posted(request), owners=owners)
     if request.method == "POST" and form.is_valid():
         try:
             services.action_reassign(actor=request.user, action=action, owner=form.cleaned_data["owner"])
@@ -356,7 +361,7 @@ def action_reassign(request, pk: int):
 @login_required
 def step_add(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
-    form = StepForm(request.POST or None)
+    form = StepForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             step = services.step_add(actor=request.user, action=action, **form.cleaned_data)
@@ -421,7 +426,7 @@ def action_evidence(request, pk: int):
                 messages.success(request, f"“{item.title}” unlinked from {action.reference}.")
         return redirect("recovery:action_evidence", pk=action.pk)
     items = selectors.linkable_evidence(request.user, action)
-    form = EvidenceLinkForm(request.POST or None, items=items)
+    form = EvidenceLinkForm(posted(request), items=items)
     if request.method == "POST" and form.is_valid():
         item = form.cleaned_data["item"]
         try:
