@@ -8,6 +8,8 @@ class AuditsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from core.panels import register_service_panel
+
         from . import models as m
 
         auditlog.register(m.AuditTemplate, m2m_fields={"framework_items", "services"})
@@ -17,3 +19,14 @@ class AuditsConfig(AppConfig):
         auditlog.register(m.AuditRecord)
         auditlog.register(m.AuditActionArising)
         auditlog.register(m.MeasureFeed)
+        auditlog.register(m.AuditDataPoint)
+
+        register_service_panel(order=30, template="audits/panel.html", context=_panel_context)
+
+
+def _panel_context(request, service) -> dict:
+    from django.utils import timezone
+
+    from .selectors import service_panel
+
+    return service_panel(request.user, service, timezone.localdate())

@@ -14,7 +14,7 @@ from django.urls import reverse
 from core.choices import Cadence
 from core.models import FrameworkItem, Provider, Service
 from evidence.models import EvidenceItem
-from recovery.models import ActionStep, DataPoint, OutcomeMeasure, RecoveryAction
+from recovery.models import ActionStep, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
 
 
 class AuditTemplate(models.Model):
@@ -112,6 +112,9 @@ class Audit(models.Model):
         null=True, blank=True, help_text="When a re-check will show whether the actions changed practice."
     )
     compliance = models.FloatField(null=True, blank=True, editable=False, help_text="Overall %, set on submit.")
+    # Set on submit (a submitted audit never changes): see audits.compliance.effectiveness_gaps.
+    is_effective = models.BooleanField(null=True, editable=False)
+    effectiveness_gaps = models.JSONField(default=list, blank=True, editable=False)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Amendments: the new audit points at the one it replaces; both stay.
     amends = models.OneToOneField(
@@ -138,6 +141,15 @@ class Audit(models.Model):
     def is_locked(self) -> bool:
         return self.status != self.Status.DRAFT
 
+    @property
+    def template(self) -> AuditTemplate:
+        return self.template_version.template
+
+    def effectiveness_gap_labels(self) -> list[str]:
+        from .compliance import GAP_LABELS
+
+        return [GAP_LABELS.get(code, code) for code in self.effectiveness_gaps]
+
 
 class AuditRecord(models.Model):
     """One sampled record: a reference (never a person's name) and an answer per criterion."""
@@ -149,7 +161,7 @@ class AuditRecord(models.Model):
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="records")
     order = models.PositiveSmallIntegerField(default=0)
-    record_ref = models.CharField("record reference", max_length=40)
+    record_ref = models.CharField("record reference", max_length=40, blank=True)
     answers = models.JSONField(default=dict, help_text="criterion key -> yes / no / na")
     comment = models.CharField(max_length=300, blank=True)
 
@@ -161,27 +173,60 @@ class AuditRecord(models.Model):
 
 
 class AuditActionArising(models.Model):
-    """A finding turned into work: a new recovery action or a step on an existing one."""
+    """A finding turned into work: a new recovery action or a step on an existing one.
+
+    While the audit is a draft this only says what will happen (``kind`` with ``theme`` for a
+    new action, or ``action`` for a step). Submitting creates the recovery action or step and
+    sets ``linked_at``; an amendment copies linked rows so nothing is created twice.
+    """
+
+    class Kind(models.TextChoices):
+        NEW_ACTION = "new_action", "New recovery action"
+        STEP = "step", "Step on an existing action"
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="actions_arising")
+    order = models.PositiveSmallIntegerField(default=0)
     description = models.TextField()
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    due_date = models.DateField()
+    # Optional while the audit is a draft (autosave keeps half-typed rows); required to submit.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    due_date = models.DateField(null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEW_ACTION)
+    theme = models.ForeignKey(FailureTheme, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     action = models.ForeignKey(
         RecoveryAction, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_origins"
     )
     step = models.ForeignKey(ActionStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    linked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["order", "pk"]
 
     def __str__(self) -> str:
         return self.description[:80]
 
 
 class MeasureFeed(models.Model):
-    """Feeds an outcome measure from a template's submitted audits (all criteria or some)."""
+    """Feeds an outcome measure from submitted audits.
+
+    - ``compliance`` (default): each submitted audit of ``template`` at the measure's service
+      adds one point: yes answers / (yes + no answers) in the linked criteria (all or some).
+    - ``effectiveness``: one point per period of the measure's cadence: the share of submitted
+      audits (any template) at the measure's service - or across the provider when the measure
+      is provider-wide - that were effective. Re-computed whenever an audit in that period is
+      submitted or amended. ``template`` records where the feed was set up.
+    """
+
+    class Kind(models.TextChoices):
+        COMPLIANCE = "compliance", "Compliance with the template's criteria"
+        EFFECTIVENESS = "effectiveness", "Share of effective audits"
 
     measure = models.OneToOneField(OutcomeMeasure, on_delete=models.CASCADE, related_name="feed")
     template = models.ForeignKey(AuditTemplate, on_delete=models.PROTECT, related_name="feeds")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMPLIANCE)
     criterion_keys = models.JSONField(default=list, blank=True, help_text="Empty: every criterion.")
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     def __str__(self) -> str:
         return f"{self.template} → {self.measure}"

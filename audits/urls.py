@@ -1,5 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "audits"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("providers/<slug:provider>/audit-templates/", views.template_list, name="template_list"),
+    path("providers/<slug:provider>/audit-templates/new/", views.template_create, name="template_create"),
+    path("audit-templates/<int:pk>/", views.template_detail, name="template_detail"),
+    path("audit-templates/<int:pk>/edit/", views.template_edit, name="template_edit"),
+    path("audit-templates/<int:pk>/feed/", views.feed_create, name="feed_create"),
+    path("services/<slug:service>/audits/", views.audit_list, name="audit_list"),
+    path("services/<slug:service>/audits/start/", views.audit_start, name="audit_start"),
+    path("services/<slug:service>/audits/schedule/", views.schedule, name="schedule"),
+    path("audits/<int:pk>/", views.detail, name="detail"),
+    path("audits/<int:pk>/log/", views.audit_edit, name="audit_edit"),
+    path("audits/<int:pk>/autosave/", views.audit_autosave, name="audit_autosave"),
+    path("audits/<int:pk>/record-row/", views.record_row, name="record_row"),
+    path("audits/<int:pk>/submit/", views.audit_submit, name="audit_submit"),
+    path("audits/<int:pk>/amend/", views.amend, name="amend"),
+]

@@ -1,0 +1,317 @@
+"""Reads for audits: lists, the schedule of due audits, effectiveness. Query counts are bounded."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from core import permissions as policy
+from core.models import Service
+from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
+
+from .models import Audit, AuditTemplate, AuditTemplateVersion, Criterion, MeasureFeed
+from .periods import period_bounds, period_label, periods_back, previous_period
+
+DONE = "done"
+DUE = "due"
+OVERDUE = "overdue"
+STATE_LABELS = {DONE: "Done", DUE: "Due", OVERDUE: "Overdue"}
+STATE_BADGES = {DONE: "text-bg-success", DUE: "text-bg-warning", OVERDUE: "text-bg-danger"}
+PERIODS_SHOWN = {"weekly": 8, "monthly": 6, "quarterly": 4}
+
+
+def visible_templates(user, qs: QuerySet[AuditTemplate] | None = None) -> QuerySet[AuditTemplate]:
+    """Templates are provider-level: anyone with a role at the provider may see them."""
+    qs = AuditTemplate.objects.all() if qs is None else qs
+    return qs.filter(provider__in=policy.providers(user, policy.Verb.VIEW))
+
+
+def templates_for_user(user, provider) -> QuerySet[AuditTemplate]:
+    return visible_templates(user, AuditTemplate.objects.filter(provider=provider))
+
+
+def template_for_user(user, pk, verb: policy.Verb = policy.Verb.VIEW) -> AuditTemplate:
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    qs = AuditTemplate.objects.select_related("provider")
+    try:
+        template = visible_templates(user, qs).get(pk=pk)
+    except AuditTemplate.DoesNotExist:
+        raise Http404("Not found") from None
+    if verb != policy.Verb.VIEW and not policy.can(user, verb, template):
+        raise PermissionDenied("Your role does not allow this.")
+    return template
+
+
+def template_list(user, provider) -> list[AuditTemplate]:
+    """Templates with their current version number, criteria count and services (4 queries)."""
+    latest = AuditTemplateVersion.objects.order_by("template_id", "-number")
+    templates = list(
+        templates_for_user(user, provider)
+        .prefetch_related(
+            "services",
+            Prefetch("versions", queryset=latest.annotate(n_criteria=Count("criteria")), to_attr="version_list"),
+        )
+        .order_by("title")
+    )
+    for t in templates:
+        t.latest = t.version_list[0] if t.version_list else None
+    return templates
+
+
+def applicable_templates(service: Service) -> QuerySet[AuditTemplate]:
+    """Active templates of the service's provider that are due there (no services = everywhere)."""
+    return (
+        AuditTemplate.objects.filter(provider_id=service.provider_id, is_active=True)
+        .filter(Q(services__isnull=True) | Q(services=service))
+        .distinct()
+        .order_by("title")
+    )
+
+
+def audit_list(service: Service) -> QuerySet[Audit]:
+    return (
+        Audit.objects.filter(service=service)
+        .select_related("template_version__template", "auditor", "amends")
+        .order_by("-period_end", "-pk")
+    )
+
+
+def audit_for_user(user, pk, verb: policy.Verb = policy.Verb.VIEW) -> Audit:
+    qs = Audit.objects.select_related(
+        "template_version__template", "service__provider", "provider", "auditor", "amends", "evidence_item"
+    )
+    return policy.get_or_404(user, qs, verb, pk=pk)
+
+
+def criteria_of(audit: Audit) -> list[Criterion]:
+    return list(audit.template_version.criteria.all())
+
+
+def amendment_of(audit: Audit) -> Audit | None:
+    return Audit.objects.filter(amends=audit).select_related("auditor").first()
+
+
+def version_chain(audit: Audit) -> list[Audit]:
+    """Every version of this audit, oldest first (bounded by the number of amendments)."""
+    first = audit
+    chain_back = []
+    while first.amends_id:
+        first = Audit.objects.select_related("auditor").get(pk=first.amends_id)
+        chain_back.append(first)
+    chain = [*reversed(chain_back), audit]
+    nxt = amendment_of(audit)
+    while nxt is not None:
+        chain.append(nxt)
+        nxt = amendment_of(nxt)
+    return chain
+
+
+def owner_choices(service: Service):
+    """People who can be given an action at this service (they can see it)."""
+    return policy.users_with(policy.Verb.VIEW, service).order_by("first_name", "last_name", "email")
+
+
+def theme_choices(service: Service) -> list[FailureTheme]:
+    return list(
+        FailureTheme.objects.filter(service=service).exclude(status=FailureTheme.Status.CLOSED).order_by("title")
+    )
+
+
+def action_choices(service: Service) -> list[RecoveryAction]:
+    return list(
+        RecoveryAction.objects.filter(service=service).exclude(status=RecoveryAction.Status.CLOSED).order_by("title")
+    )
+
+
+def editable_measures(user, template: AuditTemplate) -> QuerySet[OutcomeMeasure]:
+    """Percentage measures of the template's provider the user may edit, not yet fed."""
+    qs = OutcomeMeasure.objects.filter(provider_id=template.provider_id, kind=OutcomeMeasure.Kind.PERCENTAGE)
+    qs = qs.filter(feed__isnull=True).select_related("service", "action")
+    return policy.objects_for(user, qs, policy.Verb.EDIT_PLAN).order_by("service__name", "name")
+
+
+def may_edit_plans_at(user, provider) -> bool:
+    return policy.objects_for(user, Service.objects.filter(provider=provider), policy.Verb.EDIT_PLAN).exists()
+
+
+def feeds_of(template: AuditTemplate) -> list[MeasureFeed]:
+    return list(template.feeds.select_related("measure__service").order_by("measure__name"))
+
+
+# --- Effectiveness -------------------------------------------------------------------------
+
+
+def effectiveness_share(audits: QuerySet[Audit]) -> tuple[int, int]:
+    """(effective, submitted) among current submitted audits of ``audits``."""
+    counts = audits.filter(status=Audit.Status.SUBMITTED).aggregate(
+        total=Count("pk"), effective=Count("pk", filter=Q(is_effective=True))
+    )
+    return counts["effective"], counts["total"]
+
+
+# --- The schedule --------------------------------------------------------------------------
+
+
+@dataclass
+class PeriodStatus:
+    start: datetime.date
+    end: datetime.date
+    label: str
+    state: str
+    audit: Audit | None = None
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def badge(self) -> str:
+        return STATE_BADGES[self.state]
+
+
+@dataclass
+class ScheduleRow:
+    template: AuditTemplate
+    periods: list[PeriodStatus] = field(default_factory=list)
+    draft: Audit | None = None
+
+    @property
+    def current(self) -> PeriodStatus | None:
+        return self.periods[0] if self.periods else None
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for p in self.periods if p.state == OVERDUE)
+
+
+def _since(template: AuditTemplate) -> datetime.date:
+    return timezone.localdate(template.created_at) if template.created_at else datetime.date.min
+
+
+def schedule(service: Service, today: datetime.date) -> list[ScheduleRow]:
+    """Per template due at the service: recent periods as done / due / overdue (3 queries).
+
+    Periods before the template was created are not shown. The current period is "due"
+    until an audit is submitted; a past period without one is "overdue".
+    """
+    templates = list(applicable_templates(service))
+    if not templates:
+        return []
+    oldest = min(periods_back(t.frequency, today, PERIODS_SHOWN.get(t.frequency, 8))[-1][0] for t in templates)
+    audits = list(
+        Audit.objects.filter(
+            service=service, template_version__template__in=templates, period_end__gte=oldest
+        ).select_related("template_version")
+    )
+    by_template: dict[int, list[Audit]] = defaultdict(list)
+    for a in audits:
+        by_template[a.template_version.template_id].append(a)
+    rows = []
+    for t in templates:
+        row = ScheduleRow(template=t)
+        mine = by_template.get(t.pk, [])
+        done = [a for a in mine if a.status == Audit.Status.SUBMITTED]
+        drafts = [a for a in mine if a.status == Audit.Status.DRAFT]
+        since = _since(t)
+        for start, end in periods_back(t.frequency, today, PERIODS_SHOWN.get(t.frequency, 8)):
+            hit = next((a for a in done if start <= a.period_end <= end), None)
+            if hit is None and end < since:
+                break
+            state = DONE if hit else (DUE if end >= today else OVERDUE)
+            draft = next((a for a in drafts if start <= a.period_end <= end), None)
+            row.periods.append(PeriodStatus(start, end, period_label(t.frequency, start, end), state, hit or draft))
+        row.draft = next((a for a in drafts if row.current and a.period_end == row.current.end), None)
+        rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class OverdueAudit:
+    service: Service
+    template: AuditTemplate
+    period_start: datetime.date
+    period_end: datetime.date
+
+    @property
+    def days_overdue(self) -> int:
+        return (timezone.localdate() - self.period_end).days
+
+
+def overdue_audits(services_queryset: QuerySet[Service], today: datetime.date) -> list[OverdueAudit]:
+    """Services whose audit for the last completed period of a template was not submitted.
+
+    Set-based: services, templates (+ their services) and the submitted audits in the
+    relevant window are read in four queries, whatever the number of services.
+    """
+    services = list(services_queryset.select_related("provider"))
+    if not services:
+        return []
+    provider_ids = {s.provider_id for s in services}
+    templates = list(
+        AuditTemplate.objects.filter(provider_id__in=provider_ids, is_active=True).prefetch_related(
+            Prefetch("services", queryset=Service.objects.only("pk"))
+        )
+    )
+    if not templates:
+        return []
+    windows = {t.pk: previous_period(t.frequency, today) for t in templates}
+    oldest = min(start for start, _ in windows.values())
+    done = set(
+        Audit.objects.filter(
+            service__in=[s.pk for s in services],
+            template_version__template__in=[t.pk for t in templates],
+            status__in=[Audit.Status.SUBMITTED, Audit.Status.SUPERSEDED],
+            period_end__gte=oldest,
+        ).values_list("service_id", "template_version__template_id", "period_end")
+    )
+    done_index: dict[tuple[int, int], list[datetime.date]] = defaultdict(list)
+    for service_id, template_id, period_end in done:
+        done_index[(service_id, template_id)].append(period_end)
+    out = []
+    for s in services:
+        for t in templates:
+            if t.provider_id != s.provider_id:
+                continue
+            where = {x.pk for x in t.services.all()}
+            if where and s.pk not in where:
+                continue
+            start, end = windows[t.pk]
+            if end < _since(t):
+                continue
+            if not any(start <= d <= end for d in done_index.get((s.pk, t.pk), [])):
+                out.append(OverdueAudit(s, t, start, end))
+    out.sort(key=lambda o: (o.service.name, o.template.title))
+    return out
+
+
+def service_panel(user, service: Service, today: datetime.date) -> dict:
+    rows = schedule(service, today)
+    last = (
+        Audit.objects.filter(service=service, status=Audit.Status.SUBMITTED)
+        .select_related("template_version__template")
+        .order_by("-submitted_at")
+        .first()
+    )
+    weekly = [r for r in rows if r.template.frequency == "weekly"]
+    due_now = [r for r in rows if r.current and r.current.state == DUE]
+    overdue = [r for r in rows if r.overdue_count]
+    return {
+        "rows": rows,
+        "last": last,
+        "due_now": due_now,
+        "overdue": overdue,
+        "log_template": (due_now or weekly or rows or [None])[0],
+        "can_log": policy.can(user, policy.Verb.LOG_AUDIT, service),
+        "this_week": period_bounds("weekly", today),
+    }
+
+
+def submitted_in(audits: Iterable[Audit]) -> list[Audit]:
+    return [a for a in audits if a.status == Audit.Status.SUBMITTED]

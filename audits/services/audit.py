@@ -1,0 +1,404 @@
+"""Logging, submitting and amending audits.
+
+A draft is saved as often as the page likes (autosave); submitting locks it, raises the
+actions arising as recovery actions or steps, creates its evidence item and adds data
+points to the measures it feeds. A submitted audit changes only by an amendment: a new
+audit (copying the records) that, once submitted, supersedes the old one and takes over
+its data points.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core import permissions as policy
+from core.models import EvidenceCategory, FrameworkVersion, Service
+from evidence import services as evidence_services
+from evidence.models import SourceType
+from recovery.models import FailureTheme, RecoveryAction
+from recovery.services import plan
+
+from .. import compliance as comp
+from ..models import Audit, AuditActionArising, AuditRecord, AuditTemplate
+from ..periods import period_bounds, period_label
+from .feeds import feed_measures
+
+# Loose on purpose: a short code with at least one digit, such as R-1042, MAR/0031 or 2231.
+# It keeps names out (no spaces, needs a digit) without guessing every home's numbering.
+RECORD_REF_RE = re.compile(r"^(?=[^\s]*\d)[A-Za-z0-9][A-Za-z0-9\-/.#]{0,39}$")
+RECORD_REF_HELP = (
+    "A record reference such as R-1042: letters, digits, - / . only, with at least one digit. Never a person's name."
+)
+
+
+def validate_record_ref(ref: str) -> str | None:
+    """An error message for a bad reference, else None (blank is allowed in drafts)."""
+    ref = ref.strip()
+    if ref and not RECORD_REF_RE.match(ref):
+        return "Use a record reference such as R-1042 (with a digit, no spaces), never a name."
+    return None
+
+
+@dataclass
+class RecordInput:
+    ref: str = ""
+    answers: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+
+    def is_empty(self) -> bool:
+        return not (self.ref.strip() or self.comment.strip() or any(self.answers.values()))
+
+
+@dataclass
+class ArisingInput:
+    description: str = ""
+    owner: object | None = None
+    due_date: datetime.date | None = None
+    kind: str = AuditActionArising.Kind.NEW_ACTION
+    theme: FailureTheme | None = None
+    action: RecoveryAction | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.description.strip() or self.owner or self.due_date)
+
+
+def template_applies(template: AuditTemplate, service: Service) -> bool:
+    ids = [s.pk for s in template.services.all()]
+    return template.provider_id == service.provider_id and (not ids or service.pk in ids)
+
+
+@transaction.atomic
+def audit_start(*, actor, template: AuditTemplate, service: Service, on: datetime.date | None = None) -> Audit:
+    """A draft audit of ``template`` at ``service`` for the period containing ``on`` (default today).
+
+    If a draft for that period exists it is returned instead; if one was submitted, the
+    caller is told to amend it.
+    """
+    policy.require(actor, policy.Verb.LOG_AUDIT, service)
+    today = timezone.localdate()
+    on = on or today
+    if not template_applies(template, service) or not template.is_active:
+        raise ValidationError({"template": "This template is not used at this service."})
+    start, end = period_bounds(template.frequency, on)
+    if start > today:
+        raise ValidationError({"period": "You cannot log an audit for a period that has not started."})
+    existing = (
+        Audit.objects.filter(service=service, template_version__template=template, period_end=end, amends__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None:
+        if existing.status == Audit.Status.DRAFT:
+            return existing
+        raise ValidationError(
+            {
+                "period": f"The audit for {period_label(template.frequency, start, end).lower()} was already "
+                "submitted. Open it and amend it instead."
+            }
+        )
+    version = template.current_version()
+    if version is None:
+        raise ValidationError({"template": "This template has no criteria yet."})
+    return Audit.objects.create(
+        provider=service.provider,
+        service=service,
+        template_version=version,
+        period_start=start,
+        period_end=end,
+        auditor=actor,
+    )
+
+
+def _check_draft(actor, audit: Audit, check_permission: bool) -> None:
+    if check_permission:
+        policy.require(actor, policy.Verb.LOG_AUDIT, audit)
+    if audit.status != Audit.Status.DRAFT:
+        raise ValidationError("This audit was submitted and is locked. Amend it to change it.")
+
+
+@transaction.atomic
+def audit_save_draft(
+    *,
+    actor,
+    audit: Audit,
+    records: Sequence[RecordInput],
+    findings: str = "",
+    impact_check_date: datetime.date | None = None,
+    actions: Sequence[ArisingInput] = (),
+    check_permission: bool = True,
+) -> Audit:
+    """Save everything typed so far. Empty rows are dropped; nothing is locked.
+
+    Refuses (saving nothing) only what must never be stored: a record reference that looks
+    like a name, an owner without access to the service, a theme or action elsewhere.
+    """
+    audit = Audit.objects.select_for_update().select_related("template_version").get(pk=audit.pk)
+    _check_draft(actor, audit, check_permission)
+    keys = list(audit.template_version.criteria.values_list("key", flat=True))
+    records = [r for r in records if not r.is_empty()]
+    actions = [a for a in actions if not a.is_empty()]
+
+    errors: dict[str, list[str]] = {}
+    for i, r in enumerate(records, 1):
+        message = validate_record_ref(r.ref)
+        if message:
+            errors.setdefault("records", []).append(f"Record {i}: {message}")
+    for i, a in enumerate(actions, 1):
+        if a.owner is not None and not policy.can(a.owner, policy.Verb.VIEW, audit.service):
+            errors.setdefault("actions", []).append(f"Action {i}: the owner must have access to this service.")
+        if a.theme is not None and a.theme.service_id not in (None, audit.service_id):
+            errors.setdefault("actions", []).append(f"Action {i}: choose a theme of this service.")
+        if a.theme is not None and a.theme.provider_id != audit.provider_id:
+            errors.setdefault("actions", []).append(f"Action {i}: choose a theme of this service.")
+        if a.action is not None and a.action.service_id != audit.service_id:
+            errors.setdefault("actions", []).append(f"Action {i}: choose an action of this service.")
+    if errors:
+        raise ValidationError(errors)
+
+    # Records: update in place by position, so autosave does not churn rows.
+    existing = list(audit.records.order_by("order", "pk"))
+    to_update, to_create = [], []
+    for i, r in enumerate(records):
+        answers = {k: v for k, v in r.answers.items() if k in keys and v in comp.ANSWERS}
+        values = dict(record_ref=r.ref.strip()[:40], answers=answers, comment=r.comment.strip()[:300], order=i)
+        if i < len(existing):
+            row = existing[i]
+            if any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                to_update.append(row)
+        else:
+            to_create.append(AuditRecord(audit=audit, **values))
+    if to_update:
+        AuditRecord.objects.bulk_update(to_update, ["record_ref", "answers", "comment", "order"])
+    if to_create:
+        AuditRecord.objects.bulk_create(to_create)
+    if len(existing) > len(records):
+        AuditRecord.objects.filter(pk__in=[r.pk for r in existing[len(records) :]]).delete()
+
+    # Actions arising not yet raised are replaced; raised ones (copied into an amendment) stay.
+    audit.actions_arising.filter(linked_at__isnull=True).delete()
+    offset = audit.actions_arising.count()
+    AuditActionArising.objects.bulk_create(
+        AuditActionArising(
+            audit=audit,
+            order=offset + i,
+            description=a.description.strip(),
+            owner=a.owner,
+            due_date=a.due_date,
+            kind=a.kind,
+            theme=a.theme if a.kind == AuditActionArising.Kind.NEW_ACTION else None,
+            action=a.action if a.kind == AuditActionArising.Kind.STEP else None,
+        )
+        for i, a in enumerate(actions)
+    )
+    audit.findings = findings.strip()
+    audit.impact_check_date = impact_check_date
+    audit.save(update_fields=["findings", "impact_check_date", "updated_at"])
+    return audit
+
+
+def submission_errors(audit: Audit, keys: Sequence[str], records, arising) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not records:
+        errors["records"] = ["Add at least one sampled record."]
+    any_no = False
+    for i, r in enumerate(records, 1):
+        if not r.record_ref:
+            errors.setdefault("records", []).append(f"Record {i}: enter its reference.")
+        missing = [k for k in keys if r.answers.get(k) not in comp.ANSWERS]
+        if missing:
+            errors.setdefault("records", []).append(
+                f"Record {i} ({r.record_ref or 'no reference'}): answer every criterion ({len(missing)} left)."
+            )
+        any_no = any_no or any(r.answers.get(k) == comp.NO for k in keys)
+    if any_no and not audit.findings.strip():
+        errors["findings"] = ["Some answers are “No”: write what you found."]
+    for i, a in enumerate(arising, 1):
+        if a.linked_at:
+            continue
+        problems = []
+        if not a.description.strip():
+            problems.append("describe the action")
+        if a.owner_id is None:
+            problems.append("choose an owner")
+        if a.due_date is None:
+            problems.append("give a due date")
+        if a.kind == AuditActionArising.Kind.NEW_ACTION and a.theme_id is None:
+            problems.append("choose the theme it belongs to")
+        if a.kind == AuditActionArising.Kind.STEP and a.action_id is None:
+            problems.append("choose the action to add a step to")
+        if problems:
+            errors.setdefault("actions", []).append(f"Action {i}: {', '.join(problems)}.")
+    if audit.impact_check_date and audit.impact_check_date < audit.period_start:
+        errors["impact_check_date"] = ["The impact check comes after the audit period."]
+    return errors
+
+
+def _raise_actions(actor, audit: Audit, arising: Sequence[AuditActionArising], label: str) -> None:
+    template = audit.template_version.template
+    now = timezone.now()
+    for a in arising:
+        if a.linked_at:
+            continue
+        if a.kind == AuditActionArising.Kind.NEW_ACTION:
+            a.action = plan.action_create(
+                actor=actor,
+                theme=a.theme,
+                service=audit.service,
+                title=a.description.strip().splitlines()[0][:200],
+                baseline_issue=f"Found by the {template} audit ({label}): {a.description.strip()}",
+                owner=a.owner,
+                due_date=a.due_date,
+                check_permission=False,
+            )
+        else:
+            due = f"{a.due_date.day} {a.due_date:%b %Y}"
+            a.step = plan.step_add(
+                actor=actor,
+                action=a.action,
+                role=str(a.owner),
+                what=f"{a.description.strip()} (due {due}; from the {template} audit, {label})",
+                recorded_where=f"Audit record AU-{audit.pk}",
+                check_permission=False,
+            )
+        a.linked_at = now
+        a.save(update_fields=["action", "step", "linked_at"])
+
+
+def _evidence_category() -> EvidenceCategory | None:
+    return (
+        EvidenceCategory.objects.filter(code="processes", version__status=FrameworkVersion.Status.CURRENT)
+        .order_by("-version__published")
+        .first()
+    )
+
+
+@transaction.atomic
+def audit_submit(*, actor, audit: Audit, check_permission: bool = True) -> Audit:
+    """Lock the draft; raise its actions; create its evidence item; feed linked measures."""
+    audit = (
+        Audit.objects.select_for_update()
+        .select_related("template_version__template", "service", "provider", "amends")
+        .get(pk=audit.pk)
+    )
+    _check_draft(actor, audit, check_permission)
+    template = audit.template_version.template
+    keys = list(audit.template_version.criteria.values_list("key", flat=True))
+    records = list(audit.records.all())
+    arising = list(audit.actions_arising.all())
+    errors = submission_errors(audit, keys, records, arising)
+    if errors:
+        raise ValidationError(errors)
+
+    result = comp.compute([r.answers for r in records], keys)
+    gaps = comp.effectiveness_gaps(
+        findings=audit.findings,
+        no_answers=result.overall.no,
+        actions_with_owner=sum(1 for a in arising if a.owner_id),
+        has_impact_check=audit.impact_check_date is not None,
+    )
+    now = timezone.now()
+    claimed = Audit.objects.filter(pk=audit.pk, status=Audit.Status.DRAFT).update(
+        status=Audit.Status.SUBMITTED,
+        submitted_at=now,
+        compliance=result.percent,
+        is_effective=not gaps,
+        effectiveness_gaps=gaps,
+    )
+    if claimed != 1:
+        raise ValidationError("This audit was already submitted.")
+    audit.refresh_from_db()
+    previous = audit.amends
+    if previous is not None:
+        moved = Audit.objects.filter(pk=previous.pk, status=Audit.Status.SUBMITTED).update(
+            status=Audit.Status.SUPERSEDED
+        )
+        if moved != 1:
+            raise ValidationError("The audit this amends is no longer the current version.")
+
+    label = period_label(template.frequency, audit.period_start, audit.period_end)
+    _raise_actions(actor, audit, arising, label)
+
+    today = timezone.localdate()
+    overall = f"Overall compliance {result.percent:g}%." if result.percent is not None else "No yes/no answers."
+    summary = [overall]
+    summary.append(f"{len(records)} records sampled against {len(keys)} criteria.")
+    if audit.findings:
+        summary.append(f"Findings: {audit.findings}")
+    if previous is not None:
+        summary.append(f"Amends an earlier submission: {audit.amendment_reason}")
+    item = evidence_services.evidence_create(
+        actor=actor,
+        provider=audit.provider,
+        service=audit.service,
+        title=f"{template.title} audit – {label}{' (amended)' if previous else ''}",
+        refers_to=min(audit.period_end, today),
+        source_type=SourceType.AUDIT,
+        category=_evidence_category(),
+        recorded_in="Audit records in this system",
+        description="\n".join(summary),
+        framework_items=list(template.framework_items.all()),
+        check_permission=False,
+    )
+    audit.evidence_item = item
+    audit.save(update_fields=["evidence_item", "updated_at"])
+
+    feed_measures(actor=actor, audit=audit, keys=keys, result=result, previous=previous, label=label)
+    return audit
+
+
+@transaction.atomic
+def audit_amend(*, actor, audit: Audit, reason: str) -> Audit:
+    """Start an amendment: a new draft copying the submitted audit. Returns the draft.
+
+    The original stays submitted (and counts) until the amendment is submitted.
+    """
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    policy.require(actor, policy.Verb.LOG_AUDIT, audit)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the submitted audit needs amending."})
+    if audit.status != Audit.Status.SUBMITTED:
+        raise ValidationError("Only the current submitted version of an audit can be amended.")
+    pending = Audit.objects.filter(amends=audit).first()
+    if pending is not None:
+        raise ValidationError("An amendment of this audit is already in progress.")
+    amendment = Audit.objects.create(
+        provider_id=audit.provider_id,
+        service_id=audit.service_id,
+        template_version_id=audit.template_version_id,
+        period_start=audit.period_start,
+        period_end=audit.period_end,
+        auditor=actor,
+        findings=audit.findings,
+        impact_check_date=audit.impact_check_date,
+        amends=audit,
+        amendment_reason=reason.strip(),
+    )
+    AuditRecord.objects.bulk_create(
+        AuditRecord(audit=amendment, order=r.order, record_ref=r.record_ref, answers=dict(r.answers), comment=r.comment)
+        for r in audit.records.all()
+    )
+    AuditActionArising.objects.bulk_create(
+        AuditActionArising(
+            audit=amendment,
+            order=a.order,
+            description=a.description,
+            owner_id=a.owner_id,
+            due_date=a.due_date,
+            kind=a.kind,
+            theme_id=a.theme_id,
+            action_id=a.action_id,
+            step_id=a.step_id,
+            linked_at=a.linked_at,
+        )
+        for a in audit.actions_arising.all()
+    )
+    return amendment

@@ -1,0 +1,151 @@
+"""Measures fed by audits (see ``MeasureFeed`` for the two kinds)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from core import permissions as policy
+from recovery.models import DataPoint, OutcomeMeasure
+from recovery.services import measures as measure_services
+
+from .. import compliance as comp
+from ..models import Audit, AuditDataPoint, AuditTemplate, MeasureFeed
+from ..periods import period_bounds
+
+
+@transaction.atomic
+def feed_create(
+    *,
+    actor,
+    template: AuditTemplate,
+    measure: OutcomeMeasure,
+    kind: str = MeasureFeed.Kind.COMPLIANCE,
+    criterion_keys: Sequence[str] = (),
+) -> MeasureFeed:
+    """Link a measure to a template. Points are added by audits submitted from now on."""
+    policy.require(actor, policy.Verb.EDIT_PLAN, measure)
+    errors: dict[str, str] = {}
+    if measure.provider_id != template.provider_id:
+        errors["measure"] = "Choose a measure of this provider."
+    elif measure.kind != OutcomeMeasure.Kind.PERCENTAGE:
+        errors["measure"] = "Audits feed percentage measures (sampled items meeting a standard)."
+    elif MeasureFeed.objects.filter(measure=measure).exists():
+        errors["measure"] = "This measure is already fed by an audit."
+    if kind not in MeasureFeed.Kind.values:
+        errors["kind"] = "Choose what the audits feed."
+    version = template.current_version()
+    known = set(version.criteria.values_list("key", flat=True)) if version else set()
+    keys = [k for k in criterion_keys if k]
+    if kind == MeasureFeed.Kind.EFFECTIVENESS:
+        keys = []
+    elif any(k not in known for k in keys):
+        errors["criterion_keys"] = "Choose criteria of this template."
+    if errors:
+        raise ValidationError(errors)
+    return MeasureFeed.objects.create(measure=measure, template=template, kind=kind, criterion_keys=keys)
+
+
+def _in_scope(audit: Audit) -> Q:
+    """Measures an audit at this service may feed: the service's own, or provider-wide ones."""
+    return Q(measure__service_id=audit.service_id) | Q(
+        measure__service__isnull=True, measure__provider_id=audit.provider_id
+    )
+
+
+def feed_measures(*, actor, audit: Audit, keys: Sequence[str], result: comp.Compliance, previous, label: str) -> None:
+    """After a submit: add or update the points of every measure this audit feeds."""
+    today = timezone.localdate()
+    period_date = min(audit.period_end, today)
+    template = audit.template_version.template
+    feeds = list(
+        MeasureFeed.objects.filter(_in_scope(audit))
+        .filter(Q(kind=MeasureFeed.Kind.EFFECTIVENESS, measure__provider_id=audit.provider_id) | Q(template=template))
+        .select_related("measure")
+    )
+    compliance_feeds = [f for f in feeds if f.kind == MeasureFeed.Kind.COMPLIANCE]
+    old_links = {}
+    if previous is not None:
+        old_links = {link.measure_id: link for link in previous.data_points.select_related("data_point__measure")}
+    for feed in compliance_feeds:
+        measure = feed.measure
+        if measure.kind != OutcomeMeasure.Kind.PERCENTAGE:
+            continue
+        wanted = [k for k in (feed.criterion_keys or keys) if k in keys]
+        tally = result.for_keys(wanted)
+        if not tally.answered:
+            continue
+        note = f"{template.title} audit, {label}: {tally.yes} of {tally.answered} answers met the standard"
+        link = old_links.get(measure.pk)
+        if link is not None:
+            measure_services.point_update(
+                actor=actor,
+                point=link.data_point,
+                period_date=period_date,
+                numerator=tally.yes,
+                denominator=tally.answered,
+                note=f"{note} (amended)",
+                check_permission=False,
+            )
+            link.audit = audit
+            link.save(update_fields=["audit"])
+        else:
+            point = measure_services.point_record(
+                actor=actor,
+                measure=measure,
+                period_date=period_date,
+                numerator=tally.yes,
+                denominator=tally.answered,
+                source=DataPoint.Source.AUDIT,
+                note=note,
+                check_permission=False,
+            )
+            AuditDataPoint.objects.create(audit=audit, measure=measure, data_point=point)
+    for feed in feeds:
+        if feed.kind == MeasureFeed.Kind.EFFECTIVENESS:
+            _update_effectiveness(actor=actor, measure=feed.measure, audit=audit, today=today)
+
+
+def _update_effectiveness(*, actor, measure: OutcomeMeasure, audit: Audit, today) -> None:
+    """One point per period of the measure's cadence: effective / submitted audits in scope."""
+    start, end = period_bounds(measure.cadence, audit.period_end)
+    scope = Audit.objects.filter(
+        provider_id=measure.provider_id, status=Audit.Status.SUBMITTED, period_end__range=(start, end)
+    )
+    if measure.service_id:
+        scope = scope.filter(service_id=measure.service_id)
+    counts = scope.aggregate(total=Count("pk"), effective=Count("pk", filter=Q(is_effective=True)))
+    if not counts["total"]:
+        return
+    period_date = min(end, today)
+    note = f"{counts['effective']} of {counts['total']} audits submitted for this period were effective"
+    point = (
+        DataPoint.objects.filter(measure=measure, source=DataPoint.Source.AUDIT, period_date__range=(start, end))
+        .order_by("pk")
+        .first()
+    )
+    if point is not None:
+        measure_services.point_update(
+            actor=actor,
+            point=point,
+            period_date=period_date,
+            numerator=counts["effective"],
+            denominator=counts["total"],
+            note=note,
+            check_permission=False,
+        )
+    else:
+        measure_services.point_record(
+            actor=actor,
+            measure=measure,
+            period_date=period_date,
+            numerator=counts["effective"],
+            denominator=counts["total"],
+            source=DataPoint.Source.AUDIT,
+            note=note,
+            check_permission=False,
+        )

@@ -1,0 +1,197 @@
+"""Audit templates and their versions.
+
+A template's criteria live on a version. Editing the criteria of a template that has audits
+creates a new version (past audits keep theirs); a version without audits is edited in place.
+Each criterion keeps a stable ``key`` across versions so a measure fed by "the same criterion"
+still follows it after an edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from core import permissions as policy
+from core.models import FrameworkItem, Provider, Service
+
+from ..models import AuditTemplate, AuditTemplateVersion, Criterion
+
+MAX_SAMPLE = 100
+
+
+@dataclass
+class CriterionInput:
+    text: str
+    guidance: str = ""
+    key: str = ""  # an existing criterion's key to keep; empty for a new criterion
+
+
+def _validate(
+    *, provider: Provider, title: str, area: str, frequency: str, default_sample_size, services, criteria
+) -> None:
+    errors: dict[str, str] = {}
+    if not (title or "").strip():
+        errors["title"] = "Give the template a title."
+    if area not in AuditTemplate.Area.values:
+        errors["area"] = "Choose the area this audit covers."
+    if frequency not in AuditTemplate.Frequency.values:
+        errors["frequency"] = "Choose how often it is due."
+    if default_sample_size is None or not 1 <= int(default_sample_size) <= MAX_SAMPLE:
+        errors["default_sample_size"] = f"Sample between 1 and {MAX_SAMPLE} records."
+    if any(s.provider_id != provider.pk for s in services):
+        errors["services"] = "Choose services of this provider."
+    if not criteria:
+        errors["criteria"] = "Add at least one criterion."
+    else:
+        missing = [str(i) for i, c in enumerate(criteria, 1) if not c.text.strip()]
+        if missing:
+            errors["criteria"] = f"Write the wording of criterion {', '.join(missing)}."
+        elif any(len(c.text) > 300 for c in criteria):
+            errors["criteria"] = "Keep each criterion under 300 characters; put detail in its guidance."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _assign_keys(criteria: Sequence[CriterionInput], allowed: set[str], used: set[str]) -> list[tuple[str, str, str]]:
+    """(key, text, guidance) per criterion: known keys kept, new ones made from the wording."""
+    taken = set(used)
+    out: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for c in criteria:
+        key = c.key if c.key in allowed and c.key not in seen else ""
+        if not key:
+            base = slugify(c.text)[:50] or "criterion"
+            key, n = base, 2
+            while key in taken or key in seen:
+                key, n = f"{base}-{n}", n + 1
+        seen.add(key)
+        taken.add(key)
+        out.append((key, c.text.strip(), c.guidance.strip()))
+    return out
+
+
+def _write_criteria(version: AuditTemplateVersion, spec: list[tuple[str, str, str]]) -> None:
+    version.criteria.all().delete()
+    Criterion.objects.bulk_create(
+        Criterion(version=version, key=key, order=i, text=text, guidance=guidance)
+        for i, (key, text, guidance) in enumerate(spec, 1)
+    )
+
+
+def _set_fields(template: AuditTemplate, *, title, area, frequency, default_sample_size, is_active) -> None:
+    template.title = title.strip()
+    template.area = area
+    template.frequency = frequency
+    template.default_sample_size = int(default_sample_size)
+    template.is_active = is_active
+
+
+@transaction.atomic
+def template_create(
+    *,
+    actor,
+    provider: Provider,
+    title: str,
+    area: str,
+    frequency: str = AuditTemplate.Frequency.WEEKLY,
+    default_sample_size: int = 10,
+    criteria: Sequence[CriterionInput],
+    framework_items: Sequence[FrameworkItem] = (),
+    services: Sequence[Service] = (),
+    is_active: bool = True,
+    check_permission: bool = True,
+) -> AuditTemplate:
+    if check_permission:
+        policy.require(actor, policy.Verb.MANAGE_TEMPLATES, provider)
+    _validate(
+        provider=provider,
+        title=title,
+        area=area,
+        frequency=frequency,
+        default_sample_size=default_sample_size,
+        services=services,
+        criteria=criteria,
+    )
+    template = AuditTemplate(provider=provider)
+    _set_fields(
+        template,
+        title=title,
+        area=area,
+        frequency=frequency,
+        default_sample_size=default_sample_size,
+        is_active=is_active,
+    )
+    template.save()
+    template.framework_items.set(framework_items)
+    template.services.set(services)
+    version = AuditTemplateVersion.objects.create(
+        template=template, number=1, created_by=actor, change_note="First version"
+    )
+    _write_criteria(version, _assign_keys(criteria, set(), set()))
+    return template
+
+
+@transaction.atomic
+def template_update(
+    *,
+    actor,
+    template: AuditTemplate,
+    title: str,
+    area: str,
+    frequency: str,
+    default_sample_size: int,
+    criteria: Sequence[CriterionInput],
+    framework_items: Sequence[FrameworkItem] = (),
+    services: Sequence[Service] = (),
+    is_active: bool = True,
+    change_note: str = "",
+) -> AuditTemplateVersion:
+    """Save the template; returns its current version (new if used criteria changed)."""
+    policy.require(actor, policy.Verb.MANAGE_TEMPLATES, template)
+    template = AuditTemplate.objects.select_for_update().get(pk=template.pk)
+    _validate(
+        provider=template.provider,
+        title=title,
+        area=area,
+        frequency=frequency,
+        default_sample_size=default_sample_size,
+        services=services,
+        criteria=criteria,
+    )
+    _set_fields(
+        template,
+        title=title,
+        area=area,
+        frequency=frequency,
+        default_sample_size=default_sample_size,
+        is_active=is_active,
+    )
+    template.save()
+    template.framework_items.set(framework_items)
+    template.services.set(services)
+
+    current = template.current_version()
+    old_spec = [(c.key, c.text, c.guidance) for c in current.criteria.all()] if current else []
+    used = set(Criterion.objects.filter(version__template=template).values_list("key", flat=True))
+    spec = _assign_keys(criteria, {k for k, _t, _g in old_spec}, used)
+    if current is not None and spec == old_spec:
+        return current
+    if current is not None and not current.audits.exists():
+        _write_criteria(current, spec)
+        if change_note.strip():
+            current.change_note = change_note.strip()[:300]
+            current.save(update_fields=["change_note"])
+        return current
+    number = current.number + 1 if current else 1
+    version = AuditTemplateVersion.objects.create(
+        template=template,
+        number=number,
+        created_by=actor,
+        change_note=change_note.strip()[:300] or "Criteria changed",
+    )
+    _write_criteria(version, spec)
+    return version
