@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.template.loader import render_to_string
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,12 @@ def html_to_pdf(html: str) -> RenderedPdf:
     so on failure the same layout is written as a tagged PDF (``pdf_tags=True``), and only
     if that fails too, untagged.
     """
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=SafeURLFetcher()).render()
+    try:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=SafeURLFetcher()).render()
+    except FatalURLFetchingError as exc:
+        # WeasyPrint's fatal fetch error is a BaseException: turn it into an ordinary error
+        # so the render service records it on the pack like any other failure.
+        raise UnsafeURL(str(exc.__cause__ or exc)) from exc
     attempts = (("pdf/ua-1", {"pdf_variant": "pdf/ua-1"}), ("tags", {"pdf_tags": True}), ("none", {}))
     last_error: Exception | None = None
     for label, options in attempts:
