@@ -31,3 +31,8 @@ class GovernanceConfig(AppConfig):
         register_service_panel(
             order=50, template="governance/reviews/_panel_next.html", context=next_review_panel_context
         )
+
+        # Evidence packs: recent packs and the "Generate pack" button.
+        from .views.packs import pack_panel_context
+
+        register_service_panel(order=60, template="governance/packs/_panel.html", context=pack_panel_context)

@@ -19,3 +19,11 @@ try:
     urlpatterns += review_urls
 except ImportError:
     pass
+
+# Evidence packs: generate, follow progress, download.
+try:
+    from .urls_packs import urlpatterns as pack_urls
+
+    urlpatterns += pack_urls
+except ImportError:
+    pass
