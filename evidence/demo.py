@@ -1,0 +1,437 @@
+"""Demo evidence for the Oakfield services: a realistic spread over the last twelve weeks.
+
+Idempotent: an item is skipped when one with the same title already exists at that
+service (or provider-wide). A few items carry small real files built here in code.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from core.models import EvidenceCategory, FrameworkItem, Provider, Service
+
+from . import services
+from .models import EvidenceItem, Nature
+from .models import SourceType as S
+
+
+@dataclass(frozen=True)
+class Seed:
+    title: str
+    source_type: str
+    category: str  # EvidenceCategory code (SAF 2023)
+    items: tuple[str, ...]  # framework item codes
+    weeks_ago: int
+    recorded_in: str
+    description: str
+    file: str = ""  # "csv", "txt", "pdf" or ""
+    nature: str | None = None
+    nature_reason: str = ""
+
+
+OAKFIELD_HOUSE = [
+    Seed(
+        "Deterioration escalation sampling, week 1",
+        S.AUDIT,
+        "processes",
+        ("S2", "E5"),
+        11,
+        "Senior oversight log",
+        "Ten care records sampled for changes in mobility or appetite; 6 of 10 escalated within the required time.",
+        "csv",
+    ),
+    Seed(
+        "Deterioration escalation sampling, week 6",
+        S.AUDIT,
+        "outcomes",
+        ("S2", "E5"),
+        6,
+        "Senior oversight log",
+        "Ten records sampled (refs R-1042 to R-1051); 9 of 10 escalated on time. One late escalation followed up.",
+        "csv",
+    ),
+    Seed(
+        "Handover observation, night to day shift",
+        S.OBSERVATION,
+        "observation",
+        ("S2", "S4"),
+        5,
+        "Observation of practice folder",
+        "Deputy observed handover for rooms 1-14. Staff used the escalation prompt for two residents with "
+        "reduced intake; both were reported to the GP the same morning.",
+        "txt",
+    ),
+    Seed(
+        "Family feedback calls on being kept informed",
+        S.FAMILY_FEEDBACK,
+        "peoples_experience",
+        ("R4", "C1"),
+        4,
+        "Feedback log",
+        "Eight relatives called. Six said they were told promptly about changes in health; two wanted more "
+        "notice of GP visits.",
+    ),
+    Seed(
+        "Escalation competency checks, senior carers",
+        S.COMPETENCY_CHECK,
+        "observation",
+        ("S1", "S2"),
+        3,
+        "Competency records",
+        "Five senior carers assessed against the escalation competency; all five passed, one with a follow-up "
+        "on recording rationale.",
+    ),
+    Seed(
+        "Recognising deterioration training attendance",
+        S.TRAINING_RECORD,
+        "processes",
+        ("S1",),
+        10,
+        "Training matrix",
+        "22 of 26 care staff attended. Attendance only: practice is checked separately.",
+    ),
+    Seed(
+        "Supervision records: escalation discussed",
+        S.SUPERVISION_RECORD,
+        "staff_feedback",
+        ("W2", "C5"),
+        7,
+        "Supervision files",
+        "Eight supervisions this month included a worked example of escalating a change in a resident's condition.",
+    ),
+    Seed(
+        "Rota variance, four weeks to date",
+        S.ROTA_RECORD,
+        "processes",
+        ("S6",),
+        2,
+        "Rota system export",
+        "Planned staffing met on 26 of 28 days; two uncovered night shifts were risk-assessed and covered by agency.",
+        "csv",
+    ),
+    Seed(
+        "Staff survey on staffing levels",
+        S.STAFF_FEEDBACK,
+        "staff_feedback",
+        ("S6", "W3"),
+        8,
+        "Staff survey results",
+        "14 responses. Most staff said shifts felt safer since the rota changes; "
+        "three raised concerns about weekend cover.",
+    ),
+    Seed(
+        "Weekly service review minutes",
+        S.GOVERNANCE_MINUTES,
+        "processes",
+        ("W5",),
+        1,
+        "Governance minutes folder",
+        "RM reviewed escalation sampling and rota variance; challenged one late escalation and set a follow-up check.",
+        "pdf",
+    ),
+    Seed(
+        "Residents' meeting: mealtimes and choice",
+        S.PEOPLES_FEEDBACK,
+        "peoples_experience",
+        ("C3", "R1"),
+        9,
+        "Residents' meeting notes",
+        "Nine residents attended. Most were happy with the new menu choices; two asked for later breakfast.",
+    ),
+]
+
+MEADOWBANK = [
+    Seed(
+        "Medicines audit, MAR chart accuracy",
+        S.AUDIT,
+        "processes",
+        ("S8",),
+        10,
+        "Medicines audit file",
+        "Twenty MAR charts checked; 85% accurate. Gaps in PRN recording on the first floor.",
+        "csv",
+    ),
+    Seed(
+        "Medicines audit, MAR chart accuracy (re-audit)",
+        S.AUDIT,
+        "outcomes",
+        ("S8", "E5"),
+        4,
+        "Medicines audit file",
+        "Twenty MAR charts re-checked; 95% accurate. PRN recording gaps down from six to one.",
+        "csv",
+    ),
+    Seed(
+        "Stock check discrepancies log",
+        S.INCIDENT_RECORD,
+        "outcomes",
+        ("S8",),
+        6,
+        "Medicines incident log",
+        "Three stock discrepancies in weeks 1-4, one in weeks 5-8. "
+        "Each investigated and closed with the nurse on duty.",
+    ),
+    Seed(
+        "Nurse medicines competency assessments",
+        S.COMPETENCY_CHECK,
+        "observation",
+        ("S8", "S1"),
+        5,
+        "Competency records",
+        "Seven nurses observed on a medicines round; six competent, one reassessed and passed a week later.",
+    ),
+    Seed(
+        "Complaints about communication with relatives",
+        S.COMPLAINT_RECORD,
+        "peoples_experience",
+        ("R4",),
+        11,
+        "Complaints register",
+        "Four complaints in the quarter about not being told of changes; all acknowledged within two days.",
+    ),
+    Seed(
+        "Relatives' contact log review",
+        S.FAMILY_FEEDBACK,
+        "peoples_experience",
+        ("R4", "R2"),
+        3,
+        "Contact log",
+        "Named-nurse calls to relatives recorded weekly for all 32 residents; one repeat complaint since the change.",
+    ),
+    Seed(
+        "GP practice feedback on referrals",
+        S.PARTNER_FEEDBACK,
+        "partner_feedback",
+        ("E3",),
+        7,
+        "Partner feedback file",
+        "The GP practice said referrals now arrive with clearer observations and NEWS2 scores.",
+    ),
+    Seed(
+        "Medicines training: PRN protocols",
+        S.TRAINING_RECORD,
+        "processes",
+        ("S8",),
+        9,
+        "Training matrix",
+        "All 12 nurses completed the PRN protocol update; followed by observed rounds in week 5.",
+        nature=Nature.IMPACT,
+        nature_reason="The record includes observed medicines rounds after the training, not only attendance.",
+    ),
+]
+
+HOME_SUPPORT = [
+    Seed(
+        "High-risk closure sampling",
+        S.AUDIT,
+        "processes",
+        ("W5",),
+        8,
+        "Quality sampling log",
+        "Six closed high-risk actions sampled; two had no impact evidence and were reopened.",
+        "csv",
+    ),
+    Seed(
+        "Spot checks of home visits",
+        S.OBSERVATION,
+        "observation",
+        ("S4", "C1"),
+        5,
+        "Spot check records",
+        "Field supervisor observed twelve visits; call times and care tasks matched the care plan in eleven.",
+        "txt",
+    ),
+    Seed(
+        "People's feedback on call times",
+        S.PEOPLES_FEEDBACK,
+        "peoples_experience",
+        ("R2", "C2"),
+        4,
+        "Quality calls log",
+        "Twenty people called. Sixteen said carers arrive within the agreed window; "
+        "four reported late calls at weekends.",
+    ),
+    Seed(
+        "Safeguarding referrals, monthly review",
+        S.INCIDENT_RECORD,
+        "outcomes",
+        ("S3",),
+        3,
+        "Safeguarding log",
+        "Three referrals this month (refs SG-21 to SG-23); all raised within 24 hours and linked to actions.",
+    ),
+    Seed(
+        "Care worker supervision completion",
+        S.SUPERVISION_RECORD,
+        "staff_feedback",
+        ("C5", "W2"),
+        6,
+        "Supervision tracker",
+        "31 of 38 care workers supervised this quarter; the rest booked.",
+    ),
+    Seed(
+        "Branch team meeting minutes",
+        S.GOVERNANCE_MINUTES,
+        "processes",
+        ("W1",),
+        2,
+        "Team meeting minutes",
+        "Shared the learning from the reopened closures; agreed that every closure needs feedback or observation.",
+    ),
+]
+
+PROVIDER_WIDE = [
+    Seed(
+        "Monthly leadership review minutes",
+        S.GOVERNANCE_MINUTES,
+        "processes",
+        ("W5", "W2"),
+        3,
+        "Board papers",
+        "The nominated individual challenged two proposed closures at Oakfield House and asked for re-audit evidence.",
+        "pdf",
+    ),
+    Seed(
+        "Quarterly quality report to the board",
+        S.AUDIT,
+        "outcomes",
+        ("W5", "W7"),
+        8,
+        "Board papers",
+        "Audit effectiveness across the three services: 70% of audits had findings, owners and impact checks.",
+    ),
+]
+
+ACTORS = {
+    # service slug (None = provider-wide) -> email of the person who adds its evidence
+    "oakfield-house": "rm@oakfield.example",
+    "meadowbank-nursing": "rm.meadowbank@oakfield.example",
+    "oakfield-home-support": "rm.homesupport@oakfield.example",
+    None: "quality@oakfield.example",
+}
+
+
+# --- small real files ------------------------------------------------------------------
+
+
+def _pdf(title: str, lines: list[str]) -> bytes:
+    """A minimal, valid one-page PDF (Helvetica, no external resources)."""
+
+    def esc(text: str) -> str:
+        text = text.encode("latin-1", "replace").decode("latin-1")
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    body = ["BT", "/F1 14 Tf", "50 790 Td", f"({esc(title)}) Tj", "/F1 10 Tf"]
+    for line in lines:
+        body += ["0 -18 Td", f"({esc(line)}) Tj"]
+    body.append("ET")
+    stream = "\n".join(body).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _file(seed: Seed, refers_to: datetime.date) -> SimpleUploadedFile | None:
+    stem = seed.title.lower().replace(",", "").replace("'", "").replace(":", "").replace(" ", "-")[:60]
+    if seed.file == "csv":
+        rows = ["record ref,standard met,checked by"]
+        rows += [f"R-{1040 + i},{'yes' if i % 5 else 'no'},RM" for i in range(10)]
+        return SimpleUploadedFile(f"{stem}.csv", ("\n".join(rows) + "\n").encode(), "text/csv")
+    if seed.file == "txt":
+        text = f"{seed.title}\nDate: {refers_to:%d %b %Y}\n\n{seed.description}\n\nRecorded in: {seed.recorded_in}\n"
+        return SimpleUploadedFile(f"{stem}.txt", text.encode(), "text/plain")
+    if seed.file == "pdf":
+        lines = [
+            f"Date: {refers_to:%d %b %Y}",
+            seed.description[:95],
+            seed.description[95:190],
+            "Actions agreed: see log.",
+        ]
+        return SimpleUploadedFile(f"{stem}.pdf", _pdf(seed.title, [x for x in lines if x]), "application/pdf")
+    return None
+
+
+# --- seeding ---------------------------------------------------------------------------
+
+
+def _create(
+    provider: Provider, service: Service | None, seed: Seed, actor, today: datetime.date
+) -> EvidenceItem | None:
+    if EvidenceItem.objects.filter(provider=provider, service=service, title=seed.title).exists():
+        return None
+    # Spread within the week so items of one week do not share a date.
+    refers_to = today - datetime.timedelta(weeks=seed.weeks_ago, days=len(seed.title) % 5)
+    categories = {c.code: c for c in EvidenceCategory.objects.filter(version__code="saf-2023")}
+    return services.evidence_create(
+        actor=actor,
+        provider=provider,
+        service=service,
+        title=seed.title,
+        refers_to=refers_to,
+        source_type=seed.source_type,
+        category=categories.get(seed.category),
+        nature=seed.nature,
+        nature_override_reason=seed.nature_reason,
+        recorded_in=seed.recorded_in,
+        description=seed.description,
+        upload=_file(seed, refers_to),
+        framework_items=list(FrameworkItem.objects.filter(version__code="saf-2023", code__in=seed.items)),
+    )
+
+
+def seed(core_world) -> list[EvidenceItem]:
+    """Create the demo evidence (skipping what exists); returns the items created now."""
+    from core.models import User
+
+    today = timezone.localdate()
+    provider = core_world.provider
+    plan = [
+        ("oakfield-house", OAKFIELD_HOUSE),
+        ("meadowbank-nursing", MEADOWBANK),
+        ("oakfield-home-support", HOME_SUPPORT),
+        (None, PROVIDER_WIDE),
+    ]
+    created = []
+    for slug, seeds in plan:
+        service = core_world.services[slug] if slug else None
+        actor = core_world.users.get(ACTORS[slug]) or User.objects.get(email=ACTORS[slug])
+        for item_seed in seeds:
+            item = _create(provider, service, item_seed, actor, today)
+            if item is not None:
+                created.append(item)
+    # One removed item, so the removal trail can be seen in the demo.
+    house = core_world.services["oakfield-house"]
+    duplicate = Seed(
+        "Handover observation (duplicate upload)",
+        S.OBSERVATION,
+        "observation",
+        ("S2",),
+        5,
+        "Observation of practice folder",
+        "Uploaded twice by mistake.",
+    )
+    rm = core_world.users.get(ACTORS["oakfield-house"]) or User.objects.get(email=ACTORS["oakfield-house"])
+    item = _create(provider, house, duplicate, rm, today)
+    if item is not None:
+        services.evidence_remove(actor=rm, item=item, reason="Duplicate of the handover observation already recorded.")
+        created.append(item)
+    return created
