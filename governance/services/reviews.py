@@ -162,13 +162,14 @@ def _materialise(review: OversightReview, today: datetime.date | None = None) ->
 def review_start(*, actor, review: OversightReview, at: datetime.datetime | None = None) -> OversightReview:
     """Scheduled -> in progress; the agenda is fixed from the data at this moment."""
     policy.require(actor, V.RUN_REVIEW, review)
-    review = OversightReview.objects.select_for_update().get(pk=review.pk)
-    _check_not_locked(review)
-    if review.status != R.SCHEDULED:
+    fresh = OversightReview.objects.select_for_update().get(pk=review.pk)
+    _check_not_locked(fresh)
+    if fresh.status != R.SCHEDULED:
         raise ValidationError("This meeting has already started.", code="started")
     at = at or timezone.now()
-    review.status, review.started_at = R.IN_PROGRESS, at
-    review.save(update_fields=["status", "started_at"])
+    fresh.status, fresh.started_at = R.IN_PROGRESS, at
+    fresh.save(update_fields=["status", "started_at"])
+    review.status, review.started_at = fresh.status, fresh.started_at
     _materialise(review, today=timezone.localdate(at))
     return review
 
@@ -352,6 +353,7 @@ def review_finalise(
 ) -> OversightReview:
     """Lock the minutes and keep them as evidence linked to what the meeting discussed."""
     policy.require(actor, V.RUN_REVIEW, review)
+    caller = review
     review = OversightReview.objects.select_for_update().select_related("provider", "service").get(pk=review.pk)
     _check_started(review)
     review.summary = _required(summary, "summary", "Write a short summary of what the meeting found and agreed.")
@@ -381,7 +383,9 @@ def review_finalise(
         action.evidence.add(evidence)
     for theme in FailureTheme.objects.filter(scope, pk__in=theme_ids):
         theme.evidence.add(evidence)
-    return review
+    for name in ("summary", "status", "finalised_at", "finalised_by", "minutes_evidence"):
+        setattr(caller, name, getattr(review, name))
+    return caller
 
 
 @transaction.atomic
