@@ -54,6 +54,8 @@ S = RecoveryAction.Status
 MEASURE_GRACE_DAYS = 7
 # Follow-up after closure: a re-audit or data point is expected within this many review cycles.
 FOLLOW_UP_CYCLES = 2
+# Rows per write statement when flags are raised or resolved in bulk.
+WRITE_BATCH = 1000
 
 
 def _d(day: datetime.date) -> str:
@@ -516,17 +518,18 @@ def flags_scan_provider(*, provider: Provider, today: datetime.date | None = Non
 
     if new:
         # A concurrent scan may have inserted the same flag a moment ago: the partial unique
-        # constraint turns our copy into a no-op instead of an error.
-        Flag.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+        # constraint turns our copy into a no-op instead of an error. Django batches the rows
+        # (by 1,000 here; SQLite allows fewer per statement), so writes grow with new flags only.
+        Flag.objects.bulk_create(new, ignore_conflicts=True, batch_size=WRITE_BATCH)
         result.raised.update(f.kind for f in new)
-    if gone:
-        Flag.objects.filter(pk__in=[f.pk for f in gone], resolved_at__isnull=True).update(resolved_at=now)
-        result.resolved.update(f.kind for f in gone)
+    for start in range(0, len(gone), WRITE_BATCH):
+        chunk = [f.pk for f in gone[start : start + WRITE_BATCH]]
+        Flag.objects.filter(pk__in=chunk, resolved_at__isnull=True).update(resolved_at=now)
+    result.resolved.update(f.kind for f in gone)
     if changed:
-        Flag.objects.bulk_update(changed, ["service", "subject_label", "subject_url", "detail"], batch_size=1000)
-    seen = [f.pk for key, f in open_flags.items() if key in wanted]
-    if seen:
-        Flag.objects.filter(pk__in=seen).update(last_seen_at=now)
+        Flag.objects.bulk_update(changed, ["service", "subject_label", "subject_url", "detail"], batch_size=WRITE_BATCH)
+    # Everything still open was confirmed (or raised) by this scan.
+    Flag.objects.filter(provider=provider, resolved_at__isnull=True).update(last_seen_at=now)
     return result
 
 
