@@ -1,0 +1,106 @@
+"""The recovery demo: five closure stories, built through the services, and safe to run twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import demo as core_demo
+from evidence.models import EvidenceItem, Nature, SourceType
+from recovery import demo
+from recovery.measuring import summarise
+from recovery.models import ActionTransition, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.spc import CONCERN
+
+S = RecoveryAction.Status
+
+
+@pytest.fixture
+def seeded(db):
+    world = core_demo.seed()
+    return world, demo.seed(world)
+
+
+def _summary(measure: OutcomeMeasure):
+    return summarise(measure, list(measure.points.all()))
+
+
+def test_demo_measures_are_exposed_by_key(seeded):
+    _, result = seeded
+    assert set(result.measures) == {"escalation", "complaints", "staffing", "closure-evidence", "care-plan-alignment"}
+    assert result.measures["escalation"].kind == OutcomeMeasure.Kind.PERCENTAGE
+    # The audits demo records these two from weekly audits.
+    assert not result.measures["escalation"].points.exists()
+    assert not result.measures["care-plan-alignment"].points.exists()
+    for key in ("complaints", "staffing", "closure-evidence"):
+        assert 6 <= result.measures[key].points.count() <= 20
+
+
+def test_complaints_closed_properly_then_drifted(seeded):
+    _, result = seeded
+    action = result.actions["complaints"]
+    assert action.status == S.CLOSED and action.closed_by.email == "ni@oakfield.example"
+    summary = _summary(result.measures["complaints"])
+    assert summary.spc.variation == CONCERN
+    assert not summary.met
+    assert result.themes["complaints"].status == FailureTheme.Status.MONITORING
+    assert result.themes["complaints"].keep_visible_until is not None
+
+
+def test_staffing_refused_by_the_ni_and_back_in_progress(seeded):
+    _, result = seeded
+    action = result.actions["staffing"]
+    assert action.status == S.IN_PROGRESS and action.is_high_risk
+    refusal = action.transitions.get(to_status=S.REFUSED)
+    assert refusal.actor.email == "ni@oakfield.example" and refusal.further_checks
+    last = action.transitions.order_by("-at", "-pk").first()
+    assert (last.from_status, last.to_status) == (S.REFUSED, S.IN_PROGRESS)
+    assert refusal.at < action.created_at, "the refusal is dated in the past, when it happened"
+
+
+def test_closure_evidence_closed_with_ni_sign_off(seeded):
+    _, result = seeded
+    action = result.actions["closure-evidence"]
+    assert action.status == S.CLOSED and action.is_high_risk
+    approval = action.transitions.get(to_status=S.CLOSED)
+    assert approval.actor.email == "ni@oakfield.example"
+    assert approval.actor != action.transitions.get(to_status=S.CLOSURE_PROPOSED).actor
+    assert _summary(result.measures["closure-evidence"]).met
+
+
+def test_care_plans_proposed_on_training_records_only(seeded):
+    _, result = seeded
+    action = result.actions["care-plan-alignment"]
+    assert action.status == S.CLOSURE_PROPOSED
+    sources = set(action.evidence.values_list("source_type", flat=True))
+    assert sources == {SourceType.TRAINING_RECORD}
+    assert action.closure_justification
+
+
+def test_escalation_is_in_progress_with_its_history_dated_in_the_past(seeded):
+    _, result = seeded
+    action = result.actions["escalation"]
+    assert action.status == S.IN_PROGRESS and action.intended_outcome
+    started = action.transitions.get(to_status=S.IN_PROGRESS)
+    assert started.at.date() == action.started_on and (action.created_at.date() - action.started_on).days >= 60
+
+
+def test_running_the_demo_twice_changes_nothing(seeded):
+    world, first = seeded
+    counts = lambda: (  # noqa: E731
+        FailureTheme.objects.count(),
+        RecoveryAction.objects.count(),
+        ActionTransition.objects.count(),
+        DataPoint.objects.count(),
+        EvidenceItem.objects.count(),
+        OutcomeMeasure.objects.count(),
+    )
+    before = counts()
+    second = demo.seed(core_demo.seed())
+    assert counts() == before
+    assert {k: m.pk for k, m in second.measures.items()} == {k: m.pk for k, m in first.measures.items()}
+
+
+def test_demo_activity_evidence_is_marked(seeded):
+    _, result = seeded
+    natures = dict(result.actions["escalation"].evidence.values_list("source_type", "nature"))
+    assert natures[SourceType.TRAINING_RECORD] == Nature.ACTIVITY
