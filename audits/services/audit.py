@@ -306,22 +306,11 @@ def audit_submit(*, actor, audit: Audit, check_permission: bool = True) -> Audit
         has_impact_check=audit.impact_check_date is not None,
     )
     now = timezone.now()
-    claimed = Audit.objects.filter(pk=audit.pk, status=Audit.Status.DRAFT).update(
-        status=Audit.Status.SUBMITTED,
-        submitted_at=now,
-        compliance=result.percent,
-        is_effective=not gaps,
-        effectiveness_gaps=gaps,
-    )
-    if claimed != 1:
-        raise ValidationError("This audit was already submitted.")
-    audit.refresh_from_db()
+    # The row is locked (select_for_update above), so two submits cannot both get here.
     previous = audit.amends
     if previous is not None:
-        moved = Audit.objects.filter(pk=previous.pk, status=Audit.Status.SUBMITTED).update(
-            status=Audit.Status.SUPERSEDED
-        )
-        if moved != 1:
+        previous = Audit.objects.select_for_update().get(pk=previous.pk)
+        if previous.status != Audit.Status.SUBMITTED:
             raise ValidationError("The audit this amends is no longer the current version.")
 
     label = period_label(template.frequency, audit.period_start, audit.period_end)
@@ -349,7 +338,15 @@ def audit_submit(*, actor, audit: Audit, check_permission: bool = True) -> Audit
         check_permission=False,
     )
     audit.evidence_item = item
-    audit.save(update_fields=["evidence_item", "updated_at"])
+    audit.status = Audit.Status.SUBMITTED
+    audit.submitted_at = now
+    audit.compliance = result.percent
+    audit.is_effective = not gaps
+    audit.effectiveness_gaps = gaps
+    audit.save()  # one audit-trail entry: draft -> submitted, with the figures
+    if previous is not None:
+        previous.status = Audit.Status.SUPERSEDED
+        previous.save(update_fields=["status", "updated_at"])
 
     feed_measures(actor=actor, audit=audit, keys=keys, result=result, previous=previous, label=label)
     return audit

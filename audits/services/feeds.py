@@ -47,7 +47,52 @@ def feed_create(
         errors["criterion_keys"] = "Choose criteria of this template."
     if errors:
         raise ValidationError(errors)
-    return MeasureFeed.objects.create(measure=measure, template=template, kind=kind, criterion_keys=keys)
+    feed = MeasureFeed.objects.create(measure=measure, template=template, kind=kind, criterion_keys=keys)
+    feed_backfill(actor=actor, feed=feed)
+    return feed
+
+
+@transaction.atomic
+def feed_backfill(*, actor, feed: MeasureFeed) -> int:
+    """Add the points of audits submitted before the feed existed. Returns how many were added.
+
+    Compliance feeds only (an effectiveness point is worked out when the next audit of its
+    period is submitted). Audits that already gave this measure a point are skipped.
+    """
+    if feed.kind != MeasureFeed.Kind.COMPLIANCE:
+        return 0
+    measure = feed.measure
+    audits = (
+        Audit.objects.filter(status=Audit.Status.SUBMITTED, template_version__template_id=feed.template_id)
+        .filter(provider_id=measure.provider_id)
+        .exclude(data_points__measure=measure)
+        .select_related("template_version__template")
+        .prefetch_related("records", "template_version__criteria")
+        .order_by("period_end", "pk")
+    )
+    if measure.service_id:
+        audits = audits.filter(service_id=measure.service_id)
+    today = timezone.localdate()
+    added = 0
+    for audit in audits:
+        keys = [c.key for c in audit.template_version.criteria.all()]
+        result = comp.compute([r.answers for r in audit.records.all()], keys)
+        tally = result.for_keys([k for k in (feed.criterion_keys or keys) if k in keys])
+        if not tally.answered:
+            continue
+        point = measure_services.point_record(
+            actor=actor,
+            measure=measure,
+            period_date=min(audit.period_end, today),
+            numerator=tally.yes,
+            denominator=tally.answered,
+            source=DataPoint.Source.AUDIT,
+            note=f"{audit.template_version.template} audit: {tally.yes} of {tally.answered} answers met the standard",
+            check_permission=False,
+        )
+        AuditDataPoint.objects.create(audit=audit, measure=measure, data_point=point)
+        added += 1
+    return added
 
 
 def _in_scope(audit: Audit) -> Q:

@@ -365,3 +365,15 @@ def test_feed_create_refuses_other_providers_measures_and_unknown_criteria(world
     assert "criterion_keys" in e.value.message_dict
     with pytest.raises(PermissionDenied):
         services.feed_create(actor=world.viewer, template=template, measure=measure)
+
+
+def test_a_new_feed_adds_the_points_of_audits_already_submitted(world):
+    template = TemplateFactory(provider=world.provider, criteria=1)
+    submitted_audit(service=world.service, auditor=world.rm, template=template, answers=[{"c1": YES}, {"c1": NA}])
+    measure = _fed_measure(world, template)
+    point = DataPoint.objects.get(measure=measure)
+    assert (point.numerator, point.denominator) == (1, 1)
+    # Running it again adds nothing.
+    from audits.services.feeds import feed_backfill
+
+    assert feed_backfill(actor=world.rm, feed=measure.feed) == 0

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from audits import demo as audits_demo
 from core import demo as core_demo
 from evidence import demo as evidence_demo
 from governance import demo_reviews
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             world = core_demo.seed()
             evidence_demo.seed(world)
-            recovery = recovery_demo.seed(world)  # noqa: F841 - audits' demo step takes recovery.measures
+            recovery = recovery_demo.seed(world)
+            audits_demo.seed(world, recovery)
             demo_reviews.seed(world, recovery)  # after the recovery and audits demos: reviews discuss their data
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password: {core_demo.DEMO_PASSWORD}")

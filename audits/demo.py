@@ -1,0 +1,309 @@
+"""Demo audits for Oakfield: six templates and ten weeks of submitted audits per service.
+
+``seed(core_world, recovery_demo)``: ``core_world`` is core.demo.DemoWorld; ``recovery_demo``
+is what recovery.demo.seed returns (an object with ``measures: dict[str, OutcomeMeasure]``),
+or None. Idempotent: templates are found by title, and a template's audits at a service
+are only created when it has none there yet.
+
+Trends are fixed by a seeded random generator so every run builds the same data:
+- Oakfield House escalation audits climb from about 60% to about 90% on the escalation
+  criteria (they feed recovery_demo.measures["escalation"]);
+- Oakfield House care-plan alignment drifts down (feeds ["care-plan-alignment"]);
+- a few audits found gaps but raised no owned actions or impact check: they show as
+  "not effective", the warning the quality lead looks for;
+- last week's staffing variance review at Oakfield House was never done: it shows overdue.
+Audits are submitted through the real service (evidence items and data points included).
+Historical actions arising are recorded against existing recovery actions without adding
+steps to them, so the recovery demo's plans are not flooded with audit steps.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from core.models import FrameworkItem, FrameworkVersion
+from recovery.models import FailureTheme, RecoveryAction
+
+from .models import Audit, AuditActionArising, AuditRecord, AuditTemplate, MeasureFeed
+from .periods import period_bounds, period_label
+from .services import CriterionInput, audit_submit, template_create
+from .services.feeds import feed_backfill
+
+A = AuditTemplate.Area
+WEEKS = 10
+
+
+@dataclass(frozen=True)
+class TemplateSeed:
+    slug: str
+    title: str
+    area: str
+    frequency: str
+    items: tuple[str, ...]
+    criteria: tuple[tuple[str, str], ...]  # (wording, guidance)
+
+
+TEMPLATES = [
+    TemplateSeed(
+        "escalation",
+        "Deterioration and escalation record sample",
+        A.DETERIORATION,
+        "weekly",
+        ("S2", "S4", "E5"),
+        (
+            ("A change in condition is written in the daily notes", "Mobility, appetite, mood, skin, continence."),
+            ("The change was escalated to the senior on shift within the required time", "Within the shift."),
+            ("A clinician was contacted where the escalation tool says so", "GP, 111, district nurse."),
+            ("The reason for not escalating is written down", "N/A when the concern was escalated."),
+            ("Family or representative told, where the person agreed", ""),
+            ("Follow-up observations recorded at the interval set", ""),
+        ),
+    ),
+    TemplateSeed(
+        "care-plan",
+        "Care plan alignment check",
+        A.CARE_PLANNING,
+        "weekly",
+        ("R1", "E1"),
+        (
+            ("The care plan was reviewed in the last month", ""),
+            ("Daily records show the support the plan describes", "Compare three days of notes."),
+            ("Observed support matches the plan", "A short observation on shift."),
+            ("The person's or family's feedback is reflected in the plan", ""),
+            ("Risk assessments match the current plan", ""),
+        ),
+    ),
+    TemplateSeed(
+        "medicines",
+        "Medicines and MAR chart audit",
+        A.MEDICINES,
+        "weekly",
+        ("S8",),
+        (
+            ("Every administration signed for on the MAR", "No gaps in the last seven days."),
+            ("Stock count matches the MAR", "Count two boxed items."),
+            ("PRN use has a recorded reason and outcome", ""),
+            ("Allergies recorded on the MAR front sheet", ""),
+            ("Handwritten entries double-signed", "N/A when none."),
+            ("Controlled drugs register matches stock", "N/A when not prescribed."),
+        ),
+    ),
+    TemplateSeed(
+        "complaints",
+        "Complaint learning in care records",
+        A.COMPLAINTS,
+        "monthly",
+        ("R4", "W7"),
+        (
+            ("The learning from the complaint is written in the care plan", ""),
+            ("Staff can describe the change when asked", ""),
+            ("Contact with relatives is logged as agreed", ""),
+            ("The complainant was told what changed", ""),
+            ("No repeat of the same concern since", ""),
+        ),
+    ),
+    TemplateSeed(
+        "closure",
+        "Closure evidence sample",
+        A.RECORDS,
+        "weekly",
+        ("W5",),
+        (
+            ("The closure cites impact evidence, not only activity", "Training alone is activity."),
+            ("The evidence is dated after the action began", ""),
+            ("The linked measure met its target", "N/A when no measure."),
+            ("High-risk closures were signed off by the NI", "N/A when not high risk."),
+            ("A re-audit date is set", ""),
+        ),
+    ),
+    TemplateSeed(
+        "staffing",
+        "Staffing variance review",
+        A.STAFFING,
+        "weekly",
+        ("S6",),
+        (
+            ("Planned staffing met on every shift", ""),
+            ("Each uncovered shift has a risk assessment", "N/A when none."),
+            ("Agency staff had an induction recorded", "N/A when no agency."),
+            ("Exceptions were reviewed by the registered manager", ""),
+            ("Sickness cover arranged within four hours", ""),
+        ),
+    ),
+]
+
+# service slug -> (template slug, rate function name), and who logs audits there.
+PLAN = {
+    "oakfield-house": ["escalation", "care-plan", "staffing", "complaints"],
+    "meadowbank-nursing": ["medicines", "escalation"],
+    "oakfield-home-support": ["closure", "care-plan"],
+}
+AUDITORS = {
+    "oakfield-house": "rm@oakfield.example",
+    "meadowbank-nursing": "rm.meadowbank@oakfield.example",
+    "oakfield-home-support": "rm.homesupport@oakfield.example",
+}
+# (service, template, weeks ago) audits that found gaps but did nothing with them.
+INEFFECTIVE = {
+    ("meadowbank-nursing", "medicines", 7),
+    ("meadowbank-nursing", "medicines", 3),
+    ("oakfield-house", "staffing", 6),
+    ("oakfield-home-support", "closure", 5),
+}
+SKIPPED = {("oakfield-house", "staffing", 1)}  # left undone: overdue on the schedule
+
+
+def _rate(service: str, template: str, index: int, criterion: int, rng: random.Random) -> float:
+    """Chance of "yes" for one criterion in the audit ``index`` (0 = oldest of WEEKS)."""
+    progress = index / max(WEEKS - 1, 1)
+    noise = rng.uniform(-0.04, 0.04)
+    if template == "escalation" and criterion in (1, 2):
+        start, end = (0.60, 0.90) if service == "oakfield-house" else (0.75, 0.85)
+        return start + (end - start) * progress + noise
+    if template == "care-plan" and service == "oakfield-house":
+        return 0.88 - 0.20 * progress + noise  # drifting back after the inspection
+    return 0.86 + noise
+
+
+def _answers(seed: TemplateSeed, keys, service, index, rng) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = [{} for _ in range(10)]
+    for c, key in enumerate(keys):
+        na = rng.choice([0, 0, 1, 2]) if seed.criteria[c][1].startswith("N/A") else 0
+        order = list(range(10))
+        rng.shuffle(order)
+        answered = 10 - na
+        yes = max(0, min(answered, round(_rate(service, seed.slug, index, c, rng) * answered)))
+        for pos, r in enumerate(order):
+            rows[r][key] = "na" if pos < na else ("yes" if pos < na + yes else "no")
+    return rows
+
+
+def _findings(seed: TemplateSeed, criteria_text, rows, refs, effective: bool) -> str:
+    if not effective:
+        return "Some gaps noted."
+    lines = []
+    for i, (text, _g) in enumerate(seed.criteria):
+        key = criteria_text[i]
+        missing = [refs[r] for r, row in enumerate(rows) if row.get(key) == "no"]
+        if missing:
+            lines.append(f"{text}: not met in {', '.join(missing)}.")
+    return "\n".join(lines) or "All sampled records met every criterion."
+
+
+def _framework(codes) -> list[FrameworkItem]:
+    return list(
+        FrameworkItem.objects.filter(version__status=FrameworkVersion.Status.CURRENT, code__in=codes).order_by("code")
+    )
+
+
+def _templates(world) -> dict[str, AuditTemplate]:
+    quality = world.users.get("quality@oakfield.example")
+    out = {}
+    for seed in TEMPLATES:
+        template = AuditTemplate.objects.filter(provider=world.provider, title=seed.title).first()
+        if template is None:
+            services = [world.services[s] for s, slugs in PLAN.items() if seed.slug in slugs and s in world.services]
+            template = template_create(
+                actor=quality,
+                provider=world.provider,
+                title=seed.title,
+                area=seed.area,
+                frequency=seed.frequency,
+                default_sample_size=10,
+                criteria=[CriterionInput(text=t, guidance=g) for t, g in seed.criteria],
+                framework_items=_framework(seed.items),
+                services=services,
+                check_permission=False,
+            )
+            began = timezone.now() - datetime.timedelta(weeks=WEEKS + 2)
+            AuditTemplate.objects.filter(pk=template.pk).update(created_at=began)
+        out[seed.slug] = template
+    return out
+
+
+def _feeds(templates, recovery_demo) -> None:
+    measures = getattr(recovery_demo, "measures", None) or {}
+    escalation_keys = [c.key for c in templates["escalation"].current_version().criteria.all()][1:3]
+    wanted = [
+        ("escalation", templates["escalation"], MeasureFeed.Kind.COMPLIANCE, escalation_keys),
+        ("care-plan-alignment", templates["care-plan"], MeasureFeed.Kind.COMPLIANCE, []),
+        ("audit-effectiveness", templates["closure"], MeasureFeed.Kind.EFFECTIVENESS, []),
+    ]
+    for name, template, kind, keys in wanted:
+        measure = measures.get(name)
+        if measure is not None and not MeasureFeed.objects.filter(measure=measure).exists():
+            feed = MeasureFeed.objects.create(measure=measure, template=template, kind=kind, criterion_keys=keys)
+            feed_backfill(actor=None, feed=feed)  # if the audits were seeded before the measure existed
+
+
+def _period(template: AuditTemplate, weeks_ago: int, today: datetime.date):
+    return period_bounds(template.frequency, today - datetime.timedelta(weeks=weeks_ago))
+
+
+def seed(core_world, recovery_demo=None) -> dict[str, AuditTemplate]:
+    today = timezone.localdate()
+    templates = _templates(core_world)
+    _feeds(templates, recovery_demo)
+    by_slug = {s.slug: s for s in TEMPLATES}
+    for service_slug, template_slugs in PLAN.items():
+        service = core_world.services.get(service_slug)
+        auditor = core_world.users.get(AUDITORS[service_slug])
+        if service is None or auditor is None:
+            continue
+        owner = core_world.users.get("deputy@oakfield.example") if service_slug == "oakfield-house" else auditor
+        action = RecoveryAction.objects.filter(service=service).order_by("pk").first()
+        theme = FailureTheme.objects.filter(service=service).order_by("pk").first()
+        for template_slug in template_slugs:
+            template = templates[template_slug]
+            if Audit.objects.filter(service=service, template_version__template=template).exists():
+                continue
+            seed_ = by_slug[template_slug]
+            rng = random.Random(f"{service_slug}/{template_slug}")
+            version = template.current_version()
+            keys = [c.key for c in version.criteria.all()]
+            weeks = range(WEEKS, 0, -1)
+            if template.frequency == "monthly":
+                weeks = [13, 9, 4]
+            seen_periods = set()
+            for index, weeks_ago in enumerate(weeks):
+                start, end = _period(template, weeks_ago, today)
+                if end >= today or (service_slug, template_slug, weeks_ago) in SKIPPED or start in seen_periods:
+                    continue
+                seen_periods.add(start)
+                rows = _answers(seed_, keys, service_slug, index, rng)
+                refs = [f"R-{n}" for n in rng.sample(range(1001, 1100), 10)]
+                effective = (service_slug, template_slug, weeks_ago) not in INEFFECTIVE
+                any_no = any(v == "no" for row in rows for v in row.values())
+                audit = Audit.objects.create(
+                    provider=service.provider,
+                    service=service,
+                    template_version=version,
+                    period_start=start,
+                    period_end=end,
+                    auditor=auditor,
+                    findings=_findings(seed_, keys, rows, refs, effective),
+                    impact_check_date=end + datetime.timedelta(weeks=4) if (effective and any_no) else None,
+                )
+                AuditRecord.objects.bulk_create(
+                    AuditRecord(audit=audit, order=i, record_ref=refs[i], answers=rows[i]) for i in range(10)
+                )
+                if effective and any_no:
+                    AuditActionArising.objects.create(
+                        audit=audit,
+                        description=f"Go through the gaps in {period_label(template.frequency, start, end).lower()} "
+                        "with the staff involved and re-check those records.",
+                        owner=owner,
+                        due_date=end + datetime.timedelta(days=14),
+                        kind=AuditActionArising.Kind.STEP if action else AuditActionArising.Kind.NEW_ACTION,
+                        action=action,
+                        theme=None if action else theme,
+                        linked_at=timezone.now(),
+                    )
+                audit_submit(actor=auditor, audit=audit, check_permission=False)
+                submitted = timezone.make_aware(datetime.datetime.combine(end, datetime.time(16, 30)))
+                Audit.objects.filter(pk=audit.pk).update(submitted_at=submitted)
+    return templates

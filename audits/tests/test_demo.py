@@ -1,0 +1,50 @@
+"""The demo audits: idempotent, realistic trends, feeding the recovery demo's measures."""
+
+from types import SimpleNamespace
+
+from audits import demo
+from audits.models import Audit, AuditTemplate
+from core import demo as core_demo
+from recovery.models import DataPoint
+from recovery.tests.factories import ActionFactory, MeasureFactory, ThemeFactory
+
+
+def _measure(service, name):
+    theme = ThemeFactory(service=service, provider=service.provider)
+    return MeasureFactory(name=name, action=ActionFactory(theme=theme, service=service, provider=service.provider))
+
+
+def test_demo_seeds_templates_and_weeks_of_audits_feeding_the_recovery_measures(db):
+    world = core_demo.seed()
+    house = world.services["oakfield-house"]
+    recovery_demo = SimpleNamespace(
+        measures={"escalation": _measure(house, "Escalation"), "care-plan-alignment": _measure(house, "Alignment")}
+    )
+    demo.seed(world, recovery_demo)
+    assert AuditTemplate.objects.filter(provider=world.provider).count() == 6
+    for template in AuditTemplate.objects.all():
+        assert 5 <= template.current_version().criteria.count() <= 7
+    for service in world.services.values():
+        weeks = Audit.objects.filter(service=service, template_version__template__frequency="weekly")
+        assert weeks.values("period_end").distinct().count() >= 8
+    assert Audit.objects.filter(status=Audit.Status.SUBMITTED, is_effective=False).count() >= 3
+    assert not Audit.objects.exclude(status=Audit.Status.SUBMITTED).exists()
+    assert all(ref.startswith("R-10") for ref in Audit.objects.first().records.values_list("record_ref", flat=True))
+
+    escalation = list(DataPoint.objects.filter(measure=recovery_demo.measures["escalation"]).order_by("period_date"))
+    assert len(escalation) >= 8
+    assert escalation[0].value <= 70 and escalation[-1].value >= 85
+    alignment = list(
+        DataPoint.objects.filter(measure=recovery_demo.measures["care-plan-alignment"]).order_by("period_date")
+    )
+    assert alignment[0].value - alignment[-1].value >= 10  # drifting down
+
+    counts = (Audit.objects.count(), DataPoint.objects.count())
+    demo.seed(world, recovery_demo)
+    assert (Audit.objects.count(), DataPoint.objects.count()) == counts
+
+
+def test_demo_runs_without_the_recovery_demo(db):
+    world = core_demo.seed()
+    demo.seed(world, None)
+    assert Audit.objects.exists()

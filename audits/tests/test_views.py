@@ -1,0 +1,244 @@
+"""The pages: logging through the grid, autosave, htmx rows, submit errors, templates, feeds, panel."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from audits.models import Audit, AuditTemplate, MeasureFeed
+from recovery.models import DataPoint
+from recovery.tests.factories import ActionFactory, MeasureFactory, ThemeFactory
+
+from .factories import AuditFactory, TemplateFactory, submitted_audit
+
+
+def _grid(keys, rows, **extra):
+    """POST data for the grid: rows of (ref, [answers], comment)."""
+    data = {"row": [], **extra}
+    for i, (ref, answers, comment) in enumerate(rows):
+        token = f"t{i}"
+        data["row"].append(token)
+        data[f"r-{token}-ref"] = ref
+        data[f"r-{token}-comment"] = comment
+        for key, answer in zip(keys, answers, strict=False):
+            if answer:
+                data[f"r-{token}-a-{key}"] = answer
+    return data
+
+
+def _draft(world, criteria=3):
+    template = TemplateFactory(provider=world.provider, criteria=criteria, default_sample_size=4)
+    return AuditFactory(service=world.service, template=template, auditor=world.rm)
+
+
+def test_the_logging_screen_starts_with_the_default_sample_of_empty_rows(world, client):
+    audit = _draft(world)
+    client.force_login(world.rm)
+    page = client.get(reverse("audits:audit_edit", args=[audit.pk])).content.decode()
+    assert page.count('class="record-row"') == 4
+    assert "R-1042" in page and "Never a person" in page  # the help text says what a reference is
+    assert page.count('type="radio"') == 4 * 3 * 3
+
+
+def test_autosave_saves_a_draft_without_locking_and_answers_with_a_status(world, client):
+    audit = _draft(world)
+    client.force_login(world.rm)
+    url = reverse("audits:audit_autosave", args=[audit.pk])
+    data = _grid(["c1", "c2", "c3"], [("R-1042", ["yes", "no", ""], "seen"), ("", [], "")], findings="Half done")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.content.decode().startswith("Saved ")
+    audit.refresh_from_db()
+    assert audit.status == Audit.Status.DRAFT
+    assert audit.findings == "Half done"
+    record = audit.records.get()  # the empty row is dropped
+    assert (record.record_ref, record.answers, record.comment) == ("R-1042", {"c1": "yes", "c2": "no"}, "seen")
+    # A second autosave updates the same row rather than adding one.
+    client.post(url, _grid(["c1", "c2", "c3"], [("R-1042", ["yes", "no", "na"], "seen")]))
+    assert audit.records.get().answers == {"c1": "yes", "c2": "no", "c3": "na"}
+
+
+def test_autosave_refuses_a_name_and_keeps_the_saved_draft(world, client):
+    audit = _draft(world)
+    client.force_login(world.rm)
+    url = reverse("audits:audit_autosave", args=[audit.pk])
+    client.post(url, _grid(["c1"], [("R-1", ["yes"], "")]))
+    response = client.post(url, _grid(["c1"], [("Jane Doe", ["yes"], "")]))
+    assert response.status_code == 422
+    assert "Not saved" in response.content.decode()
+    assert audit.records.get().record_ref == "R-1"
+
+
+def test_autosave_on_a_submitted_audit_is_refused(world, client):
+    audit = submitted_audit(service=world.service, auditor=world.rm)
+    client.force_login(world.rm)
+    response = client.post(reverse("audits:audit_autosave", args=[audit.pk]), {"row": []})
+    assert response.status_code == 409
+
+
+def test_record_row_returns_one_empty_row(world, client):
+    audit = _draft(world)
+    client.force_login(world.rm)
+    response = client.get(reverse("audits:record_row", args=[audit.pk]), {"token": "nabc123"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.strip().startswith("<tr") and html.count("<tr") == 1
+    assert 'name="r-nabc123-ref"' in html and 'name="r-nabc123-a-c1"' in html
+
+
+def test_submit_with_gaps_rerenders_with_messages_and_keeps_everything_typed(world, client):
+    audit = _draft(world, criteria=2)
+    client.force_login(world.rm)
+    data = _grid(["c1", "c2"], [("R-2001", ["no", ""], "late call"), ("Mr Brown", ["yes", "yes"], "")])
+    response = client.post(reverse("audits:audit_submit", args=[audit.pk]), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "not submitted" in page and "never a name" in page
+    assert 'value="Mr Brown"' in page and 'value="late call"' in page
+    audit.refresh_from_db()
+    assert audit.status == Audit.Status.DRAFT
+
+
+def test_submit_through_the_page_locks_and_redirects(world, client):
+    audit = _draft(world, criteria=2)
+    client.force_login(world.rm)
+    data = _grid(["c1", "c2"], [("R-2001", ["yes", "na"], ""), ("R-2002", ["yes", "yes"], "")])
+    response = client.post(reverse("audits:audit_submit", args=[audit.pk]), data)
+    assert response.status_code == 302 and response["Location"] == audit.get_absolute_url()
+    audit.refresh_from_db()
+    assert audit.status == Audit.Status.SUBMITTED and audit.compliance == 100.0
+    # The edit screen now sends people to the locked record.
+    assert client.get(reverse("audits:audit_edit", args=[audit.pk])).status_code == 302
+
+
+def test_actions_arising_are_raised_from_the_page(world, client):
+    theme = ThemeFactory(service=world.service, provider=world.provider)
+    audit = _draft(world, criteria=1)
+    client.force_login(world.rm)
+    due = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
+    data = _grid(["c1"], [("R-3001", ["no"], "")], findings="Escalation missed", impact_check_date=due)
+    data.update(
+        {
+            "act": ["x1"],
+            "a-x1-description": "Re-brief the night team",
+            "a-x1-owner": str(world.deputy.pk),
+            "a-x1-due": due,
+            "a-x1-target": f"theme:{theme.pk}",
+        }
+    )
+    response = client.post(reverse("audits:audit_submit", args=[audit.pk]), data)
+    assert response.status_code == 302
+    arising = audit.actions_arising.get()
+    assert arising.action.title == "Re-brief the night team" and arising.action.owner == world.deputy
+    audit.refresh_from_db()
+    assert audit.is_effective
+
+
+def test_start_page_opens_the_draft_for_this_week(world, client):
+    template = TemplateFactory(provider=world.provider)
+    client.force_login(world.rm)
+    url = reverse("audits:audit_start", args=[world.service.slug])
+    response = client.post(url, {"template": template.pk, "on": timezone.localdate().isoformat()})
+    audit = Audit.objects.get()
+    assert response["Location"] == reverse("audits:audit_edit", args=[audit.pk])
+    assert (
+        client.post(url, {"template": template.pk, "on": timezone.localdate().isoformat()})["Location"]
+        == (response["Location"])
+    )
+
+
+def test_template_editor_keeps_criteria_order_and_makes_a_new_version_when_used(world, client):
+    client.force_login(world.quality)
+    data = {
+        "title": "Care plan alignment",
+        "area": AuditTemplate.Area.CARE_PLANNING,
+        "frequency": "weekly",
+        "default_sample_size": 8,
+        "is_active": "on",
+        "crit": ["a", "b"],
+        "crit-a-text": "Second written, asked first",
+        "crit-b-text": "First written",
+        "crit-b-guidance": "Check the daily notes",
+    }
+    response = client.post(reverse("audits:template_create", args=[world.provider.slug]), data)
+    template = AuditTemplate.objects.get(title="Care plan alignment")
+    assert response["Location"] == reverse("audits:template_detail", args=[template.pk])
+    version = template.current_version()
+    assert [c.text for c in version.criteria.all()] == ["Second written, asked first", "First written"]
+
+    submitted_audit(service=world.service, auditor=world.rm, template=template)
+    keys = [c.key for c in version.criteria.all()]
+    edit = {**data, "crit": ["b", "a"], "crit-a-key": keys[0], "crit-b-key": keys[1], "change_note": "Swapped"}
+    client.post(reverse("audits:template_edit", args=[template.pk]), edit)
+    v2 = template.current_version()
+    assert v2.number == 2 and [c.key for c in v2.criteria.all()] == [keys[1], keys[0]]
+
+
+def test_template_editor_rerenders_with_an_error_and_keeps_input(world, client):
+    client.force_login(world.quality)
+    data = {
+        "title": "",
+        "area": "records",
+        "frequency": "weekly",
+        "default_sample_size": 5,
+        "crit": ["a"],
+        "crit-a-text": "Kept wording",
+    }
+    response = client.post(reverse("audits:template_create", args=[world.provider.slug]), data)
+    assert response.status_code == 400
+    assert 'value="Kept wording"' in response.content.decode()
+
+
+def test_feed_form_lists_only_measures_the_user_may_edit(world, client):
+    template = TemplateFactory(provider=world.provider, criteria=2)
+    mine = MeasureFactory(
+        name="Escalated on time",
+        action=ActionFactory(
+            theme=ThemeFactory(service=world.service, provider=world.provider),
+            service=world.service,
+            provider=world.provider,
+        ),
+    )
+    MeasureFactory(
+        name="Sibling measure",
+        action=ActionFactory(
+            theme=ThemeFactory(service=world.sibling, provider=world.provider),
+            service=world.sibling,
+            provider=world.provider,
+        ),
+    )
+    client.force_login(world.rm)
+    url = reverse("audits:feed_create", args=[template.pk])
+    page = client.get(url).content.decode()
+    assert "Escalated on time" in page and "Sibling measure" not in page
+    response = client.post(url, {"measure": mine.pk, "kind": "compliance", "criterion_keys": ["c2"]})
+    assert response.status_code == 302
+    assert MeasureFeed.objects.get(measure=mine).criterion_keys == ["c2"]
+    submitted_audit(
+        service=world.service,
+        auditor=world.rm,
+        template=template,
+        answers=[{"c1": "no", "c2": "yes"}],
+        findings="c1 gap",
+    )
+    assert DataPoint.objects.get(measure=mine).value == 100.0
+
+
+def test_lists_show_which_audits_are_not_effective_and_why(world, client):
+    template = TemplateFactory(provider=world.provider, criteria=1)
+    submitted_audit(
+        service=world.service, auditor=world.rm, template=template, answers=[{"c1": "no"}], findings="Found a gap"
+    )
+    client.force_login(world.viewer)
+    page = client.get(reverse("audits:audit_list", args=[world.service.slug])).content.decode()
+    assert "Not effective" in page and "Gaps found but no actions with owners" in page
+
+
+def test_service_page_panel_offers_this_weeks_audit(world, client):
+    TemplateFactory(provider=world.provider, title="Escalation sample")
+    client.force_login(world.rm)
+    page = client.get(world.service.get_absolute_url()).content.decode()
+    assert "Log this week&#x27;s audit" in page or "Log this week's audit" in page
+    assert "Escalation sample" in page
+    client.force_login(world.viewer)
+    page = client.get(world.service.get_absolute_url()).content.decode()
+    assert "Log this week" not in page and "Escalation sample" in page
