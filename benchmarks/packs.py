@@ -1,0 +1,120 @@
+"""Benchmark: a full re-inspection pack for the large provider (g1's governance/scale.py).
+
+    DATABASE_URL=sqlite:////tmp/bench_packs.sqlite3 .venv/bin/python manage.py migrate
+    DATABASE_URL=sqlite:////tmp/bench_packs.sqlite3 .venv/bin/python benchmarks/packs.py [--kind full] [--days 182]
+
+Prints pages, seconds, peak memory (max RSS), the query count of the context, and the time of
+WeasyPrint alone on the same finished HTML (the floor). Goal: total within 1.3x of the floor,
+peak memory under 1 GiB, and a fixed number of queries whatever the size.
+Refuses to run without its own DATABASE_URL (never db.sqlite3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kind", choices=["full", "commissioner"], default="full")
+    parser.add_argument("--days", type=int, default=182, help="Length of the period, ending today.")
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url or url.rstrip("/").endswith("db.sqlite3"):
+        print("Set DATABASE_URL to a scratch database, e.g. sqlite:////tmp/bench_packs.sqlite3", file=sys.stderr)
+        return 2
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="bench-packs-media-"))
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from core import permissions as policy
+    from governance.models import EvidencePack
+    from governance.packs import context as pack_context
+    from governance.packs import rendering, services
+    from governance.scale import build_large_provider, large_provider
+
+    provider = large_provider()
+    if provider is None:
+        started = time.perf_counter()
+        provider = build_large_provider()
+        print(f"built the large provider in {time.perf_counter() - started:.1f} s")
+    chosen = list(provider.services.order_by("name"))
+    user = policy.users_with(policy.Verb.GENERATE_PACK, provider).order_by("pk").first()
+    today = timezone.localdate()
+    date_from = today - datetime.timedelta(days=args.days)
+
+    rss_before = _rss_mib()
+    started = time.perf_counter()
+    result = services.pack_render_now(
+        user=user,
+        provider=provider,
+        services=chosen,
+        kind=args.kind,
+        date_from=date_from,
+        date_to=today,
+        keep_html=True,
+    )
+    total = time.perf_counter() - started
+    rss_total = _rss_mib()
+    pack = result.pack
+    if pack.status != EvidencePack.Status.DONE:
+        print(f"pack failed: {pack.error}", file=sys.stderr)
+        return 1
+
+    # Queries of the context builder alone (the render above ran it once already).
+    fresh = EvidencePack.objects.select_related("provider", "requested_by").get(pk=pack.pk)
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        ctx = pack_context.build_pack_context(fresh)
+        context_seconds = time.perf_counter() - started
+
+    # The floor: WeasyPrint alone on the same finished HTML.
+    started = time.perf_counter()
+    floor_pdf = rendering.html_to_pdf(result.html)
+    floor = time.perf_counter() - started
+    rss_floor = _rss_mib()
+
+    print(f"provider: {provider.name}: {len(chosen)} services, period {date_from} to {today}, kind {args.kind}")
+    print(
+        f"content: {len(ctx.get('measures', []))} measure charts, {len(ctx.get('manifest', []))} evidence items, "
+        f"{len(ctx.get('audits', []))} audits, {len(result.html) / 1e6:.1f} MB of HTML"
+    )
+    print(f"pages: {pack.page_count} (floor run: {floor_pdf.page_count}); size {pack.size_bytes / 1e6:.1f} MB")
+    print(f"context: {len(queries.captured_queries)} queries, {context_seconds:.2f} s")
+    print(
+        f"total: {total:.2f} s (context + HTML {result.html_seconds:.2f} s, WeasyPrint {result.pdf_seconds:.2f} s, "
+        f"structure {result.tagged})"
+    )
+    print(f"floor (WeasyPrint alone on the finished HTML): {floor:.2f} s -> total / floor = {total / floor:.2f}")
+    print(
+        f"peak memory (max RSS): {rss_total:.0f} MiB after the pack (started at {rss_before:.0f} MiB), "
+        f"{rss_floor:.0f} MiB after the floor run"
+    )
+    ok = total <= 1.3 * floor and rss_total < 1024
+    print("goal met" if ok else "goal NOT met (total <= 1.3 x floor, peak < 1 GiB)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
