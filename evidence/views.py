@@ -93,6 +93,7 @@ def _library(request, provider: Provider, service: Service | None):
         "can_add": can_add,
         "add_query": add_query,
         "export_url": export_url,
+        "provider_level": selectors.is_provider_level(request.user, provider),
     }
     return render(request, "evidence/library.html", context)
 
