@@ -354,7 +354,9 @@ def review_finalise(
     """Lock the minutes and keep them as evidence linked to what the meeting discussed."""
     policy.require(actor, V.RUN_REVIEW, review)
     caller = review
-    review = OversightReview.objects.select_for_update().select_related("provider", "service").get(pk=review.pk)
+    review = (
+        OversightReview.objects.select_for_update(of=("self",)).select_related("provider", "service").get(pk=review.pk)
+    )
     _check_started(review)
     review.summary = _required(summary, "summary", "Write a short summary of what the meeting found and agreed.")
     at = at or timezone.now()
