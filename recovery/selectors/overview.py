@@ -183,11 +183,13 @@ def recovery_map(
         themes = themes.filter(pk__in=with_actions)
     elif service is not None:
         themes = themes.filter(Q(service=service) | Q(pk__in=with_actions))
-    themes = themes.select_related("owner", "service").annotate(
-        has_learning=Exists(LeadershipLearning.objects.filter(theme=OuterRef("pk")))
-    ).prefetch_related(
-        Prefetch("actions", queryset=actions, to_attr="map_actions"),
-        Prefetch("framework_items", queryset=FrameworkItem.objects.select_related("key_question")),
+    themes = (
+        themes.select_related("owner", "service")
+        .annotate(has_learning=Exists(LeadershipLearning.objects.filter(theme=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch("actions", queryset=actions, to_attr="map_actions"),
+            Prefetch("framework_items", queryset=FrameworkItem.objects.select_related("key_question")),
+        )
     )
 
     rows: list[ThemeRow] = []
