@@ -130,7 +130,7 @@ def _escalation(s: _Story) -> tuple[FailureTheme, RecoveryAction, OutcomeMeasure
         weakness_found="Care staff recorded changes in residents' mobility and appetite, but senior staff were told "
         "late and GP or district nurse referrals waited a day or more.",
         source=FailureTheme.Source.INSPECTION,
-        source_reference="CQC inspection report",
+        source_reference=f"Report on {s.service.name}",
         source_date=s.service.last_inspection_date,
         framework_items=_items("S2", "S4", "W5"),
         regulations=["reg12", "reg17"],
@@ -247,7 +247,7 @@ def _complaints(s: _Story) -> tuple[FailureTheme, RecoveryAction, OutcomeMeasure
         weakness_found="Relatives complained repeatedly that they heard about falls, GP visits and room moves late "
         "or not at all.",
         source=FailureTheme.Source.INSPECTION,
-        source_reference="CQC inspection report",
+        source_reference=f"Report on {s.service.name}",
         source_date=s.service.last_inspection_date,
         framework_items=_items("R3", "R4"),
         regulations=["reg16", "reg17"],
@@ -373,7 +373,7 @@ def _staffing(s: _Story) -> tuple[FailureTheme, RecoveryAction, OutcomeMeasure]:
         weakness_found="Night and weekend shifts often ran below the planned numbers, covered late by agency staff "
         "who did not know residents.",
         source=FailureTheme.Source.INSPECTION,
-        source_reference="CQC inspection report",
+        source_reference=f"Report on {s.service.name}",
         source_date=s.service.last_inspection_date,
         framework_items=_items("S6", "W5"),
         regulations=["reg18", "reg17"],
@@ -624,7 +624,7 @@ def _care_plans(s: _Story) -> tuple[FailureTheme, RecoveryAction, OutcomeMeasure
         weakness_found="Care plans were rewritten to be person-centred, but daily records and what inspectors saw "
         "showed the same routines as before.",
         source=FailureTheme.Source.INSPECTION,
-        source_reference="CQC inspection report",
+        source_reference=f"Report on {s.service.name}",
         source_date=s.service.last_inspection_date,
         framework_items=_items("E2", "R1"),
         regulations=["reg9", "reg17"],

@@ -150,7 +150,8 @@ class TimelineEntry:
     def sort_key(self):
         at = self.at or datetime.datetime.combine(self.when, datetime.time(12), tzinfo=datetime.UTC)
         order = {"baseline": 0, "transition": 1, "step": 2, "evidence": 3, "point": 4}[self.kind]
-        return (self.when, at, order)
+        # The concern opens its day; the rest of the day in time order.
+        return (self.when, order != 0, at, order)
 
 
 TRANSITION_TITLES = {
