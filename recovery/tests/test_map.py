@@ -249,3 +249,12 @@ def test_empty_map(world, client):
     client.force_login(world.viewer)
     response = client.get(reverse("recovery:map_service", kwargs={"service": world.service.slug}))
     assert "No recovery themes yet" in response.content.decode()
+
+
+def test_add_theme_link_only_for_planners(world, client):
+    url = reverse("recovery:map_service", kwargs={"service": world.service.slug})
+    theme_create = reverse("recovery:theme_create", kwargs={"service": world.service.slug})
+    client.force_login(world.deputy)
+    assert theme_create in client.get(url).content.decode()
+    client.force_login(world.viewer)
+    assert theme_create not in client.get(url).content.decode()

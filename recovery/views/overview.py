@@ -39,7 +39,11 @@ def _render_map(request, *, provider, service, services_qs):
             "provider": provider,
             "service": service,
             "filtered": bool(filters) or chosen_service is not service,
-            "theme_create_url": link("theme_create", service=service.slug) if service else "",
+            "theme_create_url": (
+                link("theme_create", service=service.slug)
+                if service and policy.can(request.user, policy.Verb.EDIT_PLAN, service)
+                else ""
+            ),
         },
     )
 
