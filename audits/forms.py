@@ -112,7 +112,7 @@ class StartForm(forms.Form):
     on = forms.DateField(
         label="Period",
         help_text="Any day in the period you are auditing. Today means this week (or month, or quarter).",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, templates, **kwargs):

@@ -242,3 +242,10 @@ def test_service_page_panel_offers_this_weeks_audit(world, client):
     client.force_login(world.viewer)
     page = client.get(world.service.get_absolute_url()).content.decode()
     assert "Log this week" not in page and "Escalation sample" in page
+
+
+def test_start_page_prefills_today_in_a_format_the_date_field_accepts(world, client):
+    TemplateFactory(provider=world.provider)
+    client.force_login(world.rm)
+    page = client.get(reverse("audits:audit_start", args=[world.service.slug])).content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in page
