@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
 
 from core import permissions as policy
 from core.models import Provider, Service
 from recovery import spc
-from recovery.measuring import summarise
+from recovery.measuring import MeasureSummary, summarise
 from recovery.models import DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
 
 from ..models import Flag
@@ -76,6 +78,59 @@ def flag_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> Flag:
     return policy.get_or_404(user, Flag.objects.select_related("provider", "service", "acknowledged_by"), verb, pk=pk)
 
 
+# --- Measures of a provider, summarised in bulk ---------------------------------------------
+
+
+class LightPoint:
+    """A data point reduced to what the measuring functions read (much cheaper than a model row)."""
+
+    __slots__ = ("pk", "period_date", "value")
+
+    def __init__(self, pk: int, period_date: datetime.date, value: float) -> None:
+        self.pk = pk
+        self.period_date = period_date
+        self.value = value
+
+
+MEASURE_FIELDS = (
+    "id",
+    "provider_id",
+    "service_id",
+    "action_id",
+    "name",
+    "kind",
+    "direction",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "target_date",
+    "sustain_periods",
+    "cadence",
+    "limits_from_first",
+)
+
+
+def measure_summaries(provider: Provider, *, live_only: bool = False) -> dict[int, MeasureSummary]:
+    """measure id -> MeasureSummary for every measure of ``provider`` (two queries at any size).
+
+    ``live_only`` leaves out measures of draft actions.
+    """
+    measures = OutcomeMeasure.objects.filter(provider=provider)
+    points = DataPoint.objects.filter(measure__provider=provider)
+    if live_only:
+        measures = measures.exclude(action__status=RecoveryAction.Status.DRAFT)
+        points = points.exclude(measure__action__status=RecoveryAction.Status.DRAFT)
+    by_measure: dict[int, list[LightPoint]] = defaultdict(list)
+    rows = (
+        points.order_by("measure_id", "period_date", "id")
+        .values_list("measure_id", "id", "period_date", "value")
+        .iterator(chunk_size=5000)
+    )
+    for measure_id, pk, period_date, value in rows:
+        by_measure[measure_id].append(LightPoint(pk, period_date, value))
+    return {m.pk: summarise(m, by_measure.get(m.pk, [])) for m in measures.only(*MEASURE_FIELDS)}
+
+
 # --- Provider dashboard -------------------------------------------------------------------
 
 SIGNALS = (
@@ -133,8 +188,45 @@ class ProviderDashboard:
         return ASSURANCES
 
 
+DASHBOARD_CACHE_SECONDS = 600
+
+
+def _measure_counts(provider: Provider) -> dict[int | None, dict]:
+    """Per service: measures of live actions by SPC variation and by assurance.
+
+    Summarising every measure is the costly part of the dashboard (SPC over every point), so
+    the counts are cached under a fingerprint of the provider's measures, their actions and
+    points (counts, latest ids, latest changes): a new or removed point, an edited measure or
+    an action changing status gives a new key.
+    An edited point value is picked up within ``DASHBOARD_CACHE_SECONDS``.
+    """
+    fingerprint = OutcomeMeasure.objects.filter(provider=provider).aggregate(
+        measure_count=Count("id", distinct=True),
+        last_measure=Max("id"),
+        measure_changed=Max("updated_at"),
+        action_changed=Max("action__updated_at"),
+        point_count=Count("points"),
+        last_point=Max("points__id"),
+    )
+    digest = hashlib.sha256(repr(sorted(fingerprint.items())).encode()).hexdigest()[:32]
+    key = f"governance:dashboard-measures:{provider.pk}:{digest}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    counts: dict[int | None, dict] = {}
+    for s in measure_summaries(provider, live_only=True).values():
+        entry = counts.setdefault(s.measure.service_id, {"measures": 0, "signals": Counter(), "assurance": Counter()})
+        entry["measures"] += 1
+        if s.spc.variation in (spc.IMPROVEMENT, spc.CONCERN, spc.COMMON_CAUSE):
+            entry["signals"][s.spc.variation] += 1
+        if s.spc.assurance:
+            entry["assurance"][s.spc.assurance] += 1
+    cache.set(key, counts, DASHBOARD_CACHE_SECONDS)
+    return counts
+
+
 def provider_dashboard(provider: Provider, today: datetime.date) -> ProviderDashboard:
-    """Services side by side with the figures leaders ask about. Five queries at any size."""
+    """Services side by side with the figures leaders ask about. A fixed number of queries."""
     services = list(Service.objects.filter(provider=provider).order_by("name"))
     rows = {s.pk: ServiceRow(service=s) for s in services}
     wide = ServiceRow(service=None)  # type: ignore[arg-type]
@@ -158,43 +250,11 @@ def provider_dashboard(provider: Provider, today: datetime.date) -> ProviderDash
     ):
         row(r["service_id"]).flags[r["kind"]] += r["n"]
 
-    # Measures of live work: actions not in draft and not closed, plus closed ones (drift matters).
-    measures = list(
-        OutcomeMeasure.objects.filter(provider=provider)
-        .exclude(action__status=RecoveryAction.Status.DRAFT)
-        .only(
-            "id",
-            "service_id",
-            "action_id",
-            "name",
-            "kind",
-            "direction",
-            "baseline_value",
-            "baseline_date",
-            "target_value",
-            "target_date",
-            "sustain_periods",
-            "cadence",
-            "limits_from_first",
-        )
-    )
-    points = defaultdict(list)
-    for p in (
-        DataPoint.objects.filter(measure__provider=provider)
-        .exclude(measure__action__status=RecoveryAction.Status.DRAFT)
-        .only("id", "measure_id", "period_date", "value")
-        .order_by("measure_id", "period_date", "id")
-        .iterator(chunk_size=5000)
-    ):
-        points[p.measure_id].append(p)
-    for m in measures:
-        s = summarise(m, points.get(m.pk, []))
-        target = row(m.service_id)
-        target.measures += 1
-        if s.spc.variation in (spc.IMPROVEMENT, spc.CONCERN, spc.COMMON_CAUSE):
-            target.signals[s.spc.variation] += 1
-        if s.spc.assurance:
-            target.assurance[s.spc.assurance] += 1
+    for service_id, counts in _measure_counts(provider).items():
+        target = row(service_id)
+        target.measures += counts["measures"]
+        target.signals.update(counts["signals"])
+        target.assurance.update(counts["assurance"])
 
     totals = ServiceRow(service=None)  # type: ignore[arg-type]
     for r in [*rows.values(), wide]:

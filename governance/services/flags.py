@@ -42,10 +42,11 @@ from core import permissions as policy
 from core.choices import CADENCE_DAYS, RiskLevel
 from core.models import Membership, Provider, Role, Service
 from evidence.models import Nature, SourceType
-from recovery.measuring import MeasureSummary, summarise
-from recovery.models import ActionTransition, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.measuring import MeasureSummary
+from recovery.models import ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction
 
 from ..models import Flag, OversightReview
+from ..selectors.flags import measure_summaries
 
 K = Flag.Kind
 S = RecoveryAction.Status
@@ -107,17 +108,6 @@ class ScanResult:
         return [(label, self.raised[k], self.still_open[k], self.resolved[k]) for k, label in K.choices]
 
 
-class _Point:
-    """A data point reduced to what the measuring functions read (cheaper than a model row)."""
-
-    __slots__ = ("pk", "period_date", "value")
-
-    def __init__(self, pk: int, period_date: datetime.date, value: float) -> None:
-        self.pk = pk
-        self.period_date = period_date
-        self.value = value
-
-
 @dataclass
 class _Data:
     """Everything the rules read for one provider, loaded with a fixed number of queries."""
@@ -174,38 +164,10 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
             "keep_visible_override",
         )
     }
-    measures = list(
-        OutcomeMeasure.objects.filter(provider=provider).only(
-            "id",
-            "provider_id",
-            "service_id",
-            "action_id",
-            "name",
-            "kind",
-            "direction",
-            "baseline_value",
-            "baseline_date",
-            "target_value",
-            "target_date",
-            "sustain_periods",
-            "cadence",
-            "limits_from_first",
-        )
-    )
-    points: dict[int, list[_Point]] = defaultdict(list)
-    rows = (
-        DataPoint.objects.filter(measure__provider=provider)
-        .order_by("measure_id", "period_date", "id")
-        .values_list("measure_id", "id", "period_date", "value")
-        .iterator(chunk_size=5000)
-    )
-    for measure_id, pk, period_date, value in rows:
-        points[measure_id].append(_Point(pk, period_date, value))
+    summaries = measure_summaries(provider)
     measures_by_action: dict[int, list[OutcomeMeasure]] = defaultdict(list)
-    summaries: dict[int, MeasureSummary] = {}
-    for m in measures:
-        measures_by_action[m.action_id].append(m)
-        summaries[m.pk] = summarise(m, points.get(m.pk, []))
+    for summary in summaries.values():
+        measures_by_action[summary.measure.action_id].append(summary.measure)
 
     impact_dates: dict[int, list[datetime.date]] = defaultdict(list)
     audit_evidence_dates: dict[int, list[datetime.date]] = defaultdict(list)

@@ -1,0 +1,101 @@
+"""Median and p95 latency of the heavy pages on the large provider, beside a one-query floor.
+
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 DJANGO_SETTINGS_MODULE=config.settings.local \
+        .venv/bin/python benchmarks/pages.py [N]
+
+Requests go through Django's test Client (the full middleware stack, no network), signed in
+as the large provider's nominated individual. The floor is ``core:account`` (a signed-in
+page with the session, user and membership queries and nothing else); ``core:healthz``
+(no session, one query) is printed too. Goal: each page's median within 2x of the floor.
+Pages whose URL does not exist yet are skipped.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+from _setup import describe, provider, setup
+
+setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+
+from core.models import User  # noqa: E402
+from governance.scale import SLUG  # noqa: E402
+
+
+def url_or_none(name: str, **kwargs) -> str | None:
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+def measure(client: Client, url: str, n: int) -> tuple[float, float, int, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    status, queries = response.status_code, len(ctx.captured_queries)
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    return statistics.median(times), p95, status, queries
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    settings.DEBUG = False  # no template debug or query log overhead beyond what we capture
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    p = provider()
+    print(f"Large provider: {describe(p)}; database: {connection.vendor}; {n} requests per page")
+    service = p.services.order_by("name").first()
+    # The NI for provider-wide pages; the service's registered manager for service pages
+    # (the NI may not log audits).
+    leader, manager = Client(), Client()
+    leader.force_login(User.objects.get(email=f"ni@{SLUG}.example"))
+    manager.force_login(User.objects.get(memberships__service=service, memberships__role="registered_manager"))
+    s, prov = service.slug, p.slug
+    pages = [
+        ("floor: core:account (signed in)", manager, url_or_none("core:account")),
+        ("floor: core:healthz (one query, no session)", Client(), url_or_none("core:healthz")),
+        ("service dashboard (core:service_detail)", manager, url_or_none("core:service_detail", service=s)),
+        ("recovery map (recovery:map_service)", manager, url_or_none("recovery:map_service", service=s)),
+        ("closure queue (governance:closure_queue)", leader, url_or_none("governance:closure_queue")),
+        ("audit form (audits:audit_start)", manager, url_or_none("audits:audit_start", service=s)),
+        ("evidence library (evidence:library)", manager, url_or_none("evidence:library", service=s)),
+        ("flag list (governance:flag_list)", manager, url_or_none("governance:flag_list", service=s)),
+        (
+            "provider flag list (governance:provider_flag_list)",
+            leader,
+            url_or_none("governance:provider_flag_list", provider=prov),
+        ),
+        (
+            "provider dashboard (governance:provider_dashboard)",
+            leader,
+            url_or_none("governance:provider_dashboard", provider=prov),
+        ),
+    ]
+    floor = None
+    print(f"{'page':52} {'status':>6} {'queries':>7} {'median ms':>10} {'p95 ms':>8} {'x floor':>8}")
+    for label, client, url in pages:
+        if url is None:
+            print(f"{label:52} skipped: URL not defined yet")
+            continue
+        median, p95, status, queries = measure(client, url, n)
+        if floor is None:
+            floor = median
+        print(f"{label:52} {status:>6} {queries:>7} {median:>10.1f} {p95:>8.1f} {median / floor:>8.1f}")
+    print("Goal: median within 2x of the signed-in floor (core:account).")
+
+
+if __name__ == "__main__":
+    main()
