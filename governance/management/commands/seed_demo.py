@@ -6,6 +6,7 @@ from django.db import transaction
 from audits import demo as audits_demo
 from core import demo as core_demo
 from evidence import demo as evidence_demo
+from governance import demo as governance_demo
 from governance import demo_reviews
 from recovery import demo as recovery_demo
 
@@ -20,7 +21,9 @@ class Command(BaseCommand):
             recovery = recovery_demo.seed(world)
             audits_demo.seed(world, recovery)
             demo_reviews.seed(world, recovery)  # after the recovery and audits demos: reviews discuss their data
+            flags = governance_demo.seed(world)  # last: scans everything the other demos made
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write(f"Flags open after the scan: {sum(flags.raised.values()) + sum(flags.still_open.values())}")
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password: {core_demo.DEMO_PASSWORD}")
         for line in core_demo.sign_in_lines():
             self.stdout.write(line)
