@@ -420,3 +420,52 @@ def test_transitions_cannot_be_changed_on_postgresql(world):
     closure.action_approve_closure(actor=world.rm, action=action, rationale="Holds")
     with pytest.raises(DatabaseError), transaction.atomic():
         ActionTransition.objects.filter(action=action).update(reason="rewritten")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions")
+@pytest.mark.django_db(transaction=True)
+def test_two_deciders_in_parallel_transactions_only_one_succeeds(world):
+    """Two threads, two connections, one proposal: the row lock makes the second see the first's decision."""
+    import threading
+
+    from django.db import connections
+
+    action = proposed_action(world.service, proposer=world.lead)
+    barrier = threading.Barrier(2)
+    results: dict[str, str] = {}
+
+    def decide(name: str, call) -> None:
+        try:
+            stale_copy = RecoveryAction.objects.get(pk=action.pk)
+            barrier.wait(timeout=10)
+            call(stale_copy)
+            results[name] = "ok"
+        except ValidationError as exc:
+            results[name] = exc.code or "invalid"
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(
+            target=decide,
+            args=("rm", lambda a: closure.action_approve_closure(actor=world.rm, action=a, rationale="Holds")),
+        ),
+        threading.Thread(
+            target=decide,
+            args=(
+                "ni",
+                lambda a: closure.action_refuse_closure(
+                    actor=world.ni, action=a, rationale="No", further_checks="More"
+                ),
+            ),
+        ),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results.values()) == ["ok", "stale"], results
+    action.refresh_from_db()
+    decisions = ActionTransition.objects.filter(action=action, from_status=S.CLOSURE_PROPOSED)
+    assert decisions.count() == 1
+    assert action.status == (S.CLOSED if results["rm"] == "ok" else S.IN_PROGRESS)
