@@ -139,7 +139,7 @@ def audit_save_draft(
     Refuses (saving nothing) only what must never be stored: a record reference that looks
     like a name, an owner without access to the service, a theme or action elsewhere.
     """
-    audit = Audit.objects.select_for_update().select_related("template_version").get(pk=audit.pk)
+    audit = Audit.objects.select_for_update(of=("self",)).select_related("template_version").get(pk=audit.pk)
     _check_draft(actor, audit, check_permission)
     keys = list(audit.template_version.criteria.values_list("key", flat=True))
     records = [r for r in records if not r.is_empty()]
@@ -285,7 +285,7 @@ def _evidence_category() -> EvidenceCategory | None:
 def audit_submit(*, actor, audit: Audit, check_permission: bool = True) -> Audit:
     """Lock the draft; raise its actions; create its evidence item; feed linked measures."""
     audit = (
-        Audit.objects.select_for_update()
+        Audit.objects.select_for_update(of=("self",))
         .select_related("template_version__template", "service", "provider", "amends")
         .get(pk=audit.pk)
     )
