@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.models import Audit, MeasureFeed
+from audits.models import Audit, AuditTemplate, MeasureFeed
 from audits.tests.factories import AuditFactory, TemplateFactory
 from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
 
@@ -177,3 +177,28 @@ def test_answers_typed_while_the_connection_is_down_are_offered_back(world, page
     assert page.get_by_label("Record reference, row 1").input_value() == "R-2001"
     record = audit.records.get()
     assert (record.record_ref, record.answers) == ("R-2001", {"c1": "no"})
+
+
+def test_quality_lead_reorders_criteria_without_losing_what_was_typed(world, page):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill("quality@example.test")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.goto(reverse("audits:template_create", args=[world.provider.slug]))
+    page.get_by_label("Title").fill("Medicines and MAR chart audit")
+    page.get_by_label("Area").select_option("medicines")
+    page.get_by_label("Criterion 1").fill("Stock count matches the MAR")
+    page.get_by_role("button", name="Add a criterion").focus()
+    page.keyboard.press("Enter")  # focus moves into the new criterion
+    page.keyboard.type("Every dose signed for")
+    page.get_by_role("button", name="move criterion 2 up").focus()
+    page.keyboard.press("Enter")
+    assert page.get_by_label("Criterion 1").input_value() == "Every dose signed for"
+    assert page.get_by_label("Criterion 2").input_value() == "Stock count matches the MAR"
+    page.get_by_role("button", name="Save template").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    template = AuditTemplate.objects.get(title="Medicines and MAR chart audit")
+    texts = [c.text for c in template.current_version().criteria.all()]
+    assert texts == ["Every dose signed for", "Stock count matches the MAR"]
