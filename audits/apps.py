@@ -22,6 +22,9 @@ class AuditsConfig(AppConfig):
         auditlog.register(m.AuditDataPoint)
 
         register_service_panel(order=30, template="audits/panel.html", context=_panel_context)
+        from core.panels import register_provider_link
+
+        register_provider_link(order=35, label="Audit templates", url_name="audits:template_list")
 
 
 def _panel_context(request, service) -> dict:

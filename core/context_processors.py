@@ -2,6 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from . import permissions as policy
+from .panels import nav_links
 
 
 def navigation(request):
@@ -10,4 +11,5 @@ def navigation(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
         "nav_services": SimpleLazyObject(lambda: list(policy.services(user).order_by("name")) if user else []),
+        "nav_links": SimpleLazyObject(lambda: nav_links(user) if user and user.is_authenticated else []),
     }

@@ -30,3 +30,48 @@ def register_service_panel(*, order: int, template: str, context: Callable[[Any,
 
 def service_panels(request, service) -> list[tuple[str, dict]]:
     return [(p.template, p.context(request, service)) for p in _PANELS]
+
+
+@dataclass(frozen=True)
+class Link:
+    order: int
+    label: str
+    url_name: str
+    visible: Callable[..., bool] | None  # (user, [provider]) -> bool; None: everyone signed in
+
+
+_PROVIDER_LINKS: list[Link] = []
+_NAV_LINKS: list[Link] = []
+
+
+def _add(links: list[Link], link: Link) -> None:
+    if any(existing.url_name == link.url_name for existing in links):
+        return
+    links.append(link)
+    links.sort(key=lambda item: item.order)
+
+
+def register_provider_link(*, order: int, label: str, url_name: str, visible=None) -> None:
+    """A link on the provider page; ``url_name`` takes the provider slug as ``provider``."""
+    _add(_PROVIDER_LINKS, Link(order, label, url_name, visible))
+
+
+def register_nav_link(*, order: int, label: str, url_name: str, visible=None) -> None:
+    """A link in the main navigation; ``url_name`` takes no arguments."""
+    _add(_NAV_LINKS, Link(order, label, url_name, visible))
+
+
+def provider_links(user, provider) -> list[tuple[str, str]]:
+    from django.urls import reverse
+
+    return [
+        (link.label, reverse(link.url_name, kwargs={"provider": provider.slug}))
+        for link in _PROVIDER_LINKS
+        if link.visible is None or link.visible(user, provider)
+    ]
+
+
+def nav_links(user) -> list[tuple[str, str]]:
+    from django.urls import reverse
+
+    return [(link.label, reverse(link.url_name)) for link in _NAV_LINKS if link.visible is None or link.visible(user)]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Model, Prefetch
 
 from . import permissions as policy
 from .models import FrameworkItem, FrameworkVersion, Provider, Service
@@ -19,14 +21,46 @@ def providers_with_services(user) -> list[Provider]:
     return list(providers)
 
 
-def history_for(obj: Model, *, limit: int = 50) -> QuerySet[LogEntry]:
-    """Audit-trail entries for one object, newest first."""
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One audit-trail entry, ready to show: who, when, and per field old -> new (or links)."""
+
+    entry: LogEntry
+    changes: list[tuple[str, str, str]]  # (field label, before, after)
+
+    def __getattr__(self, name):
+        return getattr(self.entry, name)
+
+
+def _history_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
+    raw = entry.changes_dict or {}
+    display = entry.changes_display_dict or {}
+    model = entry.content_type.model_class()
+    rows = []
+    for field, change in raw.items():
+        try:
+            label = str(model._meta.get_field(field).verbose_name) if model else field.replace("_", " ")
+        except Exception:  # a field since removed from the model
+            label = field.replace("_", " ")
+        if isinstance(change, dict) and change.get("type") == "m2m":
+            verb = {"add": "linked", "delete": "unlinked"}.get(change.get("operation"), change.get("operation", ""))
+            rows.append((label, verb, "; ".join(str(o) for o in change.get("objects", []))))
+            continue
+        shown = next((v for k, v in display.items() if k.lower() == label.lower()), change)
+        before, after = (list(shown) + ["", ""])[:2] if isinstance(shown, list | tuple) else ("", shown)
+        rows.append((label, str(before or ""), str(after or "")))
+    return rows
+
+
+def history_for(obj: Model, *, limit: int = 50) -> list[HistoryEntry]:
+    """Audit-trail entries for one object, newest first (two queries whatever the length)."""
     ct = ContentType.objects.get_for_model(obj.__class__)
-    return (
+    entries = (
         LogEntry.objects.filter(content_type=ct, object_pk=str(obj.pk))
-        .select_related("actor")
+        .select_related("actor", "content_type")
         .order_by("-timestamp")[:limit]
     )
+    return [HistoryEntry(entry, _history_rows(entry)) for entry in entries]
 
 
 def framework_items_grouped() -> list[tuple[FrameworkVersion, list[FrameworkItem]]]:

@@ -9,7 +9,7 @@ from . import permissions as policy
 from . import selectors
 from .forms import AccountForm
 from .models import Provider
-from .panels import service_panels
+from .panels import provider_links, service_panels
 
 
 @require_GET
@@ -30,7 +30,10 @@ def home(request):
 def provider_detail(request, provider: str):
     provider_obj = policy.get_or_404(request.user, Provider.objects.all(), slug=provider)
     services = policy.services(request.user).filter(provider=provider_obj).order_by("name")
-    return render(request, "core/provider_detail.html", {"provider": provider_obj, "services": services})
+    links = provider_links(request.user, provider_obj)
+    return render(
+        request, "core/provider_detail.html", {"provider": provider_obj, "services": services, "links": links}
+    )
 
 
 @login_required

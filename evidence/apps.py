@@ -25,3 +25,11 @@ class EvidenceConfig(AppConfig):
 
         auditlog.register(EvidenceItem, m2m_fields={"framework_items"})
         register_service_panel(order=40, template="evidence/panel.html", context=_service_panel)
+
+        from core.panels import register_provider_link
+
+        from .selectors import is_provider_level
+
+        register_provider_link(
+            order=30, label="Evidence library", url_name="evidence:provider_library", visible=is_provider_level
+        )

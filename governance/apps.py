@@ -36,3 +36,25 @@ class GovernanceConfig(AppConfig):
         from .views.packs import pack_panel_context
 
         register_service_panel(order=60, template="governance/packs/_panel.html", context=pack_panel_context)
+
+        # Links across the provider and in the main navigation.
+        from core import permissions as policy
+        from core.panels import register_nav_link, register_provider_link
+
+        from .views.dashboard import may_see_dashboard
+
+        register_provider_link(
+            order=10, label="Provider dashboard", url_name="governance:provider_dashboard", visible=may_see_dashboard
+        )
+        register_provider_link(order=40, label="Flags", url_name="governance:provider_flag_list")
+        register_provider_link(order=50, label="Oversight reviews", url_name="governance:provider_review_list")
+        register_provider_link(order=60, label="Evidence packs", url_name="governance:provider_pack_list")
+        register_nav_link(order=10, label="Governance calendar", url_name="governance:calendar")
+        register_nav_link(
+            order=20,
+            label="Closure decisions",
+            url_name="governance:closure_queue",
+            visible=lambda user: (
+                policy.can(user, policy.Verb.DECIDE_CLOSURE) or policy.can(user, policy.Verb.DECIDE_HIGH_RISK_CLOSURE)
+            ),
+        )

@@ -68,7 +68,7 @@ def period_for(kind: str, today: datetime.date) -> str:
 def _absolute(path: str) -> str:
     if not path or path.startswith("http"):
         return path
-    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
+    return settings.SITE_URL + path
 
 
 def recipients(kind: str):

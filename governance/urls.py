@@ -13,17 +13,11 @@ urlpatterns = [
 ]
 
 # Oversight reviews, their agenda and calendar, and the closure review screen.
-try:
-    from .urls_reviews import urlpatterns as review_urls
+from .urls_reviews import urlpatterns as review_urls  # noqa: E402
 
-    urlpatterns += review_urls
-except ImportError:
-    pass
+urlpatterns += review_urls
 
 # Evidence packs: generate, follow progress, download.
-try:
-    from .urls_packs import urlpatterns as pack_urls
+from .urls_packs import urlpatterns as pack_urls  # noqa: E402
 
-    urlpatterns += pack_urls
-except ImportError:
-    pass
+urlpatterns += pack_urls

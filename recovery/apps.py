@@ -28,3 +28,7 @@ class RecoveryConfig(AppConfig):
         from .views.plan import themes_panel
 
         register_service_panel(order=20, template="recovery/plan/panel_themes.html", context=themes_panel)
+
+        from core.panels import register_provider_link
+
+        register_provider_link(order=20, label="Recovery map", url_name="recovery:map_provider")

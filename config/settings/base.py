@@ -184,6 +184,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Product settings.
 CLOSURE_PROPOSAL_MAX_WAIT_DAYS = env.int("CLOSURE_PROPOSAL_MAX_WAIT_DAYS", default=14)
 SITE_NAME = "Recovery governance"
+# Absolute address of the app, for links in emails (digests, password resets by jobs).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

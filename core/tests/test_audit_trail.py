@@ -16,9 +16,10 @@ def test_changing_a_service_records_who_and_old_to_new(world, client):
     with set_actor(world.quality):
         service.name = "Oak House (renamed)"
         service.save()
-    entry = history_for(service).first()
+    entry = history_for(service)[0]
     assert entry.actor == world.quality
     assert entry.changes_dict["name"] == ["Oak House", "Oak House (renamed)"]
+    assert ("name", "Oak House", "Oak House (renamed)") in entry.changes
     page = client.get(reverse("core:service_history", kwargs={"service": service.slug}))
     assert "Oak House (renamed)" in page.content.decode()
 
@@ -42,3 +43,14 @@ def test_database_refuses_to_rewrite_history(world):
         LogEntry.objects.filter(pk=entry.pk).update(changes_text="forged")
     with pytest.raises(Exception, match="append-only"), transaction.atomic():
         LogEntry.objects.filter(pk=entry.pk).delete()
+
+
+def test_linking_evidence_shows_as_linked_not_as_raw_data(world):
+    from evidence.tests.factories import EvidenceFactory
+    from recovery.tests.factories import ActionFactory
+
+    action = ActionFactory(theme__service=world.service)
+    item = EvidenceFactory(service=world.service, title="Observation of handover")
+    action.evidence.add(item)
+    rows = [row for entry in history_for(action) for row in entry.changes]
+    assert ("evidence", "linked", "Observation of handover") in rows

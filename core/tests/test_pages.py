@@ -80,3 +80,22 @@ def test_non_staff_cannot_reach_the_admin(world, client):
     client.force_login(world.ni)
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_provider_page_links_each_persona_only_where_they_may_go(world, client):
+    url = reverse("core:provider_detail", kwargs={"provider": world.provider.slug})
+    client.force_login(world.ni)
+    html = client.get(url).content.decode()
+    assert reverse("governance:provider_dashboard", kwargs={"provider": world.provider.slug}) in html
+    assert reverse("recovery:map_provider", kwargs={"provider": world.provider.slug}) in html
+    client.force_login(world.rm)
+    html = client.get(url).content.decode()
+    assert reverse("governance:provider_dashboard", kwargs={"provider": world.provider.slug}) not in html
+    assert reverse("recovery:map_provider", kwargs={"provider": world.provider.slug}) in html
+
+
+def test_closure_decisions_link_only_for_deciders(world, client):
+    client.force_login(world.ni)
+    assert reverse("governance:closure_queue") in client.get(reverse("core:home")).content.decode()
+    client.force_login(world.viewer)
+    assert reverse("governance:closure_queue") not in client.get(reverse("core:home")).content.decode()

@@ -1,6 +1,8 @@
 """Who may use each governance URL (see tests/matrix_support.py). Review pages: matrix_reviews.py."""
 
 from governance.tests.factories import FlagFactory
+from governance.tests.matrix_packs import ROWS as PACK_ROWS
+from governance.tests.matrix_reviews import ROWS as REVIEW_ROWS
 from tests.matrix_support import ALL, Row, only
 
 # Provider-wide roles see the provider dashboard; handling flags needs HANDLE_FLAGS.
@@ -20,16 +22,4 @@ ROWS = [
     Row("governance:provider_dashboard", LEADERS, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
 ]
 
-try:
-    from .matrix_reviews import ROWS as REVIEW_ROWS
-
-    ROWS = [*ROWS, *REVIEW_ROWS]
-except ImportError:
-    pass
-
-try:
-    from .matrix_packs import ROWS as PACK_ROWS
-
-    ROWS = [*ROWS, *PACK_ROWS]
-except ImportError:
-    pass
+ROWS = [*ROWS, *REVIEW_ROWS, *PACK_ROWS]

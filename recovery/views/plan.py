@@ -136,7 +136,7 @@ def theme_detail(request, pk: int):
         "can_review_learning": policy.can(user, V.REVIEW_LEARNING, theme),
         "status_form": ThemeStatusForm(initial={"status": theme.status}),
         "regulation_labels": theme.regulation_labels(),
-        "history": history_for(theme).select_related("content_type"),
+        "history": history_for(theme),
         "today": timezone.localdate(),
     }
     return render(request, "recovery/plan/theme_detail.html", context)
@@ -293,6 +293,7 @@ def action_detail(request, pk: int):
         "crumbs": action_crumbs(action)[:-1],
         "page": page,
         "can_edit": policy.can(user, V.EDIT_PLAN, action) and action.status != S.CLOSED,
+        "can_pack": policy.can(user, V.GENERATE_PACK, action),
         "can_record": policy.can(user, V.RECORD_DATA, action),
         "can_evidence": policy.can(user, V.ADD_EVIDENCE, action),
         "can_open": action.status == S.DRAFT and policy.can(user, V.EDIT_PLAN, action),
@@ -301,7 +302,7 @@ def action_detail(request, pk: int):
         "can_decide": closure_services.can_decide(user, action),
         "can_reopen": action.status == S.CLOSED and policy.can(user, V.EDIT_PLAN, action),
         "step_done_form": StepDoneForm(),
-        "history": history_for(action).select_related("content_type"),
+        "history": history_for(action),
         "today": timezone.localdate(),
     }
     return render(request, "recovery/plan/action_detail.html", context)
