@@ -32,23 +32,41 @@ class HistoryEntry:
         return getattr(self.entry, name)
 
 
+SKIPPED_FIELDS = {"id", "created_at", "updated_at"}
+
+
+def _shown(value) -> str:
+    text = "" if value is None else str(value)
+    return "" if text in ("None", "[]", "{}") else text
+
+
 def _history_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
+    """(label, before, after) per changed field; on creation only the fields that were set."""
     raw = entry.changes_dict or {}
     display = entry.changes_display_dict or {}
     model = entry.content_type.model_class()
+    created = entry.action == LogEntry.Action.CREATE
     rows = []
-    for field, change in raw.items():
+    for name, change in raw.items():
+        if name in SKIPPED_FIELDS:
+            continue
         try:
-            label = str(model._meta.get_field(field).verbose_name) if model else field.replace("_", " ")
+            field = model._meta.get_field(name) if model else None
         except Exception:  # a field since removed from the model
-            label = field.replace("_", " ")
+            field = None
+        if field is not None and not field.concrete and not field.many_to_many:
+            continue  # reverse relations: they have their own history
+        label = str(field.verbose_name) if field is not None else name.replace("_", " ")
         if isinstance(change, dict) and change.get("type") == "m2m":
             verb = {"add": "linked", "delete": "unlinked"}.get(change.get("operation"), change.get("operation", ""))
             rows.append((label, verb, "; ".join(str(o) for o in change.get("objects", []))))
             continue
-        shown = next((v for k, v in display.items() if k.lower() == label.lower()), change)
+        shown = next((v for k, v in display.items() if str(k).lower() == label.lower()), change)
         before, after = (list(shown) + ["", ""])[:2] if isinstance(shown, list | tuple) else ("", shown)
-        rows.append((label, str(before or ""), str(after or "")))
+        before, after = _shown(before), _shown(after)
+        if created and not after:
+            continue
+        rows.append((label, before, after))
     return rows
 
 
