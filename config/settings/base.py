@@ -116,6 +116,10 @@ EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=20)
 # Django refuses request bodies over this before our own check; leave room for the form fields.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Evidence packs: a full pack costing more than PACK_SINGLE_PASS_MEASURES trend charts' worth of
+# layout is rendered in chunks of PACK_CHUNK_MEASURES and merged (governance/packs/chunked.py).
+PACK_CHUNK_MEASURES = env.int("PACK_CHUNK_MEASURES", default=40)
+PACK_SINGLE_PASS_MEASURES = env.int("PACK_SINGLE_PASS_MEASURES", default=200)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.template.loader import render_to_string
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,16 @@ def render_html(template: str, context: dict) -> str:
     return render_to_string(template, context)
 
 
+def layout(html: str) -> Document:
+    """WeasyPrint's layout of the HTML, fetching only what :func:`safe_url_fetcher` allows."""
+    try:
+        return HTML(string=html, base_url=BASE_URL, url_fetcher=SafeURLFetcher()).render()
+    except FatalURLFetchingError as exc:
+        # WeasyPrint's fatal fetch error is a BaseException: turn it into an ordinary error
+        # so the render service records it on the pack like any other failure.
+        raise UnsafeURL(str(exc.__cause__ or exc)) from exc
+
+
 def html_to_pdf(html: str) -> RenderedPdf:
     """Lay out and write the PDF, tagged for assistive technology where WeasyPrint can.
 
@@ -102,12 +113,7 @@ def html_to_pdf(html: str) -> RenderedPdf:
     so on failure the same layout is written as a tagged PDF (``pdf_tags=True``), and only
     if that fails too, untagged.
     """
-    try:
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=SafeURLFetcher()).render()
-    except FatalURLFetchingError as exc:
-        # WeasyPrint's fatal fetch error is a BaseException: turn it into an ordinary error
-        # so the render service records it on the pack like any other failure.
-        raise UnsafeURL(str(exc.__cause__ or exc)) from exc
+    document = layout(html)
     attempts = (("pdf/ua-1", {"pdf_variant": "pdf/ua-1"}), ("tags", {"pdf_tags": True}), ("none", {}))
     last_error: Exception | None = None
     for label, options in attempts:

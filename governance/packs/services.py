@@ -10,8 +10,10 @@ import datetime
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -23,8 +25,8 @@ from core.models import Provider, Service
 from recovery.models import RecoveryAction
 
 from ..models import EvidencePack
+from . import chunked, rendering
 from . import context as pack_context
-from . import rendering
 
 logger = logging.getLogger(__name__)
 
@@ -118,10 +120,24 @@ class RenderResult:
     pdf_seconds: float = 0.0
     tagged: str = ""
     html: str = ""
+    path: str = ""  # "single" (one tagged document) or "chunked" (laid out in parts and merged)
+    chunks: int = 1
+    chunk_stats: chunked.ChunkedStats | None = None
 
 
-def pack_render(*, pack_id: int, keep_html: bool = False) -> RenderResult | None:
-    """Render a claimed pack; None when another run has it (or it is finished)."""
+def _chunk(pack: EvidencePack, ctx: dict) -> bool:
+    """Long full packs go in chunks: WeasyPrint holds a whole document's layout in memory."""
+    return pack.kind == EvidencePack.Kind.FULL and chunked.pack_cost(ctx) > settings.PACK_SINGLE_PASS_MEASURES
+
+
+def pack_render(
+    *, pack_id: int, keep_html: bool = False, html_sink: Callable[[str], None] | None = None
+) -> RenderResult | None:
+    """Render a claimed pack; None when another run has it (or it is finished).
+
+    ``keep_html`` keeps a single document's HTML on the result; ``html_sink`` is given the
+    finished HTML of every document laid out (one, or each chunk and the front), for the benchmark.
+    """
     if not pack_claim(pack_id=pack_id):
         logger.info("Pack %s is not waiting to render; nothing to do", pack_id)
         return None
@@ -131,18 +147,32 @@ def pack_render(*, pack_id: int, keep_html: bool = False) -> RenderResult | None
         started = time.perf_counter()
         _progress(pack_id, 15, "Gathering the plan, measures and evidence")
         ctx = pack_context.build_pack_context(pack)
-        _progress(pack_id, 40, "Writing the pages")
-        html = rendering.render_html(TEMPLATES[pack.kind], ctx)
-        result.html_seconds = time.perf_counter() - started
-        _progress(pack_id, 60, "Laying out the PDF")
-        started = time.perf_counter()
-        pdf = rendering.html_to_pdf(html)
-        result.pdf_seconds = time.perf_counter() - started
+        if _chunk(pack, ctx):
+            result.html_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+
+            def progress(done: int, of: int) -> None:
+                _progress(pack_id, 40 + 45 * done // of, f"Laying out the PDF: part {done} of {of}")
+
+            pdf, stats = chunked.render_chunked(ctx, html_sink=html_sink, progress=progress)
+            result.pdf_seconds = time.perf_counter() - started
+            result.path, result.chunks, result.chunk_stats = "chunked", stats.chunks, stats
+        else:
+            _progress(pack_id, 40, "Writing the pages")
+            html = rendering.render_html(TEMPLATES[pack.kind], ctx)
+            result.html_seconds = time.perf_counter() - started
+            _progress(pack_id, 60, "Laying out the PDF")
+            if html_sink is not None:
+                html_sink(html)
+            started = time.perf_counter()
+            pdf = rendering.html_to_pdf(html)
+            result.pdf_seconds = time.perf_counter() - started
+            result.path = "single"
+            if keep_html:
+                result.html = html
         result.tagged = pdf.tagged
-        if keep_html:
-            result.html = html
         _progress(pack_id, 90, "Storing the file")
-        _store(pack, pdf, ctx)
+        _store(pack, pdf, ctx, render_path=result.path, chunks=result.chunks)
     except Exception as exc:  # record every failure on the pack; nothing half-written is kept
         logger.exception("Pack %s failed to render", pack_id)
         pack_fail(pack_id=pack_id, error=_error_text(exc))
@@ -163,7 +193,7 @@ def _filename(pack: EvidencePack) -> str:
     return f"{pack.kind}-{where}-{timezone.localdate():%Y%m%d}-{pack.pk}.pdf"
 
 
-def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, ctx: dict) -> None:
+def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, ctx: dict, *, render_path: str, chunks: int) -> None:
     """Write the file and the facts about it together; remove the file if the row cannot be saved."""
     digest = hashlib.sha256(pdf.data).hexdigest()
     pack.file.save(_filename(pack), ContentFile(pdf.data), save=False)
@@ -171,6 +201,8 @@ def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, ctx: dict) -> None:
         with transaction.atomic():
             params = dict(pack.parameters)
             params["pdf_structure"] = pdf.tagged
+            params["render_path"] = render_path
+            params["render_chunks"] = chunks
             updated = EvidencePack.objects.filter(pk=pack.pk, status=Status.RENDERING).update(
                 file=pack.file.name,
                 page_count=pdf.page_count,
@@ -209,6 +241,7 @@ def pack_render_now(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     keep_html: bool = False,
+    html_sink: Callable[[str], None] | None = None,
 ) -> RenderResult:
     """Request and render in this process (the CLI and the benchmark): same code as the job."""
     pack = pack_request(
@@ -221,6 +254,6 @@ def pack_render_now(
         date_to=date_to,
         queue=False,
     )
-    result = pack_render(pack_id=pack.pk, keep_html=keep_html)
+    result = pack_render(pack_id=pack.pk, keep_html=keep_html, html_sink=html_sink)
     assert result is not None
     return result

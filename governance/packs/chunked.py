@@ -1,0 +1,317 @@
+"""A long full pack rendered in bounded chunks and merged, so memory stays flat whatever its size.
+
+WeasyPrint keeps a whole document's layout (every box, every parsed SVG tree) until it has
+written the PDF: a provider-wide pack of 2,000 trend charts passed 4 GiB. Here the pack is cut
+into chunks of about ``PACK_CHUNK_MEASURES`` charts' worth of content (whole sections, or runs of
+a long section's charts, cards or rows), each chunk is laid out and written on its own and its
+layout freed, and the chunks' PDFs are merged with pypdf. What a reader sees stays the same:
+
+* the cover and contents are laid out last, as the first chunk, once the page on which every
+  section starts is known (the contents print those numbers instead of ``target-counter``, and
+  link to the pages);
+* "Page X of Y" over the whole pack comes from a footer overlay, laid out by WeasyPrint in one go
+  (one empty page per page of the pack, same sizes, same margin box and style) and stamped over
+  each page, since a chunk cannot know the total when it is laid out;
+* the running header and footer text, the PDF metadata and the bookmarks (rebuilt from the
+  chunks' headings at their levels) are as in a single document.
+
+Differences: where a long section continues in the next chunk it starts a new page (the last
+page of the chunk before may be part-filled), and the merged file is not a tagged PDF (pypdf
+does not merge structure trees). Packs up to ``PACK_SINGLE_PASS_MEASURES`` charts' worth stay a
+single tagged document; ``pack.parameters["render_path"]`` records which path a pack took.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from pypdf import PdfReader, PdfWriter
+from pypdf.annotations import Link
+from pypdf.generic import Fit, NameObject, TextStringObject
+
+from . import rendering
+from .context import SECTIONS
+
+CHUNK_TEMPLATE = "governance/packs/pdf/chunk.html"
+OVERLAY_TEMPLATE = "governance/packs/pdf/overlay.html"
+SECTION_TEMPLATE = "governance/packs/pdf/sections/{}.html"
+PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px; PDF user space is in points
+
+# What one item of each kind costs to lay out, in trend charts (the measure chart is the unit).
+CHART, SMALL_CHART, CARD, ROW = 1.0, 0.5, 0.25, 0.05
+
+# (section, part, list in the context, cost per item); a list of None: the section goes whole.
+PARTS: dict[str, list[tuple[str, str | None, float]]] = {
+    "position": [("", None, 1.0)],
+    "themes": [("", "themes", CARD)],
+    "actions_completed": [("", "completed", CARD)],
+    "actions_open": [("open", "open_actions", ROW), ("monitoring", None, 1.0)],
+    "audits": [("trends", "audit_trends", SMALL_CHART), ("table", "audits", ROW)],
+    "measures": [("", "measures", CHART)],
+    "competency": [("", "competency", ROW)],
+    "feedback": [("", "feedback", ROW)],
+    "challenge": [("", None, 1.0)],
+    "embedded": [("", "embedded", CARD)],
+    "manifest": [("", "manifest", ROW)],
+}
+assert set(PARTS) == {key for key, _ in SECTIONS}
+
+
+@dataclass
+class Piece:
+    """Part of one section placed in a chunk: the whole section, or a run of one of its lists."""
+
+    key: str
+    number: int
+    title: str
+    anchor: str
+    first: bool  # carries the section's heading (and its anchor)
+    part: str
+    var: str | None
+    start: int
+    stop: int
+    continued: bool  # a later run of the same list: no introduction or sub-heading again
+    cost: float
+    html: str = ""
+
+    @property
+    def wide(self) -> bool:
+        return self.key == "manifest"
+
+
+def pack_cost(ctx: dict) -> float:
+    """How much laying out the pack costs, in trend charts."""
+    total = 0.0
+    for section in ctx["sections"]:
+        for _, var, weight in PARTS[section["key"]]:
+            total += weight * (len(ctx[var]) if var else 1)
+    return total
+
+
+def plan(ctx: dict, budget: float) -> list[list[Piece]]:
+    """Cut the chosen sections into chunks of at most ``budget`` (a single item may exceed it)."""
+    chunks: list[list[Piece]] = [[]]
+    used = 0.0
+
+    def place(piece: Piece) -> None:
+        nonlocal used
+        if chunks[-1] and used + piece.cost > budget:
+            chunks.append([])
+            used = 0.0
+        chunks[-1].append(piece)
+        used += piece.cost
+
+    for number, section in enumerate(ctx["sections"], start=1):
+        first = True
+        for part, var, weight in PARTS[section["key"]]:
+            base = {
+                "key": section["key"],
+                "number": number,
+                "title": section["title"],
+                "anchor": section["anchor"],
+                "part": part,
+                "var": var,
+            }
+            items = len(ctx[var]) if var else 0
+            if var is None or items == 0:
+                place(Piece(**base, first=first, start=0, stop=items, continued=False, cost=weight))
+                first = False
+                continue
+            start = 0
+            while start < items:
+                room = budget - used
+                take = math.floor(room / weight) if room > 0 else 0
+                if take < 1:
+                    if chunks[-1]:
+                        chunks.append([])
+                        used = 0.0
+                        continue
+                    take = 1
+                stop = min(items, start + take)
+                place(
+                    Piece(
+                        **base,
+                        first=first,
+                        start=start,
+                        stop=stop,
+                        continued=start > 0,
+                        cost=weight * (stop - start),
+                    )
+                )
+                first = False
+                start = stop
+    return [chunk for chunk in chunks if chunk]
+
+
+@dataclass
+class _Laid:
+    """What is kept of a laid-out chunk once its layout is freed."""
+
+    data: bytes
+    page_count: int
+    wide: list[bool]
+    anchors: dict[str, tuple[int, float, float]]  # name -> (page, x pt, y pt from the bottom)
+    bookmarks: list[tuple[int, str, int, float, float]]  # (level, label, page, x pt, y pt)
+    links: list[tuple[str, int, tuple[float, float, float, float]]]  # (anchor, page, rect in pt)
+    seconds: float
+
+
+def _lay_out(html: str, html_sink: Callable[[str], None] | None) -> _Laid:
+    """Lay out and write one chunk (untagged: the merge could not keep the tags anyway)."""
+    if html_sink is not None:
+        html_sink(html)
+    started = time.perf_counter()
+    document = rendering.layout(html)
+    wide, anchors, bookmarks, links = [], {}, [], []
+    for index, page in enumerate(document.pages):
+        height = page.height
+        wide.append(page.width > page.height)
+        for name, (x, y, _, _) in page.anchors.items():
+            anchors.setdefault(name, (index, x * PT_PER_PX, (height - y) * PT_PER_PX))
+        for level, label, (x, y), _state in page.bookmarks:
+            bookmarks.append((level, label, index, x * PT_PER_PX, (height - y) * PT_PER_PX))
+        for link_type, target, (x1, y1, x2, y2), _box in page.links:
+            if link_type == "internal":
+                rect = (x1 * PT_PER_PX, (height - y2) * PT_PER_PX, x2 * PT_PER_PX, (height - y1) * PT_PER_PX)
+                links.append((target, index, rect))
+    data = document.write_pdf()
+    laid = _Laid(data, len(document.pages), wide, anchors, bookmarks, links, time.perf_counter() - started)
+    del document
+    return laid
+
+
+@dataclass
+class ChunkedStats:
+    chunks: int = 0
+    weasyprint_seconds: float = 0.0  # laying out and writing the chunks (the front as finally used)
+    overlay_seconds: float = 0.0
+    merge_seconds: float = 0.0
+    extra_front_layouts: int = 0
+    chunk_pages: list[int] = field(default_factory=list)
+
+
+def render_chunked(
+    ctx: dict,
+    *,
+    budget: float | None = None,
+    html_sink: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[rendering.RenderedPdf, ChunkedStats]:
+    """Lay the full pack out chunk by chunk and merge; the same pages a single document would have."""
+    budget = budget or settings.PACK_CHUNK_MEASURES
+    stats = ChunkedStats()
+    chunks = plan(ctx, budget)
+    stats.chunks = len(chunks) + 1
+    body = PdfWriter()
+    wide: list[bool] = []
+    anchors: dict[str, tuple[int, float, float]] = {}
+    bookmarks: list[tuple[int, str, int, float, float]] = []
+    for n, pieces in enumerate(chunks):
+        for piece in pieces:
+            overrides = {"continued": piece.continued, "part": piece.part}
+            if piece.var:
+                overrides[piece.var] = ctx[piece.var][piece.start : piece.stop]
+            piece.html = mark_safe(render_to_string(SECTION_TEMPLATE.format(piece.key), {**ctx, **overrides}))  # noqa: S308 - our template's output
+        html = render_to_string(CHUNK_TEMPLATE, {**ctx, "chunk_mode": True, "pieces": pieces})
+        for piece in pieces:
+            piece.html = ""
+        laid = _lay_out(html, html_sink)
+        del html
+        stats.weasyprint_seconds += laid.seconds
+        offset = len(wide)
+        started = time.perf_counter()
+        body.append(PdfReader(io.BytesIO(laid.data)), import_outline=False)
+        stats.merge_seconds += time.perf_counter() - started
+        wide += laid.wide
+        stats.chunk_pages.append(laid.page_count)
+        for name, (page, x, y) in laid.anchors.items():
+            anchors.setdefault(name, (offset + page, x, y))
+        bookmarks += [(level, label, offset + page, x, y) for level, label, page, x, y in laid.bookmarks]
+        if progress:
+            progress(n + 1, len(chunks))
+
+    # The cover and contents, now that every section's page is known (counting the front's own pages).
+    front_pages = 2
+    weasyprint_log, forward_links = logging.getLogger("weasyprint"), _ForwardLinks()
+    while True:
+        sections = [
+            {**s, "page": front_pages + anchors[s["anchor"]][0] + 1 if s["anchor"] in anchors else ""}
+            for s in ctx["sections"]
+        ]
+        front_ctx = {**ctx, "chunk_mode": True, "first_chunk": True, "front": True, "sections": sections}
+        front_html = render_to_string(CHUNK_TEMPLATE, front_ctx)
+        weasyprint_log.addFilter(forward_links)
+        try:
+            front = _lay_out(front_html, None)
+        finally:
+            weasyprint_log.removeFilter(forward_links)
+        if front.page_count == front_pages or stats.extra_front_layouts >= 2:
+            break
+        stats.extra_front_layouts += 1
+        front_pages = front.page_count
+    if html_sink is not None:
+        html_sink(front_html)
+    stats.weasyprint_seconds += front.seconds
+
+    total_wide = front.wide + wide
+    started = time.perf_counter()
+    overlay_html = render_to_string(OVERLAY_TEMPLATE, {**ctx, "overlay_mode": True, "pages": total_wide})
+    overlay = PdfReader(io.BytesIO(rendering.layout(overlay_html).write_pdf()))
+    stats.overlay_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    shift = front.page_count
+    body.merge(0, PdfReader(io.BytesIO(front.data)), import_outline=False)
+    writer = body
+    for index, page in enumerate(writer.pages):
+        page.merge_page(overlay.pages[index], over=True)
+    for (anchor, page), rect in _union(front.links).items():
+        if anchor in anchors:
+            target, x, y = anchors[anchor]
+            writer.add_annotation(page, Link(rect=rect, target_page_index=shift + target, fit=Fit.xyz(x, y)))
+    _outline(writer, front.bookmarks + [(lvl, label, shift + p, x, y) for lvl, label, p, x, y in bookmarks])
+    metadata = PdfReader(io.BytesIO(front.data)).metadata
+    if metadata:
+        writer.add_metadata(dict(metadata))
+    writer._root_object[NameObject("/Lang")] = TextStringObject("en-GB")
+    out = io.BytesIO()
+    writer.write(out)
+    stats.merge_seconds += time.perf_counter() - started
+    page_count = len(total_wide)
+    return rendering.RenderedPdf(data=out.getvalue(), page_count=page_count, tagged="none"), stats
+
+
+def _union(links: list[tuple[str, int, tuple[float, float, float, float]]]) -> dict:
+    """One rectangle per contents entry (WeasyPrint reports the link's boxes one by one)."""
+    out: dict[tuple[str, int], tuple[float, float, float, float]] = {}
+    for anchor, page, (x1, y1, x2, y2) in links:
+        if (anchor, page) in out:
+            a1, b1, a2, b2 = out[(anchor, page)]
+            x1, y1, x2, y2 = min(a1, x1), min(b1, y1), max(a2, x2), max(b2, y2)
+        out[(anchor, page)] = (x1, y1, x2, y2)
+    return out
+
+
+class _ForwardLinks(logging.Filter):
+    """The front's contents link to sections laid out in other chunks: links added after the merge."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("No anchor #")
+
+
+def _outline(writer: PdfWriter, bookmarks: list[tuple[int, str, int, float, float]]) -> None:
+    """Bookmarks nested by heading level, as WeasyPrint nests them within one document."""
+    stack: list[tuple[int, object]] = []
+    for level, label, page, x, y in bookmarks:
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        parent = stack[-1][1] if stack else None
+        stack.append((level, writer.add_outline_item(label, page, parent=parent, fit=Fit.xyz(x, y))))
