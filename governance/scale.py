@@ -22,6 +22,7 @@ from core.choices import Cadence, RiskLevel
 from core.models import Membership, Provider, Rating, Role, Service, ServiceType, User
 from evidence.models import DEFAULT_NATURE, EvidenceItem, SourceType
 from recovery.models import ActionTransition, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.services.measures import measure_refresh_summaries
 
 SLUG = "large-provider"
 PASSWORD = "large-provider-bench"  # noqa: S105 - synthetic benchmark accounts only
@@ -209,6 +210,8 @@ def build_large_provider(size: Size = LARGE, *, seed: int = 7) -> Provider:
                     _bulk(DataPoint, points)
                     points = []
         _bulk(DataPoint, points)
+        # Points written directly, so fill the measures' stored summaries as the services would.
+        measure_refresh_summaries(OutcomeMeasure.objects.filter(provider=provider))
 
         sources = [SourceType.CARE_RECORD, SourceType.OBSERVATION, SourceType.TRAINING_RECORD, SourceType.AUDIT]
         evidence = _bulk(

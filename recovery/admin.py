@@ -11,6 +11,7 @@ from .models import (
     OutcomeMeasure,
     RecoveryAction,
 )
+from .services.measures import measure_refresh_summaries, measure_refresh_summary
 
 
 class StepInline(admin.TabularInline):
@@ -73,11 +74,33 @@ class ActionTransitionAdmin(admin.ModelAdmin):
 
 @admin.register(OutcomeMeasure)
 class OutcomeMeasureAdmin(admin.ModelAdmin):
-    list_display = ("name", "action", "kind", "direction", "target_value", "target_date")
+    list_display = ("name", "action", "kind", "direction", "target_value", "target_date", "summary_state")
     raw_id_fields = ("action", "evidence")
+    readonly_fields = ("summary_state", "summary_variation", "summary_latest_date", "summary_updated_at")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        measure_refresh_summary(obj)  # the stored summary follows the target, direction, name
 
 
 @admin.register(DataPoint)
 class DataPointAdmin(admin.ModelAdmin):
+    """Support corrections keep the measure's stored summary in step, as the services do."""
+
     list_display = ("measure", "period_date", "value", "source")
     raw_id_fields = ("measure", "recorded_by")
+
+    def save_model(self, request, obj, form, change):
+        previous = DataPoint.objects.filter(pk=obj.pk).values_list("measure_id", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        measure_refresh_summaries(OutcomeMeasure.objects.filter(pk__in={obj.measure_id, previous} - {None}))
+
+    def delete_model(self, request, obj):
+        measure_id = obj.measure_id
+        super().delete_model(request, obj)
+        measure_refresh_summaries(OutcomeMeasure.objects.filter(pk=measure_id))
+
+    def delete_queryset(self, request, queryset):
+        measure_ids = set(queryset.values_list("measure_id", flat=True))
+        super().delete_queryset(request, queryset)
+        measure_refresh_summaries(OutcomeMeasure.objects.filter(pk__in=measure_ids))

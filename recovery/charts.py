@@ -21,11 +21,19 @@ from .spc import (
     CONCERN,
     IMPROVEMENT,
     MIN_POINTS_FOR_LIMITS,
+    NONE,
     VARIATION_LABELS,
     SpcResult,
 )
 
-__all__ = ["assurance_badge", "sparkline_svg", "spc_chart_svg", "variation_badge"]
+__all__ = [
+    "assurance_badge",
+    "assurance_badge_for",
+    "sparkline_svg",
+    "spc_chart_svg",
+    "variation_badge",
+    "variation_badge_for",
+]
 
 FONT = "DejaVu Sans, Arial, sans-serif"
 TEXT_COLOUR = "#333333"
@@ -392,9 +400,15 @@ def variation_badge(result: SpcResult) -> dict[str, str]:
     colour and symbol alone are not accessible. ``text_colour`` is the
     readable text colour on a ``colour`` background.
     """
-    key = result.variation
+    return variation_badge_for(result.variation, result.direction)
+
+
+def variation_badge_for(key: str, direction: str) -> dict[str, str]:
+    """:func:`variation_badge` from a stored variation key and the measure's direction."""
+    if key not in VARIATION_LABELS:
+        key = NONE
     if key in (IMPROVEMENT, CONCERN):
-        went_up = (key == IMPROVEMENT) == (result.direction == "higher")
+        went_up = (key == IMPROVEMENT) == (direction == "higher")
         symbol = "▲" if went_up else "▼"
     else:
         symbol = "●" if key == COMMON_CAUSE else "–"
@@ -409,8 +423,12 @@ def variation_badge(result: SpcResult) -> dict[str, str]:
 
 def assurance_badge(result: SpcResult) -> dict[str, str] | None:
     """Like :func:`variation_badge` for target assurance (None without one)."""
-    key = result.assurance
-    if key is None:
+    return assurance_badge_for(result.assurance)
+
+
+def assurance_badge_for(key: str | None) -> dict[str, str] | None:
+    """:func:`assurance_badge` from a stored assurance key ("" or None: no badge)."""
+    if not key or key not in ASSURANCE_LABELS:
         return None
     symbol = {"pass": "P", "fail": "F", "hit_and_miss": "?"}[key]
     return {

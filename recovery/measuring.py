@@ -26,6 +26,17 @@ def point_value(kind: str, numerator: float | None, denominator: float | None, v
     return float(value)
 
 
+class PointValue:
+    """A data point reduced to what the measuring functions read (much cheaper than a model row)."""
+
+    __slots__ = ("pk", "period_date", "value")
+
+    def __init__(self, pk: int, period_date: datetime.date, value: float) -> None:
+        self.pk = pk
+        self.period_date = period_date
+        self.value = value
+
+
 def trailing_run(measure: OutcomeMeasure, points: Sequence[DataPoint]) -> int:
     """How many of the latest points, in a row, meet the target."""
     run = 0
@@ -152,6 +163,19 @@ class MeasureSummary:
         last = self.latest.period_date if self.latest else self.measure.baseline_date
         return (today - last).days > limit
 
+    @property
+    def variation(self) -> str:
+        return self.spc.variation
+
+    @property
+    def assurance_key(self) -> str:
+        return self.spc.assurance or ""
+
+    @property
+    def recent_concern(self) -> bool:
+        """A special-cause concern among the latest three points."""
+        return self.spc.recent_concern()
+
     def badge(self) -> dict:
         return charts.variation_badge(self.spc)
 
@@ -195,6 +219,117 @@ def summarise(
     if today is not None:
         summary.stale = summary.is_stale(today)
     return summary
+
+
+def snapshot_values(summary: MeasureSummary, *, now: datetime.datetime) -> dict:
+    """The ``summary_*`` columns of ``OutcomeMeasure`` for this summary (see ``MeasureSnapshot``)."""
+    latest = summary.latest
+    return {
+        "summary_state": summary.state,
+        "summary_variation": summary.spc.variation,
+        "summary_assurance": summary.spc.assurance or "",
+        "summary_recent_concern": summary.spc.recent_concern(),
+        "summary_latest_value": latest.value if latest else None,
+        "summary_latest_date": latest.period_date if latest else None,
+        "summary_point_count": len(summary.points),
+        "summary_sparkline_svg": summary.sparkline_svg(),
+        "summary_updated_at": now,
+    }
+
+
+@dataclass(frozen=True)
+class LatestValue:
+    period_date: datetime.date
+    value: float
+
+
+class MeasureSnapshot:
+    """What lists show about a measure, read from its stored ``summary_*`` columns.
+
+    Answers the same questions as :class:`MeasureSummary` that the dashboard, the recovery map
+    and the provider dashboard ask (state, badges, latest value, sparkline, staleness), without
+    loading a point or running SPC. The columns are refreshed by
+    ``recovery.services.measures.measure_refresh_summary`` whenever the measure or its points
+    change; staleness depends on today, so it is worked out here from the latest date.
+    """
+
+    __slots__ = ("measure", "stale", "url")
+
+    def __init__(self, measure: OutcomeMeasure, *, today: datetime.date | None = None) -> None:
+        self.measure = measure
+        self.url = ""  # the measure page, filled in by views that link many measures at once
+        self.stale: bool | None = self.is_stale(today) if today is not None else None
+
+    @property
+    def state(self) -> str:
+        return self.measure.summary_state
+
+    @property
+    def state_label(self) -> str:
+        return State(self.state).label
+
+    @property
+    def state_style(self) -> str:
+        return STATE_STYLE[self.state]
+
+    @property
+    def met(self) -> bool:
+        return self.state in (State.TARGET_MET, State.SUSTAINED)
+
+    @property
+    def variation(self) -> str:
+        return self.measure.summary_variation
+
+    @property
+    def assurance_key(self) -> str:
+        return self.measure.summary_assurance
+
+    @property
+    def recent_concern(self) -> bool:
+        return self.measure.summary_recent_concern
+
+    @property
+    def point_count(self) -> int:
+        return self.measure.summary_point_count
+
+    @property
+    def latest(self) -> LatestValue | None:
+        m = self.measure
+        if m.summary_latest_date is None or m.summary_latest_value is None:
+            return None
+        return LatestValue(m.summary_latest_date, m.summary_latest_value)
+
+    @property
+    def latest_text(self) -> str:
+        return charts.fmt_value(self.measure.summary_latest_value, self.measure.unit)
+
+    def is_stale(self, today: datetime.date, grace_days: int = 7) -> bool:
+        """As :meth:`MeasureSummary.is_stale`, from the stored latest date."""
+        limit = CADENCE_DAYS[self.measure.cadence] + grace_days
+        last = self.measure.summary_latest_date or self.measure.baseline_date
+        return (today - last).days > limit
+
+    def badge(self) -> dict:
+        return charts.variation_badge_for(self.variation, self.measure.direction)
+
+    def assurance(self) -> dict | None:
+        return charts.assurance_badge_for(self.assurance_key)
+
+    def sparkline_svg(self) -> str:
+        return self.measure.summary_sparkline_svg
+
+
+# The measure columns a snapshot reads (for ``.only()`` on list pages).
+SNAPSHOT_FIELDS = (
+    "summary_state",
+    "summary_variation",
+    "summary_assurance",
+    "summary_recent_concern",
+    "summary_latest_value",
+    "summary_latest_date",
+    "summary_point_count",
+    "summary_sparkline_svg",
+)
 
 
 RULE_WORDS = {

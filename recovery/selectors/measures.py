@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core import permissions as policy
 
-from ..measuring import MeasureSummary, summarise
+from ..measuring import MeasureSnapshot, MeasureSummary, summarise
 from ..models import DataPoint, OutcomeMeasure, RecoveryAction
 
 
@@ -62,3 +62,9 @@ def summaries(measures: Iterable[OutcomeMeasure], *, today: datetime.date | None
     """Summaries of measures whose ``points`` are already prefetched (no queries)."""
     today = today or timezone.localdate()
     return [summarise(m, list(m.points.all()), today=today) for m in measures]
+
+
+def snapshots(measures: Iterable[OutcomeMeasure], *, today: datetime.date | None = None) -> list[MeasureSnapshot]:
+    """What lists show about each measure, from its stored summary (no points, no SPC, no queries)."""
+    today = today or timezone.localdate()
+    return [MeasureSnapshot(m, today=today) for m in measures]

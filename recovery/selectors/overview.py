@@ -1,8 +1,9 @@
 """Reads for the recovery map and the service dashboard.
 
 Both load everything they show in a fixed number of queries (prefetching themes, actions,
-measures, points, evidence and steps) and work out states, gaps and counts in Python, so
-the cost does not grow with the number of actions.
+measures, evidence and steps) and work out states, gaps and counts in Python, so the cost
+does not grow with the number of actions. Measures are shown from their stored summary
+(``MeasureSnapshot``): no data point is loaded and no SPC runs at request time.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from core.choices import RiskLevel
 from core.models import FrameworkItem, KeyQuestion, Provider, Service
 from evidence.models import EvidenceItem, Nature
 
-from ..measuring import MeasureSummary, State
-from ..models import FailureTheme, LeadershipLearning, RecoveryAction
-from .measures import measures_with_points, summaries
+from ..measuring import MeasureSnapshot, State
+from ..models import ActionStep, FailureTheme, LeadershipLearning, OutcomeMeasure, RecoveryAction
+from .measures import snapshots
 
 RISK_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
 
@@ -45,7 +46,7 @@ def _action_queryset(user, base: QuerySet[RecoveryAction]) -> QuerySet[RecoveryA
         policy.objects_for(user, base, policy.Verb.VIEW)
         .select_related("owner", "service", "proposed_by", "theme")
         .prefetch_related(
-            Prefetch("measures", queryset=measures_with_points()),
+            Prefetch("measures", queryset=OutcomeMeasure.objects.all()),
             Prefetch(
                 "evidence",
                 queryset=EvidenceItem.objects.current().only("id", "nature"),
@@ -62,7 +63,7 @@ def _action_queryset(user, base: QuerySet[RecoveryAction]) -> QuerySet[RecoveryA
 @dataclass
 class ActionRow:
     action: RecoveryAction
-    measures: list[MeasureSummary]
+    measures: list[MeasureSnapshot]
     impact_count: int
     activity_count: int
     next_review: datetime.date | None
@@ -121,7 +122,7 @@ def key_question_choices() -> list[tuple[str, str]]:
 
 def action_row(action: RecoveryAction, today: datetime.date) -> ActionRow:
     """One action's line on the map, from prefetched measures/points/evidence."""
-    measures = summaries(action.measures.all(), today=today)
+    measures = snapshots(action.measures.all(), today=today)
     evidence = getattr(action, "current_evidence", None)
     if evidence is None:
         evidence = list(action.evidence.current().only("id", "nature"))
@@ -235,7 +236,7 @@ class NeedsMe:
     high_risk_proposals: list[RecoveryAction]
     my_open: list[OpenAction]
     my_overdue: list[RecoveryAction]
-    my_stale_measures: list[MeasureSummary]
+    my_stale_measures: list[MeasureSnapshot]
 
     @property
     def empty(self) -> bool:
@@ -251,16 +252,36 @@ class Dashboard:
     status_counts: list[StatusCounts]
     risk_totals: list[int]
     total: int
-    attention: list[MeasureSummary]  # off track, or a recent special cause - concern
+    attention: list[MeasureSnapshot]  # off track, or a recent special cause - concern
     overdue: list[RecoveryAction]
     needs_me: NeedsMe
     risk_labels: list[str] = field(default_factory=lambda: [str(label) for label in RiskLevel.labels])
 
 
+# Long texts the dashboard never shows (left unloaded: 100 actions a service add up).
+_DASHBOARD_DEFERRED = (
+    "baseline_issue",
+    "intended_outcome",
+    "measurable_target",
+    "evidence_required",
+    "closure_note",
+    "closure_justification",
+)
+
+
 def service_dashboard(user, service: Service, *, today: datetime.date | None = None) -> Dashboard:
-    """Everything on the service dashboard panel, in a fixed number of queries."""
+    """Everything on the service dashboard panel, in a fixed number of queries (four)."""
     today = today or timezone.localdate()
-    actions = list(_action_queryset(user, RecoveryAction.objects.filter(service=service)).prefetch_related("steps"))
+    actions = list(
+        policy.objects_for(user, RecoveryAction.objects.filter(service=service), policy.Verb.VIEW)
+        .select_related("owner", "proposed_by")
+        .defer(*_DASHBOARD_DEFERRED)
+        .prefetch_related(
+            Prefetch("measures", queryset=OutcomeMeasure.objects.all()),
+            Prefetch("steps", queryset=ActionStep.objects.filter(done_on__isnull=True), to_attr="open_steps"),
+        )
+        .order_by("due_date", "pk")
+    )
     risks = list(RiskLevel.values)
 
     counts: dict[str, list[int]] = {}
@@ -275,11 +296,11 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
     ]
     risk_totals = [sum(c.by_risk[i] for c in status_counts) for i in range(len(risks))]
 
-    attention: list[MeasureSummary] = []
-    my_stale: list[MeasureSummary] = []
+    attention: list[MeasureSnapshot] = []
+    my_stale: list[MeasureSnapshot] = []
     for a in actions:
-        for s in summaries(a.measures.all(), today=today):
-            if s.state == State.OFF_TRACK or s.spc.recent_concern():
+        for s in snapshots(a.measures.all(), today=today):
+            if s.state == State.OFF_TRACK or s.recent_concern:
                 attention.append(s)
             if a.owner_id == user.pk and s.stale and a.status != RecoveryAction.Status.CLOSED:
                 my_stale.append(s)
@@ -297,12 +318,7 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
         can_decide_high_risk=can_decide_high,
         proposals=[a for a in proposed if not a.is_high_risk] if can_decide else [],
         high_risk_proposals=[a for a in proposed if a.is_high_risk] if can_decide_high else [],
-        my_open=[
-            OpenAction(
-                action=a, open_steps=[st for st in a.steps.all() if st.done_on is None], overdue=a.is_overdue(today)
-            )
-            for a in mine_open
-        ],
+        my_open=[OpenAction(action=a, open_steps=a.open_steps, overdue=a.is_overdue(today)) for a in mine_open],
         my_overdue=[a for a in actions if a.owner_id == user.pk and a.is_overdue(today)],
         my_stale_measures=my_stale,
     )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import permissions as policy
 
-from ..measuring import point_value
+from ..measuring import SNAPSHOT_FIELDS, PointValue, point_value, snapshot_values, summarise
 from ..models import DataPoint, OutcomeMeasure, RecoveryAction
 
 MEASURE_FIELDS = (
@@ -78,6 +80,7 @@ def measure_create(*, actor, action: RecoveryAction, check_permission: bool = Tr
             setattr(measure, name, fields[name])
     measure.full_clean()
     measure.save()
+    _store_snapshot(measure, [])  # no points yet
     return measure
 
 
@@ -90,7 +93,70 @@ def measure_update(*, actor, measure: OutcomeMeasure, **fields) -> OutcomeMeasur
         setattr(measure, name, value)
     measure.full_clean()
     measure.save()
+    measure_refresh_summary(measure)  # the target, direction or name may have changed
     return measure
+
+
+# --- The stored summary (``OutcomeMeasure.summary_*``) ------------------------------------
+
+
+def _store_snapshot(measure: OutcomeMeasure, points) -> None:
+    values = snapshot_values(summarise(measure, points), now=timezone.now())
+    # A plain UPDATE: the snapshot is derived data, so no audit-trail entry and no change to
+    # ``updated_at`` (which still means "someone edited the measure").
+    OutcomeMeasure.objects.filter(pk=measure.pk).update(**values)
+    for name, value in values.items():
+        setattr(measure, name, value)
+
+
+@transaction.atomic
+def measure_refresh_summary(measure: OutcomeMeasure) -> OutcomeMeasure:
+    """Recompute the measure's stored summary from its points (call after any change to them).
+
+    Locks the measure row first (FOR NO KEY UPDATE, which does not wait on the key-share lock
+    a new point takes on it), so two people recording points at once cannot leave a summary
+    that misses one of them: the second waits, then reads both points.
+    """
+    list(OutcomeMeasure.objects.select_for_update(no_key=True).filter(pk=measure.pk).values_list("pk"))
+    points = [
+        PointValue(pk, period_date, value)
+        for pk, period_date, value in DataPoint.objects.filter(measure=measure)
+        .order_by("period_date", "pk")
+        .values_list("pk", "period_date", "value")
+    ]
+    _store_snapshot(measure, points)
+    return measure
+
+
+def measure_refresh_summaries(measures: QuerySet[OutcomeMeasure] | None = None, *, chunk: int = 500) -> int:
+    """Recompute the stored summary of many measures (all by default) in bulk; returns how many.
+
+    For bulk loads that write points directly (the large-provider builder), data migrations
+    and ``manage.py refresh_measure_summaries``. Reads points a chunk of measures at a time.
+    """
+    measures = OutcomeMeasure.objects.all() if measures is None else measures
+    ids = list(measures.order_by("pk").values_list("pk", flat=True))
+    now = timezone.now()
+    done = 0
+    for start in range(0, len(ids), chunk):
+        batch = ids[start : start + chunk]
+        by_measure: dict[int, list[PointValue]] = defaultdict(list)
+        rows = (
+            DataPoint.objects.filter(measure_id__in=batch)
+            .order_by("measure_id", "period_date", "pk")
+            .values_list("measure_id", "pk", "period_date", "value")
+        )
+        for measure_id, pk, period_date, value in rows:
+            by_measure[measure_id].append(PointValue(pk, period_date, value))
+        changed = []
+        for measure in OutcomeMeasure.objects.filter(pk__in=batch):
+            for name, value in snapshot_values(summarise(measure, by_measure.get(measure.pk, [])), now=now).items():
+                setattr(measure, name, value)
+            changed.append(measure)
+        with transaction.atomic():
+            OutcomeMeasure.objects.bulk_update(changed, [*SNAPSHOT_FIELDS, "summary_updated_at"], batch_size=100)
+        done += len(changed)
+    return done
 
 
 def validate_point(
@@ -147,7 +213,7 @@ def point_record(
     plotted = validate_point(
         measure, period_date=period_date, numerator=numerator, denominator=denominator, value=value
     )
-    return DataPoint.objects.create(
+    point = DataPoint.objects.create(
         measure=measure,
         period_date=period_date,
         numerator=numerator,
@@ -157,6 +223,8 @@ def point_record(
         note=note,
         recorded_by=actor,
     )
+    measure_refresh_summary(measure)
+    return point
 
 
 @transaction.atomic
@@ -181,4 +249,5 @@ def point_update(
     if note is not None:
         point.note = note
     point.save()
+    measure_refresh_summary(point.measure)
     return point

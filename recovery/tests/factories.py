@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from core.tests.factories import ServiceFactory, UserFactory
 from recovery.models import ActionStep, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.services.measures import measure_refresh_summary
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):
@@ -60,6 +61,12 @@ class MeasureFactory(factory.django.DjangoModelFactory):
     target_value = 95.0
     target_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        measure = super()._create(model_class, *args, **kwargs)
+        measure_refresh_summary(measure)  # as measure_create does
+        return measure
+
 
 class DataPointFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -70,6 +77,12 @@ class DataPointFactory(factory.django.DjangoModelFactory):
     numerator = 8
     denominator = 10
     value = factory.LazyAttribute(lambda o: 100.0 * o.numerator / o.denominator if o.denominator else 0)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        point = super()._create(model_class, *args, **kwargs)
+        measure_refresh_summary(point.measure)  # as point_record does
+        return point
 
 
 def in_progress_action(service, *, days_ago: int = 30, **fields) -> RecoveryAction:

@@ -12,6 +12,7 @@ from core.models import FrameworkItem, FrameworkVersion, KeyQuestion
 from evidence.models import EvidenceItem, Nature, SourceType
 from evidence.tests.factories import EvidenceFactory
 from recovery.models import ActionStep, DataPoint, LeadershipLearning, OutcomeMeasure, RecoveryAction
+from recovery.services.measures import measure_refresh_summaries
 
 from .factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
 
@@ -86,6 +87,7 @@ def build_plan(service, n_actions: int, *, owner, n_themes: int = 5, proposer=No
             for w, k in [(4, 6), (3, 7), (2, 8), (1, 3 if j % 2 else 9)]
         ]
     )
+    measure_refresh_summaries(OutcomeMeasure.objects.filter(service=service))  # points written in bulk
     evidence = EvidenceItem.objects.bulk_create(
         [
             EvidenceItem(

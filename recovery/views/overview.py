@@ -12,14 +12,21 @@ from core.selectors import service_for_slug
 
 from ..forms_measures import MapFilterForm
 from ..selectors import overview as selectors
-from .measures import link
+from .measures import link, link_maker
 
 
 def _attach_links(recovery_map: selectors.RecoveryMap) -> None:
+    theme_url, action_url, measure_url = (
+        link_maker("theme_detail"),
+        link_maker("action_detail"),
+        link_maker("measure_detail"),
+    )
     for theme_row in recovery_map.themes:
-        theme_row.url = link("theme_detail", pk=theme_row.theme.pk)
+        theme_row.url = theme_url(theme_row.theme.pk)
         for row in theme_row.actions:
-            row.url = link("action_detail", pk=row.action.pk)
+            row.url = action_url(row.action.pk)
+            for s in row.measures:
+                s.url = measure_url(s.measure.pk)
 
 
 def _render_map(request, *, provider, service, services_qs):
@@ -64,8 +71,11 @@ def map_provider(request, provider: str):
 def dashboard_panel_context(request, service) -> dict:
     """Context for the dashboard panel on the service page (registered in RecoveryConfig.ready)."""
     dashboard = selectors.service_dashboard(request.user, service, today=timezone.localdate())
+    action_url, measure_url = link_maker("action_detail"), link_maker("measure_detail")
     for a in {id(x): x for x in _dashboard_actions(dashboard)}.values():
-        a.url = link("action_detail", pk=a.pk)
+        a.url = action_url(a.pk)
+    for s in [*dashboard.attention, *dashboard.needs_me.my_stale_measures]:
+        s.url = measure_url(s.measure.pk)
     return {"dashboard": dashboard, "map_url": link("map_service", service=service.slug)}
 
 
