@@ -53,8 +53,20 @@ class World:
             raise AttributeError(name) from None
 
 
+def ensure_frameworks() -> None:
+    """The framework rows come from a data migration; transactional tests flush them."""
+    from django.apps import apps
+
+    from core.framework_data import load
+    from core.models import FrameworkItem
+
+    if not FrameworkItem.objects.exists():
+        load(apps)
+
+
 @pytest.fixture
 def world(db) -> World:
+    ensure_frameworks()
     provider = ProviderFactory(name="Oakfield Care Group", slug="oak")
     other_provider = ProviderFactory(name="Riverside Care", slug="river")
     w = World(
