@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from core import permissions as policy
 from core.models import Provider, Service
@@ -188,40 +186,27 @@ class ProviderDashboard:
         return ASSURANCES
 
 
-DASHBOARD_CACHE_SECONDS = 600
-
-
 def _measure_counts(provider: Provider) -> dict[int | None, dict]:
-    """Per service: measures of live actions by SPC variation and by assurance.
+    """Per service: measures of live actions by SPC variation and by assurance (one query).
 
-    Summarising every measure is the costly part of the dashboard (SPC over every point), so
-    the counts are cached under a fingerprint of the provider's measures, their actions and
-    points (counts, latest ids, latest changes): a new or removed point, an edited measure or
-    an action changing status gives a new key.
-    An edited point value is picked up within ``DASHBOARD_CACHE_SECONDS``.
+    Reads each measure's stored summary (``OutcomeMeasure.summary_*``, refreshed whenever its
+    points change), so no point is loaded and nothing needs caching.
     """
-    fingerprint = OutcomeMeasure.objects.filter(provider=provider).aggregate(
-        measure_count=Count("id", distinct=True),
-        last_measure=Max("id"),
-        measure_changed=Max("updated_at"),
-        action_changed=Max("action__updated_at"),
-        point_count=Count("points"),
-        last_point=Max("points__id"),
-    )
-    digest = hashlib.sha256(repr(sorted(fingerprint.items())).encode()).hexdigest()[:32]
-    key = f"governance:dashboard-measures:{provider.pk}:{digest}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
     counts: dict[int | None, dict] = {}
-    for s in measure_summaries(provider, live_only=True).values():
-        entry = counts.setdefault(s.measure.service_id, {"measures": 0, "signals": Counter(), "assurance": Counter()})
-        entry["measures"] += 1
-        if s.spc.variation in (spc.IMPROVEMENT, spc.CONCERN, spc.COMMON_CAUSE):
-            entry["signals"][s.spc.variation] += 1
-        if s.spc.assurance:
-            entry["assurance"][s.spc.assurance] += 1
-    cache.set(key, counts, DASHBOARD_CACHE_SECONDS)
+    rows = (
+        OutcomeMeasure.objects.filter(provider=provider)
+        .exclude(action__status=RecoveryAction.Status.DRAFT)
+        .order_by()
+        .values_list("service_id", "summary_variation", "summary_assurance")
+        .annotate(n=Count("id"))
+    )
+    for service_id, variation, assurance, n in rows:
+        entry = counts.setdefault(service_id, {"measures": 0, "signals": Counter(), "assurance": Counter()})
+        entry["measures"] += n
+        if variation in (spc.IMPROVEMENT, spc.CONCERN, spc.COMMON_CAUSE):
+            entry["signals"][variation] += n
+        if assurance:
+            entry["assurance"][assurance] += n
     return counts
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -223,12 +224,23 @@ def ics_reviews(user, *, now: datetime.datetime | None = None) -> list[Oversight
 
 
 def closure_queue(user) -> list[RecoveryAction]:
-    """Proposals this user may decide, oldest first, with evidence counts (one query)."""
+    """Proposals this user may decide, oldest first, with evidence counts (one query).
+
+    The counts are correlated subqueries (an index lookup per proposal) rather than a join
+    and GROUP BY over every selected column: a provider-wide queue holds hundreds of rows.
+    """
+    links = RecoveryAction.evidence.through.objects.filter(
+        recoveryaction_id=OuterRef("pk"), evidenceitem__removed_at__isnull=True
+    )
     qs = actions_awaiting_decision(user).annotate(
-        evidence_impact=Count("evidence", filter=Q(evidence__nature=Nature.IMPACT, evidence__removed_at__isnull=True)),
-        evidence_total=Count("evidence", filter=Q(evidence__removed_at__isnull=True)),
+        evidence_impact=_count(links.filter(evidenceitem__nature=Nature.IMPACT)),
+        evidence_total=_count(links),
     )
     return list(qs.order_by("proposed_at", "pk"))
+
+
+def _count(qs: QuerySet) -> Coalesce:
+    return Coalesce(Subquery(qs.order_by().values("recoveryaction_id").annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
 def relative_to_start(day: datetime.date, started_on: datetime.date | None) -> tuple[str, bool]:

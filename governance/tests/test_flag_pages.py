@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from governance.models import Flag
 from governance.tests.factories import FlagFactory
+from recovery import spc
 from recovery.models import RecoveryAction
+from recovery.services.measures import point_record
 from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
 
 K = Flag.Kind
@@ -176,6 +178,33 @@ def test_provider_dashboard_figures_and_query_count(world, login):
     assert dashboard.totals.open_flags == 33
     assert dashboard.totals.measures == 33
     assert dashboard.totals.high_risk_themes == 11  # i % 3 == 0 for i in 0..2 and 0..29
+
+
+def test_provider_dashboard_counts_a_concern_as_soon_as_the_point_is_recorded(world, login):
+    """The signal and assurance counts come from each measure's stored summary, refreshed on write."""
+    today = datetime.date.today()
+    action = ActionFactory(
+        theme=ThemeFactory(service=world.service, owner=world.rm),
+        owner=world.rm,
+        status=RecoveryAction.Status.IN_PROGRESS,
+    )
+    measure = MeasureFactory(action=action, baseline_date=today - datetime.timedelta(weeks=20))
+    for w, met in enumerate([8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9]):
+        point_record(
+            actor=world.rm,
+            measure=measure,
+            period_date=today - datetime.timedelta(weeks=15 - w),
+            numerator=met,
+            denominator=10,
+        )
+    client = login(world.board)
+    url = reverse("governance:provider_dashboard", kwargs={"provider": world.provider.slug})
+    [row] = [r for r in client.get(url).context["dashboard"].rows if r.service == world.service]
+    assert row.measures == 1 and row.signals[spc.CONCERN] == 0 and row.signals[spc.COMMON_CAUSE] == 1
+
+    point_record(actor=world.rm, measure=measure, period_date=today, numerator=2, denominator=10)
+    [row] = [r for r in client.get(url).context["dashboard"].rows if r.service == world.service]
+    assert row.signals[spc.CONCERN] == 1 and row.signals[spc.COMMON_CAUSE] == 0
 
 
 def test_provider_page_links_to_dashboard_only_for_provider_wide_roles(world, login):

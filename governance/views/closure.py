@@ -22,7 +22,14 @@ from .reviews import apply_errors
 @login_required
 def closure_queue(request):
     queue = selectors.closure_queue(request.user)
+    # One reverse for the whole list (a provider-wide queue has hundreds of rows).
+    first = reverse("governance:closure_review", args=[_PK_SENTINEL]).partition(str(_PK_SENTINEL))
+    for a in queue:
+        a.review_url = f"{first[0]}{a.pk}{first[2]}"
     return render(request, "governance/closure/queue.html", {"queue": queue})
+
+
+_PK_SENTINEL = 987654321
 
 
 def _decidable(request, pk: int) -> RecoveryAction | None:
