@@ -314,4 +314,4 @@ def _outline(writer: PdfWriter, bookmarks: list[tuple[int, str, int, float, floa
         while stack and stack[-1][0] >= level:
             stack.pop()
         parent = stack[-1][1] if stack else None
-        stack.append((level, writer.add_outline_item(label, page, parent=parent, fit=Fit.xyz(x, y))))
+        stack.append((level, writer.add_outline_item(title=label, page_number=page, parent=parent, fit=Fit.xyz(x, y))))
