@@ -58,3 +58,10 @@ class GovernanceConfig(AppConfig):
                 policy.can(user, policy.Verb.DECIDE_CLOSURE) or policy.can(user, policy.Verb.DECIDE_HIGH_RISK_CLOSURE)
             ),
         )
+
+        # Challenges and review decisions appear on each action's timeline.
+        from recovery.timeline import register_timeline_source
+
+        from .timeline import action_timeline_entries
+
+        register_timeline_source(action_timeline_entries)

@@ -22,6 +22,7 @@ from ..models import (
     OutcomeMeasure,
     RecoveryAction,
 )
+from ..timeline import extra_entries
 
 S = RecoveryAction.Status
 OPEN_STATUSES = (S.OPEN, S.IN_PROGRESS, S.CLOSURE_PROPOSED, S.REFUSED, S.REOPENED)
@@ -149,7 +150,7 @@ class TimelineEntry:
     @property
     def sort_key(self):
         at = self.at or datetime.datetime.combine(self.when, datetime.time(12), tzinfo=datetime.UTC)
-        order = {"baseline": 0, "transition": 1, "step": 2, "evidence": 3, "point": 4}[self.kind]
+        order = {"baseline": 0, "transition": 1, "step": 2, "evidence": 3, "point": 4}.get(self.kind, 5)
         # The concern opens its day; the rest of the day in time order.
         return (self.when, order != 0, at, order)
 
@@ -269,5 +270,6 @@ def action_page(action: RecoveryAction, *, today: datetime.date | None = None) -
                 extra={"transition": t},
             )
         )
+    timeline.extend(extra_entries(action))  # challenges and review decisions, from governance
     timeline.sort(key=lambda e: e.sort_key)
     return ActionPage(action, steps, evidence, summaries, transitions, timeline)

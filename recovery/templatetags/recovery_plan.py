@@ -53,6 +53,8 @@ TIMELINE_LABELS = {
     "evidence": "Evidence",
     "point": "Data point",
     "transition": "Decision",
+    "challenge": "Challenge",
+    "review": "Review decision",
 }
 
 
