@@ -4,7 +4,9 @@ WeasyPrint keeps a whole document's layout (every box, every parsed SVG tree) un
 written the PDF: a provider-wide pack of 2,000 trend charts passed 4 GiB. Here the pack is cut
 into chunks of about ``PACK_CHUNK_MEASURES`` charts' worth of content (whole sections, or runs of
 a long section's charts, cards or rows), each chunk is laid out and written on its own and its
-layout freed, and the chunks' PDFs are merged with pypdf. What a reader sees stays the same:
+layout freed, and the chunks' PDFs are copied into one file as they come (``pdfmerge``, which
+holds one chunk at a time: pypdf's writer held the whole pack as Python objects, about 16 times
+the file). What a reader sees stays the same:
 
 * the cover and contents are laid out last, as the first chunk, once the page on which every
   section starts is known (the contents print those numbers instead of ``target-counter``, and
@@ -16,9 +18,10 @@ layout freed, and the chunks' PDFs are merged with pypdf. What a reader sees sta
   chunks' headings at their levels) are as in a single document.
 
 Differences: where a long section continues in the next chunk it starts a new page (the last
-page of the chunk before may be part-filled), and the merged file is not a tagged PDF (pypdf
-does not merge structure trees). Packs up to ``PACK_SINGLE_PASS_MEASURES`` charts' worth stay a
-single tagged document; ``pack.parameters["render_path"]`` records which path a pack took.
+page of the chunk before may be part-filled), and the merged file is not a tagged PDF (chunks
+are written untagged: joining their structure trees is not done). Packs up to
+``PACK_SINGLE_PASS_MEASURES`` charts' worth stay a single tagged document;
+``pack.parameters["render_path"]`` records which path a pack took.
 """
 
 from __future__ import annotations
@@ -33,11 +36,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from pypdf import PdfReader, PdfWriter
-from pypdf.annotations import Link
-from pypdf.generic import Fit, NameObject, TextStringObject
+from pypdf import PdfReader
 
-from . import rendering
+from . import pdfmerge, rendering
 from .context import SECTIONS
 
 CHUNK_TEMPLATE = "governance/packs/pdf/chunk.html"
@@ -210,7 +211,7 @@ def render_chunked(
     stats = ChunkedStats()
     chunks = plan(ctx, budget)
     stats.chunks = len(chunks) + 1
-    body = PdfWriter()
+    merger = pdfmerge.StreamingMerger()
     wide: list[bool] = []
     anchors: dict[str, tuple[int, float, float]] = {}
     bookmarks: list[tuple[int, str, int, float, float]] = []
@@ -228,7 +229,7 @@ def render_chunked(
         stats.weasyprint_seconds += laid.seconds
         offset = len(wide)
         started = time.perf_counter()
-        body.append(PdfReader(io.BytesIO(laid.data)), import_outline=False)
+        merger.add(laid.data)
         stats.merge_seconds += time.perf_counter() - started
         wide += laid.wide
         stats.chunk_pages.append(laid.page_count)
@@ -261,32 +262,33 @@ def render_chunked(
         html_sink(front_html)
     stats.weasyprint_seconds += front.seconds
 
-    total_wide = front.wide + wide
-    started = time.perf_counter()
-    overlay_html = render_to_string(OVERLAY_TEMPLATE, {**ctx, "overlay_mode": True, "pages": total_wide})
-    overlay = PdfReader(io.BytesIO(rendering.layout(overlay_html).write_pdf()))
-    stats.overlay_seconds = time.perf_counter() - started
-
-    started = time.perf_counter()
     shift = front.page_count
-    body.merge(0, PdfReader(io.BytesIO(front.data)), import_outline=False)
-    writer = body
-    for index, page in enumerate(writer.pages):
-        page.merge_page(overlay.pages[index], over=True)
+    started = time.perf_counter()
+    links: dict[int, list] = {}
     for (anchor, page), rect in _union(front.links).items():
         if anchor in anchors:
             target, x, y = anchors[anchor]
-            writer.add_annotation(page, Link(rect=rect, target_page_index=shift + target, fit=Fit.xyz(x, y)))
-    _outline(writer, front.bookmarks + [(lvl, label, shift + p, x, y) for lvl, label, p, x, y in bookmarks])
-    metadata = PdfReader(io.BytesIO(front.data)).metadata
-    if metadata:
-        writer.add_metadata(dict(metadata))
-    writer._root_object[NameObject("/Lang")] = TextStringObject("en-GB")
-    out = io.BytesIO()
-    writer.write(out)
+            links.setdefault(page, []).append((rect, shift + target, x, y))
+    merger.add(front.data, position=0, links=links)
+    stats.merge_seconds += time.perf_counter() - started
+
+    total_wide = front.wide + wide
+    started = time.perf_counter()
+    overlay_html = render_to_string(OVERLAY_TEMPLATE, {**ctx, "overlay_mode": True, "pages": total_wide})
+    overlay = rendering.layout(overlay_html).write_pdf()
+    stats.overlay_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    merger.stamp(overlay)
+    del overlay
+    marks = [pdfmerge.Bookmark(*b) for b in front.bookmarks]
+    marks += [pdfmerge.Bookmark(level, label, shift + page, x, y) for level, label, page, x, y in bookmarks]
+    metadata = PdfReader(io.BytesIO(front.data)).metadata or {}
+    info = {key: str(value) for key, value in metadata.items()}
+    data = merger.finish(bookmarks=marks, info=info, lang="en-GB")
     stats.merge_seconds += time.perf_counter() - started
     page_count = len(total_wide)
-    return rendering.RenderedPdf(data=out.getvalue(), page_count=page_count, tagged="none"), stats
+    return rendering.RenderedPdf(data=data, page_count=page_count, tagged="none"), stats
 
 
 def _union(links: list[tuple[str, int, tuple[float, float, float, float]]]) -> dict:
@@ -305,13 +307,3 @@ class _ForwardLinks(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith("No anchor #")
-
-
-def _outline(writer: PdfWriter, bookmarks: list[tuple[int, str, int, float, float]]) -> None:
-    """Bookmarks nested by heading level, as WeasyPrint nests them within one document."""
-    stack: list[tuple[int, object]] = []
-    for level, label, page, x, y in bookmarks:
-        while stack and stack[-1][0] >= level:
-            stack.pop()
-        parent = stack[-1][1] if stack else None
-        stack.append((level, writer.add_outline_item(title=label, page_number=page, parent=parent, fit=Fit.xyz(x, y))))
