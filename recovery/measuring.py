@@ -18,6 +18,14 @@ from .spc import CONCERN, MIN_POINTS_FOR_LIMITS, RUN_LENGTH, TREND_LENGTH, SpcRe
 
 State = OutcomeMeasure.State
 
+# Days past a measure's cadence before it counts as without recent data.
+STALE_GRACE_DAYS = 7
+
+
+def is_stale(cadence: str, last: datetime.date, today: datetime.date, grace_days: int = STALE_GRACE_DAYS) -> bool:
+    """No value for longer than the measure's cadence plus a grace period, counting from ``last``."""
+    return (today - last).days > CADENCE_DAYS[cadence] + grace_days
+
 
 def point_value(kind: str, numerator: float | None, denominator: float | None, value: float | None) -> float:
     """The plotted value: a percentage for sampled measures, else the value given."""
@@ -157,7 +165,7 @@ class MeasureSummary:
         m = self.measure
         return round(100.0 * (m.baseline_value - m.target_value) / m.baseline_value, 1)
 
-    def is_stale(self, today: datetime.date, grace_days: int = 7) -> bool:
+    def is_stale(self, today: datetime.date, grace_days: int = STALE_GRACE_DAYS) -> bool:
         """No data point within one cadence period (plus a week's grace) of ``today``."""
         limit = CADENCE_DAYS[self.measure.cadence] + grace_days
         last = self.latest.period_date if self.latest else self.measure.baseline_date
@@ -303,11 +311,10 @@ class MeasureSnapshot:
     def latest_text(self) -> str:
         return charts.fmt_value(self.measure.summary_latest_value, self.measure.unit)
 
-    def is_stale(self, today: datetime.date, grace_days: int = 7) -> bool:
+    def is_stale(self, today: datetime.date, grace_days: int = STALE_GRACE_DAYS) -> bool:
         """As :meth:`MeasureSummary.is_stale`, from the stored latest date."""
-        limit = CADENCE_DAYS[self.measure.cadence] + grace_days
-        last = self.measure.summary_latest_date or self.measure.baseline_date
-        return (today - last).days > limit
+        m = self.measure
+        return is_stale(m.cadence, m.summary_latest_date or m.baseline_date, today, grace_days)
 
     def badge(self) -> dict:
         return charts.variation_badge_for(self.variation, self.measure.direction)

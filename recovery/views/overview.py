@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,6 +13,7 @@ from core.models import Provider
 from core.selectors import service_for_slug
 
 from ..forms_measures import MapFilterForm
+from ..models import RecoveryAction
 from ..selectors import overview as selectors
 from .measures import link, link_maker
 
@@ -76,7 +79,9 @@ def dashboard_panel_context(request, service) -> dict:
         a.url = action_url(a.pk)
     for s in [*dashboard.attention, *dashboard.needs_me.my_stale_measures]:
         s.url = measure_url(s.measure.pk)
-    return {"dashboard": dashboard, "map_url": link("map_service", service=service.slug)}
+    map_url = link("map_service", service=service.slug)
+    proposed_url = f"{map_url}?{urlencode({'status': RecoveryAction.Status.CLOSURE_PROPOSED})}" if map_url else ""
+    return {"dashboard": dashboard, "map_url": map_url, "proposed_url": proposed_url}
 
 
 def _dashboard_actions(d: selectors.Dashboard):
