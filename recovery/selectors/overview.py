@@ -11,15 +11,17 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Length, Lower, Trim
 from django.utils import timezone
 
 from core import permissions as policy
-from core.choices import RiskLevel
+from core.choices import CADENCE_DAYS, RiskLevel
 from core.models import FrameworkItem, KeyQuestion, Provider, Service
 from evidence.models import EvidenceItem, Nature
 
-from ..measuring import SNAPSHOT_FIELDS, MeasureSnapshot, State, is_stale
+from ..measuring import SNAPSHOT_FIELDS, STALE_GRACE_DAYS, MeasureSnapshot, State, is_stale
 from ..models import ActionStep, FailureTheme, LeadershipLearning, OutcomeMeasure, RecoveryAction
 from .measures import snapshots
 from .plan import OPEN_STATUSES
@@ -41,13 +43,41 @@ GAP_LABELS = {
 }
 
 
+# What lists show of a measure: its name, what its snapshot needs, and its stored summary.
+_MAP_MEASURE_FIELDS = ("id", "action_id", "name", "unit", "direction", "cadence", "baseline_date", *SNAPSHOT_FIELDS)
+
+# What the map shows of an action (the long texts other than the intended outcome stay unloaded).
+_MAP_ACTION_FIELDS = (
+    "id",
+    "provider_id",
+    "service",
+    "theme_id",
+    "title",
+    "intended_outcome",
+    "owner",
+    "due_date",
+    "risk_level",
+    "review_role",
+    "review_cadence",
+    "status",
+    "started_on",
+    "last_reviewed_at",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__email",
+    "service__name",
+    "service__slug",
+)
+
+
 def _action_queryset(user, base: QuerySet[RecoveryAction]) -> QuerySet[RecoveryAction]:
-    """Visible actions with everything the map and the dashboard show about them."""
+    """Visible actions with everything the map shows about them."""
     return (
         policy.objects_for(user, base, policy.Verb.VIEW)
-        .select_related("owner", "service", "proposed_by", "theme")
+        .select_related("owner", "service")
+        .only(*_MAP_ACTION_FIELDS)
         .prefetch_related(
-            Prefetch("measures", queryset=OutcomeMeasure.objects.all()),
+            Prefetch("measures", queryset=OutcomeMeasure.objects.only(*_MAP_MEASURE_FIELDS)),
             Prefetch(
                 "evidence",
                 queryset=EvidenceItem.objects.current().only("id", "nature"),
@@ -96,13 +126,18 @@ class ThemeRow:
         return list(seen.values())
 
 
+# Themes per page of the recovery map (the gap counts above the list cover every page).
+MAP_THEMES_PER_PAGE = 10
+
+
 @dataclass
 class RecoveryMap:
     provider: Provider
     service: Service | None
-    themes: list[ThemeRow]
+    themes: list[ThemeRow]  # the themes on this page
     today: datetime.date
-    gap_counts: dict[str, int] = field(default_factory=dict)
+    gap_counts: dict[str, int] = field(default_factory=dict)  # over the whole filtered map
+    page: Page | None = None
 
     @property
     def action_count(self) -> int:
@@ -150,6 +185,48 @@ def action_row(action: RecoveryAction, today: datetime.date) -> ActionRow:
     )
 
 
+def _stale_measure(today: datetime.date) -> Q:
+    """``is_stale`` in SQL, on a ``last_date`` annotation: one branch per cadence."""
+    q = Q(pk__in=[])
+    for cadence, days in CADENCE_DAYS.items():
+        q |= Q(cadence=cadence, last_date__lt=today - datetime.timedelta(days=days + STALE_GRACE_DAYS))
+    return q
+
+
+def _map_gap_counts(themes: QuerySet[FailureTheme], actions: QuerySet[RecoveryAction], today) -> tuple[int, dict]:
+    """How many themes the filtered map has, and its gaps, by aggregate (two queries, no rows)."""
+    theme_totals = themes.order_by().aggregate(total=Count("pk"), no_learning=Count("pk", filter=Q(has_learning=False)))
+    stale = (
+        OutcomeMeasure.objects.filter(action=OuterRef("pk"))
+        .annotate(last_date=Coalesce("summary_latest_date", "baseline_date"))
+        .filter(_stale_measure(today))
+    )
+    action_totals = (
+        actions.filter(theme__in=themes.values("pk"))
+        .order_by()
+        .annotate(
+            outcome_length=Length(Trim("intended_outcome")),
+            has_measure=Exists(OutcomeMeasure.objects.filter(action=OuterRef("pk"))),
+            has_stale=Exists(stale),
+            has_evidence=Exists(EvidenceItem.objects.current().filter(actions=OuterRef("pk"))),
+        )
+        .aggregate(
+            no_outcome=Count("pk", filter=Q(outcome_length=0)),
+            no_measure=Count("pk", filter=Q(has_measure=False)),
+            stale_measure=Count("pk", filter=Q(has_stale=True)),
+            no_evidence=Count("pk", filter=Q(has_evidence=False)),
+        )
+    )
+    counts = {
+        GAP_NO_OUTCOME: action_totals["no_outcome"],
+        GAP_NO_MEASURE: action_totals["no_measure"],
+        GAP_STALE: action_totals["stale_measure"],
+        GAP_NO_EVIDENCE: action_totals["no_evidence"],
+        GAP_NO_LEARNING: theme_totals["no_learning"],
+    }
+    return theme_totals["total"], counts
+
+
 def recovery_map(
     user,
     *,
@@ -158,13 +235,16 @@ def recovery_map(
     key_question: str = "",
     risk: str = "",
     status: str = "",
+    page: int | str | None = 1,
+    per_page: int = MAP_THEMES_PER_PAGE,
     today: datetime.date | None = None,
 ) -> RecoveryMap:
-    """Themes -> actions -> measures -> evidence for one service or the whole provider.
+    """Themes -> actions -> measures -> evidence for one service or the whole provider, a page of themes at a time.
 
     Only what ``user`` may see. Filters: key question code (via the theme's framework items),
     action risk level, action status. With an action filter, themes without a matching action
     are left out; without one, themes with no actions yet are shown (they are a gap too).
+    Themes come high risk first, then by title; the gap counts cover every page.
     """
     today = today or timezone.localdate()
     actions = RecoveryAction.objects.filter(provider=provider)
@@ -174,39 +254,48 @@ def recovery_map(
         actions = actions.filter(risk_level=risk)
     if status:
         actions = actions.filter(status=status)
-    actions = _action_queryset(user, actions)
+    visible_actions = policy.objects_for(user, actions, policy.Verb.VIEW)
 
     themes = policy.objects_for(user, FailureTheme.objects.filter(provider=provider), policy.Verb.VIEW)
     if key_question:
         tagged = FailureTheme.objects.filter(framework_items__key_question__code=key_question).values("pk")
         themes = themes.filter(pk__in=tagged)
-    with_actions = actions.values("theme_id")
+    with_actions = visible_actions.values("theme_id")
     if risk or status:
         themes = themes.filter(pk__in=with_actions)
     elif service is not None:
         themes = themes.filter(Q(service=service) | Q(pk__in=with_actions))
-    themes = (
+    themes = themes.annotate(has_learning=Exists(LeadershipLearning.objects.filter(theme=OuterRef("pk"))))
+    total, gap_counts = _map_gap_counts(themes, visible_actions, today)
+
+    ordered = (
         themes.select_related("owner", "service")
-        .annotate(has_learning=Exists(LeadershipLearning.objects.filter(theme=OuterRef("pk"))))
         .prefetch_related(
-            Prefetch("actions", queryset=actions, to_attr="map_actions"),
+            Prefetch("actions", queryset=_action_queryset(user, actions), to_attr="map_actions"),
             Prefetch("framework_items", queryset=FrameworkItem.objects.select_related("key_question")),
         )
+        .order_by(
+            Case(*(When(risk_level=level, then=Value(rank)) for level, rank in RISK_ORDER.items()), default=Value(9)),
+            Lower("title"),
+            "pk",
+        )
     )
+    paginator = Paginator(ordered, per_page)
+    paginator.count = total  # already counted with the gaps: no second COUNT query
+    page_obj = paginator.get_page(page)
 
-    rows: list[ThemeRow] = []
-    gap_counts: dict[str, int] = dict.fromkeys(GAP_LABELS, 0)
-    for theme in themes:
-        action_rows = [action_row(a, today) for a in theme.map_actions]
-        gaps = [] if theme.has_learning else [GAP_NO_LEARNING]
-        for g in gaps:
-            gap_counts[g] += 1
-        for r in action_rows:
-            for g in r.gaps:
-                gap_counts[g] += 1
-        rows.append(ThemeRow(theme=theme, actions=action_rows, has_learning=theme.has_learning, gaps=gaps))
-    rows.sort(key=lambda r: (RISK_ORDER.get(r.theme.risk_level, 9), r.theme.title.lower(), r.theme.pk))
-    return RecoveryMap(provider=provider, service=service, themes=rows, today=today, gap_counts=gap_counts)
+    rows = [
+        ThemeRow(
+            theme=theme,
+            actions=[action_row(a, today) for a in theme.map_actions],
+            has_learning=theme.has_learning,
+            gaps=[] if theme.has_learning else [GAP_NO_LEARNING],
+        )
+        for theme in page_obj.object_list
+    ]
+    return RecoveryMap(
+        provider=provider, service=service, themes=rows, today=today, gap_counts=gap_counts, page=page_obj
+    )
 
 
 # --- The service dashboard ----------------------------------------------------------
@@ -296,14 +385,8 @@ _DASHBOARD_ACTION_FIELDS = (
     "proposed_by__email",
 )
 _DASHBOARD_MEASURE_FIELDS = (
-    "id",
+    *_MAP_MEASURE_FIELDS,
     "action",
-    "name",
-    "unit",
-    "direction",
-    "cadence",
-    "baseline_date",
-    *SNAPSHOT_FIELDS,
     "action__id",
     "action__title",
     "action__risk_level",

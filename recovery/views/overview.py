@@ -37,14 +37,23 @@ def _render_map(request, *, provider, service, services_qs):
     filters = form.filters()
     chosen_service = filters.pop("service", None) or service
     recovery_map = selectors.recovery_map(
-        request.user, provider=provider, service=chosen_service, today=timezone.localdate(), **filters
+        request.user,
+        provider=provider,
+        service=chosen_service,
+        page=request.GET.get("page"),
+        today=timezone.localdate(),
+        **filters,
     )
     _attach_links(recovery_map)
+    query = request.GET.copy()  # the filters, kept in the page links
+    query.pop("page", None)
     return render(
         request,
         "recovery/overview/map.html",
         {
             "map": recovery_map,
+            "page": recovery_map.page,
+            "query": query.urlencode(),
             "form": form,
             "provider": provider,
             "service": service,
