@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -223,20 +224,51 @@ def ics_reviews(user, *, now: datetime.datetime | None = None) -> list[Oversight
 # --- The closure queue --------------------------------------------------------------------
 
 
-def closure_queue(user) -> list[RecoveryAction]:
-    """Proposals this user may decide, oldest first, with evidence counts (one query).
+# Proposals per page of the closure queue.
+QUEUE_PER_PAGE = 25
 
-    The counts are correlated subqueries (an index lookup per proposal) rather than a join
-    and GROUP BY over every selected column: a provider-wide queue holds hundreds of rows.
-    """
+
+def closure_queue_ids(user) -> list[int]:
+    """The ids of the proposals this user may decide, oldest first: the queue's order, for
+    paging and for "3 of 200" and "next proposal" on the review screen (one narrow query)."""
+    return list(actions_awaiting_decision(user).select_related(None).values_list("pk", flat=True))
+
+
+def _with_evidence_counts(qs: QuerySet[RecoveryAction]) -> QuerySet[RecoveryAction]:
+    """Evidence counts as correlated subqueries (an index lookup per proposal) rather than a
+    join and GROUP BY over every selected column."""
     links = RecoveryAction.evidence.through.objects.filter(
         recoveryaction_id=OuterRef("pk"), evidenceitem__removed_at__isnull=True
     )
-    qs = actions_awaiting_decision(user).annotate(
+    return qs.annotate(
         evidence_impact=_count(links.filter(evidenceitem__nature=Nature.IMPACT)),
         evidence_total=_count(links),
     )
-    return list(qs.order_by("proposed_at", "pk"))
+
+
+def closure_queue(user) -> list[RecoveryAction]:
+    """Proposals this user may decide, oldest first, with evidence counts (one query)."""
+    return list(_with_evidence_counts(actions_awaiting_decision(user)).order_by("proposed_at", "pk"))
+
+
+def closure_queue_page(user, page: int | str | None = 1, *, per_page: int = QUEUE_PER_PAGE) -> tuple[Page, list[int]]:
+    """One page of the queue (with evidence counts) and the ids of the whole queue (two queries).
+
+    The page's ``object_list`` holds the actions of that page only; the id list gives the
+    total and where "Start with the oldest" goes.
+    """
+    ids = closure_queue_ids(user)
+    page_obj = Paginator(ids, per_page).get_page(page)
+    shown = {
+        a.pk: a
+        for a in _with_evidence_counts(
+            RecoveryAction.objects.filter(pk__in=list(page_obj.object_list)).select_related(
+                "theme", "service", "proposed_by"
+            )
+        )
+    }
+    page_obj.object_list = [shown[pk] for pk in page_obj.object_list if pk in shown]
+    return page_obj, ids
 
 
 def _count(qs: QuerySet) -> Coalesce:
@@ -298,9 +330,9 @@ def proposal_for(action: RecoveryAction) -> Proposal:
     )
 
 
-def queue_position(queue: list[RecoveryAction], pk: int) -> tuple[int | None, int | None, int | None]:
-    """(1-based position of ``pk``, previous pk, next pk) in the queue."""
-    ids = [a.pk for a in queue]
+def queue_position(queue: list[RecoveryAction] | list[int], pk: int) -> tuple[int | None, int | None, int | None]:
+    """(1-based position of ``pk``, previous pk, next pk) in the queue (actions or their ids)."""
+    ids = [a if isinstance(a, int) else a.pk for a in queue]
     if pk not in ids:
         return None, None, None
     i = ids.index(pk)

@@ -21,12 +21,16 @@ from .reviews import apply_errors
 
 @login_required
 def closure_queue(request):
-    queue = selectors.closure_queue(request.user)
-    # One reverse for the whole list (a provider-wide queue has hundreds of rows).
+    page, ids = selectors.closure_queue_page(request.user, request.GET.get("page"))
+    # One reverse for the whole page.
     first = reverse("governance:closure_review", args=[_PK_SENTINEL]).partition(str(_PK_SENTINEL))
-    for a in queue:
+    for a in page.object_list:
         a.review_url = f"{first[0]}{a.pk}{first[2]}"
-    return render(request, "governance/closure/queue.html", {"queue": queue})
+    return render(
+        request,
+        "governance/closure/queue.html",
+        {"page": page, "total": len(ids), "oldest_pk": ids[0] if ids else None, "query": ""},
+    )
 
 
 _PK_SENTINEL = 987654321
@@ -50,7 +54,7 @@ def _gone(request):
 
 
 def _render(request, action, *, decision_form=None, evidence_form=None, status=200):
-    queue = selectors.closure_queue(request.user)
+    queue = selectors.closure_queue_ids(request.user)
     position, previous_pk, next_pk = selectors.queue_position(queue, action.pk)
     context = {
         "action": action,
@@ -74,7 +78,7 @@ def closure_review(request, pk: int):
 
 
 def _go_on(request, pk: int, queue_ids: list[int]):
-    remaining = {a.pk for a in selectors.closure_queue(request.user)}
+    remaining = set(selectors.closure_queue_ids(request.user))
     following = selectors.next_after(queue_ids, pk, remaining)
     if following is None:
         messages.info(request, "No other proposals are waiting for you.")
@@ -88,7 +92,7 @@ def closure_decide(request, pk: int):
     action = _decidable(request, pk)
     if action is None:
         return _gone(request)
-    queue_ids = [a.pk for a in selectors.closure_queue(request.user)]
+    queue_ids = selectors.closure_queue_ids(request.user)
     form = ClosureDecisionForm(request.POST)
     if form.is_valid():
         try:
@@ -108,7 +112,7 @@ def closure_request_evidence(request, pk: int):
     action = _decidable(request, pk)
     if action is None:
         return _gone(request)
-    queue_ids = [a.pk for a in selectors.closure_queue(request.user)]
+    queue_ids = selectors.closure_queue_ids(request.user)
     form = EvidenceRequestForm(request.POST)
     if form.is_valid():
         try:
