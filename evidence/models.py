@@ -112,7 +112,14 @@ class EvidenceItem(models.Model):
     class Meta:
         ordering = ["-refers_to", "-pk"]
         indexes = [
-            models.Index(fields=["provider", "service", "refers_to"]),
+            # The library: current items of a service and the provider-wide ones, newest first.
+            # Partial (current items only) and in the list's order, so "this service or
+            # provider-wide" is two index ranges and the count never reads the table.
+            models.Index(
+                fields=["provider", "service", "-refers_to", "-id"],
+                condition=models.Q(removed_at__isnull=True),
+                name="evidence_current_by_date",
+            ),
             models.Index(fields=["provider", "source_type"]),
         ]
 

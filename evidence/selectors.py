@@ -204,27 +204,33 @@ def current_framework() -> FrameworkVersion | None:
 
 
 def coverage(items: QuerySet[EvidenceItem]) -> Coverage:
-    """Current items per key question x CQC evidence category (five queries, whatever the size).
+    """Current items per key question x CQC evidence category (four queries, whatever the size).
 
     An item tagged to several statements of one key question counts once in that row.
     Key questions are matched by code, so items tagged to any framework version count.
+    One aggregate gives the grid and the untagged items alike: through the outer join to the
+    framework tags, an untagged item lands in a row with no key question.
     """
     version = current_framework()
     categories = list(EvidenceCategory.objects.filter(version=version).order_by("order"))
     key_questions = list(KeyQuestion.objects.filter(version=version).order_by("order"))
-    plain = items.order_by()
-    counts: dict[tuple[str, int | None], int] = {
-        (row["framework_items__key_question__code"], row["category_id"]): row["n"]
-        for row in plain.filter(framework_items__isnull=False)
+    counts: dict[tuple[str | None, int | None], int] = {}
+    untagged = 0
+    for row in (
+        items.order_by()
         .values("framework_items__key_question__code", "category_id")
         .annotate(n=Count("pk", distinct=True))
-    }
+    ):
+        code = row["framework_items__key_question__code"]
+        if code is None:
+            untagged += row["n"]
+        else:
+            counts[(code, row["category_id"])] = row["n"]
     rows = []
     for kq in key_questions:
         row = CoverageRow(kq, [(cat, counts.get((kq.code, cat.pk), 0)) for cat in categories])
         row.uncategorised = counts.get((kq.code, None), 0)
         rows.append(row)
-    untagged = plain.filter(framework_items__isnull=True).count()
     return Coverage(version, categories, rows, untagged)
 
 
