@@ -251,14 +251,14 @@ def closure_queue(user) -> list[RecoveryAction]:
     return list(_with_evidence_counts(actions_awaiting_decision(user)).order_by("proposed_at", "pk"))
 
 
-def closure_queue_page(user, page: int | str | None = 1, *, per_page: int = QUEUE_PER_PAGE) -> tuple[Page, list[int]]:
+def closure_queue_page(user, page: int | str | None = 1, *, per_page: int | None = None) -> tuple[Page, list[int]]:
     """One page of the queue (with evidence counts) and the ids of the whole queue (two queries).
 
     The page's ``object_list`` holds the actions of that page only; the id list gives the
     total and where "Start with the oldest" goes.
     """
     ids = closure_queue_ids(user)
-    page_obj = Paginator(ids, per_page).get_page(page)
+    page_obj = Paginator(ids, per_page or QUEUE_PER_PAGE).get_page(page)
     shown = {
         a.pk: a
         for a in _with_evidence_counts(

@@ -209,3 +209,30 @@ def test_query_counts_do_not_grow_with_the_queue(world, login, view):
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(small) == len(large), [q["sql"] for q in large.captured_queries]
+
+
+def test_the_queue_pages_and_next_proposal_crosses_the_page_boundary(world, login, monkeypatch):
+    from governance.selectors import reviews
+
+    monkeypatch.setattr(reviews, "QUEUE_PER_PAGE", 3)
+    actions = [proposed_action(world.service, world.deputy, days_ago=10 - i) for i in range(5)]  # oldest first
+    client = login(world.rm)
+    url = reverse("governance:closure_queue")
+
+    first_page = client.get(url).content.decode()
+    assert "5 proposals" in first_page and "Page 1 of 2" in first_page
+    assert actions[2].title in first_page and actions[3].title not in first_page
+    assert f'href="{reverse("governance:closure_review", kwargs={"pk": actions[0].pk})}"' in first_page
+    second_page = client.get(url, {"page": 2}).content.decode()
+    assert actions[3].title in second_page and actions[4].title in second_page
+    assert actions[0].title not in second_page and "<td>4</td>" in second_page  # numbered across pages
+
+    # The third proposal is the last on page 1: "3 of 5", and deciding it goes on to the fourth.
+    review = client.get(reverse("governance:closure_review", kwargs={"pk": actions[2].pk})).content.decode()
+    assert "Proposal 3 of 5" in review
+    response = client.post(
+        reverse("governance:closure_decide", kwargs={"pk": actions[2].pk}),
+        {"decision": "approve", "rationale": "Four weeks on target."},
+    )
+    assert response["Location"] == reverse("governance:closure_review", kwargs={"pk": actions[3].pk})
+    assert "Proposal 3 of 4" in client.get(response["Location"]).content.decode()

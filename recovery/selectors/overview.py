@@ -236,7 +236,7 @@ def recovery_map(
     risk: str = "",
     status: str = "",
     page: int | str | None = 1,
-    per_page: int = MAP_THEMES_PER_PAGE,
+    per_page: int | None = None,
     today: datetime.date | None = None,
 ) -> RecoveryMap:
     """Themes -> actions -> measures -> evidence for one service or the whole provider, a page of themes at a time.
@@ -280,7 +280,7 @@ def recovery_map(
             "pk",
         )
     )
-    paginator = Paginator(ordered, per_page)
+    paginator = Paginator(ordered, per_page or MAP_THEMES_PER_PAGE)
     paginator.count = total  # already counted with the gaps: no second COUNT query
     page_obj = paginator.get_page(page)
 

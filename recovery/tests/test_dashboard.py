@@ -145,3 +145,44 @@ def test_empty_service(world):
     html = render_panel(world.ni, world.sibling)
     assert "No recovery actions at this service yet." in html
     assert "No overdue actions." in html
+
+
+def test_each_list_is_capped_with_and_n_more(world):
+    from recovery.selectors.overview import DASHBOARD_CAP
+
+    late = TODAY - datetime.timedelta(days=3)
+    n = DASHBOARD_CAP + 3
+    for i in range(n):
+        a = _action(world, title=f"Late {i:02d}", owner=world.rm, status="in_progress", due_date=late)
+        MeasureFactory(action=a, name=f"Unmeasured {i:02d}", baseline_date=TODAY - datetime.timedelta(days=60))
+        _action(world, title=f"Proposal {i:02d}", status="closure_proposed", proposed_by=world.deputy)
+    # Off track: a value below the line.
+    for i in range(n):
+        DataPointFactory(
+            measure=MeasureFactory(action=_action(world, status="open"), name=f"Off {i:02d}"),
+            numerator=2,
+            period_date=TODAY - datetime.timedelta(days=1),
+        )
+    d = service_dashboard(world.rm, world.service)
+    assert len(d.overdue) == DASHBOARD_CAP and d.overdue.total == n and d.overdue.more == 3
+    assert len(d.needs_me.proposals) == DASHBOARD_CAP and d.needs_me.proposals.more == 3
+    assert (len(d.needs_me.my_overdue), d.needs_me.my_overdue.more) == (DASHBOARD_CAP, 3)
+    assert (len(d.needs_me.my_open), d.needs_me.my_open.more) == (DASHBOARD_CAP, 3)
+    assert (len(d.needs_me.my_stale_measures), d.needs_me.my_stale_measures.more) == (DASHBOARD_CAP, 3)
+    # Off track first (the "Off" ones), then by name; the stale "Unmeasured" ones have no data.
+    assert [s.measure.name for s in d.attention] == [f"Off {i:02d}" for i in range(DASHBOARD_CAP)]
+    assert d.attention.more == 3
+    # The counts still cover every action.
+    assert d.total == 3 * n
+    html = render_panel(world.rm, world.service)
+    assert html.count("and 3 more") == 6
+    assert "Late 07" in html and "Late 08" not in html
+    map_url = reverse("recovery:map_service", kwargs={"service": world.service.slug})
+    assert f'href="{map_url}"' in html and f'href="{map_url}?status=closure_proposed"' in html
+
+
+def test_short_lists_have_no_more_link(world):
+    _action(world, title="Just late", due_date=TODAY - datetime.timedelta(days=2), status="open")
+    d = service_dashboard(world.rm, world.service)
+    assert d.overdue.total == 1 and d.overdue.more == 0
+    assert "more —" not in render_panel(world.rm, world.service)

@@ -260,3 +260,34 @@ def test_add_theme_link_only_for_planners(world, client):
     assert theme_create in client.get(url).content.decode()
     client.force_login(world.viewer)
     assert theme_create not in client.get(url).content.decode()
+
+
+def test_map_pages_by_theme_and_gap_counts_cover_every_page(world, client):
+    from recovery.selectors.overview import MAP_THEMES_PER_PAGE
+
+    n = MAP_THEMES_PER_PAGE + 2
+    # Titles sort in this order; every theme lacks learning and has one action with no outcome.
+    for i in range(n):
+        theme = ThemeFactory(
+            service=world.service, provider=world.provider, title=f"Theme {i:02d}", risk_level="medium"
+        )
+        ActionFactory(theme=theme, intended_outcome="", title=f"Action of theme {i:02d}", risk_level="high")
+    client.force_login(world.rm)
+    url = reverse("recovery:map_service", kwargs={"service": world.service.slug})
+
+    first = client.get(url)
+    first_titles = [t.theme.title for t in first.context["map"].themes]
+    assert first_titles == [f"Theme {i:02d}" for i in range(MAP_THEMES_PER_PAGE)]
+    second = client.get(url, {"page": 2})
+    titles = [t.theme.title for t in second.context["map"].themes]
+    assert titles[0] == f"Theme {MAP_THEMES_PER_PAGE:02d}" and len(titles) == n - MAP_THEMES_PER_PAGE
+    for response in (first, second):
+        counts = response.context["map"].gap_counts
+        assert counts["no_learning"] == n and counts["no_outcome"] == n and counts["no_evidence"] == n
+    html = second.content.decode()
+    assert "Page 2 of 2" in html and 'aria-label="Pages of themes"' in html and "Theme 00" not in html
+
+    # Filters stay in the page links, and the counts follow the filter.
+    filtered = client.get(url, {"risk": "high"}).content.decode()
+    assert "?risk=high&amp;page=2" in filtered
+    assert client.get(url, {"risk": "low"}).context["map"].gap_counts["no_learning"] == 0
