@@ -6,7 +6,6 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -14,13 +13,6 @@ from core import permissions as policy
 
 from ..measuring import MeasureSnapshot, MeasureSummary, summarise
 from ..models import DataPoint, OutcomeMeasure, RecoveryAction
-
-
-def measures_with_points() -> QuerySet[OutcomeMeasure]:
-    """Measures with their points prefetched (``measure.points.all()`` costs no query)."""
-    return OutcomeMeasure.objects.prefetch_related(
-        Prefetch("points", queryset=DataPoint.objects.order_by("period_date", "pk"))
-    )
 
 
 def measure_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> OutcomeMeasure:
