@@ -102,6 +102,7 @@ def _held_review(world, service, staffing: RecoveryAction | None, today: datetim
             actor=ni,
             item=item,
             decision="not_assured",
+            at=_at(held_on, 11),
             rationale="Closure refused: two weeks at plan, unassessed gaps at night and no staff feedback yet. "
             "Four consecutive weeks, a risk assessment for each exception and night-staff views are needed.",
         )
@@ -122,6 +123,7 @@ def _held_review(world, service, staffing: RecoveryAction | None, today: datetim
             actor=ni,
             item=other,
             decision="partly_assured",
+            at=_at(held_on, 11),
             rationale="The trend is moving the right way, but the sample is small; keep weekly sampling.",
         )
     services.review_finalise(

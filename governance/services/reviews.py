@@ -233,8 +233,10 @@ def challenge_respond(*, actor, challenge: Challenge, response: str) -> Challeng
 
 
 @transaction.atomic
-def item_decide(*, actor, item: AgendaItem, decision: str, rationale: str) -> AgendaItem:
-    """Assured, partly assured or not assured, always with the reason."""
+def item_decide(
+    *, actor, item: AgendaItem, decision: str, rationale: str, at: datetime.datetime | None = None
+) -> AgendaItem:
+    """Assured, partly assured or not assured, always with the reason (``at``: when, for imports)."""
     review = item.review
     policy.require(actor, V.RUN_REVIEW, review)
     _check_started(review)
@@ -246,7 +248,7 @@ def item_decide(*, actor, item: AgendaItem, decision: str, rationale: str) -> Ag
     if errors:
         raise ValidationError(errors)
     item.decision, item.rationale = decision, rationale.strip()
-    item.decided_by, item.decided_at = actor, timezone.now()
+    item.decided_by, item.decided_at = actor, at or timezone.now()
     item.save(update_fields=["decision", "rationale", "decided_by", "decided_at"])
     return item
 
