@@ -49,6 +49,18 @@ def provider_themes(user, provider: Provider) -> list[FailureTheme]:
     return list(_with_counts(qs).order_by("status", "title"))
 
 
+def service_and_provider_themes(user, service: Service) -> tuple[list[FailureTheme], list[FailureTheme]]:
+    """``themes_for_service`` and ``provider_themes`` for the service page, in one query."""
+    qs = policy.objects_for(
+        user,
+        FailureTheme.objects.filter(Q(service=service) | Q(provider_id=service.provider_id, service__isnull=True)),
+    )
+    own, wide = [], []
+    for theme in _with_counts(qs).order_by("status", "title"):
+        (own if theme.service_id == service.pk else wide).append(theme)
+    return own, wide
+
+
 def theme_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> FailureTheme:
     qs = FailureTheme.objects.select_related("provider", "service", "owner")  # crumbs and header
     return policy.get_or_404(user, qs, verb, pk=pk)

@@ -358,3 +358,19 @@ def test_action_and_theme_pages_query_counts_are_flat(world, client, django_asse
         counts[f"theme-{name}"] = len(ctx.captured_queries)
     assert counts["action-small"] == counts["action-big"]
     assert counts["theme-small"] == counts["theme-big"]
+
+
+def test_service_and_provider_themes_in_one_query_match_the_separate_selectors(world, django_assert_num_queries):
+    from recovery.selectors import plan as plan_selectors
+
+    ThemeFactory(service=world.service, provider=world.provider, title="Here")
+    ThemeFactory(service=world.sibling, provider=world.provider, title="Next door")
+    ThemeFactory(service=None, provider=world.provider, title="Everywhere")
+    expected = (
+        plan_selectors.themes_for_service(world.rm, world.service),
+        plan_selectors.provider_themes(world.rm, world.provider),
+    )
+    with django_assert_num_queries(1):
+        own, wide = plan_selectors.service_and_provider_themes(world.rm, world.service)
+    assert (own, wide) == expected
+    assert [t.title for t in own] == ["Here"] and [t.title for t in wide] == ["Everywhere"]

@@ -67,9 +67,10 @@ def action_crumbs(action: RecoveryAction) -> list[tuple[str, str]]:
 
 def themes_panel(request, service) -> dict:
     user = request.user
+    themes, provider_themes = selectors.service_and_provider_themes(user, service)
     return {
-        "themes": selectors.themes_for_service(user, service),
-        "provider_themes": selectors.provider_themes(user, service.provider),
+        "themes": themes,
+        "provider_themes": provider_themes,
         "can_edit": policy.can(user, V.EDIT_PLAN, service),
         "can_edit_provider": policy.can(user, V.EDIT_PLAN, service.provider),
         "today": timezone.localdate(),
