@@ -155,6 +155,30 @@ def next_review(user, service: Service) -> OversightReview | None:
     return qs.order_by("scheduled_for").first()
 
 
+def next_review_and_overdue(user, service: Service) -> tuple[OversightReview | None, int]:
+    """``next_review`` and ``overdue_count`` for the service page.
+
+    One query when a review is coming up (the overdue count rides along as a subquery on
+    that row), two when none is.
+    """
+    overdue = reviews_for_service(user, service).filter(status=R.SCHEDULED, scheduled_for__lt=timezone.now())
+    count = overdue.order_by().values("service").annotate(n=Count("pk")).values("n")
+    upcoming = (
+        reviews_for(user)
+        .filter(
+            Q(service=service) | Q(provider_id=service.provider_id, service__isnull=True),
+            status__in=[R.SCHEDULED, R.IN_PROGRESS],
+            scheduled_for__gte=timezone.now() - datetime.timedelta(hours=12),
+        )
+        .annotate(overdue_n=Subquery(count[:1]))
+        .order_by("scheduled_for")
+        .first()
+    )
+    if upcoming is None:
+        return None, overdue.count()
+    return upcoming, upcoming.overdue_n or 0
+
+
 def overdue_count(user, service: Service) -> int:
     return reviews_for_service(user, service).filter(status=R.SCHEDULED, scheduled_for__lt=timezone.now()).count()
 

@@ -344,3 +344,45 @@ def test_the_service_page_shows_the_next_review(world, login):
     OversightReviewFactory(service=world.service, provider=world.provider, title="Weekly review: Tuesday")
     page = login(world.deputy).get(world.service.get_absolute_url()).content.decode()
     assert "Next review" in page and "Weekly review: Tuesday" in page
+
+
+@pytest.mark.parametrize("with_upcoming", [True, False])
+def test_next_review_and_overdue_agree_with_the_separate_selectors(world, with_upcoming, django_assert_num_queries):
+    from governance.selectors import reviews as selectors
+
+    now = timezone.now()
+    for days in (8, 15):
+        OversightReviewFactory(
+            service=world.service, provider=world.provider, scheduled_for=now - datetime.timedelta(days=days)
+        )
+    OversightReviewFactory(
+        service=world.sibling, provider=world.provider, scheduled_for=now - datetime.timedelta(days=3)
+    )
+    if with_upcoming:
+        OversightReviewFactory(
+            service=world.service, provider=world.provider, scheduled_for=now + datetime.timedelta(days=9)
+        )
+        OversightReviewFactory(service=None, provider=world.provider, scheduled_for=now + datetime.timedelta(days=2))
+    expected = (selectors.next_review(world.ni, world.service), selectors.overdue_count(world.ni, world.service))
+    assert expected[1] == 2
+    with django_assert_num_queries(1 if with_upcoming else 2):
+        assert selectors.next_review_and_overdue(world.ni, world.service) == expected
+
+
+def test_the_service_page_counts_closure_proposals_awaiting_the_user(world, login):
+    from recovery.selectors.plan import actions_awaiting_decision
+
+    theme = ThemeFactory(service=world.service, provider=world.provider)
+    for risk in ("low", "high"):
+        ActionFactory(
+            theme=theme,
+            service=world.service,
+            provider=world.provider,
+            status=RecoveryAction.Status.CLOSURE_PROPOSED,
+            risk_level=risk,
+            proposed_by=world.rm,
+        )
+    expected = actions_awaiting_decision(world.ni).filter(service=world.service).count()
+    assert expected == 2
+    page = login(world.ni).get(world.service.get_absolute_url()).content.decode()
+    assert f"Closure proposals awaiting your decision ({expected})" in page

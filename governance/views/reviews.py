@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core import permissions as policy
 from core import selectors as core_selectors
 from core.models import Provider
-from recovery.selectors.plan import actions_awaiting_decision
+from recovery.selectors.overview import service_dashboard_for_request
 
 from ..forms_reviews import (
     ActionArisingForm,
@@ -359,8 +359,11 @@ def review_amend(request, pk: int):
 
 def next_review_panel_context(request, service) -> dict:
     """The service page's "Next review" panel."""
+    upcoming, overdue = selectors.next_review_and_overdue(request.user, service)
+    needs_me = service_dashboard_for_request(request, service).needs_me
     return {
-        "next": selectors.next_review(request.user, service),
-        "overdue": selectors.overdue_count(request.user, service),
-        "queue": actions_awaiting_decision(request.user).filter(service=service).count(),
+        "next": upcoming,
+        "overdue": overdue,
+        # The same proposals the recovery panel's "needs me" lists count (one shared read).
+        "queue": needs_me.proposals.total + needs_me.high_risk_proposals.total,
     }

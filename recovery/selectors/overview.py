@@ -393,6 +393,18 @@ _DASHBOARD_MEASURE_FIELDS = (
 )
 
 
+def service_dashboard_for_request(request, service: Service) -> Dashboard:
+    """``service_dashboard`` for the signed-in user, built once per request.
+
+    The service page's panels share it: the recovery panel shows it and the review panel
+    takes its count of closure proposals awaiting the user from it instead of a query.
+    """
+    memo = request.__dict__.setdefault("_service_dashboards", {})
+    if service.pk not in memo:
+        memo[service.pk] = service_dashboard(request.user, service, today=timezone.localdate())
+    return memo[service.pk]
+
+
 def service_dashboard(user, service: Service, *, today: datetime.date | None = None) -> Dashboard:
     """Everything on the service dashboard panel, in a fixed number of queries (five).
 

@@ -82,7 +82,7 @@ def map_provider(request, provider: str):
 
 def dashboard_panel_context(request, service) -> dict:
     """Context for the dashboard panel on the service page (registered in RecoveryConfig.ready)."""
-    dashboard = selectors.service_dashboard(request.user, service, today=timezone.localdate())
+    dashboard = selectors.service_dashboard_for_request(request, service)
     action_url, measure_url = link_maker("action_detail"), link_maker("measure_detail")
     for a in {id(x): x for x in _dashboard_actions(dashboard)}.values():
         a.url = action_url(a.pk)
