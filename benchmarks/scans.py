@@ -20,8 +20,8 @@ setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from governance.flags.services import flags_scan_provider  # noqa: E402
 from governance.models import Flag  # noqa: E402
-from governance.services.flags import flags_scan_provider  # noqa: E402
 
 
 def timed(p) -> tuple[float, int, dict]:

@@ -1,8 +1,60 @@
+"""Form pieces every app shares: the date input, the submit helper, and putting a service's
+``ValidationError`` onto the form it came from (so the message lands where the user is and
+nothing typed is lost).
+
+Forms collect and tidy input; services decide. A form never carries a status field.
+"""
+
+from __future__ import annotations
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.core.exceptions import ValidationError
 
-from .models import User
+from core.models import User
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; the value is always ISO so the browser can show it."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+def submit_helper(label: str, *, css: str = "btn-primary", name: str = "submit") -> FormHelper:
+    """A crispy helper that renders the whole form with one submit button."""
+    helper = FormHelper()
+    helper.add_input(Submit(name, label, css_class=css))
+    return helper
+
+
+def apply_errors(form: forms.Form, exc: ValidationError, *, skip_fields_with_errors: bool = False) -> None:
+    """Put a service's ValidationError on ``form``: on the field it names when the form has
+    that field, otherwise at the top. With ``skip_fields_with_errors`` a field that already
+    has its own (type) error keeps just that one."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for name, errors in exc.error_dict.items():
+        target = name if name in form.fields else None
+        if skip_fields_with_errors and target and target in form.errors:
+            continue
+        form.add_error(target, errors)
+
+
+def posted(request):
+    """The POST data when the request is a POST, else None (an unbound form)."""
+    return request.POST if request.method == "POST" else None
 
 
 class AccountForm(forms.ModelForm):
@@ -12,5 +64,4 @@ class AccountForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("save", "Save details"))
+        self.helper = submit_helper("Save details", name="save")

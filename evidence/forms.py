@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from core.forms import DateInput, apply_errors
 from core.models import EvidenceCategory, FrameworkItem
 
 from . import selectors
@@ -15,7 +16,6 @@ from .models import DEFAULT_NATURE, EvidenceItem, Nature, SourceType
 from .services import ACCEPTED_DESCRIPTION, FileRefused, validate_upload
 
 PROVIDER_WIDE_CHOICE = "__provider__"
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def framework_tree() -> list[dict]:
@@ -55,7 +55,7 @@ class EvidenceForm(forms.Form):
     title = forms.CharField(max_length=200, help_text="A short name someone else would recognise.")
     refers_to = forms.DateField(
         label="Date it refers to",
-        widget=DATE_INPUT,
+        widget=DateInput(),
         help_text="When the thing it shows happened (not the date you upload it).",
     )
     category = forms.ModelChoiceField(
@@ -168,11 +168,7 @@ class EvidenceForm(forms.Form):
 
     def add_service_errors(self, exc: ValidationError) -> None:
         """Put a service's ValidationError next to the fields it names."""
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
+        apply_errors(self, exc)
 
 
 class RemoveForm(forms.Form):
@@ -201,8 +197,8 @@ class LibraryFilterForm(forms.Form):
     )
     source_type = forms.ChoiceField(label="Source type", required=False, choices=[("", "Any"), *SourceType.choices])
     nature = forms.ChoiceField(label="Impact or activity", required=False, choices=[("", "Either"), *Nature.choices])
-    date_from = forms.DateField(label="Refers to, from", required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label="Refers to, to", required=False, widget=DATE_INPUT)
+    date_from = forms.DateField(label="Refers to, from", required=False, widget=DateInput())
+    date_to = forms.DateField(label="Refers to, to", required=False, widget=DateInput())
     linked = forms.ChoiceField(
         label="Linked",
         required=False,

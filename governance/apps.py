@@ -8,7 +8,7 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from . import models as m
+        from governance import models as m
 
         auditlog.register(m.Flag)
         auditlog.register(m.OversightReview, m2m_fields={"attendees"})
@@ -20,28 +20,26 @@ class GovernanceConfig(AppConfig):
 
         # Flag badges on the service page (open flags by kind).
         from core.panels import register_service_panel
-
-        from .views.flags import flag_panel_context
+        from governance.flags.views import flag_panel_context
 
         register_service_panel(order=5, template="governance/flags/_panel.html", context=flag_panel_context)
 
         # The next oversight review of the service (and closure proposals awaiting the user).
-        from .views.reviews import next_review_panel_context
+        from governance.reviews.views import next_review_panel_context
 
         register_service_panel(
             order=50, template="governance/reviews/_panel_next.html", context=next_review_panel_context
         )
 
         # Evidence packs: recent packs and the "Generate pack" button.
-        from .views.packs import pack_panel_context
+        from governance.packs.views import pack_panel_context
 
         register_service_panel(order=60, template="governance/packs/_panel.html", context=pack_panel_context)
 
         # Links across the provider and in the main navigation.
         from core import permissions as policy
         from core.panels import register_nav_link, register_provider_link
-
-        from .views.dashboard import may_see_dashboard
+        from governance.dashboard.views import may_see_dashboard
 
         register_provider_link(
             order=10, label="Provider dashboard", url_name="governance:provider_dashboard", visible=may_see_dashboard
@@ -60,8 +58,7 @@ class GovernanceConfig(AppConfig):
         )
 
         # Challenges and review decisions appear on each action's timeline.
-        from recovery.timeline import register_timeline_source
-
-        from .timeline import action_timeline_entries
+        from governance.reviews.timeline import action_timeline_entries
+        from recovery.plan.timeline import register_timeline_source
 
         register_timeline_source(action_timeline_entries)

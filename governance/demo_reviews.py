@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from recovery.models import RecoveryAction
 
-from .models import AgendaItem, OversightReview
-from .services import reviews as services
+from governance.models import AgendaItem, OversightReview
+from governance.reviews import services as services
 
 SERVICE = "oakfield-house"
 K = OversightReview.Kind

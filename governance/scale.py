@@ -21,8 +21,8 @@ from audits.models import Audit, AuditTemplate, AuditTemplateVersion, Criterion
 from core.choices import Cadence, RiskLevel
 from core.models import Membership, Provider, Rating, Role, Service, ServiceType, User
 from evidence.models import DEFAULT_NATURE, EvidenceItem, SourceType
+from recovery.measures.services import measure_refresh_summaries
 from recovery.models import ActionTransition, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
-from recovery.services.measures import measure_refresh_summaries
 
 SLUG = "large-provider"
 PASSWORD = "large-provider-bench"  # noqa: S105 - synthetic benchmark accounts only

@@ -1,23 +1,13 @@
-from django.urls import path
+"""Governance URLs (namespace "governance"): one urls module per feature package."""
 
-from .views import dashboard, flags
+from django.urls import include, path
 
 app_name = "governance"
 
 urlpatterns = [
-    path("services/<slug:service>/flags/", flags.flag_list, name="flag_list"),
-    path("providers/<slug:provider>/flags/", flags.provider_flag_list, name="provider_flag_list"),
-    path("flags/<int:pk>/", flags.flag_detail, name="flag_detail"),
-    path("flags/<int:pk>/acknowledge/", flags.flag_acknowledge, name="flag_acknowledge"),
-    path("providers/<slug:provider>/dashboard/", dashboard.provider_dashboard, name="provider_dashboard"),
+    path("", include("governance.flags.urls")),
+    path("", include("governance.dashboard.urls")),
+    path("", include("governance.reviews.urls")),
+    path("", include("governance.closure_review.urls")),
+    path("", include("governance.packs.urls")),
 ]
-
-# Oversight reviews, their agenda and calendar, and the closure review screen.
-from .urls_reviews import urlpatterns as review_urls  # noqa: E402
-
-urlpatterns += review_urls
-
-# Evidence packs: generate, follow progress, download.
-from .urls_packs import urlpatterns as pack_urls  # noqa: E402
-
-urlpatterns += pack_urls

@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from .models import (
+from recovery.measures.services import measure_refresh_summaries, measure_refresh_summary
+from recovery.models import (
     ActionStep,
     ActionTransition,
     DataPoint,
@@ -11,7 +12,6 @@ from .models import (
     OutcomeMeasure,
     RecoveryAction,
 )
-from .services.measures import measure_refresh_summaries, measure_refresh_summary
 
 
 class StepInline(admin.TabularInline):

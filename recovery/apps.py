@@ -8,7 +8,7 @@ class RecoveryConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from . import models as m
+        from recovery import models as m
 
         auditlog.register(m.FailureTheme, m2m_fields={"framework_items", "evidence"})
         auditlog.register(m.LeadershipLearning, m2m_fields={"evidence"})
@@ -19,13 +19,12 @@ class RecoveryConfig(AppConfig):
         auditlog.register(m.DataPoint)
 
         from core.panels import register_service_panel
-
-        from .views.overview import dashboard_panel_context
+        from recovery.overview.views import dashboard_panel_context
 
         register_service_panel(
             order=10, template="recovery/overview/dashboard_panel.html", context=dashboard_panel_context
         )
-        from .views.plan import themes_panel
+        from recovery.plan.views import themes_panel
 
         register_service_panel(order=20, template="recovery/plan/panel_themes.html", context=themes_panel)
 

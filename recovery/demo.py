@@ -25,10 +25,10 @@ from evidence.models import EvidenceItem
 from evidence.models import SourceType as Src
 from evidence.services import evidence_create
 
-from .models import FailureTheme, OutcomeMeasure, RecoveryAction
-from .services import closure
-from .services.measures import measure_create, point_record
-from .services.plan import (
+from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.closure import services as closure
+from recovery.measures.services import measure_create, point_record
+from recovery.plan.services import (
     action_create,
     learning_add,
     learning_review,

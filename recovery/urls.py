@@ -1,6 +1,12 @@
-from .urls_measures import urlpatterns as measure_urls
-from .urls_plan import urlpatterns as plan_urls
+"""Recovery URLs (namespace "recovery"): one urls module per feature package."""
+
+from django.urls import include, path
 
 app_name = "recovery"
 
-urlpatterns = [*plan_urls, *measure_urls]
+urlpatterns = [
+    path("", include("recovery.plan.urls")),
+    path("", include("recovery.closure.urls")),
+    path("", include("recovery.measures.urls")),
+    path("", include("recovery.overview.urls")),
+]

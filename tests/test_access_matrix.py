@@ -7,6 +7,7 @@ cannot ship without saying who may use it.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -15,16 +16,16 @@ from conftest import PERSONAS, PROVIDER_LEVEL
 from tests.matrix_support import Row
 
 APPS = ["core", "evidence", "recovery", "audits", "governance"]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rows() -> list[Row]:
+    """Every ``tests/matrix.py`` of an app or of one of its feature packages."""
     rows: list[Row] = []
     for app in APPS:
-        try:
-            module = importlib.import_module(f"{app}.tests.matrix")
-        except ModuleNotFoundError:
-            continue
-        rows.extend(module.ROWS)
+        for path in sorted((ROOT / app).rglob("tests/matrix.py")):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            rows.extend(importlib.import_module(module).ROWS)
     return rows
 
 

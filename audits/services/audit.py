@@ -23,7 +23,7 @@ from core.models import EvidenceCategory, FrameworkVersion, Service
 from evidence import services as evidence_services
 from evidence.models import SourceType
 from recovery.models import FailureTheme, RecoveryAction
-from recovery.services import plan
+from recovery.plan import services as plan
 
 from .. import compliance as comp
 from ..models import Audit, AuditActionArising, AuditRecord, AuditTemplate

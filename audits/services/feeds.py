@@ -10,8 +10,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from core import permissions as policy
+from recovery.measures import services as measure_services
 from recovery.models import DataPoint, OutcomeMeasure
-from recovery.services import measures as measure_services
 
 from .. import compliance as comp
 from ..models import Audit, AuditDataPoint, AuditTemplate, MeasureFeed

@@ -146,15 +146,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Times are CELERY_TIMEZONE (Europe/London). Every job is safe to run twice.
 CELERY_BEAT_SCHEDULE: dict = {
     "governance-scan-flags-daily": {
-        "task": "governance.tasks.scan_all",
+        "task": "governance.flags.tasks.scan_all",
         "schedule": crontab(hour=6, minute=0),
     },
     "governance-weekly-digests": {
-        "task": "governance.tasks.send_weekly_digests",
+        "task": "governance.digests.tasks.send_weekly_digests",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
     },
     "governance-monthly-digests": {
-        "task": "governance.tasks.send_monthly_digests",
+        "task": "governance.digests.tasks.send_monthly_digests",
         "schedule": crontab(hour=7, minute=0, day_of_month="1"),
     },
 }

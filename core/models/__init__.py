@@ -7,6 +7,7 @@ from .framework import (
     KeyQuestion,
 )
 from .organisations import Membership, Provider, Rating, Role, Service, ServiceType
+from .tenancy import TenantModel
 
 __all__ = [
     "EvidenceCategory",
@@ -20,5 +21,6 @@ __all__ = [
     "Role",
     "Service",
     "ServiceType",
+    "TenantModel",
     "User",
 ]

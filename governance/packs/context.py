@@ -20,7 +20,9 @@ from django.utils.safestring import mark_safe
 from audits.models import Audit
 from core.models import Service
 from evidence.models import EvidenceItem, SourceType
-from recovery import measuring
+from governance.models import AgendaItem, Challenge, EvidencePack
+from governance.packs import svg
+from recovery.measures import measuring
 from recovery.models import (
     ActionStep,
     ActionTransition,
@@ -30,9 +32,6 @@ from recovery.models import (
     OutcomeMeasure,
     RecoveryAction,
 )
-
-from ..models import AgendaItem, Challenge, EvidencePack
-from . import svg
 
 MARKING = "OFFICIAL-SENSITIVE"
 MARKING_NOTE = (
@@ -151,7 +150,7 @@ class _Cited:
 
 
 def _svg(markup: str):
-    """Chart markup built by our own SVG code (recovery.charts, packs.svg), which escapes every label."""
+    """Chart markup built by our own SVG code (recovery.measures.charts, packs.svg), which escapes every label."""
     return mark_safe(markup)  # noqa: S308 - generated markup, user text inside is escaped
 
 

@@ -9,8 +9,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
 
-from ..models import EvidencePack
-from .context import KEY_QUESTIONS, SECTIONS
+from governance.models import EvidencePack
+from governance.packs.context import KEY_QUESTIONS, SECTIONS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -12,8 +12,7 @@ from django.http import Http404
 
 from core import permissions as policy
 from core.models import Provider, Service
-
-from ..models import EvidencePack
+from governance.models import EvidencePack
 
 
 def visible_packs(user) -> QuerySet[EvidencePack]:

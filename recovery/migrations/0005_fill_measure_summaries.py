@@ -28,7 +28,7 @@ MEASURE_COLUMNS = (
 
 
 def fill(apps, schema_editor):
-    from recovery.measuring import PointValue, snapshot_values, summarise
+    from recovery.measures.measuring import PointValue, snapshot_values, summarise
     from recovery.models import OutcomeMeasure as CurrentMeasure
 
     class MeasureRow:

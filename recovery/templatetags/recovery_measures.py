@@ -64,7 +64,7 @@ def measure_inline(s) -> SafeString:
         "</div>",
         url,
         s.measure.name,
-        mark_safe(s.sparkline_svg()),  # noqa: S308 - built by recovery.charts, which escapes every label
+        mark_safe(s.sparkline_svg()),  # noqa: S308 - built by recovery.measures.charts, which escapes every label
         latest_html,
         measure_badges(s),
     )

@@ -4,8 +4,8 @@ import factory
 from django.utils import timezone
 
 from core.tests.factories import ServiceFactory, UserFactory
+from recovery.measures.services import measure_refresh_summary
 from recovery.models import ActionStep, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
-from recovery.services.measures import measure_refresh_summary
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):

@@ -7,9 +7,9 @@ import pytest
 from core import demo as core_demo
 from evidence.models import EvidenceItem, Nature, SourceType
 from recovery import demo
-from recovery.measuring import summarise
+from recovery.measures.measuring import summarise
+from recovery.measures.spc import CONCERN
 from recovery.models import ActionTransition, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
-from recovery.spc import CONCERN
 
 S = RecoveryAction.Status
 

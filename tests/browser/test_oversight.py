@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.choices import RiskLevel
 from governance.models import Challenge, OversightReview
-from governance.tests.factories_reviews import OversightReviewFactory, proposed_action
+from governance.reviews.tests.factories import OversightReviewFactory, proposed_action
 from recovery.models import RecoveryAction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -8,7 +8,7 @@ import pytest
 
 from governance.models import EvidencePack
 from governance.packs import services
-from governance.tests.factories_packs import pack, populate
+from governance.packs.tests.factories import pack, populate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

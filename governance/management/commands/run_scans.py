@@ -5,7 +5,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from core.models import Provider
-from governance.services.flags import ScanResult, flags_scan_provider
+from governance.flags.services import ScanResult, flags_scan_provider
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ points any other way (a bulk import, a restore, a hand edit in the database).
 
 from django.core.management.base import BaseCommand
 
+from recovery.measures.services import measure_refresh_summaries
 from recovery.models import OutcomeMeasure
-from recovery.services.measures import measure_refresh_summaries
 
 
 class Command(BaseCommand):

@@ -1,0 +1,126 @@
+"""The closure-review screen: one proposal after another, with the evidence laid out for a decision."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from governance.closure_review import services as services
+from governance.reviews import selectors as selectors
+from governance.reviews.forms import ClosureDecisionForm, EvidenceRequestForm
+from governance.reviews.views import apply_errors
+from recovery.closure.services import can_decide
+from recovery.models import RecoveryAction
+from recovery.plan.selectors import action_for
+
+
+@login_required
+def closure_queue(request):
+    page, ids = selectors.closure_queue_page(request.user, request.GET.get("page"))
+    # One reverse for the whole page.
+    first = reverse("governance:closure_review", args=[_PK_SENTINEL]).partition(str(_PK_SENTINEL))
+    for a in page.object_list:
+        a.review_url = f"{first[0]}{a.pk}{first[2]}"
+    return render(
+        request,
+        "governance/closure/queue.html",
+        {"page": page, "total": len(ids), "oldest_pk": ids[0] if ids else None, "query": ""},
+    )
+
+
+_PK_SENTINEL = 987654321
+
+
+def _decidable(request, pk: int) -> RecoveryAction | None:
+    """The proposal if this user may decide it; None if it has already been decided."""
+    action = action_for(request.user, pk)
+    if action.status != RecoveryAction.Status.CLOSURE_PROPOSED:
+        return None
+    if not can_decide(request.user, action):
+        if action.proposed_by_id == request.user.pk:
+            raise PermissionDenied("You proposed this closure, so someone else must decide it.")
+        raise PermissionDenied("Your role does not allow this closure decision.")
+    return action
+
+
+def _gone(request):
+    messages.info(request, "That proposal has already been decided.")
+    return redirect("governance:closure_queue")
+
+
+def _render(request, action, *, decision_form=None, evidence_form=None, status=200):
+    queue = selectors.closure_queue_ids(request.user)
+    position, previous_pk, next_pk = selectors.queue_position(queue, action.pk)
+    context = {
+        "action": action,
+        "proposal": selectors.proposal_for(action),
+        "position": position,
+        "total": len(queue),
+        "previous_pk": previous_pk,
+        "next_pk": next_pk,
+        "decision_form": decision_form or ClosureDecisionForm(),
+        "evidence_form": evidence_form or EvidenceRequestForm(),
+    }
+    return render(request, "governance/closure/review.html", context, status=status)
+
+
+@login_required
+def closure_review(request, pk: int):
+    action = _decidable(request, pk)
+    if action is None:
+        return _gone(request)
+    return _render(request, action)
+
+
+def _go_on(request, pk: int, queue_ids: list[int]):
+    remaining = set(selectors.closure_queue_ids(request.user))
+    following = selectors.next_after(queue_ids, pk, remaining)
+    if following is None:
+        messages.info(request, "No other proposals are waiting for you.")
+        return redirect("governance:closure_queue")
+    return redirect(reverse("governance:closure_review", kwargs={"pk": following}))
+
+
+@login_required
+@require_POST
+def closure_decide(request, pk: int):
+    action = _decidable(request, pk)
+    if action is None:
+        return _gone(request)
+    queue_ids = selectors.closure_queue_ids(request.user)
+    form = ClosureDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.closure_decide(actor=request.user, action=action, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            verb = "approved" if form.cleaned_data["decision"] == services.APPROVE else "refused"
+            messages.success(request, f"Closure of {action.reference} {action.title} {verb}.")
+            return _go_on(request, pk, queue_ids)
+    return _render(request, action, decision_form=form)
+
+
+@login_required
+@require_POST
+def closure_request_evidence(request, pk: int):
+    action = _decidable(request, pk)
+    if action is None:
+        return _gone(request)
+    queue_ids = selectors.closure_queue_ids(request.user)
+    form = EvidenceRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.closure_request_evidence(actor=request.user, action=action, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Your request for further evidence on {action.reference} is recorded; it stays in the queue."
+            )
+            return _go_on(request, pk, queue_ids)
+    return _render(request, action, evidence_form=form)

@@ -1,0 +1,144 @@
+"""A long pack laid out in chunks and merged (real WeasyPrint and pypdf, tiny chunks on small data)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from governance.models import EvidencePack
+from governance.packs import chunked, services
+from governance.packs.context import SECTIONS, build_pack_context
+
+from governance.packs.tests.factories import pack, populate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def chunked_pack(world, media, settings):
+    settings.PACK_SINGLE_PASS_MEASURES = 0  # every full pack goes in chunks
+    settings.PACK_CHUNK_MEASURES = 2  # two charts' worth a chunk: many chunks from little data
+    made = populate(world.provider, world.service, user=world.rm, approver=world.ni, size=2)
+    p = pack(world.provider, [world.service], user=world.quality)
+    result = services.pack_render(pack_id=p.pk)
+    assert result is not None
+    p.refresh_from_db()
+    assert p.status == EvidencePack.Status.DONE, p.error
+    with p.file.open("rb") as fh:
+        data = fh.read()
+    return p, made, data, PdfReader(io.BytesIO(data))
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_small_full_packs_stay_one_tagged_document(world, media):
+    populate(world.provider, world.service, user=world.rm, approver=world.ni)
+    p = pack(world.provider, [world.service], user=world.quality)
+    services.pack_render(pack_id=p.pk)
+    p.refresh_from_db()
+    assert p.parameters["render_path"] == "single" and p.parameters["render_chunks"] == 1
+    assert p.parameters["pdf_structure"] in {"pdf/ua-1", "tags"}
+
+
+def test_the_merged_pack_has_every_section_the_data_and_its_stored_facts(chunked_pack):
+    p, made, data, reader = chunked_pack
+    assert p.parameters["render_path"] == "chunked"
+    assert p.parameters["render_chunks"] > 5
+    assert p.parameters["pdf_structure"] == "none"  # the merge drops the structure tree
+    assert data.startswith(b"%PDF-")
+    assert p.sha256 == hashlib.sha256(data).hexdigest()
+    assert p.size_bytes == len(data) and p.page_count == len(reader.pages)
+    assert reader.metadata.title.startswith("Re-inspection evidence pack")
+    assert reader.metadata.author == "Oakfield Care Group"
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+    text = _flat("\n".join(page.extract_text() for page in reader.pages))
+    for number, (_, heading) in enumerate(SECTIONS, start=1):
+        assert f"{number}. {heading}" in text, heading
+    assert made["themes"][0].title in text and made["themes"][1].title in text
+    assert "Re-audit and family feedback show the change held." in text
+    assert "Only training records: no sign practice changed." in text
+    assert text.count("Target 95%") >= 6  # every measure's chart was drawn
+    compact = "".join(text.split())
+    for item in made["evidence"]:
+        assert item.file_sha256 in compact, item.title
+
+
+def test_footers_number_every_page_of_the_whole_pack(chunked_pack):
+    p, _, _, reader = chunked_pack
+    total = len(reader.pages)
+    assert p.page_count == total
+    for index, page in enumerate(reader.pages, start=1):
+        footers = re.findall(r"Page (\d+) of (\d+)", page.extract_text())
+        assert footers == [(str(index), str(total))], (index, footers)
+    first, last = reader.pages[0].extract_text(), reader.pages[-1].extract_text()
+    assert f"Page 1 of {total}" in first and f"Page {total} of {total}" in last
+    # The running header is on every page but the cover, as in a single document.
+    assert "Oakfield Care Group" in _flat(reader.pages[1].extract_text())
+    assert "OFFICIAL-SENSITIVE" in reader.pages[-1].extract_text()
+    # The manifest's pages are landscape, as in a single document, and so is their footer's page.
+    manifest = _contents(reader)["11. Evidence manifest"]
+    assert all(page.mediabox.width > page.mediabox.height for page in reader.pages[manifest - 1 :])
+    assert all(page.mediabox.width < page.mediabox.height for page in reader.pages[: manifest - 1])
+
+
+def _contents(reader: PdfReader) -> dict[str, int]:
+    text = reader.pages[1].extract_text()
+    assert "Contents" in text
+    found = {}
+    for line in text.splitlines():
+        match = re.match(r"\s*(\d+\. .+?)\s*\.{3,}\s*(\d+)\s*$", line)
+        if match:
+            found[match.group(1)] = int(match.group(2))
+    return found
+
+
+def test_contents_page_numbers_links_and_bookmarks_point_at_the_sections(chunked_pack):
+    _, _, _, reader = chunked_pack
+    contents = _contents(reader)
+    assert len(contents) == len(SECTIONS)
+    texts = [_flat(page.extract_text()) for page in reader.pages]
+    for heading, number in contents.items():
+        first = next(i for i, t in enumerate(texts) if i > 1 and heading in t) + 1
+        assert first == number, heading
+    assert list(contents.values()) == sorted(contents.values())
+    targets = sorted(
+        reader.get_page_number(annot.get_object()["/Dest"][0].get_object()) + 1
+        for annot in reader.pages[1]["/Annots"]
+        if annot.get_object()["/Subtype"] == "/Link"
+    )
+    assert targets == sorted(contents.values())
+    outline = [item for item in reader.outline if not isinstance(item, list)]
+    bookmarks = {item.title: reader.get_destination_page_number(item) + 1 for item in outline}
+    for heading, number in contents.items():
+        assert bookmarks[heading] == number
+
+
+def test_the_plan_places_every_item_once_in_order(world):
+    populate(world.provider, world.service, user=world.rm, approver=world.ni, size=3)
+    p = pack(world.provider, [world.service], user=world.quality)
+    ctx = build_pack_context(p)
+    plan = chunked.plan(ctx, budget=1.5)
+    assert len(plan) > 5
+    pieces = [piece for chunk in plan for piece in chunk]
+    assert [p.key for p in pieces if p.first] == [key for key, _ in SECTIONS]
+    for chunk in plan:
+        assert sum(piece.cost for piece in chunk) <= 1.5 or len(chunk) == 1
+    for key, parts in chunked.PARTS.items():
+        for part, var, _ in parts:
+            if var is None:
+                continue
+            runs = [(piece.start, piece.stop) for piece in pieces if piece.key == key and piece.part == part]
+            assert runs[0][0] == 0 and runs[-1][1] == len(ctx[var])
+            assert all(a[1] == b[0] for a, b in zip(runs, runs[1:], strict=False)), key

@@ -1,0 +1,280 @@
+"""The live agenda of an oversight review, built from the data in its scope.
+
+A review of one service looks at that service's records; a review across the provider
+looks at every service of the provider. Each source is one bounded query (measures take
+two: measures and their points), so building an agenda costs the same however much data
+there is.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import NoReverseMatch
+from django.utils import timezone
+
+from audits.models import Audit
+from core.choices import RiskLevel
+from governance.models import AgendaItem, Flag, OversightReview
+from recovery.measures.measuring import summarise
+from recovery.models import DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
+
+K = AgendaItem.Kind
+A = RecoveryAction.Status
+
+# The order the meeting takes them in: decisions first, then warnings, then watching briefs.
+KIND_ORDER = [
+    K.CLOSURE_PROPOSAL,
+    K.FLAG,
+    K.HIGH_RISK_THEME,
+    K.MEASURE_CONCERN,
+    K.OVERDUE_ACTION,
+    K.OVERDUE_AUDIT,
+    K.WATCH_THEME,
+    K.OTHER,
+]
+LIVE_ACTION_STATUSES = [A.OPEN, A.IN_PROGRESS, A.CLOSURE_PROPOSED, A.REFUSED, A.REOPENED]
+
+
+@dataclass
+class AgendaEntry:
+    """One thing the data says the meeting should look at (not yet saved)."""
+
+    kind: str
+    subject_type: str
+    subject_id: int
+    title: str
+    subject_url: str = ""
+    snapshot: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.kind, self.subject_type, self.subject_id)
+
+    def get_kind_display(self) -> str:
+        return K(self.kind).label
+
+
+def _url(obj) -> str:
+    try:
+        return obj.get_absolute_url()
+    except NoReverseMatch:  # the page may not be wired up in every build
+        return ""
+
+
+def _in_scope(review: OversightReview, qs: QuerySet) -> QuerySet:
+    qs = qs.filter(provider_id=review.provider_id)
+    if review.service_id is not None:
+        qs = qs.filter(service_id=review.service_id)
+    return qs
+
+
+def _where(obj) -> dict:
+    service = getattr(obj, "service", None)
+    return {"service_id": obj.service_id, "service": service.name if service else "Across the provider"}
+
+
+def _closure_proposals(review) -> list[AgendaEntry]:
+    qs = _in_scope(review, RecoveryAction.objects.filter(status=A.CLOSURE_PROPOSED))
+    qs = qs.select_related("service", "proposed_by").order_by("proposed_at", "pk")
+    return [
+        AgendaEntry(
+            K.CLOSURE_PROPOSAL,
+            "action",
+            a.pk,
+            f"Closure proposed: {a.title}",
+            _url(a),
+            {
+                **_where(a),
+                "risk": a.get_risk_level_display(),
+                "proposed_by": str(a.proposed_by) if a.proposed_by else "",
+                "proposed_on": a.proposed_at.date().isoformat() if a.proposed_at else "",
+                "detail": a.closure_note,
+            },
+        )
+        for a in qs
+    ]
+
+
+def _flags(review) -> list[AgendaEntry]:
+    qs = _in_scope(review, Flag.objects.filter(resolved_at__isnull=True)).select_related("service")
+    return [
+        AgendaEntry(
+            K.FLAG,
+            "flag",
+            f.pk,
+            f"{f.get_kind_display()}: {f.subject_label}",
+            f.subject_url,
+            {
+                **_where(f),
+                "flag_kind": f.kind,
+                "subject_type": f.subject_type,
+                "subject_id": f.subject_id,
+                "detail": f.detail,
+                "raised_on": f.raised_at.date().isoformat(),
+            },
+        )
+        for f in qs.order_by("raised_at", "pk")
+    ]
+
+
+def _high_risk_themes(review) -> list[AgendaEntry]:
+    qs = _in_scope(review, FailureTheme.objects.filter(status=FailureTheme.Status.OPEN, risk_level=RiskLevel.HIGH))
+    return [
+        AgendaEntry(
+            K.HIGH_RISK_THEME,
+            "theme",
+            t.pk,
+            f"High-risk theme: {t.title}",
+            _url(t),
+            {**_where(t), "owner": str(t.owner), "detail": t.weakness_found},
+        )
+        for t in qs.select_related("service", "owner").order_by("title", "pk")
+    ]
+
+
+def _measure_concerns(review, today: datetime.date) -> list[AgendaEntry]:
+    qs = _in_scope(review, OutcomeMeasure.objects.filter(action__status__in=LIVE_ACTION_STATUSES))
+    qs = qs.select_related("service", "action").prefetch_related(
+        Prefetch("points", queryset=DataPoint.objects.order_by("period_date", "pk"))
+    )
+    entries = []
+    for m in qs.order_by("pk"):
+        summary = summarise(m, list(m.points.all()))
+        concern = summary.spc.variation == "concern"
+        if summary.state != OutcomeMeasure.State.OFF_TRACK and not concern:
+            continue
+        reasons = []
+        if summary.state == OutcomeMeasure.State.OFF_TRACK:
+            reasons.append("off track against its target")
+        if concern:
+            reasons.append("a special-cause concern signal")
+        latest = summary.latest
+        entries.append(
+            AgendaEntry(
+                K.MEASURE_CONCERN,
+                "measure",
+                m.pk,
+                f"Measure: {m.name}",
+                _url(m),
+                {
+                    **_where(m),
+                    "action_id": m.action_id,
+                    "action": m.action.title,
+                    "state": summary.state_label,
+                    "variation": summary.badge()["label"],
+                    "latest": latest.value if latest else None,
+                    "latest_on": latest.period_date.isoformat() if latest else "",
+                    "target": m.target_value,
+                    "unit": m.unit,
+                    "detail": "Shows " + " and ".join(reasons) + ".",
+                },
+            )
+        )
+    return entries
+
+
+def _overdue_actions(review, today: datetime.date) -> list[AgendaEntry]:
+    qs = _in_scope(review, RecoveryAction.objects.filter(status__in=LIVE_ACTION_STATUSES, due_date__lt=today))
+    return [
+        AgendaEntry(
+            K.OVERDUE_ACTION,
+            "action",
+            a.pk,
+            f"Overdue action: {a.title}",
+            _url(a),
+            {
+                **_where(a),
+                "owner": str(a.owner),
+                "due": a.due_date.isoformat(),
+                "days_overdue": (today - a.due_date).days,
+                "status": a.get_status_display(),
+                "detail": f"Due {a.due_date.day} {a.due_date:%b %Y}, {(today - a.due_date).days} days ago.",
+            },
+        )
+        for a in qs.select_related("service", "owner").order_by("due_date", "pk")
+    ]
+
+
+def _overdue_audits(review, today: datetime.date) -> list[AgendaEntry]:
+    """Audits whose period has ended but which were never submitted."""
+    qs = _in_scope(review, Audit.objects.filter(status=Audit.Status.DRAFT, period_end__lt=today))
+    qs = qs.select_related("service", "auditor", "template_version__template")
+    return [
+        AgendaEntry(
+            K.OVERDUE_AUDIT,
+            "audit",
+            a.pk,
+            f"Audit not submitted: {a.template_version.template.title}",
+            _url(a),
+            {
+                **_where(a),
+                "auditor": str(a.auditor),
+                "period_end": a.period_end.isoformat(),
+                "detail": f"The period ended on {a.period_end.day} {a.period_end:%b %Y}; still a draft.",
+            },
+        )
+        for a in qs.order_by("period_end", "pk")
+    ]
+
+
+def _watch_themes(review, today: datetime.date) -> list[AgendaEntry]:
+    watching = Q(keep_visible_override__gte=today) | Q(
+        keep_visible_override__isnull=True, keep_visible_until__gte=today
+    )
+    qs = _in_scope(review, FailureTheme.objects.exclude(status=FailureTheme.Status.OPEN).filter(watching))
+    entries = []
+    for t in qs.select_related("service").order_by("title", "pk"):
+        until = t.visible_until
+        entries.append(
+            AgendaEntry(
+                K.WATCH_THEME,
+                "theme",
+                t.pk,
+                f"Watching after closure: {t.title}",
+                _url(t),
+                {
+                    **_where(t),
+                    "until": until.isoformat(),
+                    "status": t.get_status_display(),
+                    "detail": f"Kept in view until {until.day} {until:%b %Y}: check the improvement is holding.",
+                },
+            )
+        )
+    return entries
+
+
+def build_agenda(review: OversightReview, *, today: datetime.date | None = None) -> list[AgendaEntry]:
+    """What the data says this review should look at now, in meeting order."""
+    today = today or timezone.localdate()
+    return [
+        *_closure_proposals(review),
+        *_flags(review),
+        *_high_risk_themes(review),
+        *_measure_concerns(review, today),
+        *_overdue_actions(review, today),
+        *_overdue_audits(review, today),
+        *_watch_themes(review, today),
+    ]
+
+
+def discussed_subjects(items) -> tuple[set[int], set[int]]:
+    """(action ids, theme ids) that agenda items were about, directly or through a measure or flag."""
+    actions: set[int] = set()
+    themes: set[int] = set()
+    for item in items:
+        if item.subject_type == "action":
+            actions.add(item.subject_id)
+        elif item.subject_type == "theme":
+            themes.add(item.subject_id)
+        elif item.subject_type == "measure" and item.snapshot.get("action_id"):
+            actions.add(item.snapshot["action_id"])
+        elif item.subject_type == "flag":
+            kind, pk = item.snapshot.get("subject_type"), item.snapshot.get("subject_id")
+            if kind == "action" and pk:
+                actions.add(pk)
+            elif kind == "theme" and pk:
+                themes.add(pk)
+    return actions, themes

@@ -1,0 +1,120 @@
+"""Forms for oversight reviews and the closure-review screen. Plain forms: services do the writing."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from core.forms import DateInput, DateTimeInput
+from governance.models import AgendaItem, Challenge, OversightReview
+
+User = get_user_model()
+
+
+class ReviewForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind of review", choices=OversightReview.Kind.choices)
+    title = forms.CharField(
+        max_length=200, required=False, help_text="Leave empty to name it after the kind of review and the service."
+    )
+    scheduled_for = forms.DateTimeField(label="Date and time", widget=DateTimeInput())
+    duration_minutes = forms.IntegerField(label="Length (minutes)", min_value=15, max_value=480, initial=60)
+    location = forms.CharField(max_length=200, required=False, help_text="A room, or how to join online.")
+    chair = forms.ModelChoiceField(queryset=User.objects.none())
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = people if people is not None else User.objects.none()
+        self.fields["chair"].queryset = people
+        self.fields["attendees"].queryset = people
+
+
+class ChallengeForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Type",
+        choices=[
+            (Challenge.Kind.QUESTION, "Question"),
+            (Challenge.Kind.CHALLENGE, "Challenge"),
+            (Challenge.Kind.EVIDENCE_REQUEST, "Request for further evidence"),
+        ],
+        initial=Challenge.Kind.CHALLENGE,
+    )
+    text = forms.CharField(label="Question or challenge", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResponseForm(forms.Form):
+    response = forms.CharField(label="Response given", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision", choices=AgendaItem.Decision.choices, widget=forms.RadioSelect, required=False
+    )
+    rationale = forms.CharField(
+        label="Rationale",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="What the meeting tested and what it showed.",
+    )
+
+
+class ActionArisingForm(forms.Form):
+    description = forms.CharField(label="What has to be done", widget=forms.Textarea(attrs={"rows": 2}))
+    owner = forms.ModelChoiceField(queryset=User.objects.none())
+    due_date = forms.DateField(label="Due", widget=DateInput())
+    agenda_item = forms.ModelChoiceField(
+        label="About agenda item", queryset=AgendaItem.objects.none(), required=False, empty_label="(general)"
+    )
+    create_recovery_action = forms.BooleanField(
+        label="Also add it to the recovery plan as a draft action", required=False
+    )
+
+    def __init__(self, *args, people=None, items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people if people is not None else User.objects.none()
+        self.fields["agenda_item"].queryset = items if items is not None else AgendaItem.objects.none()
+
+
+class FinaliseForm(forms.Form):
+    summary = forms.CharField(
+        label="Summary of the minutes",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the meeting found, how assured it is overall, and what it agreed.",
+    )
+
+
+class AmendForm(forms.Form):
+    reason = forms.CharField(label="Reason for the amendment", widget=forms.Textarea(attrs={"rows": 2}))
+    summary = forms.CharField(label="Summary of the minutes", widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    item = forms.ModelChoiceField(
+        label="Change the decision on", queryset=AgendaItem.objects.none(), required=False, empty_label="(no item)"
+    )
+    decision = forms.ChoiceField(
+        label="New decision", choices=[("", "(unchanged)"), *AgendaItem.Decision.choices], required=False
+    )
+    rationale = forms.CharField(label="New rationale", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items if items is not None else AgendaItem.objects.none()
+
+
+class ClosureDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[("approve", "Approve closure"), ("refuse", "Refuse closure")],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    further_checks = forms.CharField(
+        label="Further checks required (for a refusal)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class EvidenceRequestForm(forms.Form):
+    text = forms.CharField(
+        label="What further evidence do you need, and why?", widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,372 @@
+"""Reads for oversight reviews, the governance calendar, the ICS feed and the closure queue.
+
+Every list starts from ``policy.objects_for`` so a person sees only reviews of services and
+providers they belong to; query counts stay flat however many reviews there are.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from core import permissions as policy
+from core.models import Provider, Service
+from evidence.models import EvidenceItem, Nature
+from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising
+from governance.reviews.agenda import AgendaEntry, build_agenda
+from recovery.measures.measuring import MeasureSummary, summarise
+from recovery.models import DataPoint, RecoveryAction
+from recovery.plan.selectors import actions_awaiting_decision
+
+R = OversightReview.Status
+ICS_SALT = "ics"
+
+
+# --- Reviews ------------------------------------------------------------------------------
+
+
+def _base() -> QuerySet[OversightReview]:
+    return OversightReview.objects.select_related("provider", "service", "chair")
+
+
+def reviews_for(user) -> QuerySet[OversightReview]:
+    """Every review the user may see."""
+    return policy.objects_for(user, _base())
+
+
+def reviews_for_service(user, service: Service) -> QuerySet[OversightReview]:
+    return reviews_for(user).filter(service=service)
+
+
+def reviews_for_provider(user, provider: Provider) -> QuerySet[OversightReview]:
+    """Reviews across the provider (not tied to one service)."""
+    return reviews_for(user).filter(provider=provider, service__isnull=True)
+
+
+def split_upcoming(reviews, *, now: datetime.datetime | None = None) -> dict[str, list[OversightReview]]:
+    """Upcoming (soonest first), overdue (scheduled in the past, never held) and past (newest first)."""
+    now = now or timezone.now()
+    upcoming, overdue, past = [], [], []
+    for r in reviews:
+        if r.status == R.SCHEDULED and r.scheduled_for < now:
+            overdue.append(r)
+        elif r.status in (R.SCHEDULED, R.IN_PROGRESS):
+            upcoming.append(r)
+        else:
+            past.append(r)
+    upcoming.sort(key=lambda r: r.scheduled_for)
+    overdue.sort(key=lambda r: r.scheduled_for)
+    past.sort(key=lambda r: r.scheduled_for, reverse=True)
+    return {"upcoming": upcoming, "overdue": overdue, "past": past}
+
+
+def is_overdue(review: OversightReview, now: datetime.datetime | None = None) -> bool:
+    return review.status == R.SCHEDULED and review.scheduled_for < (now or timezone.now())
+
+
+def review_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> OversightReview:
+    qs = _base().select_related("finalised_by", "minutes_evidence")
+    return policy.get_or_404(user, qs, verb, pk=pk)
+
+
+def agenda_item_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> AgendaItem:
+    """An agenda item, scoped through its review."""
+    qs = policy.objects_for(
+        user,
+        AgendaItem.objects.select_related("review", "review__provider", "review__service"),
+        policy.Verb.VIEW,
+        service_field="review__service",
+        provider_field="review__provider",
+    )
+    try:
+        item = qs.get(pk=pk)
+    except (AgendaItem.DoesNotExist, ValueError):
+        raise Http404("Not found") from None
+    if verb != policy.Verb.VIEW:
+        policy.require(user, verb, item.review)
+    return item
+
+
+def challenge_for(user, pk: int) -> Challenge:
+    qs = Challenge.objects.select_related("review", "action", "agenda_item", "raised_by")
+    return policy.get_or_404(user, qs, pk=pk)
+
+
+def _items_with_records() -> Prefetch:
+    return Prefetch(
+        "agenda_items",
+        queryset=AgendaItem.objects.select_related("decided_by")
+        .prefetch_related(
+            Prefetch("challenges", queryset=Challenge.objects.select_related("raised_by", "responded_by")),
+            Prefetch("actions_arising", queryset=ReviewActionArising.objects.select_related("owner")),
+        )
+        .order_by("order", "pk"),
+        to_attr="items",
+    )
+
+
+def review_page(user, review: OversightReview) -> dict:
+    """The agenda (saved items, or the live preview before the agenda is fixed), actions arising
+    and amendments. A person with access to one service sees only that service's items of a
+    review across the provider."""
+    review = OversightReview.objects.prefetch_related(
+        _items_with_records(),
+        Prefetch("actions_arising", queryset=ReviewActionArising.objects.select_related("owner", "agenda_item")),
+        "amendments__amended_by",
+        "attendees",
+    ).get(pk=review.pk)
+    visible_services = set(policy.services(user).filter(provider_id=review.provider_id).values_list("pk", flat=True))
+
+    def visible(entry) -> bool:
+        service_id = entry.snapshot.get("service_id")
+        return service_id is None or service_id in visible_services
+
+    items = [i for i in review.items if visible(i)]
+    preview: list[AgendaEntry] = []
+    if review.status == R.SCHEDULED and not items:
+        preview = [e for e in build_agenda(review) if visible(e)]
+    return {
+        "items": items,
+        "preview": preview,
+        "actions_arising": list(review.actions_arising.all()),
+        "amendments": list(review.amendments.all()),
+        "attendees": list(review.attendees.all()),
+        "decided": sum(1 for i in items if i.decision),
+    }
+
+
+def next_review(user, service: Service) -> OversightReview | None:
+    """The next scheduled review of this service (or across its provider)."""
+    qs = reviews_for(user).filter(
+        Q(service=service) | Q(provider_id=service.provider_id, service__isnull=True),
+        status__in=[R.SCHEDULED, R.IN_PROGRESS],
+        scheduled_for__gte=timezone.now() - datetime.timedelta(hours=12),
+    )
+    return qs.order_by("scheduled_for").first()
+
+
+def next_review_and_overdue(user, service: Service) -> tuple[OversightReview | None, int]:
+    """``next_review`` and ``overdue_count`` for the service page.
+
+    One query when a review is coming up (the overdue count rides along as a subquery on
+    that row), two when none is.
+    """
+    overdue = reviews_for_service(user, service).filter(status=R.SCHEDULED, scheduled_for__lt=timezone.now())
+    count = overdue.order_by().values("service").annotate(n=Count("pk")).values("n")
+    upcoming = (
+        reviews_for(user)
+        .filter(
+            Q(service=service) | Q(provider_id=service.provider_id, service__isnull=True),
+            status__in=[R.SCHEDULED, R.IN_PROGRESS],
+            scheduled_for__gte=timezone.now() - datetime.timedelta(hours=12),
+        )
+        .annotate(overdue_n=Subquery(count[:1]))
+        .order_by("scheduled_for")
+        .first()
+    )
+    if upcoming is None:
+        return None, overdue.count()
+    return upcoming, upcoming.overdue_n or 0
+
+
+def overdue_count(user, service: Service) -> int:
+    return reviews_for_service(user, service).filter(status=R.SCHEDULED, scheduled_for__lt=timezone.now()).count()
+
+
+# --- The calendar -------------------------------------------------------------------------
+
+
+@dataclass
+class CalendarDay:
+    date: datetime.date
+    in_month: bool
+    reviews: list[OversightReview]
+
+
+def parse_month(value: str | None, today: datetime.date) -> datetime.date:
+    """The first day of ``YYYY-MM`` (this month when missing or malformed)."""
+    try:
+        year, month = (int(p) for p in (value or "").split("-"))
+        return datetime.date(year, month, 1)
+    except (TypeError, ValueError):
+        return today.replace(day=1)
+
+
+def calendar_month(user, first: datetime.date) -> dict:
+    """Weeks (Monday first) of the month with each day's reviews, and the month as a list."""
+    tz = timezone.get_current_timezone()
+    cal = pycalendar.Calendar(firstweekday=0)
+    weeks_dates = cal.monthdatescalendar(first.year, first.month)
+    start = datetime.datetime.combine(weeks_dates[0][0], datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(weeks_dates[-1][-1] + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    reviews = list(
+        reviews_for(user).filter(scheduled_for__gte=start, scheduled_for__lt=end).order_by("scheduled_for", "pk")
+    )
+    by_day: dict[datetime.date, list[OversightReview]] = {}
+    for r in reviews:
+        by_day.setdefault(timezone.localtime(r.scheduled_for).date(), []).append(r)
+    weeks = [[CalendarDay(d, d.month == first.month, by_day.get(d, [])) for d in week] for week in weeks_dates]
+    in_month = [r for r in reviews if timezone.localtime(r.scheduled_for).date().month == first.month]
+    previous = (first - datetime.timedelta(days=1)).replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    return {"weeks": weeks, "reviews": in_month, "month": first, "previous": previous, "following": following}
+
+
+# --- The ICS feed -------------------------------------------------------------------------
+
+
+def ics_token(user) -> str:
+    """A secret for the user's calendar feed URL (calendar apps cannot sign in)."""
+    return signing.dumps(user.pk, salt=ICS_SALT)
+
+
+def user_for_ics_token(token: str):
+    """The active user a feed token belongs to, or None."""
+    try:
+        pk = signing.loads(token, salt=ICS_SALT)
+    except signing.BadSignature:
+        return None
+    return get_user_model().objects.filter(pk=pk, is_active=True).first()
+
+
+def ics_reviews(user, *, now: datetime.datetime | None = None) -> list[OversightReview]:
+    """Reviews for the feed: the last six months and everything ahead."""
+    since = (now or timezone.now()) - datetime.timedelta(days=183)
+    return list(reviews_for(user).filter(scheduled_for__gte=since).order_by("scheduled_for", "pk"))
+
+
+# --- The closure queue --------------------------------------------------------------------
+
+
+# Proposals per page of the closure queue.
+QUEUE_PER_PAGE = 25
+
+
+def closure_queue_ids(user) -> list[int]:
+    """The ids of the proposals this user may decide, oldest first: the queue's order, for
+    paging and for "3 of 200" and "next proposal" on the review screen (one narrow query)."""
+    return list(actions_awaiting_decision(user).select_related(None).values_list("pk", flat=True))
+
+
+def _with_evidence_counts(qs: QuerySet[RecoveryAction]) -> QuerySet[RecoveryAction]:
+    """Evidence counts as correlated subqueries (an index lookup per proposal) rather than a
+    join and GROUP BY over every selected column."""
+    links = RecoveryAction.evidence.through.objects.filter(
+        recoveryaction_id=OuterRef("pk"), evidenceitem__removed_at__isnull=True
+    )
+    return qs.annotate(
+        evidence_impact=_count(links.filter(evidenceitem__nature=Nature.IMPACT)),
+        evidence_total=_count(links),
+    )
+
+
+def closure_queue(user) -> list[RecoveryAction]:
+    """Proposals this user may decide, oldest first, with evidence counts (one query)."""
+    return list(_with_evidence_counts(actions_awaiting_decision(user)).order_by("proposed_at", "pk"))
+
+
+def closure_queue_page(user, page: int | str | None = 1, *, per_page: int | None = None) -> tuple[Page, list[int]]:
+    """One page of the queue (with evidence counts) and the ids of the whole queue (two queries).
+
+    The page's ``object_list`` holds the actions of that page only; the id list gives the
+    total and where "Start with the oldest" goes.
+    """
+    ids = closure_queue_ids(user)
+    page_obj = Paginator(ids, per_page or QUEUE_PER_PAGE).get_page(page)
+    shown = {
+        a.pk: a
+        for a in _with_evidence_counts(
+            RecoveryAction.objects.filter(pk__in=list(page_obj.object_list)).select_related(
+                "theme", "service", "proposed_by"
+            )
+        )
+    }
+    page_obj.object_list = [shown[pk] for pk in page_obj.object_list if pk in shown]
+    return page_obj, ids
+
+
+def _count(qs: QuerySet) -> Coalesce:
+    return Coalesce(Subquery(qs.order_by().values("recoveryaction_id").annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
+def relative_to_start(day: datetime.date, started_on: datetime.date | None) -> tuple[str, bool]:
+    """("12 days after start", False) or ("before the action started", True)."""
+    if started_on is None:
+        return "the action has no start date", False
+    days = (day - started_on).days
+    if days < 0:
+        n = -days
+        return f"before the action started ({n} day{'s' if n != 1 else ''} before)", True
+    if days == 0:
+        return "on the day the action started", False
+    return f"{days} day{'s' if days != 1 else ''} after start", False
+
+
+@dataclass
+class EvidenceRow:
+    item: EvidenceItem
+    relative: str
+    before_start: bool
+
+
+@dataclass
+class Proposal:
+    action: RecoveryAction
+    measures: list[MeasureSummary]
+    impact: list[EvidenceRow]
+    activity: list[EvidenceRow]
+    steps: list
+    challenges: list[Challenge]
+    transitions: list
+
+
+def proposal_for(action: RecoveryAction) -> Proposal:
+    """What the decider needs on one proposal, in a fixed number of queries."""
+    today = timezone.localdate()
+    measures = [
+        summarise(m, list(m.points.all()), today=today)
+        for m in action.measures.prefetch_related(
+            Prefetch("points", queryset=DataPoint.objects.order_by("period_date", "pk"))
+        ).order_by("pk")
+    ]
+    impact, activity = [], []
+    for item in action.evidence.current().order_by("refers_to", "pk"):
+        label, before = relative_to_start(item.refers_to, action.started_on)
+        (impact if item.nature == Nature.IMPACT else activity).append(EvidenceRow(item, label, before))
+    return Proposal(
+        action=action,
+        measures=measures,
+        impact=impact,
+        activity=activity,
+        steps=list(action.steps.select_related("done_by").order_by("order", "pk")),
+        challenges=list(Challenge.objects.filter(action=action).select_related("raised_by", "responded_by", "review")),
+        transitions=list(action.transitions.select_related("actor").order_by("at", "pk")),
+    )
+
+
+def queue_position(queue: list[RecoveryAction] | list[int], pk: int) -> tuple[int | None, int | None, int | None]:
+    """(1-based position of ``pk``, previous pk, next pk) in the queue (actions or their ids)."""
+    ids = [a if isinstance(a, int) else a.pk for a in queue]
+    if pk not in ids:
+        return None, None, None
+    i = ids.index(pk)
+    return i + 1, ids[i - 1] if i > 0 else None, ids[i + 1] if i + 1 < len(ids) else None
+
+
+def next_after(queue_ids: list[int], pk: int, remaining: set[int]) -> int | None:
+    """After deciding ``pk``: the next proposal still waiting, going on from where you were."""
+    if pk in queue_ids:
+        i = queue_ids.index(pk)
+        ordered = queue_ids[i + 1 :] + queue_ids[:i]
+    else:
+        ordered = queue_ids
+    return next((q for q in ordered if q in remaining and q != pk), None)

@@ -1,0 +1,92 @@
+"""Who may use each oversight-review and calendar URL (see tests/matrix_support.py)."""
+
+from __future__ import annotations
+
+from governance.models import OversightReview
+from governance.reviews.selectors import ics_token
+from governance.reviews.tests.factories import (
+    AgendaItemFactory,
+    ChallengeFactory,
+    OversightReviewFactory,
+    in_progress_review,
+)
+from tests.matrix_support import ALL, Row, only
+
+RUNNERS = only("rm", "quality", "ni")  # RUN_REVIEW at the service
+PROVIDER_RUNNERS = only("quality", "ni")  # RUN_REVIEW across the provider
+CHALLENGERS = only("rm", "quality", "ni", "board")
+
+
+def _review(w, s):
+    return {"pk": OversightReviewFactory(service=s, provider=s.provider).pk}
+
+
+def _started(w, s):
+    return {"pk": in_progress_review(s).pk}
+
+
+def _item(w, s):
+    return {"pk": AgendaItemFactory(review=in_progress_review(s)).pk}
+
+
+def _challenge(w, s):
+    return {"pk": ChallengeFactory(agenda_item=AgendaItemFactory(review=in_progress_review(s)), raised_by=w.board).pk}
+
+
+def _finalised(w, s):
+    review = OversightReviewFactory(service=s, provider=s.provider, status=OversightReview.Status.FINALISED)
+    return {"pk": review.pk}
+
+
+ROWS = [
+    Row("governance:review_list", ALL, lambda w, s: {"service": s.slug}),
+    Row("governance:provider_review_list", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
+    Row("governance:calendar", ALL, scope="global"),
+    Row("governance:ics_feed", ALL, lambda w, s: {"token": ics_token(w.rm)}, scope="public"),
+    Row("governance:review_create", RUNNERS, lambda w, s: {"service": s.slug}),
+    Row(
+        "governance:provider_review_create",
+        PROVIDER_RUNNERS,
+        lambda w, s: {"provider": s.provider.slug},
+        scope="provider",
+    ),
+    Row("governance:review_detail", ALL, _review),
+    Row("governance:review_start", RUNNERS, _review, method="post"),
+    Row("governance:agenda_refresh", RUNNERS, _started, method="post"),
+    Row(
+        "governance:item_challenge",
+        CHALLENGERS,
+        _item,
+        method="post",
+        data=lambda w, s: {"kind": "challenge", "text": "Which records were sampled?"},
+    ),
+    Row(
+        "governance:challenge_respond",
+        RUNNERS,
+        _challenge,
+        method="post",
+        data=lambda w, s: {"response": "Ten records, chosen at random."},
+    ),
+    Row(
+        "governance:item_decide",
+        RUNNERS,
+        _item,
+        method="post",
+        data=lambda w, s: {"decision": "partly_assured", "rationale": "Better, but only two weeks of data."},
+    ),
+    Row(
+        "governance:review_action_add",
+        RUNNERS,
+        _started,
+        method="post",
+        data=lambda w, s: {"arising-description": "Re-audit in a month.", "arising-owner": w.ni.pk},
+    ),
+    Row(
+        "governance:review_finalise",
+        RUNNERS,
+        _started,
+        method="post",
+        data=lambda w, s: {"summary": "Partly assured overall."},
+    ),
+    Row("governance:review_amend", RUNNERS, _finalised),
+]

@@ -1,0 +1,125 @@
+"""The governance calendar and the ICS feed a calendar app subscribes to."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from governance.models import OversightReview
+from governance.reviews.selectors import ics_token
+from governance.reviews.tests.factories import OversightReviewFactory
+
+NOW = timezone.now()
+
+
+def _reviews(w):
+    return {
+        "own": OversightReviewFactory(service=w.service, provider=w.provider, title="Oak House weekly"),
+        "sibling": OversightReviewFactory(service=w.sibling, provider=w.provider, title="Oak Lodge weekly"),
+        "board": OversightReviewFactory(
+            service=None, provider=w.provider, kind=OversightReview.Kind.QUARTERLY_BOARD, title="Board quarterly"
+        ),
+        "other": OversightReviewFactory(service=w.other_service, provider=w.other_provider, title="River weekly"),
+    }
+
+
+def _feed(client, user):
+    client.logout()
+    response = client.get(reverse("governance:ics_feed", kwargs={"token": ics_token(user)}))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    return Calendar.from_ical(response.content)
+
+
+def _titles(cal) -> set[str]:
+    return {str(e.get("summary")) for e in cal.walk("VEVENT")}
+
+
+def test_the_feed_is_a_valid_calendar_of_the_reviews_the_user_can_see(world, client):
+    reviews = _reviews(world)
+    cal = _feed(client, world.rm)
+    assert _titles(cal) == {"Oak House weekly", "Board quarterly"}
+    event = next(e for e in cal.walk("VEVENT") if str(e.get("summary")) == "Oak House weekly")
+    assert event.decoded("dtstart") == reviews["own"].scheduled_for.replace(microsecond=0)
+    assert event.decoded("dtend") - event.decoded("dtstart") == datetime.timedelta(minutes=60)
+    assert str(event.get("url")).endswith(reviews["own"].get_absolute_url())
+    assert _titles(_feed(client, world.ni)) == {"Oak House weekly", "Oak Lodge weekly", "Board quarterly"}
+    assert _titles(_feed(client, world.outsider)) == {"River weekly"}
+
+
+@pytest.mark.parametrize("token", ["nonsense", "1:abc:def", "MQ:1tamper:signaturethatiswrong"])
+def test_a_bad_token_is_not_found(world, client, token):
+    assert client.get(reverse("governance:ics_feed", kwargs={"token": token})).status_code == 404
+
+
+def test_a_token_signed_for_another_purpose_is_not_accepted(world, client):
+    forged = signing.dumps(world.ni.pk, salt="something-else")
+    assert client.get(reverse("governance:ics_feed", kwargs={"token": forged})).status_code == 404
+
+
+def test_a_deactivated_users_feed_stops(world, client):
+    token = ics_token(world.rm)
+    world.rm.is_active = False
+    world.rm.save()
+    assert client.get(reverse("governance:ics_feed", kwargs={"token": token})).status_code == 404
+
+
+def test_the_month_view_places_reviews_on_their_day(world, login):
+    when = timezone.localtime(NOW).replace(day=14, hour=10, minute=0, second=0, microsecond=0)
+    OversightReviewFactory(service=world.service, provider=world.provider, title="Mid-month review", scheduled_for=when)
+    OversightReviewFactory(service=world.sibling, provider=world.provider, title="Lodge review", scheduled_for=when)
+    client = login(world.rm)
+    page = client.get(reverse("governance:calendar"), {"month": when.strftime("%Y-%m")}).content.decode()
+    assert "Mid-month review" in page and "Lodge review" not in page
+    assert when.strftime("%B %Y") in page
+    assert reverse("governance:ics_feed", kwargs={"token": ics_token(world.rm)}) in page
+    previous_month = (when.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    assert (
+        "Mid-month review" not in client.get(reverse("governance:calendar"), {"month": previous_month}).content.decode()
+    )
+
+
+def test_a_malformed_month_falls_back_to_this_month(world, login):
+    response = login(world.rm).get(reverse("governance:calendar"), {"month": "2026-13"})
+    assert response.status_code == 200
+    assert timezone.localdate().strftime("%B %Y") in response.content.decode()
+
+
+def _many(w, n):
+    base = timezone.localtime(NOW).replace(day=1, hour=9, minute=0, second=0, microsecond=0)
+    for i in range(n):
+        OversightReviewFactory(
+            service=w.service, provider=w.provider, scheduled_for=base + datetime.timedelta(days=i % 27, hours=i % 5)
+        )
+        OversightReviewFactory(service=None, provider=w.provider, kind="quarterly_board", scheduled_for=base)
+
+
+@pytest.mark.parametrize("view", ["governance:calendar", "governance:review_list"])
+def test_query_counts_do_not_grow_with_the_number_of_reviews(world, login, view):
+    client = login(world.ni)
+    kwargs = {"service": world.service.slug} if view == "governance:review_list" else {}
+    url = reverse(view, kwargs=kwargs)
+    _many(world, 2)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    _many(world, 20)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(small) == len(large), [q["sql"] for q in large.captured_queries]
+
+
+def test_ics_feed_query_count_is_flat(world, client):
+    url = reverse("governance:ics_feed", kwargs={"token": ics_token(world.ni)})
+    _many(world, 2)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    _many(world, 20)
+    with CaptureQueriesContext(connection) as large:
+        client.get(url)
+    assert len(small) == len(large)

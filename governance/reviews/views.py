@@ -1,0 +1,416 @@
+"""Oversight review pages: lists, scheduling, the meeting page (htmx per agenda item), amendments,
+the governance calendar (month grid and list) and each person's ICS feed."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from icalendar import Calendar, Event
+
+from core import permissions as policy
+from core import selectors as core_selectors
+from core.forms import apply_errors
+from core.models import Provider
+from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising
+from governance.reviews import selectors as selectors
+from governance.reviews import services as services
+from governance.reviews.forms import (
+    ActionArisingForm,
+    AmendForm,
+    ChallengeForm,
+    DecisionForm,
+    FinaliseForm,
+    ResponseForm,
+    ReviewForm,
+)
+from recovery.overview.selectors import service_dashboard_for_request
+
+V = policy.Verb
+
+
+def _detail_url(review, anchor: str = "") -> str:
+    return reverse("governance:review_detail", kwargs={"pk": review.pk}) + (f"#{anchor}" if anchor else "")
+
+
+# --- Lists and scheduling -----------------------------------------------------------------
+
+
+@login_required
+def review_list(request, service: str):
+    service_obj = core_selectors.service_for_slug(request.user, service)
+    reviews = selectors.reviews_for_service(request.user, service_obj)
+    return render(
+        request,
+        "governance/reviews/list.html",
+        {
+            "scope": service_obj,
+            "service": service_obj,
+            "provider": service_obj.provider,
+            "groups": selectors.split_upcoming(reviews),
+            "can_schedule": policy.can(request.user, V.RUN_REVIEW, service_obj),
+            "create_url": reverse("governance:review_create", kwargs={"service": service_obj.slug}),
+        },
+    )
+
+
+@login_required
+def provider_review_list(request, provider: str):
+    provider_obj = policy.get_or_404(request.user, Provider.objects.all(), slug=provider)
+    reviews = selectors.reviews_for_provider(request.user, provider_obj)
+    return render(
+        request,
+        "governance/reviews/list.html",
+        {
+            "scope": provider_obj,
+            "provider": provider_obj,
+            "groups": selectors.split_upcoming(reviews),
+            "can_schedule": policy.can(request.user, V.RUN_REVIEW, provider_obj),
+            "create_url": reverse("governance:provider_review_create", kwargs={"provider": provider_obj.slug}),
+        },
+    )
+
+
+def _create(request, provider, service):
+    scope = service or provider
+    people = policy.users_with(V.VIEW, scope).order_by("first_name", "last_name", "pk")
+    default_kind = OversightReview.Kind.WEEKLY_SERVICE if service else OversightReview.Kind.QUARTERLY_PROVIDER
+    if request.method == "POST":
+        form = ReviewForm(request.POST, people=people)
+        if form.is_valid():
+            try:
+                review = services.review_create(
+                    actor=request.user, provider=provider, service=service, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"{review.title} is scheduled.")
+                return redirect(review)
+    else:
+        form = ReviewForm(people=people, initial={"kind": default_kind, "chair": request.user.pk})
+    return render(
+        request,
+        "governance/reviews/form.html",
+        {"form": form, "scope": scope, "service": service, "provider": provider},
+    )
+
+
+@login_required
+def review_create(request, service: str):
+    service_obj = core_selectors.service_for_slug(request.user, service, V.RUN_REVIEW)
+    return _create(request, service_obj.provider, service_obj)
+
+
+@login_required
+def provider_review_create(request, provider: str):
+    provider_obj = policy.get_or_404(request.user, Provider.objects.all(), V.RUN_REVIEW, slug=provider)
+    return _create(request, provider_obj, None)
+
+
+# --- The meeting page ---------------------------------------------------------------------
+
+
+def _people(review):
+    return policy.users_with(V.VIEW, review).order_by("first_name", "last_name", "pk")
+
+
+def _item(pk: int) -> AgendaItem:
+    return (
+        AgendaItem.objects.select_related("review", "decided_by")
+        .prefetch_related(
+            Prefetch("challenges", queryset=Challenge.objects.select_related("raised_by", "responded_by")),
+            Prefetch("actions_arising", queryset=ReviewActionArising.objects.select_related("owner")),
+        )
+        .get(pk=pk)
+    )
+
+
+def _permissions(user, review) -> dict:
+    return {
+        "can_run": policy.can(user, V.RUN_REVIEW, review),
+        "can_challenge": policy.can(user, V.CHALLENGE, review),
+        "locked": review.status in (OversightReview.Status.FINALISED, OversightReview.Status.CANCELLED),
+        "started": review.status == OversightReview.Status.IN_PROGRESS,
+    }
+
+
+def _render_detail(request, review, *, action_form=None, finalise_form=None, status=200):
+    page = selectors.review_page(request.user, review)
+    perms = _permissions(request.user, review)
+    if action_form is None and perms["can_run"]:
+        action_form = ActionArisingForm(
+            people=_people(review), items=review.agenda_items.order_by("order", "pk"), prefix="arising"
+        )
+    if finalise_form is None:
+        finalise_form = FinaliseForm(initial={"summary": review.summary})
+    context = {
+        "review": review,
+        **page,
+        **perms,
+        "overdue": selectors.is_overdue(review),
+        "action_form": action_form,
+        "finalise_form": finalise_form,
+        "challenge_form": ChallengeForm(),
+        "decision_form": DecisionForm(),
+        "response_form": ResponseForm(),
+        "history": core_selectors.history_for(review),
+    }
+    return render(request, "governance/reviews/detail.html", context, status=status)
+
+
+@login_required
+def review_detail(request, pk: int):
+    review = selectors.review_for(request.user, pk)
+    return _render_detail(request, review)
+
+
+@login_required
+@require_POST
+def review_start(request, pk: int):
+    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
+    try:
+        services.review_start(actor=request.user, review=review)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The meeting has started. The agenda is fixed from the data as it stands now.")
+    return redirect(_detail_url(review, "agenda-heading"))
+
+
+@login_required
+@require_POST
+def agenda_refresh(request, pk: int):
+    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
+    try:
+        services.agenda_refresh(actor=request.user, review=review)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The agenda is up to date. Items the meeting recorded on are kept.")
+    return redirect(_detail_url(review, "agenda-heading"))
+
+
+def _item_response(request, item: AgendaItem, *, challenge_form=None, decision_form=None, note: str = ""):
+    """The item's card for htmx, or back to the meeting page at that item."""
+    if not request.htmx:
+        if note:
+            messages.success(request, note)
+        return redirect(_detail_url(item.review, f"item-{item.pk}"))
+    review = item.review
+    item = _item(item.pk)
+    context = {
+        "item": item,
+        "review": review,
+        **_permissions(request.user, review),
+        "challenge_form": challenge_form or ChallengeForm(),
+        "decision_form": decision_form or DecisionForm(),
+        "response_form": ResponseForm(),
+        "note": note,
+    }
+    return render(request, "governance/reviews/_item.html", context)
+
+
+def _errors_response(request, item, note, **forms):
+    if request.htmx:
+        return _item_response(request, item, **forms)
+    form = next(iter(forms.values()))
+    messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs) or note)
+    return redirect(_detail_url(item.review, f"item-{item.pk}"))
+
+
+@login_required
+@require_POST
+def item_challenge(request, pk: int):
+    item = selectors.agenda_item_for(request.user, pk, V.CHALLENGE)
+    form = ChallengeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.item_challenge(actor=request.user, item=item, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _item_response(request, item, note="Your challenge is recorded.")
+    return _errors_response(request, item, "The challenge was not recorded.", challenge_form=form)
+
+
+@login_required
+@require_POST
+def challenge_respond(request, pk: int):
+    challenge = selectors.challenge_for(request.user, pk)
+    form = ResponseForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.challenge_respond(actor=request.user, challenge=challenge, **form.cleaned_data)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = "Write the response given."
+    if challenge.agenda_item_id:
+        item = challenge.agenda_item
+        item.review = challenge.review
+        if error and not request.htmx:
+            messages.error(request, error)
+            return redirect(_detail_url(item.review, f"item-{item.pk}"))
+        return _item_response(request, item, note=error or "The response is recorded.")
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "The response is recorded.")
+    return redirect(challenge.action.get_absolute_url())
+
+
+@login_required
+@require_POST
+def item_decide(request, pk: int):
+    item = selectors.agenda_item_for(request.user, pk, V.RUN_REVIEW)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.item_decide(actor=request.user, item=item, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _item_response(request, item, note="The decision is recorded.")
+    return _errors_response(request, item, "The decision was not recorded.", decision_form=form)
+
+
+@login_required
+@require_POST
+def review_action_add(request, pk: int):
+    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
+    form = ActionArisingForm(
+        request.POST, people=_people(review), items=review.agenda_items.order_by("order", "pk"), prefix="arising"
+    )
+    if form.is_valid():
+        try:
+            arising = services.review_action_add(actor=request.user, review=review, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            note = "The action is recorded."
+            if arising.recovery_action_id:
+                note += " A draft action was added to the recovery plan."
+            messages.success(request, note)
+            return redirect(_detail_url(review, "actions-heading"))
+    return _render_detail(request, review, action_form=form)
+
+
+@login_required
+@require_POST
+def review_finalise(request, pk: int):
+    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
+    form = FinaliseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_finalise(actor=request.user, review=review, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, "The minutes are final and kept as evidence, linked to the actions and themes discussed."
+            )
+            return redirect(review)
+    return _render_detail(request, review, finalise_form=form)
+
+
+@login_required
+def review_amend(request, pk: int):
+    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
+    if review.status != OversightReview.Status.FINALISED:
+        messages.info(request, "These minutes are not final yet: change them on the meeting page.")
+        return redirect(review)
+    items = review.agenda_items.order_by("order", "pk")
+    if request.method == "POST":
+        form = AmendForm(request.POST, items=items)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.review_amend(
+                    actor=request.user,
+                    review=review,
+                    reason=data["reason"],
+                    summary=data["summary"] or None,
+                    item=data["item"],
+                    decision=data["decision"] or None,
+                    rationale=data["rationale"] or None,
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "The amendment is recorded with its reason.")
+                return redirect(_detail_url(review, "amendments-heading"))
+    else:
+        form = AmendForm(items=items, initial={"summary": review.summary})
+    return render(request, "governance/reviews/amend.html", {"review": review, "form": form})
+
+
+def next_review_panel_context(request, service) -> dict:
+    """The service page's "Next review" panel."""
+    upcoming, overdue = selectors.next_review_and_overdue(request.user, service)
+    needs_me = service_dashboard_for_request(request, service).needs_me
+    return {
+        "next": upcoming,
+        "overdue": overdue,
+        # The same proposals the recovery panel's "needs me" lists count (one shared read).
+        "queue": needs_me.proposals.total + needs_me.high_risk_proposals.total,
+    }
+
+
+# The governance calendar and each person's ICS feed.
+
+
+@login_required
+def calendar(request):
+    first = selectors.parse_month(request.GET.get("month"), timezone.localdate())
+    context = selectors.calendar_month(request.user, first)
+    token = selectors.ics_token(request.user)
+    context["ics_url"] = request.build_absolute_uri(reverse("governance:ics_feed", kwargs={"token": token}))
+    context["today"] = timezone.localdate()
+    return render(request, "governance/reviews/calendar.html", context)
+
+
+def _event(request, review: OversightReview) -> Event:
+    event = Event()
+    event.add("uid", f"review-{review.pk}@recovery-governance")
+    event.add("dtstamp", review.created_at)
+    event.add("dtstart", review.scheduled_for)
+    event.add("dtend", review.scheduled_for + datetime.timedelta(minutes=review.duration_minutes))
+    event.add("summary", review.title)
+    where = review.service.name if review.service_id else f"{review.provider.name} (all services)"
+    event.add("description", f"{review.get_kind_display()} · {where} · chair {review.chair}")
+    if review.location:
+        event.add("location", review.location)
+    event.add("url", request.build_absolute_uri(review.get_absolute_url()))
+    if review.status == OversightReview.Status.CANCELLED:
+        event.add("status", "CANCELLED")
+    else:
+        event.add("status", "CONFIRMED")
+    return event
+
+
+@require_GET
+def ics_feed(request, token: str):
+    """A calendar app's subscription: no session, the secret token in the URL names the person."""
+    user = selectors.user_for_ics_token(token)
+    if user is None:
+        raise Http404("Not found")
+    cal = Calendar()
+    cal.add("prodid", "-//Recovery governance//Oversight reviews//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "Oversight reviews")
+    for review in selectors.ics_reviews(user):
+        cal.add_component(_event(request, review))
+    response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="oversight-reviews.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response

@@ -1,1 +1,0 @@
-"""Governance views, one module per screen family."""

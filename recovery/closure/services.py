@@ -1,0 +1,372 @@
+"""The closure workflow: one door per transition of a recovery action.
+
+    draft -> open -> in progress -> closure proposed -> closed
+                         ^               |
+                         |               v
+                         +---------- refused           closed -> reopened -> in progress
+
+Each function checks the permission policy and the rule for its transition, then moves
+the action with a conditional UPDATE on the status it expects (after locking the row), so
+two people deciding at once cannot both succeed. Every move appends an ``ActionTransition``
+with who, when, why and a snapshot of the evidence and measures in front of them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core import permissions as policy
+from evidence.models import Nature
+from recovery.measures.measuring import summarise
+from recovery.models import ActionTransition, FailureTheme, RecoveryAction
+from recovery.plan.services import theme_recompute_visibility
+
+S = RecoveryAction.Status
+
+
+class StaleAction(ValidationError):
+    """Someone else moved the action since this person loaded it."""
+
+    def __init__(self, action: RecoveryAction, current: str):
+        super().__init__(
+            f"Someone else has just changed this action (it is now {S(current).label.lower()}). "
+            "Reload the page to see what was decided.",
+            code="stale",
+        )
+
+
+def action_snapshot(action: RecoveryAction) -> dict:
+    """The evidence, measures and steps of an action as they stand now (JSON-safe)."""
+    evidence = [
+        {
+            "id": item.pk,
+            "title": item.title,
+            "refers_to": item.refers_to.isoformat(),
+            "source_type": item.source_type,
+            "nature": item.nature,
+            "removed": item.is_removed,
+        }
+        for item in action.evidence.order_by("refers_to", "pk")
+    ]
+    measures = []
+    for measure in action.measures.prefetch_related("points").order_by("pk"):
+        summary = summarise(measure, list(measure.points.all()))
+        latest = summary.latest
+        measures.append(
+            {
+                "id": measure.pk,
+                "name": measure.name,
+                "state": summary.state,
+                "state_label": summary.state_label,
+                "met": summary.met,
+                "latest": latest.value if latest else None,
+                "latest_date": latest.period_date.isoformat() if latest else None,
+                "target": measure.target_value,
+                "unit": measure.unit,
+                "variation": summary.spc.variation,
+                "points": len(summary.points),
+            }
+        )
+    steps = list(action.steps.values_list("done_on", flat=True))
+    return {
+        "evidence": evidence,
+        "measures": measures,
+        "steps": {"total": len(steps), "done": sum(1 for d in steps if d is not None)},
+        "risk_level": action.risk_level,
+        "owner": str(action.owner),
+        "closure_note": action.closure_note,
+        "closure_justification": action.closure_justification,
+    }
+
+
+def _lock(action: RecoveryAction) -> RecoveryAction:
+    """The action's row, locked; refuse if it moved since ``action`` was loaded."""
+    fresh = RecoveryAction.objects.select_for_update().select_related("theme", "owner").get(pk=action.pk)
+    if fresh.status != action.status:
+        raise StaleAction(action, fresh.status)
+    return fresh
+
+
+def _check_allowed(action: RecoveryAction, to: str) -> None:
+    if not action.can_move_to(to):
+        raise ValidationError(
+            f"An action that is {S(action.status).label.lower()} cannot move to {S(to).label.lower()}.",
+            code="not_allowed",
+        )
+
+
+def _move(
+    *,
+    actor,
+    action: RecoveryAction,
+    to: str,
+    at: datetime.datetime,
+    reason: str = "",
+    further_checks: str = "",
+    updates: dict | None = None,
+) -> ActionTransition:
+    """The one door: conditional UPDATE on the expected status, then the permanent record."""
+    expected = action.status
+    _check_allowed(action, to)
+    updates = dict(updates or {})
+    changed = RecoveryAction.objects.filter(pk=action.pk, status=expected).update(
+        status=to, updated_at=timezone.now(), **updates
+    )
+    if changed != 1:
+        current = RecoveryAction.objects.filter(pk=action.pk).values_list("status", flat=True).first()
+        raise StaleAction(action, current or expected)
+    action.status = to
+    for name, value in updates.items():
+        setattr(action, name, value)
+    return ActionTransition.objects.create(
+        action=action,
+        from_status=expected,
+        to_status=to,
+        actor=actor,
+        at=at,
+        reason=reason,
+        further_checks=further_checks,
+        snapshot=action_snapshot(action),
+    )
+
+
+def _sync(target: RecoveryAction, source: RecoveryAction) -> RecoveryAction:
+    """Copy the saved state back onto the caller's object."""
+    for field in target._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+@transaction.atomic
+def action_open(*, actor, action: RecoveryAction, at: datetime.datetime | None = None) -> RecoveryAction:
+    """Draft -> open: the action is agreed and visible on the plan."""
+    fresh = _lock(action)
+    policy.require(actor, policy.Verb.EDIT_PLAN, fresh)
+    _move(actor=actor, action=fresh, to=S.OPEN, at=at or timezone.now(), reason="Action agreed and opened.")
+    return _sync(action, fresh)
+
+
+@transaction.atomic
+def action_start(*, actor, action: RecoveryAction, at: datetime.datetime | None = None) -> RecoveryAction:
+    """Open -> in progress. The intended outcome must be written down before work starts."""
+    fresh = _lock(action)
+    policy.require(actor, policy.Verb.EDIT_PLAN, fresh)
+    if fresh.status != S.OPEN:  # refused/reopened actions go back in progress by themselves
+        raise ValidationError(
+            f"An action that is {S(fresh.status).label.lower()} cannot be started.", code="not_allowed"
+        )
+    if not fresh.intended_outcome.strip():
+        raise ValidationError(
+            {"intended_outcome": "Write the intended outcome (what will be different for people) before work starts."}
+        )
+    at = at or timezone.now()
+    _move(
+        actor=actor,
+        action=fresh,
+        to=S.IN_PROGRESS,
+        at=at,
+        reason="Work started.",
+        updates={"started_on": fresh.started_on or timezone.localdate(at)},
+    )
+    return _sync(action, fresh)
+
+
+def closure_problems(action: RecoveryAction, *, justification: str = "") -> dict[str, str]:
+    """Why this action cannot be proposed for closure yet (empty when it can)."""
+    problems: dict[str, str] = {}
+    started = action.started_on
+    evidence = list(action.evidence.all())
+    impact = [e for e in evidence if e.nature == Nature.IMPACT and not e.is_removed]
+    dated = [e for e in impact if started is None or e.refers_to >= started]
+    if not impact:
+        activity = [e for e in evidence if not e.is_removed]
+        problems["evidence"] = (
+            "Link at least one piece of impact evidence (audit, observation, feedback, records). "
+            + (
+                "The linked evidence only shows activity, such as training or updated documents."
+                if activity
+                else "No evidence is linked yet."
+            )
+        )
+    elif not dated:
+        problems["evidence"] = (
+            f"The impact evidence linked is dated before the action started ({started:%-d %b %Y}). "
+            "Link evidence of what changed since then."
+        )
+    if not justification.strip():
+        measures = list(action.measures.prefetch_related("points"))
+        unmet = [m.name for m in measures if not summarise(m, list(m.points.all())).met]
+        if not measures:
+            problems["justification"] = (
+                "This action has no outcome measure: explain how you know the outcome was achieved."
+            )
+        elif unmet:
+            problems["justification"] = (
+                f"Not met yet: {', '.join(unmet)}. Either wait until the target is met or explain why the "
+                "action should close anyway."
+            )
+    return problems
+
+
+@transaction.atomic
+def action_propose_closure(
+    *,
+    actor,
+    action: RecoveryAction,
+    note: str,
+    justification: str = "",
+    at: datetime.datetime | None = None,
+) -> RecoveryAction:
+    """In progress -> closure proposed, with a note, impact evidence and measures met (or justified)."""
+    fresh = _lock(action)
+    policy.require(actor, policy.Verb.PROPOSE_CLOSURE, fresh)
+    _check_allowed(fresh, S.CLOSURE_PROPOSED)
+    problems = {}
+    if not (note or "").strip():
+        problems["note"] = "Say what changed for people and how you know."
+    problems.update(closure_problems(fresh, justification=justification or ""))
+    if problems:
+        raise ValidationError(problems)
+    at = at or timezone.now()
+    _move(
+        actor=actor,
+        action=fresh,
+        to=S.CLOSURE_PROPOSED,
+        at=at,
+        reason=note.strip(),
+        updates={
+            "closure_note": note.strip(),
+            "closure_justification": (justification or "").strip(),
+            "proposed_by": actor,
+            "proposed_at": at,
+        },
+    )
+    return _sync(action, fresh)
+
+
+def decide_verb(action: RecoveryAction) -> policy.Verb:
+    return policy.Verb.DECIDE_HIGH_RISK_CLOSURE if action.is_high_risk else policy.Verb.DECIDE_CLOSURE
+
+
+def can_decide(user, action: RecoveryAction) -> bool:
+    """May ``user`` approve or refuse this proposal (their role, the risk, and not their own)?"""
+    return (
+        action.status == S.CLOSURE_PROPOSED
+        and action.proposed_by_id != user.pk
+        and policy.can(user, decide_verb(action), action)
+    )
+
+
+def _check_decider(actor, action: RecoveryAction) -> None:
+    if not policy.can(actor, decide_verb(action), action):
+        if action.is_high_risk and policy.can(actor, policy.Verb.DECIDE_CLOSURE, action):
+            raise PermissionDenied("This is a high-risk action: only the nominated individual can decide its closure.")
+        raise PermissionDenied("Your role does not allow closure decisions here.")
+    if action.proposed_by_id == actor.pk:
+        raise PermissionDenied("You proposed this closure, so someone else must decide it.")
+
+
+@transaction.atomic
+def action_approve_closure(
+    *, actor, action: RecoveryAction, rationale: str, at: datetime.datetime | None = None
+) -> RecoveryAction:
+    """Closure proposed -> closed. The RM decides ordinary actions, the NI high-risk ones."""
+    fresh = _lock(action)
+    _check_decider(actor, fresh)
+    _check_allowed(fresh, S.CLOSED)
+    rationale = _required(rationale, "rationale", "Say why the evidence is enough to close this action.")
+    evidence_problem = closure_problems(fresh, justification="(checked at proposal)").get("evidence")
+    if evidence_problem:
+        raise ValidationError(
+            {
+                "rationale": "The impact evidence behind this proposal is no longer there. "
+                "Refuse it and ask for new evidence."
+            }
+        )
+    at = at or timezone.now()
+    _move(
+        actor=actor,
+        action=fresh,
+        to=S.CLOSED,
+        at=at,
+        reason=rationale,
+        updates={"closed_at": at, "closed_by": actor},
+    )
+    theme_recompute_visibility(theme=fresh.theme)
+    return _sync(action, fresh)
+
+
+@transaction.atomic
+def action_refuse_closure(
+    *,
+    actor,
+    action: RecoveryAction,
+    rationale: str,
+    further_checks: str,
+    at: datetime.datetime | None = None,
+) -> RecoveryAction:
+    """Closure proposed -> refused -> in progress, naming the checks still needed."""
+    fresh = _lock(action)
+    _check_decider(actor, fresh)
+    _check_allowed(fresh, S.REFUSED)
+    errors = {}
+    if not (rationale or "").strip():
+        errors["rationale"] = "Say why the evidence is not enough yet."
+    if not (further_checks or "").strip():
+        errors["further_checks"] = "Name the further checks needed before closure can be proposed again."
+    if errors:
+        raise ValidationError(errors)
+    at = at or timezone.now()
+    _move(
+        actor=actor,
+        action=fresh,
+        to=S.REFUSED,
+        at=at,
+        reason=rationale.strip(),
+        further_checks=further_checks.strip(),
+        updates={"proposed_by": None, "proposed_at": None},
+    )
+    _move(
+        actor=actor,
+        action=fresh,
+        to=S.IN_PROGRESS,
+        at=at,
+        reason="Back in progress until the further checks are done.",
+    )
+    return _sync(action, fresh)
+
+
+@transaction.atomic
+def action_reopen(*, actor, action: RecoveryAction, reason: str, at: datetime.datetime | None = None) -> RecoveryAction:
+    """Closed -> reopened -> in progress (e.g. its measure deteriorated after closure)."""
+    fresh = _lock(action)
+    policy.require(actor, policy.Verb.EDIT_PLAN, fresh)
+    _check_allowed(fresh, S.REOPENED)
+    reason = _required(reason, "reason", "Say why the action is being reopened.")
+    at = at or timezone.now()
+    _move(
+        actor=actor,
+        action=fresh,
+        to=S.REOPENED,
+        at=at,
+        reason=reason,
+        updates={"closed_at": None, "closed_by": None},
+    )
+    _move(actor=actor, action=fresh, to=S.IN_PROGRESS, at=at, reason="Back in progress after reopening.")
+    theme = fresh.theme
+    if theme.status == FailureTheme.Status.CLOSED:
+        theme.status, theme.closed_at = FailureTheme.Status.OPEN, None
+        theme.save(update_fields=["status", "closed_at", "updated_at"])
+    theme_recompute_visibility(theme=theme)
+    return _sync(action, fresh)

@@ -1,0 +1,107 @@
+"""Outcome measures and their data points (one value per period)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from core.choices import Cadence
+from core.models.tenancy import TenantModel
+from evidence.models import EvidenceItem
+from recovery.plan.models import RecoveryAction
+
+
+class OutcomeMeasure(TenantModel):
+    class Kind(models.TextChoices):
+        PERCENTAGE = "percentage", "Percentage of sampled items meeting a standard"
+        COUNT = "count", "Count"
+        REDUCTION = "reduction", "Reduction against baseline"
+        CONSECUTIVE = "consecutive", "Consecutive periods achieved"
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "Higher is better"
+        LOWER = "lower", "Lower is better"
+
+    class State(models.TextChoices):
+        NO_DATA = "no_data", "No data"
+        OFF_TRACK = "off_track", "Off track"
+        ON_TRACK = "on_track", "On track"
+        TARGET_MET = "target_met", "Target met"
+        SUSTAINED = "sustained", "Sustained"
+
+    action = models.ForeignKey(RecoveryAction, on_delete=models.CASCADE, related_name="measures")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    unit = models.CharField(max_length=20, blank=True, help_text="e.g. % or complaints")
+    baseline_value = models.FloatField()
+    baseline_date = models.DateField()
+    target_value = models.FloatField()
+    target_date = models.DateField()
+    sustain_periods = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1)],
+        help_text="Consecutive periods at or beyond target that count as sustained.",
+    )
+    cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.WEEKLY)
+    limits_from_first = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Fix SPC limits on the first N points (empty: all points)."
+    )
+    evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="measures")
+
+    # A snapshot of what lists show about the measure (state, SPC variation and assurance,
+    # latest value, sparkline), kept by ``recovery.measures.services.measure_refresh_summary``
+    # whenever the measure or its points change, so the dashboard, the map and the provider
+    # dashboard read one row per measure instead of summarising every point on every request.
+    # Staleness depends on today, so readers work it out from ``summary_latest_date``. The
+    # measure page and the closure rules still compute from the points themselves.
+    summary_state = models.CharField(max_length=20, choices=State.choices, default=State.NO_DATA, editable=False)
+    summary_variation = models.CharField(max_length=20, default="none", editable=False)
+    summary_assurance = models.CharField(max_length=20, blank=True, editable=False)
+    summary_recent_concern = models.BooleanField(default=False, editable=False)
+    summary_latest_value = models.FloatField(null=True, blank=True, editable=False)
+    summary_latest_date = models.DateField(null=True, blank=True, editable=False)
+    summary_point_count = models.PositiveIntegerField(default=0, editable=False)
+    summary_sparkline_svg = models.TextField(blank=True, editable=False)
+    summary_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["action", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("recovery:measure_detail", kwargs={"pk": self.pk})
+
+    def meets_target(self, value: float) -> bool:
+        if self.direction == self.Direction.HIGHER:
+            return value >= self.target_value
+        return value <= self.target_value
+
+
+class DataPoint(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        AUDIT = "audit", "From an audit"
+
+    measure = models.ForeignKey(OutcomeMeasure, on_delete=models.CASCADE, related_name="points")
+    period_date = models.DateField(help_text="The end of the period the value describes.")
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
+    value = models.FloatField()
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period_date", "pk"]
+        indexes = [models.Index(fields=["measure", "period_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.measure}: {self.value} on {self.period_date}"

@@ -1,0 +1,32 @@
+"""Who may use the measure pages and the recovery map (see tests/matrix_support.py)."""
+
+from recovery.models import DataPoint
+from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
+from tests.matrix_support import ALL, Row, only
+
+# Verbs: EDIT_PLAN for measures, RECORD_DATA for data points (see core/permissions.py).
+PLANNERS = only("rm", "deputy", "lead", "quality", "ni")
+RECORDERS = only("rm", "deputy", "lead", "owner", "quality")
+
+
+def _action(w, s):
+    return ActionFactory(theme=ThemeFactory(service=s, provider=s.provider))
+
+
+def _measure(w, s):
+    return MeasureFactory(action=_action(w, s))
+
+
+def _point(w, s):
+    return DataPointFactory(measure=_measure(w, s), source=DataPoint.Source.MANUAL)
+
+
+ROWS = [
+    Row("recovery:measure_create", PLANNERS, lambda w, s: {"action_pk": _action(w, s).pk}),
+    Row("recovery:measure_detail", ALL, lambda w, s: {"pk": _measure(w, s).pk}),
+    Row("recovery:measure_edit", PLANNERS, lambda w, s: {"pk": _measure(w, s).pk}),
+    Row("recovery:point_add", RECORDERS, lambda w, s: {"pk": _measure(w, s).pk}),
+    Row("recovery:point_edit", RECORDERS, lambda w, s: {"pk": _point(w, s).pk}),
+    Row("recovery:map_service", ALL, lambda w, s: {"service": s.slug}),
+    Row("recovery:map_provider", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
+]

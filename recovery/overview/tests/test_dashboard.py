@@ -1,0 +1,187 @@
+"""The service dashboard panel: counts, measures needing attention, overdue work, and what needs me."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from core import panels
+from core.permissions import forget
+from recovery.models import RecoveryAction
+from recovery.overview.selectors import service_dashboard
+from recovery.overview.tests.test_map import build_plan
+from recovery.overview.views import dashboard_panel_context
+from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, StepFactory, ThemeFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+PANEL = "recovery/overview/dashboard_panel.html"
+
+
+def render_panel(user, service) -> str:
+    request = RequestFactory().get("/")
+    request.user = user
+    return render_to_string(PANEL, {"panel": dashboard_panel_context(request, service), "service": service})
+
+
+def panel_queries(user, service) -> int:
+    forget(user)
+    with CaptureQueriesContext(connection) as ctx:
+        render_panel(user, service)
+    return len(ctx.captured_queries)
+
+
+def test_panel_is_registered_on_the_service_page(world, client):
+    assert PANEL in [p.template for p in panels._PANELS]
+    client.force_login(world.viewer)
+    html = client.get(reverse("core:service_detail", kwargs={"service": world.service.slug})).content.decode()
+    assert "Recovery dashboard" in html
+
+
+@pytest.mark.parametrize("persona", ["rm", "owner", "ni"])
+def test_dashboard_query_count_does_not_grow_with_the_plan(world, persona, django_assert_max_num_queries):
+    user = world.users[persona]
+    build_plan(world.service, 10, owner=world.owner, proposer=world.deputy)
+    small = panel_queries(user, world.service)
+    build_plan(world.service, 190, owner=world.owner, proposer=world.deputy)
+    forget(user)
+    with django_assert_max_num_queries(small):
+        html = render_panel(user, world.service)
+    assert "Actions by status and risk" in html
+    assert panel_queries(user, world.service) == small
+
+
+def _action(world, **kw):
+    theme = kw.pop("theme", None) or ThemeFactory(service=world.service, provider=world.provider)
+    return ActionFactory(theme=theme, **kw)
+
+
+def test_counts_by_status_and_risk(world):
+    _action(world, risk_level="high", status="open")
+    _action(world, risk_level="high", status="open")
+    _action(world, risk_level="low", status="open")
+    _action(world, risk_level="medium", status="closed")
+    _action(world, risk_level="high", service=world.sibling)  # another service: not counted
+    d = service_dashboard(world.rm, world.service)
+    assert [(c.status, c.by_risk, c.total) for c in d.status_counts] == [
+        ("open", [2, 0, 1], 3),
+        ("closed", [0, 1, 0], 1),
+    ]
+    assert d.risk_totals == [2, 1, 1] and d.total == 4
+
+
+def test_measures_off_track_or_with_concern_and_overdue_actions(world):
+    a = _action(world, title="Escalation", due_date=TODAY - datetime.timedelta(days=1), status="in_progress")
+    off = MeasureFactory(action=a, name="Off track one")
+    DataPointFactory(measure=off, numerator=5, period_date=TODAY - datetime.timedelta(days=1))  # 50%: below the line
+    fine = MeasureFactory(action=a, name="On target")
+    DataPointFactory(measure=fine, numerator=10)
+    concern = MeasureFactory(action=a, name="Dropping", target_value=70)
+    # Steady at 100 then a drop: a special-cause concern, though the latest 80% still meets the 70% target.
+    for weeks_ago, value in zip(range(8, 0, -1), [10, 10, 10, 10, 10, 10, 10, 8], strict=True):
+        DataPointFactory(measure=concern, numerator=value, period_date=TODAY - datetime.timedelta(weeks=weeks_ago))
+    _action(world, title="Closed late", due_date=TODAY - datetime.timedelta(days=9), status="closed")
+    d = service_dashboard(world.rm, world.service)
+    assert [s.measure.name for s in d.attention] == ["Off track one", "Dropping"]
+    assert [x.title for x in d.overdue] == ["Escalation"]
+    html = render_panel(world.rm, world.service)
+    assert "Off track one" in html and "Special cause – concern" in html and "was due" in html
+
+
+def test_registered_manager_needs(world):
+    proposed = _action(world, title="Ordinary proposal", status="closure_proposed", proposed_by=world.deputy)
+    _action(world, title="Their own proposal", status="closure_proposed", proposed_by=world.rm)
+    _action(world, title="High-risk proposal", status="closure_proposed", risk_level="high", proposed_by=world.deputy)
+    overdue = _action(world, title="Mine, late", owner=world.rm, status="open", due_date=TODAY - datetime.timedelta(1))
+    stale = MeasureFactory(action=overdue, name="Nobody recorded this", baseline_date=TODAY - datetime.timedelta(40))
+    n = service_dashboard(world.rm, world.service).needs_me
+    assert [a.pk for a in n.proposals] == [proposed.pk]
+    assert n.high_risk_proposals == []  # the nominated individual decides those
+    assert [a.pk for a in n.my_overdue] == [overdue.pk]
+    assert [s.measure.pk for s in n.my_stale_measures] == [stale.pk]
+    html = render_panel(world.rm, world.service)
+    assert "Closures awaiting your decision" in html and "Ordinary proposal" in html
+    assert "Your measures without recent data" in html
+
+
+def test_nominated_individual_sees_high_risk_proposals(world):
+    high = _action(world, title="High-risk", status="closure_proposed", risk_level="high", proposed_by=world.rm)
+    _action(world, title="Own high", status="closure_proposed", risk_level="high", proposed_by=world.ni)
+    n = service_dashboard(world.ni, world.service).needs_me
+    assert [a.pk for a in n.high_risk_proposals] == [high.pk]
+    assert "High-risk closures awaiting your decision" in render_panel(world.ni, world.service)
+
+
+def test_action_owner_sees_open_actions_and_steps(world):
+    mine = _action(world, title="Handover checks", owner=world.owner, status="in_progress")
+    StepFactory(action=mine, what="Check handover notes daily", done_on=None)
+    StepFactory(action=mine, what="Already done", done_on=TODAY)
+    _action(world, title="Closed already", owner=world.owner, status="closed")
+    _action(world, title="Someone else's", owner=world.deputy, status="open")
+    proposal = _action(world, title="A proposal", status="closure_proposed", proposed_by=world.deputy)
+    n = service_dashboard(world.owner, world.service).needs_me
+    assert [(o.action.title, [s.what for s in o.open_steps]) for o in n.my_open] == [
+        ("Handover checks", ["Check handover notes daily"])
+    ]
+    assert n.proposals == [] and proposal.status == RecoveryAction.Status.CLOSURE_PROPOSED  # owners do not decide
+    html = render_panel(world.owner, world.service)
+    assert "Your open actions" in html and "Check handover notes daily" in html and "Already done" not in html
+
+
+def test_viewer_has_nothing_waiting(world):
+    _action(world, status="closure_proposed", proposed_by=world.deputy)
+    html = render_panel(world.viewer, world.service)
+    assert "Nothing is waiting for you at this service." in html
+    assert "No recovery actions" not in html
+
+
+def test_empty_service(world):
+    html = render_panel(world.ni, world.sibling)
+    assert "No recovery actions at this service yet." in html
+    assert "No overdue actions." in html
+
+
+def test_each_list_is_capped_with_and_n_more(world):
+    from recovery.overview.selectors import DASHBOARD_CAP
+
+    late = TODAY - datetime.timedelta(days=3)
+    n = DASHBOARD_CAP + 3
+    for i in range(n):
+        a = _action(world, title=f"Late {i:02d}", owner=world.rm, status="in_progress", due_date=late)
+        MeasureFactory(action=a, name=f"Unmeasured {i:02d}", baseline_date=TODAY - datetime.timedelta(days=60))
+        _action(world, title=f"Proposal {i:02d}", status="closure_proposed", proposed_by=world.deputy)
+    # Off track: a value below the line.
+    for i in range(n):
+        DataPointFactory(
+            measure=MeasureFactory(action=_action(world, status="open"), name=f"Off {i:02d}"),
+            numerator=2,
+            period_date=TODAY - datetime.timedelta(days=1),
+        )
+    d = service_dashboard(world.rm, world.service)
+    assert len(d.overdue) == DASHBOARD_CAP and d.overdue.total == n and d.overdue.more == 3
+    assert len(d.needs_me.proposals) == DASHBOARD_CAP and d.needs_me.proposals.more == 3
+    assert (len(d.needs_me.my_overdue), d.needs_me.my_overdue.more) == (DASHBOARD_CAP, 3)
+    assert (len(d.needs_me.my_open), d.needs_me.my_open.more) == (DASHBOARD_CAP, 3)
+    assert (len(d.needs_me.my_stale_measures), d.needs_me.my_stale_measures.more) == (DASHBOARD_CAP, 3)
+    # Off track first (the "Off" ones), then by name; the stale "Unmeasured" ones have no data.
+    assert [s.measure.name for s in d.attention] == [f"Off {i:02d}" for i in range(DASHBOARD_CAP)]
+    assert d.attention.more == 3
+    # The counts still cover every action.
+    assert d.total == 3 * n
+    html = render_panel(world.rm, world.service)
+    assert html.count("and 3 more") == 6
+    assert "Late 07" in html and "Late 08" not in html
+    map_url = reverse("recovery:map_service", kwargs={"service": world.service.slug})
+    assert f'href="{map_url}"' in html and f'href="{map_url}?status=closure_proposed"' in html
+
+
+def test_short_lists_have_no_more_link(world):
+    _action(world, title="Just late", due_date=TODAY - datetime.timedelta(days=2), status="open")
+    d = service_dashboard(world.rm, world.service)
+    assert d.overdue.total == 1 and d.overdue.more == 0
+    assert "more —" not in render_panel(world.rm, world.service)

@@ -1,0 +1,292 @@
+"""The recovery map: what it shows, the gaps it highlights, filters, scope and query counts."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import FrameworkItem, FrameworkVersion, KeyQuestion
+from evidence.models import EvidenceItem, Nature, SourceType
+from evidence.tests.factories import EvidenceFactory
+from recovery.measures.services import measure_refresh_summaries
+from recovery.models import ActionStep, DataPoint, LeadershipLearning, OutcomeMeasure, RecoveryAction
+from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+def build_plan(service, n_actions: int, *, owner, n_themes: int = 5, proposer=None) -> list[RecoveryAction]:
+    """A realistic plan in bulk: themes (half with learning), actions with a mix of statuses and
+    risks, each with a measure, four weekly points, two evidence items and two steps."""
+    themes = [ThemeFactory(service=service, provider=service.provider, owner=owner) for _ in range(n_themes)]
+    for theme in themes[::2]:
+        LeadershipLearning.objects.create(
+            theme=theme,
+            provider=service.provider,
+            service=service,
+            why_it_happened="Nobody sampled escalation records.",
+            governance_change="Weekly sampling by the manager.",
+            how_tested="Re-audit in six weeks.",
+            recorded_by=owner,
+        )
+    statuses = list(RecoveryAction.Status.values)
+    risks = ["high", "medium", "low"]
+    actions = RecoveryAction.objects.bulk_create(
+        [
+            RecoveryAction(
+                theme=themes[i % n_themes],
+                provider=service.provider,
+                service=service,
+                title=f"Action {i}",
+                baseline_issue="Late escalation.",
+                intended_outcome="" if i % 7 == 0 else "Concerns escalated on time.",
+                owner=owner,
+                due_date=TODAY + datetime.timedelta(days=(i % 5) * 10 - 15),
+                risk_level=risks[i % 3],
+                status=statuses[i % len(statuses)],
+                started_on=TODAY - datetime.timedelta(days=20),
+                proposed_by=proposer if statuses[i % len(statuses)] == "closure_proposed" else None,
+            )
+            for i in range(n_actions)
+        ]
+    )
+    measures = OutcomeMeasure.objects.bulk_create(
+        [
+            OutcomeMeasure(
+                action=a,
+                provider=service.provider,
+                service=service,
+                name=f"Measure for {a.title}",
+                kind="percentage",
+                direction="higher",
+                unit="%",
+                baseline_value=60,
+                baseline_date=TODAY - datetime.timedelta(days=60),
+                target_value=95,
+                target_date=TODAY + datetime.timedelta(days=30),
+            )
+            for a in actions
+            if a.title[-1] != "3"  # some actions have no measure
+        ]
+    )
+    DataPoint.objects.bulk_create(
+        [
+            DataPoint(
+                measure=m,
+                period_date=TODAY - datetime.timedelta(weeks=w + (4 if j % 4 == 0 else 0)),
+                numerator=k,
+                denominator=10,
+                value=10.0 * k,
+            )
+            for j, m in enumerate(measures)
+            for w, k in [(4, 6), (3, 7), (2, 8), (1, 3 if j % 2 else 9)]
+        ]
+    )
+    measure_refresh_summaries(OutcomeMeasure.objects.filter(service=service))  # points written in bulk
+    evidence = EvidenceItem.objects.bulk_create(
+        [
+            EvidenceItem(
+                provider=service.provider,
+                service=service,
+                title=f"Evidence {i}",
+                refers_to=TODAY - datetime.timedelta(days=3),
+                source_type=SourceType.CARE_RECORD if i % 2 else SourceType.TRAINING_RECORD,
+                nature=Nature.IMPACT if i % 2 else Nature.ACTIVITY,
+            )
+            for i in range(2 * n_actions)
+        ]
+    )
+    through = RecoveryAction.evidence.through
+    through.objects.bulk_create(
+        [
+            through(recoveryaction_id=a.pk, evidenceitem_id=evidence[2 * i + k].pk)
+            for i, a in enumerate(actions)
+            if i % 5 != 1  # some actions have no evidence
+            for k in (0, 1)
+        ]
+    )
+    ActionStep.objects.bulk_create(
+        [ActionStep(action=a, order=k, role="Senior carer", what=f"Step {k}") for a in actions for k in (1, 2)]
+    )
+    return actions
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("which", ["service", "provider"])
+def test_map_query_count_does_not_grow_with_the_plan(world, client, django_assert_max_num_queries, which):
+    client.force_login(world.quality)
+    url = (
+        reverse("recovery:map_service", kwargs={"service": world.service.slug})
+        if which == "service"
+        else reverse("recovery:map_provider", kwargs={"provider": world.provider.slug})
+    )
+    build_plan(world.service, 10, owner=world.owner)
+    small = count_queries(client, url)
+    build_plan(world.service, 190, owner=world.lead)  # 200 actions in all
+    build_plan(world.sibling, 20, owner=world.quality)
+    with django_assert_max_num_queries(small):
+        response = client.get(url)
+    assert len(response.context["map"].themes) >= 10
+    assert count_queries(client, url) == small
+
+
+def test_map_shows_the_chain_and_highlights_gaps(world, client):
+    theme = ThemeFactory(service=world.service, provider=world.provider, title="Late escalation")
+    good = ActionFactory(theme=theme, owner=world.deputy, title="Weekly sampling")
+    measure = MeasureFactory(action=good, name="Escalated on time")
+    DataPointFactory(measure=measure, period_date=TODAY - datetime.timedelta(days=2))
+    impact = EvidenceFactory(service=world.service, source_type=SourceType.CARE_RECORD)
+    activity = EvidenceFactory(service=world.service, source_type=SourceType.TRAINING_RECORD)
+    removed = EvidenceFactory(service=world.service, removed_at=timezone.now())
+    good.evidence.add(impact, activity, removed)
+    ActionFactory(theme=theme, intended_outcome="", title="Retrain staff")
+    stale = ActionFactory(theme=theme, title="Handover sheet")
+    MeasureFactory(action=stale, name="Handover complete", baseline_date=TODAY - datetime.timedelta(days=40))
+    stale.evidence.add(EvidenceFactory(service=world.service))
+
+    client.force_login(world.rm)
+    response = client.get(reverse("recovery:map_service", kwargs={"service": world.service.slug}))
+    recovery_map = response.context["map"]
+    [row] = recovery_map.themes
+    assert row.gap_labels == ["No leadership learning"]
+    by_title = {r.action.title: r for r in row.actions}
+    assert by_title["Weekly sampling"].gaps == []
+    assert (by_title["Weekly sampling"].impact_count, by_title["Weekly sampling"].activity_count) == (1, 1)
+    assert by_title["Retrain staff"].gap_labels == ["No intended outcome", "No measure", "No evidence"]
+    assert by_title["Handover sheet"].gap_labels == ["Measure without recent data"]
+    assert recovery_map.gap_counts == {
+        "no_outcome": 1,
+        "no_measure": 1,
+        "stale_measure": 1,
+        "no_evidence": 1,
+        "no_learning": 1,
+    }
+    html = response.content.decode()
+    assert "Escalated on time" in html and "spc-sparkline" in html
+    assert "1 impact" in html and "No leadership learning" in html
+    assert str(world.deputy) in html
+
+
+def test_filters(world, client):
+    version = FrameworkVersion.objects.create(code="saf-test", name="SAF", status="current")
+    safe = KeyQuestion.objects.create(version=version, code="safe", name="Safe", order=1)
+    caring = KeyQuestion.objects.create(version=version, code="caring", name="Caring", order=3)
+    s3 = FrameworkItem.objects.create(version=version, key_question=safe, code="S3", name="Safeguarding", order=3)
+    FrameworkItem.objects.create(version=version, key_question=caring, code="C1", name="Kindness", order=1)
+    safe_theme = ThemeFactory(service=world.service, provider=world.provider, title="Safeguarding oversight")
+    safe_theme.framework_items.add(s3)
+    other_theme = ThemeFactory(service=world.service, provider=world.provider, title="Communication")
+    high = ActionFactory(theme=safe_theme, risk_level="high", title="High one")
+    ActionFactory(theme=safe_theme, risk_level="low", title="Low one")
+    ActionFactory(theme=other_theme, risk_level="high", title="Other high")
+    closed = ActionFactory(theme=other_theme, risk_level="medium", status="closed", title="Closed one")
+
+    client.force_login(world.rm)
+    url = reverse("recovery:map_service", kwargs={"service": world.service.slug})
+
+    def titles(**params):
+        m = client.get(url, params).context["map"]
+        return {t.theme.title: sorted(r.action.title for r in t.actions) for t in m.themes}
+
+    assert titles(key_question="safe") == {"Safeguarding oversight": ["High one", "Low one"]}
+    assert titles(key_question="caring") == {}
+    assert titles(risk="high") == {"Safeguarding oversight": ["High one"], "Communication": ["Other high"]}
+    assert titles(status="closed") == {"Communication": [closed.title]}
+    assert titles(risk="high", key_question="safe") == {"Safeguarding oversight": [high.title]}
+    # An unknown value is reported and ignored, not a crash.
+    response = client.get(url, {"risk": "enormous"})
+    assert response.status_code == 200 and "The filter was ignored" in response.content.decode()
+    assert len(response.context["map"].themes) == 2
+
+
+def test_provider_map_lists_only_services_the_user_can_see(world, client):
+    mine = ActionFactory(theme=ThemeFactory(service=world.service, provider=world.provider), title="At Oak House")
+    ActionFactory(theme=ThemeFactory(service=world.sibling, provider=world.provider), title="At Oak Lodge")
+    ActionFactory(
+        theme=ThemeFactory(service=world.other_service, provider=world.other_provider), title="At River House"
+    )
+    url = reverse("recovery:map_provider", kwargs={"provider": world.provider.slug})
+
+    def titles(response):
+        return {r.action.title for t in response.context["map"].themes for r in t.actions}
+
+    client.force_login(world.rm)  # service-level at Oak House only
+    response = client.get(url)
+    assert titles(response) == {mine.title}
+    assert [s.slug for s in response.context["form"].fields["service"].queryset] == [world.service.slug]
+    # Asking for a service they cannot see is refused as an invalid choice, not shown.
+    response = client.get(url, {"service": world.sibling.slug})
+    assert titles(response) == {mine.title}
+
+    client.force_login(world.ni)  # provider-wide
+    assert titles(client.get(url)) == {"At Oak House", "At Oak Lodge"}
+    assert titles(client.get(url, {"service": world.sibling.slug})) == {"At Oak Lodge"}
+
+    client.force_login(world.outsider)
+    assert client.get(url).status_code == 404
+
+
+def test_provider_wide_theme_with_actions_at_a_service(world, client):
+    theme = ThemeFactory(service=None, provider=world.provider, title="Provider-wide audit culture")
+    ActionFactory(theme=theme, service=world.service, title="Oak House audits")
+    ActionFactory(theme=theme, service=world.sibling, title="Oak Lodge audits")
+    client.force_login(world.rm)
+    response = client.get(reverse("recovery:map_service", kwargs={"service": world.service.slug}))
+    [row] = response.context["map"].themes
+    assert [r.action.title for r in row.actions] == ["Oak House audits"]
+
+
+def test_empty_map(world, client):
+    client.force_login(world.viewer)
+    response = client.get(reverse("recovery:map_service", kwargs={"service": world.service.slug}))
+    assert "No recovery themes yet" in response.content.decode()
+
+
+def test_add_theme_link_only_for_planners(world, client):
+    url = reverse("recovery:map_service", kwargs={"service": world.service.slug})
+    theme_create = reverse("recovery:theme_create", kwargs={"service": world.service.slug})
+    client.force_login(world.deputy)
+    assert theme_create in client.get(url).content.decode()
+    client.force_login(world.viewer)
+    assert theme_create not in client.get(url).content.decode()
+
+
+def test_map_pages_by_theme_and_gap_counts_cover_every_page(world, client):
+    from recovery.overview.selectors import MAP_THEMES_PER_PAGE
+
+    n = MAP_THEMES_PER_PAGE + 2
+    # Titles sort in this order; every theme lacks learning and has one action with no outcome.
+    for i in range(n):
+        theme = ThemeFactory(
+            service=world.service, provider=world.provider, title=f"Theme {i:02d}", risk_level="medium"
+        )
+        ActionFactory(theme=theme, intended_outcome="", title=f"Action of theme {i:02d}", risk_level="high")
+    client.force_login(world.rm)
+    url = reverse("recovery:map_service", kwargs={"service": world.service.slug})
+
+    first = client.get(url)
+    first_titles = [t.theme.title for t in first.context["map"].themes]
+    assert first_titles == [f"Theme {i:02d}" for i in range(MAP_THEMES_PER_PAGE)]
+    second = client.get(url, {"page": 2})
+    titles = [t.theme.title for t in second.context["map"].themes]
+    assert titles[0] == f"Theme {MAP_THEMES_PER_PAGE:02d}" and len(titles) == n - MAP_THEMES_PER_PAGE
+    for response in (first, second):
+        counts = response.context["map"].gap_counts
+        assert counts["no_learning"] == n and counts["no_outcome"] == n and counts["no_evidence"] == n
+    html = second.content.decode()
+    assert "Page 2 of 2" in html and 'aria-label="Pages of themes"' in html and "Theme 00" not in html
+
+    # Filters stay in the page links, and the counts follow the filter.
+    filtered = client.get(url, {"risk": "high"}).content.decode()
+    assert "?risk=high&amp;page=2" in filtered
+    assert client.get(url, {"risk": "low"}).context["map"].gap_counts["no_learning"] == 0

@@ -1,0 +1,103 @@
+"""The recovery map (per service and provider-wide) and the service dashboard panel."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from core import permissions as policy
+from core.models import Provider
+from core.selectors import service_for_slug
+from recovery.measures.views import link, link_maker
+from recovery.models import RecoveryAction
+from recovery.overview import selectors as selectors
+from recovery.overview.forms import MapFilterForm
+
+
+def _attach_links(recovery_map: selectors.RecoveryMap) -> None:
+    theme_url, action_url, measure_url = (
+        link_maker("theme_detail"),
+        link_maker("action_detail"),
+        link_maker("measure_detail"),
+    )
+    for theme_row in recovery_map.themes:
+        theme_row.url = theme_url(theme_row.theme.pk)
+        for row in theme_row.actions:
+            row.url = action_url(row.action.pk)
+            for s in row.measures:
+                s.url = measure_url(s.measure.pk)
+
+
+def _render_map(request, *, provider, service, services_qs):
+    form = MapFilterForm(request.GET or None, services=services_qs, key_questions=selectors.key_question_choices())
+    filters = form.filters()
+    chosen_service = filters.pop("service", None) or service
+    recovery_map = selectors.recovery_map(
+        request.user,
+        provider=provider,
+        service=chosen_service,
+        page=request.GET.get("page"),
+        today=timezone.localdate(),
+        **filters,
+    )
+    _attach_links(recovery_map)
+    query = request.GET.copy()  # the filters, kept in the page links
+    query.pop("page", None)
+    return render(
+        request,
+        "recovery/overview/map.html",
+        {
+            "map": recovery_map,
+            "page": recovery_map.page,
+            "query": query.urlencode(),
+            "form": form,
+            "provider": provider,
+            "service": service,
+            "filtered": bool(filters) or chosen_service is not service,
+            "theme_create_url": (
+                link("theme_create", service=service.slug)
+                if service and policy.can(request.user, policy.Verb.EDIT_PLAN, service)
+                else ""
+            ),
+        },
+    )
+
+
+@login_required
+def map_service(request, service: str):
+    service_obj = service_for_slug(request.user, service)
+    return _render_map(request, provider=service_obj.provider, service=service_obj, services_qs=None)
+
+
+@login_required
+def map_provider(request, provider: str):
+    provider_obj = policy.get_or_404(request.user, Provider.objects.all(), slug=provider)
+    visible = policy.services(request.user).filter(provider=provider_obj).order_by("name")
+    return _render_map(request, provider=provider_obj, service=None, services_qs=visible)
+
+
+def dashboard_panel_context(request, service) -> dict:
+    """Context for the dashboard panel on the service page (registered in RecoveryConfig.ready)."""
+    dashboard = selectors.service_dashboard_for_request(request, service)
+    action_url, measure_url = link_maker("action_detail"), link_maker("measure_detail")
+    for a in {id(x): x for x in _dashboard_actions(dashboard)}.values():
+        a.url = action_url(a.pk)
+    for s in [*dashboard.attention, *dashboard.needs_me.my_stale_measures]:
+        s.url = measure_url(s.measure.pk)
+    map_url = link("map_service", service=service.slug)
+    proposed_url = f"{map_url}?{urlencode({'status': RecoveryAction.Status.CLOSURE_PROPOSED})}" if map_url else ""
+    return {"dashboard": dashboard, "map_url": map_url, "proposed_url": proposed_url}
+
+
+def _dashboard_actions(d: selectors.Dashboard):
+    yield from d.overdue
+    yield from d.needs_me.proposals
+    yield from d.needs_me.high_risk_proposals
+    yield from d.needs_me.my_overdue
+    for item in d.needs_me.my_open:
+        yield item.action
+    for s in [*d.attention, *d.needs_me.my_stale_measures]:
+        yield s.measure.action

@@ -1,0 +1,206 @@
+"""Forms for themes, learning, actions and steps.
+
+Forms collect and tidy input; the services decide. No status field ever appears here.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from core.choices import Regulation
+from core.forms import DateInput, submit_helper
+from core.models import FrameworkItem
+from evidence.models import SourceType
+from recovery.models import FailureTheme, LeadershipLearning, RecoveryAction
+
+
+class FrameworkItemField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: FrameworkItem) -> str:
+        return f"{obj.version.code.upper()} · {obj.key_question.name} · {obj.code} {obj.name}"
+
+
+class ThemeForm(forms.ModelForm):
+    regulations = forms.MultipleChoiceField(
+        label="Regulations breached",
+        choices=Regulation.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    framework_items = FrameworkItemField(
+        label="Framework items",
+        queryset=FrameworkItem.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text="Quality statements or key lines of enquiry of any framework version. "
+        "Hold Ctrl (or Cmd) to choose several.",
+    )
+
+    class Meta:
+        model = FailureTheme
+        fields = [
+            "title",
+            "weakness_found",
+            "source",
+            "source_reference",
+            "source_date",
+            "framework_items",
+            "regulations",
+            "enforcement",
+            "risk_level",
+            "owner",
+            "review_cadence",
+        ]
+        widgets = {"source_date": DateInput(), "weakness_found": forms.Textarea(attrs={"rows": 4})}
+        labels = {"review_cadence": "Reviewed"}
+
+    def __init__(self, *args, owners, edit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["framework_items"].queryset = FrameworkItem.objects.select_related(
+            "version", "key_question"
+        ).order_by("version__published", "key_question__order", "order")
+        self.fields["source_date"].label = "Date of the report or finding"
+        if edit:
+            self.fields["keep_visible_override"] = forms.DateField(
+                label="Keep visible until (override)",
+                required=False,
+                widget=DateInput(),
+                help_text="Leave empty to use the computed date (two review cycles after the last action closes).",
+                initial=self.instance.keep_visible_override,
+            )
+            self.fields["keep_visible_override_reason"] = forms.CharField(
+                label="Reason for the override",
+                required=False,
+                max_length=300,
+                initial=self.instance.keep_visible_override_reason,
+            )
+        self.helper = submit_helper("Save changes" if edit else "Create theme")
+
+
+class LearningForm(forms.Form):
+    factors = forms.MultipleChoiceField(
+        label="Why it happened",
+        choices=LeadershipLearning.Factor.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose every area where leadership fell short.",
+    )
+    why_it_happened = forms.CharField(
+        label="What leaders learned about why it happened", widget=forms.Textarea(attrs={"rows": 4})
+    )
+    governance_change = forms.CharField(
+        label="What governance changed because of it",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="e.g. audit sampling, ownership, supervision prompts, provider challenge, review frequency.",
+    )
+    how_tested = forms.CharField(label="How the change is tested in practice", widget=forms.Textarea(attrs={"rows": 3}))
+    evidence = forms.ModelMultipleChoiceField(
+        label="Linked evidence",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, evidence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = evidence
+        self.fields["evidence"].label_from_instance = lambda e: f"{e.title} ({e.refers_to:%-d %b %Y})"
+        self.helper = submit_helper("Record learning")
+
+
+class LearningReviewForm(forms.Form):
+    note = forms.CharField(
+        label="Review note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you tested, and whether the change is working in practice.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = submit_helper("Record review")
+
+
+class ActionForm(forms.ModelForm):
+    evidence_required = forms.MultipleChoiceField(
+        label="Evidence required",
+        choices=SourceType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Which kinds of evidence will prove the change worked.",
+    )
+
+    class Meta:
+        model = RecoveryAction
+        fields = [
+            "title",
+            "baseline_issue",
+            "intended_outcome",
+            "measurable_target",
+            "owner",
+            "due_date",
+            "risk_level",
+            "review_role",
+            "review_cadence",
+            "evidence_required",
+        ]
+        widgets = {
+            "due_date": DateInput(),
+            "baseline_issue": forms.Textarea(attrs={"rows": 3}),
+            "intended_outcome": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {
+            "baseline_issue": "Baseline issue",
+            "review_role": "Reviewed by",
+            "review_cadence": "Reviewed",
+        }
+        help_texts = {"intended_outcome": "Required before work can start."}
+
+    def __init__(self, *args, owners, edit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.helper = submit_helper("Save changes" if edit else "Create action")
+
+
+class ReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(label="New owner", queryset=None)
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.helper = submit_helper("Reassign")
+
+
+class StepForm(forms.Form):
+    role = forms.CharField(label="Who (role)", max_length=120, help_text="e.g. Senior carer on each shift")
+    what = forms.CharField(label="What is done", widget=forms.Textarea(attrs={"rows": 3}))
+    recorded_where = forms.CharField(
+        label="Where it is recorded", max_length=200, required=False, help_text="e.g. Senior oversight log"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = submit_helper("Add step")
+
+
+class StepDoneForm(forms.Form):
+    done_on = forms.DateField(label="Done on", widget=DateInput(), initial=timezone.localdate)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = submit_helper("Mark done")
+
+
+class EvidenceLinkForm(forms.Form):
+    item = forms.ModelChoiceField(label="Evidence item", queryset=None, empty_label="Choose evidence…")
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        self.fields["item"].label_from_instance = lambda e: (
+            f"{e.title} · {e.get_source_type_display()} · {e.get_nature_display().lower()} · {e.refers_to:%-d %b %Y}"
+        )
+        self.helper = submit_helper("Link evidence")
+
+
+class ThemeStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Theme status", choices=FailureTheme.Status.choices)

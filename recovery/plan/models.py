@@ -1,0 +1,248 @@
+"""Recovery plans: failure themes, leadership learning, actions, their steps and transitions.
+
+Statuses change only through the transition functions in ``recovery/closure/services.py``
+(actions) and ``recovery/plan/services.py`` (themes); forms never carry a status. Every action
+transition appends an ``ActionTransition`` row with a snapshot of the evidence and measures.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from core.choices import CADENCE_DAYS, Cadence, Enforcement, Regulation, RiskLevel
+from core.models import FrameworkItem, Role
+from core.models.tenancy import TenantModel
+from evidence.models import EvidenceItem
+
+
+class FailureTheme(TenantModel):
+    class Source(models.TextChoices):
+        INSPECTION = "inspection", "CQC inspection report"
+        INTERNAL_AUDIT = "internal_audit", "Internal audit"
+        COMPLAINT = "complaint", "Complaint"
+        SAFEGUARDING = "safeguarding", "Safeguarding"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        MONITORING = "monitoring", "Monitoring"
+        CLOSED = "closed", "Closed"
+
+    title = models.CharField(max_length=200)
+    weakness_found = models.TextField("what was found", help_text="The original weakness, in plain words.")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    source_reference = models.CharField(max_length=200, blank=True, help_text="e.g. the inspection report")
+    source_date = models.DateField(null=True, blank=True)
+    framework_items = models.ManyToManyField(FrameworkItem, blank=True, related_name="themes")
+    regulations = models.JSONField(default=list, blank=True, help_text="Regulation codes breached.")
+    enforcement = models.CharField(max_length=30, choices=Enforcement.choices, blank=True)
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_themes")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    review_cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.MONTHLY)
+    last_reviewed_at = models.DateField(null=True, blank=True)
+    closed_at = models.DateField(null=True, blank=True)
+    # Computed from the last closure and the review cadence (two governance cycles) unless overridden.
+    keep_visible_until = models.DateField(null=True, blank=True)
+    keep_visible_override = models.DateField(null=True, blank=True)
+    keep_visible_override_reason = models.CharField(max_length=300, blank=True)
+    evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="themes")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("recovery:theme_detail", kwargs={"pk": self.pk})
+
+    def regulation_labels(self) -> list[str]:
+        return [Regulation(code).label for code in self.regulations if code in Regulation.values]
+
+    @property
+    def visible_until(self) -> datetime.date | None:
+        return self.keep_visible_override or self.keep_visible_until
+
+    def under_watch(self, today: datetime.date) -> bool:
+        """Closed, but still inside its post-closure watch window."""
+        until = self.visible_until
+        return self.status != self.Status.OPEN and until is not None and today <= until
+
+
+class LeadershipLearning(TenantModel):
+    class Factor(models.TextChoices):
+        OVERSIGHT = "oversight", "Gaps in oversight"
+        STAFF_SUPPORT = "staff_support", "Staff support"
+        ESCALATION = "escalation", "Escalation"
+        AUDIT_EFFECTIVENESS = "audit_effectiveness", "Audit effectiveness"
+        CULTURE = "culture", "Culture"
+
+    theme = models.ForeignKey(FailureTheme, on_delete=models.CASCADE, related_name="learning")
+    factors = models.JSONField(default=list, blank=True)
+    why_it_happened = models.TextField("what leaders learned about why it happened")
+    governance_change = models.TextField("what governance changed because of it")
+    how_tested = models.TextField("how the change is tested in practice")
+    evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="learning")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "leadership learning"
+
+    def __str__(self) -> str:
+        return f"Learning on {self.theme}"
+
+    def factor_labels(self) -> list[str]:
+        return [self.Factor(f).label for f in self.factors if f in self.Factor.values]
+
+
+class RecoveryAction(TenantModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        CLOSURE_PROPOSED = "closure_proposed", "Closure proposed"
+        CLOSED = "closed", "Closed"
+        REFUSED = "refused", "Closure refused"
+        REOPENED = "reopened", "Reopened"
+
+    theme = models.ForeignKey(FailureTheme, on_delete=models.PROTECT, related_name="actions")
+    title = models.CharField(max_length=200)
+    baseline_issue = models.TextField(help_text="What is wrong now, as found.")
+    intended_outcome = models.TextField(
+        blank=True, help_text="What will be different for people, defined before work starts."
+    )
+    measurable_target = models.CharField(
+        max_length=300, blank=True, help_text="e.g. 95% of sampled concerns escalated on time by 30 Jan"
+    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_actions")
+    due_date = models.DateField()
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
+    review_role = models.CharField(max_length=30, choices=Role.choices, default=Role.REGISTERED_MANAGER)
+    review_cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.WEEKLY)
+    evidence_required = models.JSONField(default=list, blank=True, help_text="Source types that prove impact.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    started_on = models.DateField(null=True, blank=True, editable=False)
+    last_reviewed_at = models.DateField(null=True, blank=True)
+    closure_note = models.TextField(blank=True, editable=False)
+    closure_justification = models.TextField(blank=True, editable=False)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="actions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["provider", "service", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("recovery:action_detail", kwargs={"pk": self.pk})
+
+    @property
+    def reference(self) -> str:
+        return f"A-{self.pk}"
+
+    @property
+    def is_high_risk(self) -> bool:
+        return self.risk_level == RiskLevel.HIGH
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (self.Status.CLOSED, self.Status.DRAFT)
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.status != self.Status.CLOSED and self.due_date < today
+
+    def can_move_to(self, status: str) -> bool:
+        return status in ACTION_TRANSITIONS.get(self.status, frozenset())
+
+    def next_review_due(self) -> datetime.date | None:
+        start = self.last_reviewed_at or self.started_on
+        if start is None:
+            return None
+        return start + datetime.timedelta(days=CADENCE_DAYS[self.review_cadence])
+
+
+_S = RecoveryAction.Status
+# The closure workflow: every status an action may move to from each status. The services in
+# ``recovery/services/closure.py`` are the only door; a refusal or a reopening passes through
+# its own status (kept in the history) on the way back to "in progress".
+ACTION_TRANSITIONS: dict[str, frozenset[str]] = {
+    _S.DRAFT: frozenset({_S.OPEN}),
+    _S.OPEN: frozenset({_S.IN_PROGRESS}),
+    _S.IN_PROGRESS: frozenset({_S.CLOSURE_PROPOSED}),
+    _S.CLOSURE_PROPOSED: frozenset({_S.CLOSED, _S.REFUSED}),
+    _S.REFUSED: frozenset({_S.IN_PROGRESS}),
+    _S.CLOSED: frozenset({_S.REOPENED}),
+    _S.REOPENED: frozenset({_S.IN_PROGRESS}),
+}
+
+
+class ActionStep(models.Model):
+    """An ordered operational step: who (role) does what, and where it is recorded."""
+
+    action = models.ForeignKey(RecoveryAction, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(default=0)
+    role = models.CharField(max_length=120, help_text="e.g. Senior carer on shift")
+    what = models.TextField("what is done")
+    recorded_where = models.CharField("where it is recorded", max_length=200, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    done_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return f"Step {self.order}: {self.what[:60]}"
+
+    @property
+    def provider_id(self):  # for the permission policy
+        return self.action.provider_id
+
+    @property
+    def service_id(self):
+        return self.action.service_id
+
+
+class ActionTransition(models.Model):
+    """Append-only record of one status change: who, when, why, and what was in front of them."""
+
+    action = models.ForeignKey(RecoveryAction, on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=RecoveryAction.Status.choices)
+    to_status = models.CharField(max_length=20, choices=RecoveryAction.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Set once, at creation (the table is append-only); a default rather than auto_now_add so
+    # imports and the demo can record when a past decision was really taken.
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+    further_checks = models.TextField(blank=True, help_text="For a refusal: what must be checked before closure.")
+    snapshot = models.JSONField(default=dict, help_text="Evidence and measures at the moment of the decision.")
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status} → {self.to_status}"

@@ -1,0 +1,322 @@
+"""Writes for themes, leadership learning, actions and steps.
+
+Keyword-only, typed, atomic, named <entity>_<verb>. Each checks the permission policy
+unless the caller (another service that has already checked) says otherwise. Statuses of
+actions change only in ``closure.py``; a theme's status only in ``theme_set_status``.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from core import permissions as policy
+from core.choices import CADENCE_DAYS, Regulation
+from core.models import Provider, Service
+from evidence.models import EvidenceItem
+from recovery.models import ActionStep, FailureTheme, LeadershipLearning, RecoveryAction
+
+THEME_FIELDS = (
+    "title",
+    "weakness_found",
+    "source",
+    "source_reference",
+    "source_date",
+    "regulations",
+    "enforcement",
+    "risk_level",
+    "owner",
+    "review_cadence",
+)
+
+ACTION_FIELDS = (
+    "title",
+    "baseline_issue",
+    "intended_outcome",
+    "measurable_target",
+    "owner",
+    "due_date",
+    "risk_level",
+    "review_role",
+    "review_cadence",
+    "evidence_required",
+)
+
+# Governance cycles a theme stays visible after its last action closes.
+VISIBLE_CYCLES = 2
+
+
+def _check_owner(owner, obj) -> None:
+    if owner is not None and not policy.can(owner, policy.Verb.VIEW, obj):
+        raise ValidationError({"owner": "The owner must be a member with access to this service."})
+
+
+def _clean_regulations(codes) -> list[str]:
+    codes = list(codes or [])
+    unknown = [c for c in codes if c not in Regulation.values]
+    if unknown:
+        raise ValidationError({"regulations": f"Unknown regulation: {', '.join(unknown)}."})
+    return [c for c in Regulation.values if c in codes]  # the regulations' own order
+
+
+# --- Themes -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def theme_create(
+    *,
+    actor,
+    provider: Provider,
+    service: Service | None = None,
+    framework_items=(),
+    check_permission: bool = True,
+    **fields,
+) -> FailureTheme:
+    """A failure theme at one service, or provider-wide when ``service`` is None."""
+    if service is not None and service.provider_id != provider.pk:
+        raise ValidationError("The service does not belong to this provider.")
+    theme = FailureTheme(provider=provider, service=service, created_by=actor)
+    if check_permission:
+        policy.require(actor, policy.Verb.EDIT_PLAN, service or provider)
+    for name in THEME_FIELDS:
+        if name in fields:
+            setattr(theme, name, fields[name])
+    theme.regulations = _clean_regulations(theme.regulations)
+    _check_owner(theme.owner if theme.owner_id else None, service or provider)
+    theme.full_clean()
+    theme.save()
+    if framework_items:
+        theme.framework_items.set(framework_items)
+    return theme
+
+
+@transaction.atomic
+def theme_update(*, actor, theme: FailureTheme, framework_items=None, **fields) -> FailureTheme:
+    """Edit a theme. A keep-visible override needs a reason; clearing it drops the reason."""
+    policy.require(actor, policy.Verb.EDIT_PLAN, theme)
+    for name in (*THEME_FIELDS, "keep_visible_override", "keep_visible_override_reason"):
+        if name in fields:
+            setattr(theme, name, fields[name])
+    theme.regulations = _clean_regulations(theme.regulations)
+    theme.keep_visible_override_reason = (theme.keep_visible_override_reason or "").strip()
+    if theme.keep_visible_override and not theme.keep_visible_override_reason:
+        raise ValidationError(
+            {"keep_visible_override_reason": "Say why this theme should stay visible until a different date."}
+        )
+    if not theme.keep_visible_override:
+        theme.keep_visible_override_reason = ""
+    _check_owner(theme.owner, theme)
+    theme.full_clean(exclude=["created_by"])
+    theme.save()
+    if framework_items is not None:
+        theme.framework_items.set(framework_items)
+    return theme
+
+
+def theme_visibility_compute(theme: FailureTheme) -> datetime.date | None:
+    """Two governance cycles (at the theme's review cadence) after its last action closed."""
+    last = theme.actions.filter(status=RecoveryAction.Status.CLOSED).aggregate(last=Max("closed_at"))["last"]
+    if last is None:
+        return None
+    closed_on = timezone.localdate(last)
+    return closed_on + datetime.timedelta(days=VISIBLE_CYCLES * CADENCE_DAYS[theme.review_cadence])
+
+
+@transaction.atomic
+def theme_recompute_visibility(*, theme: FailureTheme) -> FailureTheme:
+    """Store the computed keep-visible-until date (an override, if any, still wins)."""
+    theme.keep_visible_until = theme_visibility_compute(theme)
+    FailureTheme.objects.filter(pk=theme.pk).update(keep_visible_until=theme.keep_visible_until)
+    return theme
+
+
+@transaction.atomic
+def theme_set_status(*, actor, theme: FailureTheme, status: str) -> FailureTheme:
+    """Open, monitoring or closed. A theme closes only when none of its actions is still open."""
+    policy.require(actor, policy.Verb.EDIT_PLAN, theme)
+    if status not in FailureTheme.Status.values:
+        raise ValidationError({"status": "Choose open, monitoring or closed."})
+    if status == FailureTheme.Status.CLOSED:
+        unfinished = theme.actions.exclude(status=RecoveryAction.Status.CLOSED).count()
+        if unfinished:
+            raise ValidationError(
+                {"status": f"{unfinished} action(s) on this theme are not closed yet. Close or finish them first."}
+            )
+        theme.closed_at = timezone.localdate()
+    else:
+        theme.closed_at = None
+    theme.status = status
+    theme.save(update_fields=["status", "closed_at", "updated_at"])
+    theme_recompute_visibility(theme=theme)
+    return theme
+
+
+# --- Leadership learning ------------------------------------------------------------------
+
+
+def _check_evidence(items, obj) -> list[EvidenceItem]:
+    items = list(items or [])
+    for item in items:
+        if item.provider_id != obj.provider_id or (
+            item.service_id is not None and obj.service_id is not None and item.service_id != obj.service_id
+        ):
+            raise ValidationError({"evidence": f"“{item}” belongs to another service."})
+        if item.is_removed:
+            raise ValidationError({"evidence": f"“{item}” has been removed and cannot be linked."})
+    return items
+
+
+@transaction.atomic
+def learning_add(
+    *,
+    actor,
+    theme: FailureTheme,
+    why_it_happened: str,
+    governance_change: str,
+    how_tested: str,
+    factors=(),
+    evidence=(),
+) -> LeadershipLearning:
+    policy.require(actor, policy.Verb.EDIT_PLAN, theme)
+    factors = [f for f in LeadershipLearning.Factor.values if f in set(factors or [])]
+    learning = LeadershipLearning(
+        theme=theme,
+        provider_id=theme.provider_id,
+        service_id=theme.service_id,
+        factors=factors,
+        why_it_happened=why_it_happened.strip(),
+        governance_change=governance_change.strip(),
+        how_tested=how_tested.strip(),
+        recorded_by=actor,
+    )
+    if not factors:
+        raise ValidationError({"factors": "Choose at least one reason it happened."})
+    learning.full_clean()
+    learning.save()
+    learning.evidence.set(_check_evidence(evidence, learning))
+    return learning
+
+
+@transaction.atomic
+def learning_review(*, actor, learning: LeadershipLearning, note: str) -> LeadershipLearning:
+    """The nominated individual reviews and dates the learning."""
+    policy.require(actor, policy.Verb.REVIEW_LEARNING, learning)
+    if not (note or "").strip():
+        raise ValidationError({"note": "Say what you checked and whether the learning holds."})
+    learning.reviewed_by, learning.reviewed_at, learning.review_note = actor, timezone.now(), note.strip()
+    learning.save(update_fields=["reviewed_by", "reviewed_at", "review_note", "updated_at"])
+    return learning
+
+
+# --- Actions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def action_create(
+    *, actor, theme: FailureTheme, service=None, check_permission: bool = True, **fields
+) -> RecoveryAction:
+    """Create a draft action on a theme. It can start only once it has an intended outcome."""
+    service = service if service is not None else theme.service
+    if service is not None and service.provider_id != theme.provider_id:
+        raise ValidationError("The service does not belong to the theme's provider.")
+    action = RecoveryAction(theme=theme, provider_id=theme.provider_id, service=service, created_by=actor)
+    if check_permission:
+        policy.require(actor, policy.Verb.EDIT_PLAN, action)
+    for name in ACTION_FIELDS:
+        if name in fields:
+            setattr(action, name, fields[name])
+    _check_owner(action.owner if action.owner_id else None, action)
+    action.full_clean()
+    action.save()
+    return action
+
+
+@transaction.atomic
+def action_update(*, actor, action: RecoveryAction, **fields) -> RecoveryAction:
+    """Edit the plan of an action. Once work has started the intended outcome cannot be emptied."""
+    policy.require(actor, policy.Verb.EDIT_PLAN, action)
+    if action.status == RecoveryAction.Status.CLOSED:
+        raise ValidationError("A closed action cannot be edited. Reopen it first, with a reason.")
+    for name in ACTION_FIELDS:
+        if name in fields:
+            setattr(action, name, fields[name])
+    if action.started_on and not (action.intended_outcome or "").strip():
+        raise ValidationError({"intended_outcome": "Work has started: the intended outcome cannot be removed."})
+    _check_owner(action.owner, action)
+    action.full_clean(exclude=["created_by"])
+    action.save()
+    return action
+
+
+@transaction.atomic
+def action_reassign(*, actor, action: RecoveryAction, owner) -> RecoveryAction:
+    policy.require(actor, policy.Verb.EDIT_PLAN, action)
+    if owner is None:
+        raise ValidationError({"owner": "Choose the new owner."})
+    if owner.pk == action.owner_id:
+        raise ValidationError({"owner": f"{owner} already owns this action."})
+    _check_owner(owner, action)
+    action.owner = owner
+    action.save(update_fields=["owner", "updated_at"])
+    return action
+
+
+def _evidence_fits(item: EvidenceItem, action: RecoveryAction) -> bool:
+    return item.provider_id == action.provider_id and (item.service_id in (None, action.service_id))
+
+
+@transaction.atomic
+def action_evidence_link(*, actor, action: RecoveryAction, item: EvidenceItem) -> None:
+    """Link a current evidence item of the action's service (or provider-wide) to the action."""
+    policy.require(actor, policy.Verb.ADD_EVIDENCE, action)
+    if not _evidence_fits(item, action):
+        raise ValidationError({"evidence": "That evidence belongs to another service."})
+    if item.is_removed:
+        raise ValidationError({"evidence": "That evidence has been removed and cannot be linked."})
+    action.evidence.add(item)
+
+
+@transaction.atomic
+def action_evidence_unlink(*, actor, action: RecoveryAction, item: EvidenceItem) -> None:
+    policy.require(actor, policy.Verb.ADD_EVIDENCE, action)
+    if action.status == RecoveryAction.Status.CLOSURE_PROPOSED:
+        raise ValidationError({"evidence": "Closure has been proposed on this evidence: it stays until the decision."})
+    action.evidence.remove(item)
+
+
+# --- Steps --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def step_add(
+    *,
+    actor,
+    action: RecoveryAction,
+    role: str,
+    what: str,
+    recorded_where: str = "",
+    check_permission: bool = True,
+) -> ActionStep:
+    if check_permission:
+        policy.require(actor, policy.Verb.EDIT_PLAN, action)
+    last = action.steps.order_by("-order").values_list("order", flat=True).first() or 0
+    step = ActionStep(action=action, order=last + 1, role=role, what=what, recorded_where=recorded_where)
+    step.full_clean()
+    step.save()
+    return step
+
+
+@transaction.atomic
+def step_complete(*, actor, step: ActionStep, done_on: datetime.date) -> ActionStep:
+    policy.require(actor, policy.Verb.RECORD_DATA, step.action)
+    if done_on is None:
+        raise ValidationError({"done_on": "Enter the date the step was done."})
+    if done_on > timezone.localdate():
+        raise ValidationError({"done_on": "A step cannot be done on a future date."})
+    step.done_by, step.done_on = actor, done_on
+    step.save()
+    return step
