@@ -18,12 +18,11 @@ from django.utils import timezone
 from core.choices import Cadence, RiskLevel
 from evidence.models import SourceType
 from evidence.services import evidence_create
+from governance.flags.services import ScanResult, flags_scan_provider
 from recovery.closure.services import action_open, action_start
 from recovery.measures.services import measure_create, point_record
 from recovery.models import ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction
 from recovery.plan.services import action_create, action_evidence_link, theme_create
-
-from governance.flags.services import ScanResult, flags_scan_provider
 
 FALLS = "Falls when people move between rooms at night"
 MEDICINES = "Missed and late medicine visits"

@@ -15,10 +15,9 @@ import datetime
 
 from django.utils import timezone
 
-from recovery.models import RecoveryAction
-
 from governance.models import AgendaItem, OversightReview
 from governance.reviews import services as services
+from recovery.models import RecoveryAction
 
 SERVICE = "oakfield-house"
 K = OversightReview.Kind

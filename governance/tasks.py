@@ -2,7 +2,7 @@
 
 Celery's ``autodiscover_tasks()`` imports ``<app>.tasks`` for each installed app and nothing
 deeper, so this module imports every governance feature's tasks: a feature with jobs is listed
-here, and ``core/tests/test_jobs.py`` fails if a task is defined where the worker cannot find it.
+here, and ``tests/test_jobs.py`` fails if a task is defined where the worker cannot find it.
 """
 
 from governance.digests import tasks as digests  # noqa: F401

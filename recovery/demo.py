@@ -24,10 +24,9 @@ from core.models import FrameworkItem, Service, User
 from evidence.models import EvidenceItem
 from evidence.models import SourceType as Src
 from evidence.services import evidence_create
-
-from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
 from recovery.closure import services as closure
 from recovery.measures.services import measure_create, point_record
+from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
 from recovery.plan.services import (
     action_create,
     learning_add,

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from governance.models import EvidencePack
 from governance.packs.rendering import UnsafeURL, html_to_pdf, safe_url_fetcher
-
 from governance.packs.tests.factories import pack, populate
 
 pytestmark = pytest.mark.django_db
