@@ -23,9 +23,9 @@ demo: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## The whole test suite (SQLite by default; CI sets DATABASE_URL and REDIS_URL)
+## The whole test suite, one process per core (SQLite by default; CI sets DATABASE_URL and REDIS_URL)
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: install
 	$(BIN)/ruff check .
