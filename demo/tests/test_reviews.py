@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from core import demo as core_demo
-from evidence import demo as evidence_demo
-from governance import demo_reviews
+from demo import evidence as evidence_demo
+from demo import reviews as demo_reviews
+from demo import stories as recovery_demo
+from demo import world as core_demo
 from governance.models import AgendaItem, Challenge, OversightReview
-from recovery import demo as recovery_demo
 
 
 @pytest.mark.django_db

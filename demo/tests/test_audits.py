@@ -2,9 +2,9 @@
 
 from types import SimpleNamespace
 
-from audits import demo
 from audits.models import Audit, AuditTemplate
-from core import demo as core_demo
+from demo import audits as demo
+from demo import world as core_demo
 from recovery.models import DataPoint
 from recovery.tests.factories import ActionFactory, MeasureFactory, ThemeFactory
 

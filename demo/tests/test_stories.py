@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import demo as core_demo
+from demo import stories as demo
+from demo import world as core_demo
 from evidence.models import EvidenceItem, Nature, SourceType
-from recovery import demo
 from recovery.measuring import summarise
 from recovery.models import ActionTransition, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
 from recovery.spc import CONCERN

@@ -4,8 +4,9 @@ import hashlib
 
 import pytest
 
-from core import demo as core_demo
-from evidence import demo, selectors
+from demo import evidence as demo
+from demo import world as core_demo
+from evidence import selectors
 from evidence.models import EvidenceItem, Nature
 
 pytestmark = pytest.mark.django_db

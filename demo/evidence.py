@@ -1,4 +1,4 @@
-"""Demo evidence for the Oakfield services: a realistic spread over the last twelve weeks.
+"""Demo evidence for the Oakfield services: a realistic spread over the last twelve weeks, as data.
 
 Idempotent: an item is skipped when one with the same title already exists at that
 service (or provider-wide). A few items carry small real files built here in code.
@@ -13,10 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core.models import EvidenceCategory, FrameworkItem, Provider, Service
-
-from . import services
-from .models import EvidenceItem, Nature
-from .models import SourceType as S
+from evidence import services
+from evidence.models import EvidenceItem, Nature
+from evidence.models import SourceType as S
 
 
 @dataclass(frozen=True)
@@ -398,40 +397,38 @@ def _create(
     )
 
 
-def seed(core_world) -> list[EvidenceItem]:
-    """Create the demo evidence (skipping what exists); returns the items created now."""
-    from core.models import User
+# One removed item, so the removal trail can be seen in the demo.
+DUPLICATE = Seed(
+    "Handover observation (duplicate upload)",
+    S.OBSERVATION,
+    "observation",
+    ("S2",),
+    5,
+    "Observation of practice folder",
+    "Uploaded twice by mistake.",
+)
+DUPLICATE_REASON = "Duplicate of the handover observation already recorded."
+PLAN = [
+    ("oakfield-house", OAKFIELD_HOUSE),
+    ("meadowbank-nursing", MEADOWBANK),
+    ("oakfield-home-support", HOME_SUPPORT),
+    (None, PROVIDER_WIDE),
+]
 
+
+def seed(world) -> list[EvidenceItem]:
+    """Create the demo evidence (skipping what exists); returns the items created now."""
     today = timezone.localdate()
-    provider = core_world.provider
-    plan = [
-        ("oakfield-house", OAKFIELD_HOUSE),
-        ("meadowbank-nursing", MEADOWBANK),
-        ("oakfield-home-support", HOME_SUPPORT),
-        (None, PROVIDER_WIDE),
-    ]
     created = []
-    for slug, seeds in plan:
-        service = core_world.services[slug] if slug else None
-        actor = core_world.users.get(ACTORS[slug]) or User.objects.get(email=ACTORS[slug])
+    for slug, seeds in PLAN:
+        service = world.services[slug] if slug else None
         for item_seed in seeds:
-            item = _create(provider, service, item_seed, actor, today)
+            item = _create(world.provider, service, item_seed, world.user(ACTORS[slug]), today)
             if item is not None:
                 created.append(item)
-    # One removed item, so the removal trail can be seen in the demo.
-    house = core_world.services["oakfield-house"]
-    duplicate = Seed(
-        "Handover observation (duplicate upload)",
-        S.OBSERVATION,
-        "observation",
-        ("S2",),
-        5,
-        "Observation of practice folder",
-        "Uploaded twice by mistake.",
-    )
-    rm = core_world.users.get(ACTORS["oakfield-house"]) or User.objects.get(email=ACTORS["oakfield-house"])
-    item = _create(provider, house, duplicate, rm, today)
+    rm = world.user(ACTORS["oakfield-house"])
+    item = _create(world.provider, world.services["oakfield-house"], DUPLICATE, rm, today)
     if item is not None:
-        services.evidence_remove(actor=rm, item=item, reason="Duplicate of the handover observation already recorded.")
+        services.evidence_remove(actor=rm, item=item, reason=DUPLICATE_REASON)
         created.append(item)
     return created
