@@ -7,7 +7,7 @@ service (or provider-wide). A few items carry small real files built here in cod
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -32,278 +32,107 @@ class Seed:
     nature_reason: str = ""
 
 
-OAKFIELD_HOUSE = [
-    Seed(
-        "Deterioration escalation sampling, week 1",
-        S.AUDIT,
-        "processes",
-        ("S2", "E5"),
-        11,
-        "Senior oversight log",
-        "Ten care records sampled for changes in mobility or appetite; 6 of 10 escalated within the required time.",
-        "csv",
-    ),
-    Seed(
-        "Deterioration escalation sampling, week 6",
-        S.AUDIT,
-        "outcomes",
-        ("S2", "E5"),
-        6,
-        "Senior oversight log",
-        "Ten records sampled (refs R-1042 to R-1051); 9 of 10 escalated on time. One late escalation followed up.",
-        "csv",
-    ),
-    Seed(
-        "Handover observation, night to day shift",
-        S.OBSERVATION,
-        "observation",
-        ("S2", "S4"),
-        5,
-        "Observation of practice folder",
-        "Deputy observed handover for rooms 1-14. Staff used the escalation prompt for two residents with "
-        "reduced intake; both were reported to the GP the same morning.",
-        "txt",
-    ),
-    Seed(
-        "Family feedback calls on being kept informed",
-        S.FAMILY_FEEDBACK,
-        "peoples_experience",
-        ("R4", "C1"),
-        4,
-        "Feedback log",
-        "Eight relatives called. Six said they were told promptly about changes in health; two wanted more "
-        "notice of GP visits.",
-    ),
-    Seed(
-        "Escalation competency checks, senior carers",
-        S.COMPETENCY_CHECK,
-        "observation",
-        ("S1", "S2"),
-        3,
-        "Competency records",
-        "Five senior carers assessed against the escalation competency; all five passed, one with a follow-up "
-        "on recording rationale.",
-    ),
-    Seed(
-        "Recognising deterioration training attendance",
-        S.TRAINING_RECORD,
-        "processes",
-        ("S1",),
-        10,
-        "Training matrix",
-        "22 of 26 care staff attended. Attendance only: practice is checked separately.",
-    ),
-    Seed(
-        "Supervision records: escalation discussed",
-        S.SUPERVISION_RECORD,
-        "staff_feedback",
-        ("W2", "C5"),
-        7,
-        "Supervision files",
-        "Eight supervisions this month included a worked example of escalating a change in a resident's condition.",
-    ),
-    Seed(
-        "Rota variance, four weeks to date",
-        S.ROTA_RECORD,
-        "processes",
-        ("S6",),
-        2,
-        "Rota system export",
-        "Planned staffing met on 26 of 28 days; two uncovered night shifts were risk-assessed and covered by agency.",
-        "csv",
-    ),
-    Seed(
-        "Staff survey on staffing levels",
-        S.STAFF_FEEDBACK,
-        "staff_feedback",
-        ("S6", "W3"),
-        8,
-        "Staff survey results",
-        "14 responses. Most staff said shifts felt safer since the rota changes; "
-        "three raised concerns about weekend cover.",
-    ),
-    Seed(
-        "Weekly service review minutes",
-        S.GOVERNANCE_MINUTES,
-        "processes",
-        ("W5",),
-        1,
-        "Governance minutes folder",
-        "RM reviewed escalation sampling and rota variance; challenged one late escalation and set a follow-up check.",
-        "pdf",
-    ),
-    Seed(
-        "Residents' meeting: mealtimes and choice",
-        S.PEOPLES_FEEDBACK,
-        "peoples_experience",
-        ("C3", "R1"),
-        9,
-        "Residents' meeting notes",
-        "Nine residents attended. Most were happy with the new menu choices; two asked for later breakfast.",
-    ),
-]
+def _table(text: str) -> list[Seed]:
+    """Rows of ``title | source type | SAF category | framework items | weeks ago | recorded in [| file]``,
+    each followed by its description on indented lines."""
+    seeds: list[Seed] = []
+    for line in text.strip("\n").splitlines():
+        if line.startswith("    "):
+            seed = seeds.pop()
+            description = f"{seed.description} {line.strip()}".strip()
+            seeds.append(replace(seed, description=description, **NATURE.get(seed.title, {})))
+            continue
+        title, source, category, items, weeks, recorded_in, *file = (cell.strip() for cell in line.split("|"))
+        seeds.append(Seed(title, S(source), category, tuple(items.split()), int(weeks), recorded_in, "", *file))
+    return seeds
 
-MEADOWBANK = [
-    Seed(
-        "Medicines audit, MAR chart accuracy",
-        S.AUDIT,
-        "processes",
-        ("S8",),
-        10,
-        "Medicines audit file",
-        "Twenty MAR charts checked; 85% accurate. Gaps in PRN recording on the first floor.",
-        "csv",
-    ),
-    Seed(
-        "Medicines audit, MAR chart accuracy (re-audit)",
-        S.AUDIT,
-        "outcomes",
-        ("S8", "E5"),
-        4,
-        "Medicines audit file",
-        "Twenty MAR charts re-checked; 95% accurate. PRN recording gaps down from six to one.",
-        "csv",
-    ),
-    Seed(
-        "Stock check discrepancies log",
-        S.INCIDENT_RECORD,
-        "outcomes",
-        ("S8",),
-        6,
-        "Medicines incident log",
-        "Three stock discrepancies in weeks 1-4, one in weeks 5-8. "
-        "Each investigated and closed with the nurse on duty.",
-    ),
-    Seed(
-        "Nurse medicines competency assessments",
-        S.COMPETENCY_CHECK,
-        "observation",
-        ("S8", "S1"),
-        5,
-        "Competency records",
-        "Seven nurses observed on a medicines round; six competent, one reassessed and passed a week later.",
-    ),
-    Seed(
-        "Complaints about communication with relatives",
-        S.COMPLAINT_RECORD,
-        "peoples_experience",
-        ("R4",),
-        11,
-        "Complaints register",
-        "Four complaints in the quarter about not being told of changes; all acknowledged within two days.",
-    ),
-    Seed(
-        "Relatives' contact log review",
-        S.FAMILY_FEEDBACK,
-        "peoples_experience",
-        ("R4", "R2"),
-        3,
-        "Contact log",
-        "Named-nurse calls to relatives recorded weekly for all 32 residents; one repeat complaint since the change.",
-    ),
-    Seed(
-        "GP practice feedback on referrals",
-        S.PARTNER_FEEDBACK,
-        "partner_feedback",
-        ("E3",),
-        7,
-        "Partner feedback file",
-        "The GP practice said referrals now arrive with clearer observations and NEWS2 scores.",
-    ),
-    Seed(
-        "Medicines training: PRN protocols",
-        S.TRAINING_RECORD,
-        "processes",
-        ("S8",),
-        9,
-        "Training matrix",
-        "All 12 nurses completed the PRN protocol update; followed by observed rounds in week 5.",
+
+# The one training record that is impact evidence, and why.
+NATURE = {
+    "Medicines training: PRN protocols": dict(
         nature=Nature.IMPACT,
         nature_reason="The record includes observed medicines rounds after the training, not only attendance.",
-    ),
-]
+    )
+}
 
-HOME_SUPPORT = [
-    Seed(
-        "High-risk closure sampling",
-        S.AUDIT,
-        "processes",
-        ("W5",),
-        8,
-        "Quality sampling log",
-        "Six closed high-risk actions sampled; two had no impact evidence and were reopened.",
-        "csv",
-    ),
-    Seed(
-        "Spot checks of home visits",
-        S.OBSERVATION,
-        "observation",
-        ("S4", "C1"),
-        5,
-        "Spot check records",
-        "Field supervisor observed twelve visits; call times and care tasks matched the care plan in eleven.",
-        "txt",
-    ),
-    Seed(
-        "People's feedback on call times",
-        S.PEOPLES_FEEDBACK,
-        "peoples_experience",
-        ("R2", "C2"),
-        4,
-        "Quality calls log",
-        "Twenty people called. Sixteen said carers arrive within the agreed window; "
-        "four reported late calls at weekends.",
-    ),
-    Seed(
-        "Safeguarding referrals, monthly review",
-        S.INCIDENT_RECORD,
-        "outcomes",
-        ("S3",),
-        3,
-        "Safeguarding log",
-        "Three referrals this month (refs SG-21 to SG-23); all raised within 24 hours and linked to actions.",
-    ),
-    Seed(
-        "Care worker supervision completion",
-        S.SUPERVISION_RECORD,
-        "staff_feedback",
-        ("C5", "W2"),
-        6,
-        "Supervision tracker",
-        "31 of 38 care workers supervised this quarter; the rest booked.",
-    ),
-    Seed(
-        "Branch team meeting minutes",
-        S.GOVERNANCE_MINUTES,
-        "processes",
-        ("W1",),
-        2,
-        "Team meeting minutes",
-        "Shared the learning from the reopened closures; agreed that every closure needs feedback or observation.",
-    ),
-]
+OAKFIELD_HOUSE = _table(
+    """
+Deterioration escalation sampling, week 1 | audit | processes | S2 E5 | 11 | Senior oversight log | csv
+    Ten care records sampled for changes in mobility or appetite; 6 of 10 escalated within the required time.
+Deterioration escalation sampling, week 6 | audit | outcomes | S2 E5 | 6 | Senior oversight log | csv
+    Ten records sampled (refs R-1042 to R-1051); 9 of 10 escalated on time. One late escalation followed up.
+Handover observation, night to day shift | observation | observation | S2 S4 | 5 | Observation of practice folder | txt
+    Deputy observed handover for rooms 1-14. Staff used the escalation prompt for two residents with reduced
+    intake; both were reported to the GP the same morning.
+Family feedback calls on being kept informed | family_feedback | peoples_experience | R4 C1 | 4 | Feedback log
+    Eight relatives called. Six said they were told promptly about changes in health; two wanted more notice of GP
+    visits.
+Escalation competency checks, senior carers | competency_check | observation | S1 S2 | 3 | Competency records
+    Five senior carers assessed against the escalation competency; all five passed, one with a follow-up on
+    recording rationale.
+Recognising deterioration training attendance | training_record | processes | S1 | 10 | Training matrix
+    22 of 26 care staff attended. Attendance only: practice is checked separately.
+Supervision records: escalation discussed | supervision_record | staff_feedback | W2 C5 | 7 | Supervision files
+    Eight supervisions this month included a worked example of escalating a change in a resident's condition.
+Rota variance, four weeks to date | rota_record | processes | S6 | 2 | Rota system export | csv
+    Planned staffing met on 26 of 28 days; two uncovered night shifts were risk-assessed and covered by agency.
+Staff survey on staffing levels | staff_feedback | staff_feedback | S6 W3 | 8 | Staff survey results
+    14 responses. Most staff said shifts felt safer since the rota changes; three raised concerns about weekend
+    cover.
+Weekly service review minutes | governance_minutes | processes | W5 | 1 | Governance minutes folder | pdf
+    RM reviewed escalation sampling and rota variance; challenged one late escalation and set a follow-up check.
+Residents' meeting: mealtimes and choice | peoples_feedback | peoples_experience | C3 R1 | 9 | Residents' meeting notes
+    Nine residents attended. Most were happy with the new menu choices; two asked for later breakfast.
+"""
+)
 
-PROVIDER_WIDE = [
-    Seed(
-        "Monthly leadership review minutes",
-        S.GOVERNANCE_MINUTES,
-        "processes",
-        ("W5", "W2"),
-        3,
-        "Board papers",
-        "The nominated individual challenged two proposed closures at Oakfield House and asked for re-audit evidence.",
-        "pdf",
-    ),
-    Seed(
-        "Quarterly quality report to the board",
-        S.AUDIT,
-        "outcomes",
-        ("W5", "W7"),
-        8,
-        "Board papers",
-        "Audit effectiveness across the three services: 70% of audits had findings, owners and impact checks.",
-    ),
-]
+MEADOWBANK = _table(
+    """
+Medicines audit, MAR chart accuracy | audit | processes | S8 | 10 | Medicines audit file | csv
+    Twenty MAR charts checked; 85% accurate. Gaps in PRN recording on the first floor.
+Medicines audit, MAR chart accuracy (re-audit) | audit | outcomes | S8 E5 | 4 | Medicines audit file | csv
+    Twenty MAR charts re-checked; 95% accurate. PRN recording gaps down from six to one.
+Stock check discrepancies log | incident_record | outcomes | S8 | 6 | Medicines incident log
+    Three stock discrepancies in weeks 1-4, one in weeks 5-8. Each investigated and closed with the nurse on duty.
+Nurse medicines competency assessments | competency_check | observation | S8 S1 | 5 | Competency records
+    Seven nurses observed on a medicines round; six competent, one reassessed and passed a week later.
+Complaints about communication with relatives | complaint_record | peoples_experience | R4 | 11 | Complaints register
+    Four complaints in the quarter about not being told of changes; all acknowledged within two days.
+Relatives' contact log review | family_feedback | peoples_experience | R4 R2 | 3 | Contact log
+    Named-nurse calls to relatives recorded weekly for all 32 residents; one repeat complaint since the change.
+GP practice feedback on referrals | partner_feedback | partner_feedback | E3 | 7 | Partner feedback file
+    The GP practice said referrals now arrive with clearer observations and NEWS2 scores.
+Medicines training: PRN protocols | training_record | processes | S8 | 9 | Training matrix
+    All 12 nurses completed the PRN protocol update; followed by observed rounds in week 5.
+"""
+)
+
+HOME_SUPPORT = _table(
+    """
+High-risk closure sampling | audit | processes | W5 | 8 | Quality sampling log | csv
+    Six closed high-risk actions sampled; two had no impact evidence and were reopened.
+Spot checks of home visits | observation | observation | S4 C1 | 5 | Spot check records | txt
+    Field supervisor observed twelve visits; call times and care tasks matched the care plan in eleven.
+People's feedback on call times | peoples_feedback | peoples_experience | R2 C2 | 4 | Quality calls log
+    Twenty people called. Sixteen said carers arrive within the agreed window; four reported late calls at
+    weekends.
+Safeguarding referrals, monthly review | incident_record | outcomes | S3 | 3 | Safeguarding log
+    Three referrals this month (refs SG-21 to SG-23); all raised within 24 hours and linked to actions.
+Care worker supervision completion | supervision_record | staff_feedback | C5 W2 | 6 | Supervision tracker
+    31 of 38 care workers supervised this quarter; the rest booked.
+Branch team meeting minutes | governance_minutes | processes | W1 | 2 | Team meeting minutes
+    Shared the learning from the reopened closures; agreed that every closure needs feedback or observation.
+"""
+)
+
+PROVIDER_WIDE = _table(
+    """
+Monthly leadership review minutes | governance_minutes | processes | W5 W2 | 3 | Board papers | pdf
+    The nominated individual challenged two proposed closures at Oakfield House and asked for re-audit evidence.
+Quarterly quality report to the board | audit | outcomes | W5 W7 | 8 | Board papers
+    Audit effectiveness across the three services: 70% of audits had findings, owners and impact checks.
+"""
+)
 
 ACTORS = {
     # service slug (None = provider-wide) -> email of the person who adds its evidence

@@ -177,7 +177,7 @@ class _Dates:
 def _fields(raw: dict, world, on: _Dates, **names) -> dict:
     out = {}
     for key, value in raw.items():
-        if key in ("owner",):
+        if key == "owner":
             value = world.user(value)
         elif key in ("source_date", "due_date"):
             value = on(value)
