@@ -225,7 +225,6 @@ def _templates(world) -> dict[str, AuditTemplate]:
                 criteria=[CriterionInput(text=t, guidance=g) for t, g in seed.criteria],
                 framework_items=_framework(seed.items),
                 services=services,
-                check_permission=False,
             )
             direct.backdate(template, created_at=timezone.now() - datetime.timedelta(weeks=WEEKS + 2))
         out[seed.slug] = template
@@ -287,7 +286,7 @@ def _audits(world, service, template, seed: TemplateSeed, today: datetime.date) 
                 action=action,
                 theme=theme,
             )
-        audit_submit(actor=auditor, audit=audit, check_permission=False)
+        audit_submit(actor=auditor, audit=audit)
         submitted = timezone.make_aware(datetime.datetime.combine(end, datetime.time(16, 30)))
         direct.backdate(audit, submitted_at=submitted)
 
