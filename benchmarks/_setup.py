@@ -1,4 +1,9 @@
-"""Shared start-up for the benchmark scripts: a separate database, migrated, with the large provider."""
+"""Shared start-up for the benchmark scripts: a separate database, migrated, with the large provider.
+
+Run on its own it only builds the large provider (benchmarks/large_provider.py), once per database:
+
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python benchmarks/_setup.py
+"""
 
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ def setup() -> None:
 def provider():
     import time
 
-    from governance.scale import build_large_provider, large_provider
+    from large_provider import build_large_provider, large_provider
 
     existing = large_provider()
     if existing is not None:
@@ -53,3 +58,10 @@ def describe(p) -> str:
         f"{Audit.objects.filter(provider=p).count():,} audits, "
         f"{DataPoint.objects.filter(measure__provider=p).count():,} data points"
     )
+
+
+if __name__ == "__main__":
+    setup()
+    from large_provider import PASSWORD, SLUG
+
+    print(f"{describe(provider())}. Sign in as ni@{SLUG}.example / {PASSWORD}")

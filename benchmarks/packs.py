@@ -1,4 +1,4 @@
-"""Benchmark: a full re-inspection pack for the large provider (g1's governance/scale.py).
+"""Benchmark: a full re-inspection pack for the large provider (benchmarks/large_provider.py).
 
     DATABASE_URL=sqlite:////tmp/bench_packs.sqlite3 .venv/bin/python manage.py migrate
     DATABASE_URL=sqlite:////tmp/bench_packs.sqlite3 .venv/bin/python benchmarks/packs.py [--kind full] [--days 182]
@@ -61,12 +61,12 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
+    from large_provider import build_large_provider, large_provider
 
     from core import permissions as policy
     from governance.models import EvidencePack
     from governance.packs import context as pack_context
     from governance.packs import rendering, services
-    from governance.scale import build_large_provider, large_provider
 
     provider = large_provider()
     if provider is None:

@@ -25,9 +25,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
+from large_provider import SLUG  # noqa: E402
 
 from core.models import User  # noqa: E402
-from governance.scale import SLUG  # noqa: E402
 
 
 def url_or_none(name: str, **kwargs) -> str | None:

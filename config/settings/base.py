@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "recovery",
     "audits",
     "governance",
+    "demo",  # the demo world and seed_demo: the top layer, imported by nothing
 ]
 
 MIDDLEWARE = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import demo as core_demo
+from demo import stories as demo
+from demo import world as demo_world
 from evidence.models import EvidenceItem, Nature, SourceType
-from recovery import demo
 from recovery.measures.measuring import summarise
 from recovery.measures.spc import CONCERN
 from recovery.models import ActionTransition, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
@@ -16,7 +16,7 @@ S = RecoveryAction.Status
 
 @pytest.fixture
 def seeded(db):
-    world = core_demo.seed()
+    world = demo_world.seed()
     return world, demo.seed(world)
 
 
@@ -95,7 +95,7 @@ def test_running_the_demo_twice_changes_nothing(seeded):
         OutcomeMeasure.objects.count(),
     )
     before = counts()
-    second = demo.seed(core_demo.seed())
+    second = demo.seed(demo_world.seed())
     assert counts() == before
     assert {k: m.pk for k, m in second.measures.items()} == {k: m.pk for k, m in first.measures.items()}
 

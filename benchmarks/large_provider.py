@@ -2,8 +2,14 @@
 10,000 audits and 100,000 data points, written with bulk_create in well under a minute.
 
 Rows are written directly (not through the services) with the audit trail switched off: this
-is synthetic load, not a history anyone will read. Never run it against a real database; the
-benchmark scripts refuse to start without their own DATABASE_URL.
+is synthetic load, not a history anyone will read. Never run it against a real database: it
+refuses db.sqlite3, and the benchmark scripts refuse to start without their own DATABASE_URL.
+
+The benchmark scripts build it on first use (``_setup.provider()``). To build it alone:
+
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python benchmarks/_setup.py
+
+(sign in as ``ni@large-provider.example``, password ``large-provider-bench``).
 """
 
 from __future__ import annotations
@@ -51,8 +57,19 @@ def large_provider() -> Provider | None:
     return Provider.objects.filter(slug=SLUG).first()
 
 
+def refuse_default_database() -> None:
+    """Stop before filling the development database (db.sqlite3) with synthetic data."""
+    name = str(connection.settings_dict.get("NAME", ""))
+    if name.endswith("db.sqlite3"):
+        raise RuntimeError(
+            "Refusing to fill db.sqlite3 with synthetic data. Point DATABASE_URL at a separate database, "
+            "e.g. DATABASE_URL=sqlite:////tmp/bench.sqlite3."
+        )
+
+
 def build_large_provider(size: Size = LARGE, *, seed: int = 7) -> Provider:
     """Build the large provider once; returns the existing one if it is already there."""
+    refuse_default_database()
     existing = large_provider()
     if existing is not None:
         return existing

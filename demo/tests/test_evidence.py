@@ -4,18 +4,19 @@ import hashlib
 
 import pytest
 
-from core import demo as core_demo
-from evidence import demo, selectors
+from demo import evidence as demo
+from demo import world as demo_world
+from evidence import selectors
 from evidence.models import EvidenceItem, Nature
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_evidence_is_realistic_and_idempotent():
-    world = core_demo.seed()
+    world = demo_world.seed()
     created = demo.seed(world)
     assert created
-    assert demo.seed(core_demo.seed()) == []
+    assert demo.seed(demo_world.seed()) == []
     assert EvidenceItem.objects.count() == len(created)
 
     for slug, service in world.services.items():

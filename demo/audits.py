@@ -1,20 +1,20 @@
 """Demo audits for Oakfield: six templates and ten weeks of submitted audits per service.
 
-``seed(core_world, recovery_demo)``: ``core_world`` is core.demo.DemoWorld; ``recovery_demo``
-is what recovery.demo.seed returns (an object with ``measures: dict[str, OutcomeMeasure]``),
-or None. Idempotent: templates are found by title, and a template's audits at a service
-are only created when it has none there yet.
+``seed(world, plans)``: ``world`` is demo.world.DemoWorld; ``plans`` is what demo.stories.seed
+returns (an object with ``measures: dict[str, OutcomeMeasure]``), or None. Idempotent: templates
+are found by title, and a template's audits at a service are only created when it has none there yet.
 
 Trends are fixed by a seeded random generator so every run builds the same data:
 - Oakfield House escalation audits climb from about 60% to about 90% on the escalation
-  criteria (they feed recovery_demo.measures["escalation"]);
+  criteria (they feed plans.measures["escalation"]);
 - Oakfield House care-plan alignment drifts down (feeds ["care-plan-alignment"]);
 - a few audits found gaps but raised no owned actions or impact check: they show as
   "not effective", the warning the quality lead looks for;
 - last week's staffing variance review at Oakfield House was never done: it shows overdue.
-Audits are submitted through the real service (evidence items and data points included).
-Historical actions arising are recorded against existing recovery actions without adding
-steps to them, so the recovery demo's plans are not flooded with audit steps.
+Audits are started, filled in and submitted through the audit services (evidence items and
+data points included). Historical actions arising are recorded against existing recovery
+actions without adding steps to them (direct.record_historical_arising), and each audit is
+dated as submitted at the end of its period (direct.backdate).
 """
 
 from __future__ import annotations
@@ -25,13 +25,21 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from audits.models import Audit, AuditTemplate, MeasureFeed
+from audits.periods import period_bounds, period_label
+from audits.services import (
+    CriterionInput,
+    RecordInput,
+    audit_save_draft,
+    audit_start,
+    audit_submit,
+    feed_create,
+    template_create,
+)
 from core.models import FrameworkItem, FrameworkVersion
 from recovery.models import FailureTheme, RecoveryAction
 
-from .models import Audit, AuditActionArising, AuditRecord, AuditTemplate, MeasureFeed
-from .periods import period_bounds, period_label
-from .services import CriterionInput, audit_submit, template_create
-from .services.feeds import feed_backfill
+from . import direct
 
 A = AuditTemplate.Area
 WEEKS = 10
@@ -136,7 +144,7 @@ TEMPLATES = [
     ),
 ]
 
-# service slug -> (template slug, rate function name), and who logs audits there.
+# service slug -> the templates used there, and who logs audits there.
 PLAN = {
     "oakfield-house": ["escalation", "care-plan", "staffing", "complaints"],
     "meadowbank-nursing": ["medicines", "escalation"],
@@ -201,7 +209,7 @@ def _framework(codes) -> list[FrameworkItem]:
 
 
 def _templates(world) -> dict[str, AuditTemplate]:
-    quality = world.users.get("quality@oakfield.example")
+    quality = world.user("quality")
     out = {}
     for seed in TEMPLATES:
         template = AuditTemplate.objects.filter(provider=world.provider, title=seed.title).first()
@@ -217,93 +225,81 @@ def _templates(world) -> dict[str, AuditTemplate]:
                 criteria=[CriterionInput(text=t, guidance=g) for t, g in seed.criteria],
                 framework_items=_framework(seed.items),
                 services=services,
-                check_permission=False,
             )
-            began = timezone.now() - datetime.timedelta(weeks=WEEKS + 2)
-            AuditTemplate.objects.filter(pk=template.pk).update(created_at=began)
+            direct.backdate(template, created_at=timezone.now() - datetime.timedelta(weeks=WEEKS + 2))
         out[seed.slug] = template
     return out
 
 
-def _feeds(templates, recovery_demo) -> None:
-    measures = getattr(recovery_demo, "measures", None) or {}
-    escalation_keys = [c.key for c in templates["escalation"].current_version().criteria.all()][1:3]
-    wanted = [
-        ("escalation", templates["escalation"], MeasureFeed.Kind.COMPLIANCE, escalation_keys),
-        ("care-plan-alignment", templates["care-plan"], MeasureFeed.Kind.COMPLIANCE, []),
-        ("audit-effectiveness", templates["closure"], MeasureFeed.Kind.EFFECTIVENESS, []),
-    ]
-    for name, template, kind, keys in wanted:
-        measure = measures.get(name)
-        if measure is not None and not MeasureFeed.objects.filter(measure=measure).exists():
-            feed = MeasureFeed.objects.create(measure=measure, template=template, kind=kind, criterion_keys=keys)
-            feed_backfill(actor=None, feed=feed)  # if the audits were seeded before the measure existed
+# recovery story key -> the template whose audits feed its measure, and the criteria counted
+# (by position; None: all of them).
+FEEDS = {"escalation": ("escalation", slice(1, 3)), "care-plan-alignment": ("care-plan", None)}
 
 
-def _period(template: AuditTemplate, weeks_ago: int, today: datetime.date):
-    return period_bounds(template.frequency, today - datetime.timedelta(weeks=weeks_ago))
+def _feeds(world, templates, plans) -> None:
+    measures = getattr(plans, "measures", None) or {}
+    for name, (template_slug, criteria) in FEEDS.items():
+        measure, template = measures.get(name), templates[template_slug]
+        if measure is None or MeasureFeed.objects.filter(measure=measure).exists():
+            continue
+        keys = [c.key for c in template.current_version().criteria.all()][criteria] if criteria else []
+        feed_create(actor=world.user("quality"), template=template, measure=measure, criterion_keys=keys)
 
 
-def seed(core_world, recovery_demo=None) -> dict[str, AuditTemplate]:
+def _weeks(template: AuditTemplate):
+    return [13, 9, 4] if template.frequency == "monthly" else range(WEEKS, 0, -1)
+
+
+def _audits(world, service, template, seed: TemplateSeed, today: datetime.date) -> None:
+    """Log and submit the past audits of one template at one service, answers drawn from a seeded rng."""
+    auditor = world.user(AUDITORS[service.slug])
+    owner = world.user("deputy") if service.slug == "oakfield-house" else auditor
+    action = RecoveryAction.objects.filter(service=service).order_by("pk").first()
+    theme = FailureTheme.objects.filter(service=service).order_by("pk").first()
+    rng = random.Random(f"{service.slug}/{seed.slug}")
+    keys = [c.key for c in template.current_version().criteria.all()]
+    seen_periods = set()
+    for index, weeks_ago in enumerate(_weeks(template)):
+        start, end = period_bounds(template.frequency, today - datetime.timedelta(weeks=weeks_ago))
+        if end >= today or (service.slug, seed.slug, weeks_ago) in SKIPPED or start in seen_periods:
+            continue
+        seen_periods.add(start)
+        rows = _answers(seed, keys, service.slug, index, rng)
+        refs = [f"R-{n}" for n in rng.sample(range(1001, 1100), 10)]
+        effective = (service.slug, seed.slug, weeks_ago) not in INEFFECTIVE
+        followed_up = effective and any(v == "no" for row in rows for v in row.values())
+        audit = audit_start(actor=auditor, template=template, service=service, on=start)
+        audit = audit_save_draft(
+            actor=auditor,
+            audit=audit,
+            records=[RecordInput(ref=ref, answers=answers) for ref, answers in zip(refs, rows, strict=True)],
+            findings=_findings(seed, keys, rows, refs, effective),
+            impact_check_date=end + datetime.timedelta(weeks=4) if followed_up else None,
+        )
+        if followed_up:
+            direct.record_historical_arising(
+                audit,
+                description=f"Go through the gaps in {period_label(template.frequency, start, end).lower()} "
+                "with the staff involved and re-check those records.",
+                owner=owner,
+                due_date=end + datetime.timedelta(days=14),
+                action=action,
+                theme=theme,
+            )
+        audit_submit(actor=auditor, audit=audit)
+        submitted = timezone.make_aware(datetime.datetime.combine(end, datetime.time(16, 30)))
+        direct.backdate(audit, submitted_at=submitted)
+
+
+def seed(world, plans=None) -> dict[str, AuditTemplate]:
     today = timezone.localdate()
-    templates = _templates(core_world)
-    _feeds(templates, recovery_demo)
+    templates = _templates(world)
+    _feeds(world, templates, plans)
     by_slug = {s.slug: s for s in TEMPLATES}
     for service_slug, template_slugs in PLAN.items():
-        service = core_world.services.get(service_slug)
-        auditor = core_world.users.get(AUDITORS[service_slug])
-        if service is None or auditor is None:
-            continue
-        owner = core_world.users.get("deputy@oakfield.example") if service_slug == "oakfield-house" else auditor
-        action = RecoveryAction.objects.filter(service=service).order_by("pk").first()
-        theme = FailureTheme.objects.filter(service=service).order_by("pk").first()
+        service = world.services[service_slug]
         for template_slug in template_slugs:
             template = templates[template_slug]
-            if Audit.objects.filter(service=service, template_version__template=template).exists():
-                continue
-            seed_ = by_slug[template_slug]
-            rng = random.Random(f"{service_slug}/{template_slug}")
-            version = template.current_version()
-            keys = [c.key for c in version.criteria.all()]
-            weeks = range(WEEKS, 0, -1)
-            if template.frequency == "monthly":
-                weeks = [13, 9, 4]
-            seen_periods = set()
-            for index, weeks_ago in enumerate(weeks):
-                start, end = _period(template, weeks_ago, today)
-                if end >= today or (service_slug, template_slug, weeks_ago) in SKIPPED or start in seen_periods:
-                    continue
-                seen_periods.add(start)
-                rows = _answers(seed_, keys, service_slug, index, rng)
-                refs = [f"R-{n}" for n in rng.sample(range(1001, 1100), 10)]
-                effective = (service_slug, template_slug, weeks_ago) not in INEFFECTIVE
-                any_no = any(v == "no" for row in rows for v in row.values())
-                audit = Audit.objects.create(
-                    provider=service.provider,
-                    service=service,
-                    template_version=version,
-                    period_start=start,
-                    period_end=end,
-                    auditor=auditor,
-                    findings=_findings(seed_, keys, rows, refs, effective),
-                    impact_check_date=end + datetime.timedelta(weeks=4) if (effective and any_no) else None,
-                )
-                AuditRecord.objects.bulk_create(
-                    AuditRecord(audit=audit, order=i, record_ref=refs[i], answers=rows[i]) for i in range(10)
-                )
-                if effective and any_no:
-                    AuditActionArising.objects.create(
-                        audit=audit,
-                        description=f"Go through the gaps in {period_label(template.frequency, start, end).lower()} "
-                        "with the staff involved and re-check those records.",
-                        owner=owner,
-                        due_date=end + datetime.timedelta(days=14),
-                        kind=AuditActionArising.Kind.STEP if action else AuditActionArising.Kind.NEW_ACTION,
-                        action=action,
-                        theme=None if action else theme,
-                        linked_at=timezone.now(),
-                    )
-                audit_submit(actor=auditor, audit=audit, check_permission=False)
-                submitted = timezone.make_aware(datetime.datetime.combine(end, datetime.time(16, 30)))
-                Audit.objects.filter(pk=audit.pk).update(submitted_at=submitted)
+            if not Audit.objects.filter(service=service, template_version__template=template).exists():
+                _audits(world, service, template, by_slug[template_slug], today)
     return templates

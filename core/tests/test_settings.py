@@ -3,10 +3,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django.core.management import call_command
-
-from core.models import Membership, Provider, Service, User
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -38,16 +34,3 @@ def test_production_passes_the_deploy_check_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
-
-
-def test_seed_demo_is_idempotent(db):
-    from auditlog.models import LogEntry
-
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
-    counts = [m.objects.count() for m in (Provider, Service, User, Membership, LogEntry)]
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
-    assert [m.objects.count() for m in (Provider, Service, User, Membership, LogEntry)] == counts
-    assert Provider.objects.count() == 2
-    assert Service.objects.filter(provider__slug="oakfield").values("service_type").distinct().count() == 3
-    roles = set(Membership.objects.values_list("role", flat=True))
-    assert len(roles) == 8

@@ -2,9 +2,9 @@
 
 from types import SimpleNamespace
 
-from audits import demo
 from audits.models import Audit, AuditTemplate
-from core import demo as core_demo
+from demo import audits as demo
+from demo import world as demo_world
 from recovery.models import DataPoint
 from recovery.tests.factories import ActionFactory, MeasureFactory, ThemeFactory
 
@@ -15,7 +15,7 @@ def _measure(service, name):
 
 
 def test_demo_seeds_templates_and_weeks_of_audits_feeding_the_recovery_measures(db):
-    world = core_demo.seed()
+    world = demo_world.seed()
     house = world.services["oakfield-house"]
     recovery_demo = SimpleNamespace(
         measures={"escalation": _measure(house, "Escalation"), "care-plan-alignment": _measure(house, "Alignment")}
@@ -45,6 +45,6 @@ def test_demo_seeds_templates_and_weeks_of_audits_feeding_the_recovery_measures(
 
 
 def test_demo_runs_without_the_recovery_demo(db):
-    world = core_demo.seed()
+    world = demo_world.seed()
     demo.seed(world, None)
     assert Audit.objects.exists()

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from core import demo as core_demo
-from evidence import demo as evidence_demo
-from governance import demo_reviews
+from demo import evidence as evidence_demo
+from demo import reviews as demo_reviews
+from demo import stories as recovery_demo
+from demo import world as demo_world
 from governance.models import AgendaItem, Challenge, OversightReview
-from recovery import demo as recovery_demo
 
 
 @pytest.mark.django_db
 def test_the_demo_reviews_tell_their_story_and_seed_twice_without_duplicates():
-    world = core_demo.seed()
+    world = demo_world.seed()
     evidence_demo.seed(world)
     recovery = recovery_demo.seed(world)
     first = demo_reviews.seed(world, recovery)

@@ -1,0 +1,492 @@
+"""The demo recovery stories, as data. ``plans.build`` turns each row into a theme, an action,
+its steps, measure, evidence and closure history, through the recovery services.
+
+Recovery plans (``seed``; the audits demo feeds the escalation and care-plan measures):
+- escalation (Oakfield House): in progress and on track;
+- complaints (Meadowbank): closed properly, then the measure worsened - drift after closure;
+- staffing (Oakfield House): high risk; closure refused by the NI, reworked, back in progress;
+- closure-evidence (Oakfield Home Support): high risk, closed with the NI's sign-off;
+- care-plan-alignment (Oakfield House): closure proposed on training records only.
+
+The flag stories (falls, medicines) are in demo/flags.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from evidence.models import SourceType as Src
+from recovery.models import FailureTheme, OutcomeMeasure
+
+from .plans import (
+    INSPECTED,
+    Built,
+    Decide,
+    Evidence,
+    Measure,
+    Points,
+    Propose,
+    Step,
+    Story,
+    ThemeStatus,
+    build,
+    weeks_ago,
+)
+
+Kind, Direction = OutcomeMeasure.Kind, OutcomeMeasure.Direction
+INSPECTION, INTERNAL_AUDIT = FailureTheme.Source.INSPECTION, FailureTheme.Source.INTERNAL_AUDIT
+MONITORING = FailureTheme.Status.MONITORING
+REPORT = {"source": INSPECTION, "source_reference": "Report on {service}", "source_date": INSPECTED}
+
+COMPLAINTS_WEEKLY = (4, 4, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, 0, 1)  # up to closure
+COMPLAINTS_AFTER = (2, 2, 3, 3, 4, 4)  # the drift after closure
+STAFFING_BEFORE = (86, 89, 92, 95, 98, 99)  # up to the refused proposal
+STAFFING_AFTER = (96, 98, 99, 98, 100, 99)
+CLOSURE_SAMPLES = ((2, 5), (3, 5), (3, 4), (4, 5), (5, 5), (4, 4), (5, 5))  # fortnightly, up to closure
+CLOSURE_SAMPLES_AFTER = ((6, 6),)
+
+ESCALATION = Story(
+    key="escalation",
+    service="oakfield-house",
+    start=9,
+    theme_by="rm",
+    action_by="rm",
+    theme=dict(
+        title="Late escalation when residents' health changes",
+        weakness_found="Care staff recorded changes in residents' mobility and appetite, but senior staff were told "
+        "late and GP or district nurse referrals waited a day or more.",
+        **REPORT,
+        framework_items=("S2", "S4", "W5"),
+        regulations=["reg12", "reg17"],
+        enforcement="requirement_notice",
+        risk_level="high",
+        owner="rm",
+        review_cadence="monthly",
+    ),
+    learning=dict(
+        factors=["escalation", "oversight"],
+        why_it_happened="Daily notes recorded the changes but nobody senior read them each shift; the manager saw "
+        "monthly audit scores, not the records behind them.",
+        governance_change="A senior on every shift reviews daily notes for changes; the RM samples ten records a "
+        "week and the NI tests the sample at the monthly leadership review.",
+        how_tested="Weekly record sampling with time-to-escalation, and the NI re-checks two sampled cases a month.",
+    ),
+    learning_note="Re-checked two sampled records (R-1042, R-1047): both escalated the same shift.",
+    action=dict(
+        title="Escalate changes in health within the shift",
+        baseline_issue="In the inspection sample 4 of 10 residents whose mobility or appetite changed were referred "
+        "a day or more late.",
+        intended_outcome="Residents whose health changes are seen by the right clinician the same day, and their "
+        "families are told.",
+        measurable_target="95% of sampled concerns escalated on time by {target:%-d %b %Y}",
+        owner="deputy",
+        due_date=12 * 7,
+        risk_level="high",
+        review_role="registered_manager",
+        review_cadence="weekly",
+        evidence_required=[Src.CARE_RECORD, Src.AUDIT, Src.OBSERVATION, Src.FAMILY_FEEDBACK],
+    ),
+    steps=(
+        Step(
+            "Senior carer on each shift",
+            "Read the day's notes for changes in mobility, appetite or mood and escalate the same shift",
+            "Senior oversight log",
+            3,
+        ),
+        Step("Registered manager", "Sample ten records a week and time each escalation", "Weekly record sample", 7),
+        Step("Deputy manager", "Observe two handovers a week for changes being passed on", "Observation log"),
+    ),
+    measure=Measure(
+        "Deterioration concerns escalated on time",
+        Kind.PERCENTAGE,
+        Direction.HIGHER,
+        "%",
+        60,
+        95,
+        10 * 7,
+        sustain_periods=4,
+    ),
+    events=(
+        Evidence(
+            "deputy",
+            "Recognising deterioration refresher: attendance",
+            Src.TRAINING_RECORD,
+            10,
+            "Training matrix",
+            "22 of 24 care staff attended.",
+        ),
+        Evidence(
+            "deputy",
+            "Handover observation: changes passed on and acted on",
+            Src.OBSERVATION,
+            weeks_ago(2),
+            "Observation log",
+            "Two handovers observed; both changes noted were escalated before the end of the shift.",
+        ),
+    ),
+)
+
+COMPLAINTS = Story(
+    key="complaints",
+    service="meadowbank-nursing",
+    start=len(COMPLAINTS_WEEKLY) + len(COMPLAINTS_AFTER),
+    theme_by="rm.meadowbank",
+    action_by="rm.meadowbank",
+    theme=dict(
+        title="Relatives not kept informed",
+        weakness_found="Relatives complained repeatedly that they heard about falls, GP visits and room moves late "
+        "or not at all.",
+        **REPORT,
+        framework_items=("R3", "R4"),
+        regulations=["reg16", "reg17"],
+        risk_level="medium",
+        owner="rm.meadowbank",
+        review_cadence="monthly",
+    ),
+    learning=dict(
+        factors=["oversight", "culture"],
+        why_it_happened="Complaints were answered one by one; nobody looked at them together, so the same gap "
+        "came back every month.",
+        governance_change="Complaints are reviewed as themes at the monthly service review, with the provider "
+        "checking repeats quarterly.",
+        how_tested="Count repeat communication complaints weekly and ask five families a month how informed they feel.",
+    ),
+    action=dict(
+        title="A named contact calls relatives after every change",
+        baseline_issue="Four repeat complaints a week about not being told of changes.",
+        intended_outcome="Families hear about changes in their relative's care the same day, from someone who knows "
+        "them.",
+        measurable_target="75% fewer repeat communication complaints within four months",
+        owner="rm.meadowbank",
+        due_date=16 * 7,
+        risk_level="medium",
+        review_role="registered_manager",
+        review_cadence="monthly",
+        evidence_required=[Src.COMPLAINT_RECORD, Src.FAMILY_FEEDBACK],
+    ),
+    steps=(
+        Step(
+            "Nurse in charge",
+            "Call the named relative after any fall, GP visit or room move",
+            "Relatives' contact log",
+            5,
+        ),
+        Step("Registered manager", "Review the contact log against the incident log weekly", "Weekly review notes", 12),
+    ),
+    measure=Measure(
+        "Repeat communication complaints per week",
+        Kind.REDUCTION,
+        Direction.LOWER,
+        "",
+        4,
+        1,
+        16 * 7,
+        sustain_periods=4,
+        limits_from_first=len(COMPLAINTS_WEEKLY),
+    ),
+    events=(
+        Points(COMPLAINTS_WEEKLY),
+        Evidence(
+            "rm.meadowbank",
+            "Complaints log review: repeat communication complaints",
+            Src.COMPLAINT_RECORD,
+            14 * 7 - 6,
+            "Complaints log",
+            "One repeat communication complaint in the last four weeks, down from four a week.",
+        ),
+        Evidence(
+            "rm.meadowbank",
+            "Relatives' calls: how well informed they feel",
+            Src.FAMILY_FEEDBACK,
+            14 * 7 - 10,
+            "Family feedback log",
+            "Eight of nine relatives called said they now hear about changes the same day.",
+        ),
+        Propose(
+            "rm.meadowbank",
+            "Repeat complaints have stayed at or below one a week for a month, and relatives confirm they are "
+            "told the same day.",
+            14 * 7,
+            14,
+        ),
+        Decide(
+            "ni",
+            "Four weeks at target, complaints log and family calls agree. Keep the weekly count going.",
+            14 * 7 + 2,
+            15,
+        ),
+        ThemeStatus("rm.meadowbank", MONITORING),
+        Points(COMPLAINTS_AFTER, first=len(COMPLAINTS_WEEKLY) + 1),
+    ),
+)
+
+STAFFING = Story(
+    key="staffing",
+    service="oakfield-house",
+    start=len(STAFFING_BEFORE) + len(STAFFING_AFTER),
+    theme_by="rm",
+    action_by="rm",
+    theme=dict(
+        title="Staffing below plan on nights and weekends",
+        weakness_found="Night and weekend shifts often ran below the planned numbers, covered late by agency staff "
+        "who did not know residents.",
+        **REPORT,
+        framework_items=("S6", "W5"),
+        regulations=["reg18", "reg17"],
+        enforcement="requirement_notice",
+        risk_level="high",
+        owner="rm",
+        review_cadence="monthly",
+    ),
+    learning=dict(
+        factors=["oversight", "staff_support"],
+        why_it_happened="Gaps were filled shift by shift; nobody looked at the pattern or asked staff why they left.",
+        governance_change="Weekly rota variance review by the RM; every uncovered shift risk-assessed; monthly "
+        "staffing report to senior leaders.",
+        how_tested="Four consecutive weeks at plan, checked against the rota, and staff asked about night cover.",
+    ),
+    learning_note="Saw the variance report; exceptions are now reasoned.",
+    action=dict(
+        title="Fill the rota to plan and review every exception",
+        baseline_issue="84% of planned shifts covered as planned; agency on a third of nights.",
+        intended_outcome="Residents are supported by enough staff who know them, every shift.",
+        measurable_target="Four consecutive weeks of planned staffing achieved",
+        owner="rm",
+        due_date=14 * 7,
+        risk_level="high",
+        review_role="registered_manager",
+        review_cadence="weekly",
+        evidence_required=[Src.ROTA_RECORD, Src.INCIDENT_RECORD, Src.STAFF_FEEDBACK],
+    ),
+    steps=(
+        Step("Rota lead", "Publish the rota four weeks ahead and fill gaps from the bank first", "Rota system", 4),
+        Step(
+            "Registered manager",
+            "Review rota variance weekly and risk-assess every uncovered shift",
+            "Staffing exceptions log",
+            8,
+        ),
+    ),
+    measure=Measure(
+        "Planned staffing achieved (% of shifts)",
+        Kind.CONSECUTIVE,
+        Direction.HIGHER,
+        "%",
+        84,
+        98,
+        14 * 7,
+        sustain_periods=4,
+    ),
+    events=(
+        Points(STAFFING_BEFORE),
+        Evidence(
+            "rm",
+            "Rota variance report, weeks 3 to 6",
+            Src.ROTA_RECORD,
+            6 * 7 - 1,
+            "Rota system",
+            "Agency use down from 31% to 12% of night shifts.",
+        ),
+        Propose(
+            "rm",
+            "The rota is at plan and agency use has more than halved.",
+            6 * 7,
+            16,
+            justification="Two weeks at plan so far; the trend is clear and the bank is now recruited.",
+        ),
+        Decide(
+            "ni",
+            "Two weeks at plan is not the four we set, and the uncovered shifts in weeks 3 to 5 have no risk "
+            "assessment on file.",
+            6 * 7 + 3,
+            11,
+            further_checks="Four consecutive weeks at plan; a risk assessment for every exception; ask night staff "
+            "whether cover feels safe.",
+        ),
+        Points(STAFFING_AFTER, first=len(STAFFING_BEFORE) + 1),
+        Evidence(
+            "lead",
+            "Night staff feedback on cover",
+            Src.STAFF_FEEDBACK,
+            weeks_ago(1),
+            "Staff meeting notes",
+            "Seven of eight night staff said cover now feels safe; one asked for a second senior at weekends.",
+        ),
+    ),
+)
+
+CLOSURE_EVIDENCE = Story(
+    key="closure-evidence",
+    service="oakfield-home-support",
+    start=2 * (len(CLOSURE_SAMPLES) + len(CLOSURE_SAMPLES_AFTER)),
+    theme_by="quality",
+    action_by="rm.homesupport",
+    theme=dict(
+        title="Actions closed without evidence",
+        weakness_found="High-risk actions were marked complete when a task was done, with nothing to show that "
+        "visits or records had changed.",
+        source=INTERNAL_AUDIT,
+        source_reference="Quality lead's sample of closed actions",
+        source_date=-10,
+        framework_items=("W5", "W7"),
+        regulations=["reg17"],
+        enforcement="warning_notice",
+        risk_level="high",
+        owner="rm.homesupport",
+        review_cadence="monthly",
+    ),
+    learning=dict(
+        factors=["audit_effectiveness", "oversight"],
+        why_it_happened="Closure meant 'task done'; nobody asked for evidence of change before signing off.",
+        governance_change="High-risk closures need audit, feedback or observation evidence and the NI's sign-off; "
+        "the quality lead samples closures monthly.",
+        how_tested="Fortnightly sample of closed actions checked for impact evidence.",
+    ),
+    learning_note="Refused one weak closure myself in month two; the rule holds.",
+    action=dict(
+        title="Back every high-risk closure with impact evidence",
+        baseline_issue="Two of five sampled high-risk closures had any evidence beyond a signature.",
+        intended_outcome="Every high-risk action closed here has evidence that people's care changed.",
+        measurable_target="100% of high-risk closures supported by audit, feedback or observation evidence",
+        owner="rm.homesupport",
+        due_date=14 * 7,
+        risk_level="high",
+        review_role="quality_lead",
+        review_cadence="monthly",
+        evidence_required=[Src.AUDIT, Src.PEOPLES_FEEDBACK, Src.OBSERVATION],
+    ),
+    steps=(
+        Step("Registered manager", "Review every closure proposal weekly against its evidence", "Closure register", 6),
+        Step("Quality lead", "Sample high-risk closures monthly and record the challenge", "Quality sampling log", 30),
+    ),
+    measure=Measure(
+        "High-risk closures with impact evidence",
+        Kind.PERCENTAGE,
+        Direction.HIGHER,
+        "%",
+        40,
+        100,
+        12 * 7,
+        cadence="fortnightly",
+        sustain_periods=3,
+    ),
+    events=(
+        Points(CLOSURE_SAMPLES, every=14),
+        Evidence(
+            "quality",
+            "Closure sampling: high-risk actions, last six weeks",
+            Src.AUDIT,
+            14 * 7 - 3,
+            "Quality sampling log",
+            "14 of 14 sampled high-risk closures had audit, feedback or observation evidence.",
+        ),
+        Evidence(
+            "rm.homesupport",
+            "Spot checks of home visits after closed actions",
+            Src.OBSERVATION,
+            14 * 7 - 8,
+            "Spot check records",
+            "Six visits observed; the changes promised in the closed actions were in place.",
+        ),
+        Propose(
+            "rm.homesupport",
+            "Three fortnights at 100%, confirmed by the quality lead's sample and spot checks.",
+            14 * 7,
+            10,
+        ),
+        Decide(
+            "ni",
+            "Tested two sampled closures myself: evidence on file and practice changed. Approved.",
+            14 * 7 + 2,
+            16,
+        ),
+        ThemeStatus("quality", MONITORING),
+        Points(CLOSURE_SAMPLES_AFTER, every=14, first=len(CLOSURE_SAMPLES) + 1),
+    ),
+)
+
+CARE_PLANS = Story(
+    key="care-plan-alignment",
+    service="oakfield-house",
+    start=12,
+    theme_by="rm",
+    action_by="rm",
+    theme=dict(
+        title="Care plans rewritten but daily support unchanged",
+        weakness_found="Care plans were rewritten to be person-centred, but daily records and what inspectors saw "
+        "showed the same routines as before.",
+        **REPORT,
+        framework_items=("E2", "R1"),
+        regulations=["reg9", "reg17"],
+        risk_level="medium",
+        owner="rm",
+        review_cadence="monthly",
+    ),
+    learning=dict(
+        factors=["audit_effectiveness", "staff_support"],
+        why_it_happened="Audits checked that plans were updated, not that support followed them.",
+        governance_change="Care plan audits now compare plan, daily notes, feedback and an observation for each "
+        "sampled person.",
+        how_tested="Weekly alignment audit of five people; the quality lead re-checks one a month.",
+    ),
+    action=dict(
+        title="Daily support matches each person's care plan",
+        baseline_issue="Just over half of sampled plans matched daily records and observed routines.",
+        intended_outcome="People get the support their plan describes, every day, in the way they prefer.",
+        measurable_target="90% alignment between plans, daily records, feedback and observation within 12 weeks",
+        owner="owner",
+        due_date=13 * 7,
+        risk_level="medium",
+        review_role="registered_manager",
+        review_cadence="weekly",
+        evidence_required=[Src.CARE_RECORD, Src.OBSERVATION, Src.PEOPLES_FEEDBACK],
+    ),
+    steps=(
+        Step("Keyworker", "Go through the plan with the person and their family", "Care plan review record", 14),
+        Step("Senior carer", "Check daily notes against the plan at the end of each shift", "Daily records"),
+    ),
+    measure=Measure(
+        "Care plans aligned with daily support",
+        Kind.PERCENTAGE,
+        Direction.HIGHER,
+        "%",
+        55,
+        90,
+        12 * 7,
+        sustain_periods=4,
+    ),
+    events=(
+        Evidence(
+            "owner",
+            "Person-centred planning training: attendance",
+            Src.TRAINING_RECORD,
+            20,
+            "Training matrix",
+            "All 18 care staff attended; certificates on file.",
+            nature="impact",
+            nature_reason="Includes a sign-off by each carer that they have read the new plans.",
+        ),
+        Evidence(
+            "owner",
+            "Care plan writing workshop: sign-off sheet",
+            Src.TRAINING_RECORD,
+            weeks_ago(2),
+            "Training matrix",
+            "Keyworkers signed off the rewrite of all 14 care plans.",
+        ),
+        Propose(
+            "owner",
+            "Every care plan has been rewritten and all staff are trained.",
+            weeks_ago(1),
+            15,
+            justification="Plans and training are complete; the alignment audit will confirm it.",
+        ),
+    ),
+)
+
+STORIES = (ESCALATION, COMPLAINTS, STAFFING, CLOSURE_EVIDENCE, CARE_PLANS)
+
+
+def seed(world, *, today: datetime.date | None = None) -> Built:
+    """Create the demo recovery plans (or find them, if already there)."""
+    return build(world, STORIES, today=today)

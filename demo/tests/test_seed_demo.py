@@ -1,0 +1,59 @@
+"""seed_demo end to end: idempotent, the people and roles, every kind of flag."""
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from core.models import Membership, Provider, Service, User
+from governance.models import Flag
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent():
+    from auditlog.models import LogEntry
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    counts = [m.objects.count() for m in (Provider, Service, User, Membership, LogEntry)]
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    assert [m.objects.count() for m in (Provider, Service, User, Membership, LogEntry)] == counts
+    assert Provider.objects.count() == 2
+    assert Service.objects.filter(provider__slug="oakfield").values("service_type").distinct().count() == 3
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert len(roles) == 8
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_every_kind_of_flag_and_reseeding_adds_none():
+    call_command("seed_demo", stdout=io.StringIO())
+    open_flags = Flag.objects.filter(provider__slug="oakfield", resolved_at__isnull=True)
+    assert set(open_flags.values_list("kind", flat=True)) == set(Flag.Kind.values)
+    before = Flag.objects.count()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Flag.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_the_sign_ins():
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+    assert "password: recovery-demo-2026" in text
+    for email in ("rm@oakfield.example", "ni@oakfield.example", "viewer@oakfield.example", "admin@oakfield.example"):
+        assert email in text
+    assert "Read-only viewer (oakfield-house), Read-only viewer (meadowbank-nursing)" in text
+
+
+def test_no_domain_app_imports_the_demo():
+    """demo is the top layer: it drives the domain services, and nothing below imports it."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        str(path.relative_to(root))
+        for app in ("core", "evidence", "recovery", "audits", "governance")
+        for path in (root / app).rglob("*.py")
+        if re.search(r"^\s*(from demo[. ]|import demo\b)", path.read_text(), re.MULTILINE)
+    ]
+    assert offenders == []
