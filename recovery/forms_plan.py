@@ -197,6 +197,9 @@ class StepDoneForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["done_on"].widget.attrs.update(
+            {"class": "form-control-sm", "max": timezone.localdate().isoformat()}
+        )
         self.helper = _helper("Mark done")
 
 
@@ -276,4 +279,8 @@ class ReopenForm(forms.Form):
 
 
 class ThemeStatusForm(forms.Form):
-    status = forms.ChoiceField(label="Theme status", choices=FailureTheme.Status.choices)
+    status = forms.ChoiceField(
+        label="Theme status",
+        choices=FailureTheme.Status.choices,
+        widget=forms.Select(attrs={"class": "form-select-sm"}),
+    )
