@@ -218,6 +218,13 @@ class LibraryFilterForm(forms.Form):
         else:
             self.fields["theme"].queryset = themes
             self.fields["theme"].empty_label = "Any theme"
+        for field in self.fields.values():  # library.html renders {{ field }} (Django, not crispy: speed)
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "select form-select"
+            elif isinstance(field.widget, forms.DateInput):
+                field.widget.attrs["class"] = "dateinput form-control"
+            else:
+                field.widget.attrs["class"] = "textinput form-control"
 
     def plain_fields(self) -> list[dict]:
         """Each filter as plain data for the hand-written markup in evidence/library.html.

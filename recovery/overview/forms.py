@@ -27,6 +27,8 @@ class MapFilterForm(forms.Form):
         else:
             self.fields["service"].queryset = services
         self.fields["key_question"].choices = [("", "Any key question"), *key_questions]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select-sm"
 
     def filters(self) -> dict:
         """The valid filters (empty when the form is unbound or a value was not recognised)."""

@@ -187,6 +187,9 @@ class StepDoneForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["done_on"].widget.attrs.update(
+            {"class": "form-control-sm", "max": timezone.localdate().isoformat()}
+        )
         self.helper = submit_helper("Mark done")
 
 
@@ -203,4 +206,8 @@ class EvidenceLinkForm(forms.Form):
 
 
 class ThemeStatusForm(forms.Form):
-    status = forms.ChoiceField(label="Theme status", choices=FailureTheme.Status.choices)
+    status = forms.ChoiceField(
+        label="Theme status",
+        choices=FailureTheme.Status.choices,
+        widget=forms.Select(attrs={"class": "form-select-sm"}),
+    )
