@@ -17,6 +17,8 @@ urlpatterns = [
     path("audits/<int:pk>/log/", views.audit_edit, name="audit_edit"),
     path("audits/<int:pk>/autosave/", views.audit_autosave, name="audit_autosave"),
     path("audits/<int:pk>/record-row/", views.record_row, name="record_row"),
+    path("audits/<int:pk>/action-row/", views.action_row, name="action_row"),
+    path("audits/<int:pk>/remove-row/", views.remove_row, name="remove_row"),
     path("audits/<int:pk>/submit/", views.audit_submit, name="audit_submit"),
     path("audits/<int:pk>/amend/", views.amend, name="amend"),
 ]

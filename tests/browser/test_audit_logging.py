@@ -113,7 +113,8 @@ def test_registered_manager_logs_an_audit_by_keyboard_and_the_measure_gains_a_po
     page.keyboard.press("Tab")  # findings (past "Add a record")
     page.keyboard.type("Two records escalated late at night (R-1040, R-1041).")
     page.keyboard.press("Tab")  # Add an action
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # fetches a new action (htmx) and moves focus into it
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'actions-0-description'")
     page.keyboard.type("Re-brief the night team on the escalation tool")
     page.keyboard.press("Tab")  # owner
     page.keyboard.type("Deputy")
