@@ -187,7 +187,6 @@ def _new_row(request, pk: int, prefix: str, template: str):
             "row_template": template,
             "form": form,
             "number": index + 1,
-            "new": True,
             "prefix": prefix,
             "total": index + 1,
             "audit": audit,
