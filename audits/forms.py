@@ -361,9 +361,12 @@ class AuditGrid:
                 if name not in form.fields:
                     continue
                 attrs = form.fields[name].widget.attrs
-                attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
-                if attrs.get("aria-describedby"):  # Django adds "<id>_error" itself otherwise
-                    attrs["aria-describedby"] += f" {form[name].auto_id}_error"
+                classes = attrs.get("class", "").split()
+                if "is-invalid" not in classes:
+                    attrs["class"] = " ".join([*classes, "is-invalid"])
+                described = attrs.get("aria-describedby", "").split()
+                if described and f"{form[name].auto_id}_error" not in described:  # else Django adds it
+                    attrs["aria-describedby"] = " ".join([*described, f"{form[name].auto_id}_error"])
 
     def add_service_errors(self, error: ValidationError) -> None:
         """A service's refusal, on the field it names where there is one."""

@@ -96,13 +96,18 @@
   form.addEventListener("submit", keepCopy);
 
   // --- what htmx cannot report ---------------------------------------------------------------
-  function signedOut(xhr) { return xhr.responseURL && xhr.responseURL.indexOf("/accounts/login/") !== -1; }
+  // Signed out: the autosave was redirected (to the sign-in page), not answered.
+  function signedOut(xhr) {
+    var asked = new URL(form.getAttribute("hx-post"), location.href).pathname;
+    return !!xhr.responseURL && new URL(xhr.responseURL).pathname !== asked;
+  }
 
   form.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.elt === form) { sentAt = changes; }
   });
-  form.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.elt !== form) { return; }
+  // Fired on the swap target (the status line), outside the form.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.requestConfig.elt !== form) { return; }
     var xhr = event.detail.xhr;
     if (signedOut(xhr)) {
       event.detail.shouldSwap = false;

@@ -267,3 +267,19 @@ def test_the_copy_on_the_device_is_restored_without_a_connection_rows_added_and_
     page.evaluate("window.dispatchEvent(new Event('online'))")  # back online: the copy is sent
     _saved(page)
     assert list(audit.records.values_list("record_ref", "answers")) == [("R-2002", {"c1": "yes"})]
+
+
+def test_an_autosave_refused_or_signed_out_says_why_and_keeps_the_copy(world, page):
+    template = TemplateFactory(provider=world.provider, criteria=1, default_sample_size=1)
+    audit = AuditFactory(service=world.service, template=template, auditor=world.rm)
+    _sign_in_rm(page)
+    page.goto(reverse("audits:audit_edit", args=[audit.pk]))
+    page.get_by_label("Record reference, row 1").fill("Jane Doe")
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('Not saved: Row 1: Use')")
+    kept = [c for c in page.context.cookies() if c["name"] != "sessionid"]
+    page.context.clear_cookies()  # the session times out; the CSRF cookie stays
+    page.context.add_cookies(kept)
+    page.get_by_label("Record reference, row 1").fill("R-4004")
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('signed out')")
+    assert "R-4004" in page.evaluate(f"localStorage.getItem('audit-draft-{audit.pk}')")
+    assert audit.records.count() == 0
