@@ -1,14 +1,12 @@
 """Forms for templates, starting an audit, feeds and amendments, and the logging grid.
 
-The logging grid is Django formsets (see ``AuditGrid``). The template editor's criteria
-list is still posted as ordered row tokens (``crit``) parsed by ``parse_criteria``.
+Lists whose rows are added, removed or reordered in the page (a template's criteria, the
+logging grid's records and actions arising) are Django formsets; htmx adds and removes rows.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -20,18 +18,6 @@ from . import compliance as comp
 from .models import Audit, AuditActionArising, AuditTemplate, Criterion, MeasureFeed
 from .services import ArisingInput, CriterionInput, RecordInput
 from .services.audit import validate_record_ref
-
-BLANK_TOKEN = "__tok__"  # noqa: S105 - the placeholder a page script replaces in row templates
-
-
-def new_token() -> str:
-    return "n" + secrets.token_hex(4)
-
-
-def clean_token(value: str) -> str:
-    value = (value or "").strip()
-    return value if value and len(value) <= 20 and value.replace("-", "").isalnum() else ""
-
 
 # --- Templates ------------------------------------------------------------------------------
 
@@ -74,33 +60,88 @@ class TemplateForm(forms.ModelForm):
             del self.fields["change_note"]
 
 
-@dataclass
-class CriterionRow:
-    token: str
-    key: str = ""
-    text: str = ""
-    guidance: str = ""
+CRITERIA_PREFIX = "criteria"
+MAX_CRITERIA = 100
 
 
-def criteria_rows_from(criteria: list[Criterion]) -> list[CriterionRow]:
-    return [CriterionRow(token=f"c{i}", key=c.key, text=c.text, guidance=c.guidance) for i, c in enumerate(criteria)]
+class CriterionForm(forms.Form):
+    """One criterion in the template editor; ``key`` is kept for an existing criterion."""
+
+    key = forms.SlugField(required=False, max_length=60, widget=forms.HiddenInput)
+    text = forms.CharField(label="Criterion", required=False, max_length=300)
+    guidance = forms.CharField(label="Guidance for the auditor", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("text", "guidance"):
+            self.fields[name].widget.attrs["class"] = "form-control"
+        self.focus = ""  # "up" or "down": the button that keeps focus after a move
+
+    def to_input(self) -> CriterionInput | None:
+        data = self.cleaned_data
+        if not any(data.get(k) for k in ("key", "text", "guidance")):
+            return None
+        return CriterionInput(text=data.get("text", ""), guidance=data.get("guidance", ""), key=data.get("key", ""))
 
 
-def parse_criteria(post) -> tuple[list[CriterionRow], list[CriterionInput]]:
-    rows = []
-    for token in post.getlist("crit"):
-        token = clean_token(token)
-        if not token:
-            continue
-        row = CriterionRow(
-            token=token,
-            key=post.get(f"crit-{token}-key", "").strip(),
-            text=post.get(f"crit-{token}-text", "").strip(),
-            guidance=post.get(f"crit-{token}-guidance", "").strip(),
-        )
-        if row.text or row.guidance or row.key:
-            rows.append(row)
-    return rows, [CriterionInput(text=r.text, guidance=r.guidance, key=r.key) for r in rows]
+CriterionFormSet = forms.formset_factory(CriterionForm, extra=0, max_num=MAX_CRITERIA, validate_max=True)
+
+
+def criteria_formset(data=None, *, criteria: Sequence[Criterion] = (), rows: list[dict] | None = None):
+    """The editor's criteria: posted (``data``), as saved (``criteria``) or as shown (``rows``)."""
+    if rows is None:
+        rows = [{"key": c.key, "text": c.text, "guidance": c.guidance} for c in criteria]
+    if data is None and not rows:
+        rows = [{}]  # always one row to type into
+    return CriterionFormSet(data, prefix=CRITERIA_PREFIX, initial=rows)
+
+
+def criteria_inputs(formset) -> list[CriterionInput]:
+    """Service inputs from a valid formset, in the order shown; empty rows are dropped."""
+    return [c for c in (form.to_input() for form in formset) if c is not None]
+
+
+def criteria_changed(formset, change: str):
+    """The posted criteria with one moved or removed, for ``change`` = "up|down|remove:<prefix>-<i>".
+
+    Returns the new (unbound) formset, the row to focus and what to announce.
+    """
+    verb, _, name = change.partition(":")
+    index = name.rpartition("-")[2]
+    rows = [{field: form[field].value() for field in form.fields} for form in formset]
+    i = int(index) if index.isdigit() else -1
+    if not 0 <= i < len(rows):
+        return criteria_formset(rows=rows), None, ""
+    if verb == "remove":
+        del rows[i]
+        moved, message = max(0, min(i, len(rows) - 1)), "Criterion removed."
+    elif verb == "up" and i > 0:
+        rows[i - 1], rows[i] = rows[i], rows[i - 1]
+        moved, message = i - 1, f"Moved up to position {i}."
+    elif verb == "down" and i < len(rows) - 1:
+        rows[i + 1], rows[i] = rows[i], rows[i + 1]
+        moved, message = i + 1, f"Moved down to position {i + 2}."
+    else:
+        moved, message = i, ""
+    new = criteria_formset(rows=rows)
+    if moved is not None and 0 <= moved < len(new.forms):
+        if verb in ("up", "down"):
+            new.forms[moved].focus = verb
+        else:
+            new.forms[moved].fields["text"].widget.attrs["autofocus"] = True
+    return new, moved, message
+
+
+def new_form(formset, index: int):
+    """An empty form of ``formset`` at ``index``: the row an "Add" button fetches (htmx)."""
+    return formset.form(
+        auto_id=formset.auto_id,
+        prefix=formset.add_prefix(index),
+        empty_permitted=True,
+        use_required_attribute=False,
+        renderer=formset.renderer,
+        **formset.get_form_kwargs(index),
+    )
 
 
 # --- Starting, amending, feeding -------------------------------------------------------------
@@ -457,12 +498,4 @@ class AuditGrid:
     def new_form(self, prefix: str, index: int):
         """An empty row at ``index`` (what "Add a record" / "Add an action" fetch)."""
         formset = self.records if prefix == RECORDS_PREFIX else self.arising
-        index = max(0, min(index, MAX_ROWS - 1))
-        return formset.form(
-            auto_id=formset.auto_id,
-            prefix=formset.add_prefix(index),
-            empty_permitted=True,
-            use_required_attribute=False,
-            renderer=formset.renderer,
-            **formset.get_form_kwargs(index),
-        )
+        return new_form(formset, max(0, min(index, MAX_ROWS - 1)))

@@ -2,7 +2,7 @@
 
 from tests.matrix_support import ALL, Row, only
 
-from .factories import AuditFactory, RecordFactory, TemplateFactory, grid_data, submitted_audit
+from .factories import AuditFactory, RecordFactory, TemplateFactory, formset_data, grid_data, submitted_audit
 
 LOGGERS = only("rm", "deputy", "lead", "quality")  # LOG_AUDIT
 PLANNERS = only("rm", "deputy", "lead", "quality", "ni")  # EDIT_PLAN somewhere at the provider
@@ -56,6 +56,15 @@ _remove = _Removal()
 ROWS = [
     Row("audits:template_list", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("audits:template_create", only("quality"), lambda w, s: {"provider": s.provider.slug}, scope="provider"),
+    Row("audits:criterion_row", only("quality"), lambda w, s: {"provider": s.provider.slug}, scope="provider"),
+    Row(
+        "audits:criteria_change",
+        only("quality"),
+        lambda w, s: {"provider": s.provider.slug},
+        method="post",
+        data=lambda w, s: {**formset_data("criteria", [{"text": "A"}, {"text": "B"}]), "change": "up:criteria-1"},
+        scope="provider",
+    ),
     Row("audits:template_detail", ALL, lambda w, s: {"pk": _template(w, s).pk}, scope="provider"),
     Row("audits:template_edit", only("quality"), lambda w, s: {"pk": _template(w, s).pk}, scope="provider"),
     Row("audits:feed_create", PLANNERS, lambda w, s: {"pk": _template(w, s).pk}, scope="provider"),

@@ -10,7 +10,7 @@ from audits.models import Audit, AuditTemplate, MeasureFeed
 from recovery.models import DataPoint
 from recovery.tests.factories import ActionFactory, MeasureFactory, ThemeFactory
 
-from .factories import AuditFactory, TemplateFactory, grid_data, submitted_audit
+from .factories import AuditFactory, TemplateFactory, formset_data, grid_data, submitted_audit
 
 
 def _grid(keys, rows, actions=(), **extra):
@@ -245,10 +245,10 @@ def test_template_editor_keeps_criteria_order_and_makes_a_new_version_when_used(
         "frequency": "weekly",
         "default_sample_size": 8,
         "is_active": "on",
-        "crit": ["a", "b"],
-        "crit-a-text": "Second written, asked first",
-        "crit-b-text": "First written",
-        "crit-b-guidance": "Check the daily notes",
+        **formset_data(
+            "criteria",
+            [{"text": "Second written, asked first"}, {"text": "First written", "guidance": "Check the daily notes"}],
+        ),
     }
     response = client.post(reverse("audits:template_create", args=[world.provider.slug]), data)
     template = AuditTemplate.objects.get(title="Care plan alignment")
@@ -258,7 +258,14 @@ def test_template_editor_keeps_criteria_order_and_makes_a_new_version_when_used(
 
     submitted_audit(service=world.service, auditor=world.rm, template=template)
     keys = [c.key for c in version.criteria.all()]
-    edit = {**data, "crit": ["b", "a"], "crit-a-key": keys[0], "crit-b-key": keys[1], "change_note": "Swapped"}
+    swapped = formset_data(
+        "criteria",
+        [
+            {"key": keys[1], "text": "First written", "guidance": "Check the daily notes"},
+            {"key": keys[0], "text": "Second written, asked first"},
+        ],
+    )
+    edit = {**data, **swapped, "change_note": "Swapped"}
     client.post(reverse("audits:template_edit", args=[template.pk]), edit)
     v2 = template.current_version()
     assert v2.number == 2 and [c.key for c in v2.criteria.all()] == [keys[1], keys[0]]
@@ -271,12 +278,33 @@ def test_template_editor_rerenders_with_an_error_and_keeps_input(world, client):
         "area": "records",
         "frequency": "weekly",
         "default_sample_size": 5,
-        "crit": ["a"],
-        "crit-a-text": "Kept wording",
+        **formset_data("criteria", [{"text": "Kept wording"}]),
     }
     response = client.post(reverse("audits:template_create", args=[world.provider.slug]), data)
     assert response.status_code == 400
     assert 'value="Kept wording"' in response.content.decode()
+
+
+def test_template_editor_adds_moves_and_removes_criteria_through_htmx_keeping_what_was_typed(world, client):
+    client.force_login(world.quality)
+    row = client.get(
+        reverse("audits:criterion_row", args=[world.provider.slug]),
+        {"criteria-TOTAL_FORMS": "2"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert row.count("<li") == 1 and 'name="criteria-2-text"' in row
+    assert "autofocus" in row.split('name="criteria-2-text"')[1].split(">")[0]
+    assert 'name="criteria-TOTAL_FORMS" value="3"' in row and "Criterion 3 added." in row
+
+    url = reverse("audits:criteria_change", args=[world.provider.slug])
+    typed = {"title": "Half typed", **formset_data("criteria", [{"text": "A"}, {"text": "B", "guidance": "b's"}])}
+    moved = client.post(url, {**typed, "change": "up:criteria-1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert moved.index('value="B"') < moved.index('value="A"') and "b&#x27;s" in moved
+    assert 'value="up:criteria-0" autofocus' in moved and "Moved up to position 1." in moved
+    removed = client.post(url, {**typed, "change": "remove:criteria-0"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="A"' not in removed and 'name="criteria-0-text" value="B"' in removed
+    assert 'name="criteria-TOTAL_FORMS" value="1"' in removed and "Criterion removed." in removed
+    assert not AuditTemplate.objects.exists()  # nothing is saved until the template is
 
 
 def test_feed_form_lists_only_measures_the_user_may_edit(world, client):

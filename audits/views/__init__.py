@@ -11,7 +11,15 @@ from .logging import (
     remove_row,
     schedule,
 )
-from .templates import feed_create, template_create, template_detail, template_edit, template_list
+from .templates import (
+    criteria_change,
+    criterion_row,
+    feed_create,
+    template_create,
+    template_detail,
+    template_edit,
+    template_list,
+)
 
 __all__ = [
     "action_row",
@@ -21,6 +29,8 @@ __all__ = [
     "audit_list",
     "audit_start",
     "audit_submit",
+    "criteria_change",
+    "criterion_row",
     "detail",
     "feed_create",
     "record_row",

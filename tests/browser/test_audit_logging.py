@@ -191,10 +191,13 @@ def test_quality_lead_reorders_criteria_without_losing_what_was_typed(world, pag
     page.get_by_label("Area").select_option("medicines")
     page.get_by_label("Criterion 1").fill("Stock count matches the MAR")
     page.get_by_role("button", name="Add a criterion").focus()
-    page.keyboard.press("Enter")  # focus moves into the new criterion
+    page.keyboard.press("Enter")  # htmx fetches a new criterion; focus moves into it
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'criteria-1-text'")
     page.keyboard.type("Every dose signed for")
     page.get_by_role("button", name="move criterion 2 up").focus()
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # the list comes back reordered; focus stays on the Up button
+    page.wait_for_function("document.activeElement && document.activeElement.value === 'up:criteria-0'")
+    assert page.locator("#criteria-status").inner_text() == "Moved up to position 1."
     assert page.get_by_label("Criterion 1").input_value() == "Every dose signed for"
     assert page.get_by_label("Criterion 2").input_value() == "Stock count matches the MAR"
     page.get_by_role("button", name="Save template").focus()
