@@ -1,18 +1,15 @@
-"""Forms for templates, starting an audit, feeds and amendments, and the logging grid's parser.
+"""Forms for templates, starting an audit, feeds and amendments, and the logging grid.
 
-The logging grid and the criteria list are lists whose rows are added, removed and
-reordered in the page, so they are posted as ordered row tokens (``row``, ``crit``,
-``act``) with fields named after each token, and parsed here into plain states that the
-templates render (from the database or from what was posted, errors and all).
+Lists whose rows are added, removed or reordered in the page (a template's criteria, the
+logging grid's records and actions arising) are Django formsets; htmx adds and removes rows.
 """
 
 from __future__ import annotations
 
-import datetime
-import secrets
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.models import FrameworkItem, Service
@@ -20,19 +17,7 @@ from core.models import FrameworkItem, Service
 from . import compliance as comp
 from .models import Audit, AuditActionArising, AuditTemplate, Criterion, MeasureFeed
 from .services import ArisingInput, CriterionInput, RecordInput
-from .services.audit import RECORD_REF_HELP, validate_record_ref
-
-BLANK_TOKEN = "__tok__"  # noqa: S105 - the placeholder a page script replaces in row templates
-
-
-def new_token() -> str:
-    return "n" + secrets.token_hex(4)
-
-
-def clean_token(value: str) -> str:
-    value = (value or "").strip()
-    return value if value and len(value) <= 20 and value.replace("-", "").isalnum() else ""
-
+from .services.audit import validate_record_ref
 
 # --- Templates ------------------------------------------------------------------------------
 
@@ -75,33 +60,88 @@ class TemplateForm(forms.ModelForm):
             del self.fields["change_note"]
 
 
-@dataclass
-class CriterionRow:
-    token: str
-    key: str = ""
-    text: str = ""
-    guidance: str = ""
+CRITERIA_PREFIX = "criteria"
+MAX_CRITERIA = 100
 
 
-def criteria_rows_from(criteria: list[Criterion]) -> list[CriterionRow]:
-    return [CriterionRow(token=f"c{i}", key=c.key, text=c.text, guidance=c.guidance) for i, c in enumerate(criteria)]
+class CriterionForm(forms.Form):
+    """One criterion in the template editor; ``key`` is kept for an existing criterion."""
+
+    key = forms.SlugField(required=False, max_length=60, widget=forms.HiddenInput)
+    text = forms.CharField(label="Criterion", required=False, max_length=300)
+    guidance = forms.CharField(label="Guidance for the auditor", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("text", "guidance"):
+            self.fields[name].widget.attrs["class"] = "form-control"
+        self.focus = ""  # "up" or "down": the button that keeps focus after a move
+
+    def to_input(self) -> CriterionInput | None:
+        data = self.cleaned_data
+        if not any(data.get(k) for k in ("key", "text", "guidance")):
+            return None
+        return CriterionInput(text=data.get("text", ""), guidance=data.get("guidance", ""), key=data.get("key", ""))
 
 
-def parse_criteria(post) -> tuple[list[CriterionRow], list[CriterionInput]]:
-    rows = []
-    for token in post.getlist("crit"):
-        token = clean_token(token)
-        if not token:
-            continue
-        row = CriterionRow(
-            token=token,
-            key=post.get(f"crit-{token}-key", "").strip(),
-            text=post.get(f"crit-{token}-text", "").strip(),
-            guidance=post.get(f"crit-{token}-guidance", "").strip(),
-        )
-        if row.text or row.guidance or row.key:
-            rows.append(row)
-    return rows, [CriterionInput(text=r.text, guidance=r.guidance, key=r.key) for r in rows]
+CriterionFormSet = forms.formset_factory(CriterionForm, extra=0, max_num=MAX_CRITERIA, validate_max=True)
+
+
+def criteria_formset(data=None, *, criteria: Sequence[Criterion] = (), rows: list[dict] | None = None):
+    """The editor's criteria: posted (``data``), as saved (``criteria``) or as shown (``rows``)."""
+    if rows is None:
+        rows = [{"key": c.key, "text": c.text, "guidance": c.guidance} for c in criteria]
+    if data is None and not rows:
+        rows = [{}]  # always one row to type into
+    return CriterionFormSet(data, prefix=CRITERIA_PREFIX, initial=rows)
+
+
+def criteria_inputs(formset) -> list[CriterionInput]:
+    """Service inputs from a valid formset, in the order shown; empty rows are dropped."""
+    return [c for c in (form.to_input() for form in formset) if c is not None]
+
+
+def criteria_changed(formset, change: str):
+    """The posted criteria with one moved or removed, for ``change`` = "up|down|remove:<prefix>-<i>".
+
+    Returns the new (unbound) formset, the row to focus and what to announce.
+    """
+    verb, _, name = change.partition(":")
+    index = name.rpartition("-")[2]
+    rows = [{field: form[field].value() for field in form.fields} for form in formset]
+    i = int(index) if index.isdigit() else -1
+    if not 0 <= i < len(rows):
+        return criteria_formset(rows=rows), None, ""
+    if verb == "remove":
+        del rows[i]
+        moved, message = max(0, min(i, len(rows) - 1)), "Criterion removed."
+    elif verb == "up" and i > 0:
+        rows[i - 1], rows[i] = rows[i], rows[i - 1]
+        moved, message = i - 1, f"Moved up to position {i}."
+    elif verb == "down" and i < len(rows) - 1:
+        rows[i + 1], rows[i] = rows[i], rows[i + 1]
+        moved, message = i + 1, f"Moved down to position {i + 2}."
+    else:
+        moved, message = i, ""
+    new = criteria_formset(rows=rows)
+    if moved is not None and 0 <= moved < len(new.forms):
+        if verb in ("up", "down"):
+            new.forms[moved].focus = verb
+        else:
+            new.forms[moved].fields["text"].widget.attrs["autofocus"] = True
+    return new, moved, message
+
+
+def new_form(formset, index: int):
+    """An empty form of ``formset`` at ``index``: the row an "Add" button fetches (htmx)."""
+    return formset.form(
+        auto_id=formset.auto_id,
+        prefix=formset.add_prefix(index),
+        empty_permitted=True,
+        use_required_attribute=False,
+        renderer=formset.renderer,
+        **formset.get_form_kwargs(index),
+    )
 
 
 # --- Starting, amending, feeding -------------------------------------------------------------
@@ -159,149 +199,303 @@ class FeedForm(forms.Form):
 
 
 # --- The logging grid ------------------------------------------------------------------------
+#
+# The logging screen is three sets of Django forms, bound and validated by Django: the audit's
+# own fields (AuditFieldsForm), the sampled records (a formset, prefix "records", with one
+# answer field per criterion) and the actions arising (prefix "actions"). A row's position in
+# its formset is its order. Errors stay on the field they belong to (never one message for the
+# whole grid), so a later change can save every valid field of a grid that has an invalid one.
+
+RECORDS_PREFIX = "records"
+ACTIONS_PREFIX = "actions"
+MAX_ROWS = 200
+ANSWER_CHOICES = [(comp.YES, "Yes"), (comp.NO, "No"), (comp.NA, "Not applicable")]
+CHOOSE = "Choose…"
 
 
-@dataclass
-class RecordRow:
-    token: str
-    ref: str = ""
-    answers: dict[str, str] = field(default_factory=dict)
-    comment: str = ""
-    error: str = ""
+def answer_field(key: str) -> str:
+    """The form field holding a record's answer to the criterion ``key``."""
+    return f"a_{key}"
 
 
-@dataclass
-class ArisingRow:
-    token: str
-    description: str = ""
-    owner_id: str = ""
-    due_date: str = ""
-    target: str = ""  # "theme:<pk>" or "action:<pk>"
-    error: str = ""
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 
 
-@dataclass
-class AuditFormState:
-    records: list[RecordRow]
-    arising: list[ArisingRow]
-    findings: str = ""
-    impact_check_date: str = ""
-    errors: dict[str, list[str]] = field(default_factory=dict)
+class AuditFieldsForm(forms.Form):
+    findings = forms.CharField(
+        label="What did the sample show? Name the gaps and any pattern.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
+    )
+    impact_check_date = forms.DateField(
+        label="Date to re-check that the actions changed practice",
+        required=False,
+        widget=_date_widget(),
+        error_messages={"invalid": "Enter the impact check date as a date."},
+    )
 
-    @property
-    def answer_sets(self) -> list[dict[str, str]]:
-        return [r.answers for r in self.records]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["impact_check_date"].widget.attrs["class"] += " w-auto"
 
 
-def state_from_audit(audit: Audit, blank_rows: int = 0) -> AuditFormState:
+class RecordForm(forms.Form):
+    """One sampled record: its reference, an answer per criterion and a comment."""
+
+    ref = forms.CharField(label="Record reference", required=False, max_length=40)
+    comment = forms.CharField(label="Comment", required=False, max_length=300)
+
+    def __init__(self, *args, criteria: Sequence[Criterion], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for c in self.criteria:
+            self.fields[answer_field(c.key)] = forms.ChoiceField(
+                label=c.text, choices=ANSWER_CHOICES, required=False, widget=forms.RadioSelect
+            )
+        self.fields["ref"].widget.attrs.update(
+            {
+                "class": "form-control form-control-sm ref-input",
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "aria-describedby": "ref-help",
+            }
+        )
+        self.fields["comment"].widget.attrs.update({"class": "form-control form-control-sm", "autocomplete": "off"})
+
+    def clean_ref(self) -> str:
+        ref = self.cleaned_data["ref"]
+        message = validate_record_ref(ref)
+        if message:
+            raise forms.ValidationError(message)
+        return ref
+
+    def answer_fields(self) -> list[tuple[Criterion, forms.BoundField]]:
+        return [(c, self[answer_field(c.key)]) for c in self.criteria]
+
+    def raw_answers(self) -> dict[str, str]:
+        """The answers as shown (posted or saved), valid or not: for the live compliance figures."""
+        answers = {}
+        for c in self.criteria:
+            value = self[answer_field(c.key)].value()
+            if value in comp.ANSWERS:
+                answers[c.key] = value
+        return answers
+
+    def to_input(self) -> RecordInput:
+        data = self.cleaned_data
+        answers = {c.key: data[answer_field(c.key)] for c in self.criteria if data.get(answer_field(c.key))}
+        return RecordInput(ref=data.get("ref", ""), answers=answers, comment=data.get("comment", ""))
+
+
+class ArisingForm(forms.Form):
+    """One action arising: what, who, by when, and where it goes in the recovery plan."""
+
+    description = forms.CharField(
+        label="What needs to happen",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+    owner = forms.ChoiceField(
+        label="Owner", required=False, error_messages={"invalid_choice": "Choose an owner from the list."}
+    )
+    due_date = forms.DateField(
+        label="Due",
+        required=False,
+        widget=_date_widget(),
+        error_messages={"invalid": "Enter the due date as a date."},
+    )
+    target = forms.ChoiceField(
+        label="Becomes",
+        required=False,
+        error_messages={"invalid_choice": "Choose where this action goes from the list."},
+    )
+
+    def __init__(self, *args, owner_choices, target_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = owner_choices
+        self.fields["target"].choices = target_choices
+        for name in ("owner", "target"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+
+RecordFormSet = forms.formset_factory(RecordForm, extra=0, max_num=MAX_ROWS, validate_max=True)
+ArisingFormSet = forms.formset_factory(ArisingForm, extra=0, max_num=MAX_ROWS, validate_max=True)
+
+
+def _initial_from(audit: Audit, blank_rows: int) -> tuple[dict, list[dict], list[dict]]:
     records = [
-        RecordRow(token=f"r{i}", ref=r.record_ref, answers=dict(r.answers), comment=r.comment)
-        for i, r in enumerate(audit.records.all())
+        {"ref": r.record_ref, "comment": r.comment, **{answer_field(k): v for k, v in r.answers.items()}}
+        for r in audit.records.all()
     ]
     if not records and audit.status == Audit.Status.DRAFT:
-        records = [RecordRow(token=f"r{i}") for i in range(blank_rows)]
+        records = [{} for _ in range(blank_rows)]
     arising = []
-    for i, a in enumerate(audit.actions_arising.filter(linked_at__isnull=True)):
+    for a in audit.actions_arising.filter(linked_at__isnull=True):
         target = ""
         if a.kind == AuditActionArising.Kind.NEW_ACTION and a.theme_id:
             target = f"theme:{a.theme_id}"
         elif a.kind == AuditActionArising.Kind.STEP and a.action_id:
             target = f"action:{a.action_id}"
         arising.append(
-            ArisingRow(
-                token=f"a{i}",
-                description=a.description,
-                owner_id=str(a.owner_id or ""),
-                due_date=a.due_date.isoformat() if a.due_date else "",
-                target=target,
-            )
+            {"description": a.description, "owner": str(a.owner_id or ""), "due_date": a.due_date, "target": target}
         )
-    return AuditFormState(
-        records=records,
-        arising=arising,
-        findings=audit.findings,
-        impact_check_date=audit.impact_check_date.isoformat() if audit.impact_check_date else "",
-    )
+    main = {"findings": audit.findings, "impact_check_date": audit.impact_check_date}
+    return main, records, arising
 
 
-def _date(value: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value.strip()) if value and value.strip() else None
-    except ValueError:
-        return None
+class AuditGrid:
+    """The logging screen's forms for one audit, from the database or from what was posted.
 
+    ``owners``, ``themes`` and ``actions`` are what the actions arising may point at; they are
+    read once per request and shared by every row (no query per row).
+    """
 
-def parse_audit_post(post, keys: list[str]) -> AuditFormState:
-    """What was posted, row by row, with format errors marked on the rows."""
-    records = []
-    for token in post.getlist("row"):
-        token = clean_token(token)
-        if not token:
-            continue
-        row = RecordRow(
-            token=token,
-            ref=post.get(f"r-{token}-ref", "").strip(),
-            answers={k: post.get(f"r-{token}-a-{k}", "") for k in keys if post.get(f"r-{token}-a-{k}")},
-            comment=post.get(f"r-{token}-comment", "").strip(),
+    def __init__(self, audit: Audit, *, criteria, owners, themes, actions, data=None, initial=None, blank_rows=0):
+        self.audit = audit
+        self._sources = {"criteria": criteria, "owners": owners, "themes": themes, "actions": actions}
+        self.criteria = list(criteria)
+        self.keys = [c.key for c in self.criteria]
+        self.owners = {str(u.pk): u for u in owners}
+        self.themes = {f"theme:{t.pk}": t for t in themes}
+        self.actions_to_step = {f"action:{a.pk}": a for a in actions}
+        owner_choices = [("", CHOOSE)] + [
+            (str(u.pk), f"{u} ({u.job_title})" if getattr(u, "job_title", "") else str(u)) for u in owners
+        ]
+        target_choices: list = [("", CHOOSE)]
+        if themes:
+            target_choices.append(("A new action under the theme", [(k, t.title) for k, t in self.themes.items()]))
+        if actions:
+            steps = [(k, f"{a.reference} {a.title}") for k, a in self.actions_to_step.items()]
+            target_choices.append(("A step on the existing action", steps))
+        if data is None and initial is None:
+            initial = _initial_from(audit, blank_rows)
+        main_initial, records_initial, arising_initial = initial or ({}, [], [])
+        self.main = AuditFieldsForm(data, initial=main_initial)
+        self.records = RecordFormSet(
+            data, prefix=RECORDS_PREFIX, initial=records_initial, form_kwargs={"criteria": self.criteria}
         )
-        row.error = validate_record_ref(row.ref) or ""
-        records.append(row)
-    arising = []
-    for token in post.getlist("act"):
-        token = clean_token(token)
-        if not token:
-            continue
-        row = ArisingRow(
-            token=token,
-            description=post.get(f"a-{token}-description", "").strip(),
-            owner_id=post.get(f"a-{token}-owner", "").strip(),
-            due_date=post.get(f"a-{token}-due", "").strip(),
-            target=post.get(f"a-{token}-target", "").strip(),
+        self.arising = ArisingFormSet(
+            data,
+            prefix=ACTIONS_PREFIX,
+            initial=arising_initial,
+            form_kwargs={"owner_choices": owner_choices, "target_choices": target_choices},
         )
-        if row.due_date and _date(row.due_date) is None:
-            row.error = "Enter the due date as a date."
-        arising.append(row)
-    state = AuditFormState(
-        records=records,
-        arising=arising,
-        findings=post.get("findings", "").strip(),
-        impact_check_date=post.get("impact_check_date", "").strip(),
-    )
-    if state.impact_check_date and _date(state.impact_check_date) is None:
-        state.errors["impact_check_date"] = ["Enter the impact check date as a date."]
-    return state
+        self.other_errors: dict[str, list[str]] = {}
 
+    # --- validation -----------------------------------------------------------------------
 
-def to_inputs(
-    state: AuditFormState, *, owners: dict[str, object], themes: dict[str, object], actions: dict[str, object]
-):
-    """Service inputs from a parsed state; unknown owners or targets become per-row errors."""
-    records = [RecordInput(ref=r.ref, answers=dict(r.answers), comment=r.comment) for r in state.records]
-    arising = []
-    for row in state.arising:
-        owner = owners.get(row.owner_id) if row.owner_id else None
-        if row.owner_id and owner is None:
-            row.error = "Choose an owner from the list."
-        kind, _, pk = row.target.partition(":")
-        theme = themes.get(pk) if kind == "theme" else None
-        action = actions.get(pk) if kind == "action" else None
-        if row.target and theme is None and action is None:
-            row.error = "Choose where this action goes from the list."
-        arising.append(
-            ArisingInput(
-                description=row.description,
-                owner=owner,
-                due_date=_date(row.due_date),
-                kind=AuditActionArising.Kind.STEP if kind == "action" else AuditActionArising.Kind.NEW_ACTION,
-                theme=theme,
-                action=action,
-            )
+    def is_valid(self) -> bool:
+        results = [self.main.is_valid(), self.records.is_valid(), self.arising.is_valid()]
+        self._mark_invalid()
+        return all(results) and not self.other_errors
+
+    def _forms(self):
+        yield self.main
+        yield from self.records
+        yield from self.arising
+
+    def _mark_invalid(self) -> None:
+        for form in self._forms():
+            for name in form.errors:
+                if name not in form.fields:
+                    continue
+                attrs = form.fields[name].widget.attrs
+                classes = attrs.get("class", "").split()
+                if "is-invalid" not in classes:
+                    attrs["class"] = " ".join([*classes, "is-invalid"])
+                described = attrs.get("aria-describedby", "").split()
+                if described and f"{form[name].auto_id}_error" not in described:  # else Django adds it
+                    attrs["aria-describedby"] = " ".join([*described, f"{form[name].auto_id}_error"])
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """A service's refusal, on the field it names where there is one."""
+        for name, messages in error.message_dict.items():
+            if name in self.main.fields:
+                for m in messages:
+                    self.main.add_error(name, m)
+            else:
+                self.other_errors.setdefault(name, []).extend(messages)
+        self._mark_invalid()
+
+    def add_error(self, message: str) -> None:
+        self.other_errors.setdefault("__all__", []).insert(0, message)
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(message, id of the field to jump to or "") for the summary at the top of the page."""
+        out = [(m, "") for messages in self.other_errors.values() for m in messages]
+        if not self.main.is_bound:
+            return out
+        for name, errors in self.main.errors.items():
+            out += [(e, self.main[name].auto_id if name in self.main.fields else "") for e in errors]
+        for label, formset in (("Row", self.records), ("Action", self.arising)):
+            out += [(e, "") for e in formset.non_form_errors()]
+            for i, form in enumerate(formset, 1):
+                for name, errors in form.errors.items():
+                    anchor = form[name].auto_id if name in form.fields else ""
+                    if anchor and name.startswith("a_"):
+                        anchor += "_0"
+                    out += [(f"{label} {i}: {e}", anchor) for e in errors]
+        return out
+
+    def first_problem(self) -> str:
+        summary = self.error_summary()
+        return summary[0][0] if summary else ""
+
+    # --- what the services need --------------------------------------------------------------
+
+    def inputs(self) -> dict:
+        """Keyword arguments for ``audit_save_draft`` from a valid grid.
+
+        Every form's ``cleaned_data`` holds only its valid fields, so saving the valid part of
+        an invalid grid is a matter of calling this with the invalid fields left out.
+        """
+        main = self.main.cleaned_data
+        return {
+            "records": [form.to_input() for form in self.records],
+            "findings": main.get("findings", ""),
+            "impact_check_date": main.get("impact_check_date"),
+            "actions": [self._arising_input(form.cleaned_data) for form in self.arising],
+        }
+
+    def _arising_input(self, data: dict) -> ArisingInput:
+        target = data.get("target", "")
+        theme = self.themes.get(target)
+        action = self.actions_to_step.get(target)
+        return ArisingInput(
+            description=data.get("description", ""),
+            owner=self.owners.get(data.get("owner", "")),
+            due_date=data.get("due_date"),
+            kind=AuditActionArising.Kind.STEP if action is not None else AuditActionArising.Kind.NEW_ACTION,
+            theme=theme,
+            action=action,
         )
-    return records, arising
 
+    # --- what the page shows ----------------------------------------------------------------
 
-def live_compliance(state: AuditFormState, keys: list[str]) -> comp.Compliance:
-    return comp.compute(state.answer_sets, keys)
+    def compliance(self) -> comp.Compliance:
+        """The figures for what is shown, typed or saved, as the page script works them out."""
+        return comp.compute([form.raw_answers() for form in self.records], self.keys)
 
+    def as_shown(self) -> tuple[dict, list[dict], list[dict]]:
+        """Every field's value as shown, valid or not: initial data for a re-rendered grid."""
 
-__all__ = ["RECORD_REF_HELP"]
+        def values(form):
+            return {name: form[name].value() for name in form.fields}
+
+        return values(self.main), [values(f) for f in self.records], [values(f) for f in self.arising]
+
+    def without_row(self, name: str) -> AuditGrid:
+        """This grid as posted, less the row named ``<prefix>-<index>`` (a Remove button's value)."""
+        prefix, _, index = name.rpartition("-")
+        main, records, arising = self.as_shown()
+        rows = {RECORDS_PREFIX: records, ACTIONS_PREFIX: arising}.get(prefix)
+        if rows is not None and index.isdigit() and int(index) < len(rows):
+            del rows[int(index)]
+        return AuditGrid(self.audit, **self._sources, initial=(main, records, arising))
+
+    def new_form(self, prefix: str, index: int):
+        """An empty row at ``index`` (what "Add a record" / "Add an action" fetch)."""
+        formset = self.records if prefix == RECORDS_PREFIX else self.arising
+        return new_form(formset, max(0, min(index, MAX_ROWS - 1)))

@@ -7,6 +7,8 @@ app_name = "audits"
 urlpatterns = [
     path("providers/<slug:provider>/audit-templates/", views.template_list, name="template_list"),
     path("providers/<slug:provider>/audit-templates/new/", views.template_create, name="template_create"),
+    path("providers/<slug:provider>/audit-templates/criterion-row/", views.criterion_row, name="criterion_row"),
+    path("providers/<slug:provider>/audit-templates/criteria/", views.criteria_change, name="criteria_change"),
     path("audit-templates/<int:pk>/", views.template_detail, name="template_detail"),
     path("audit-templates/<int:pk>/edit/", views.template_edit, name="template_edit"),
     path("audit-templates/<int:pk>/feed/", views.feed_create, name="feed_create"),
@@ -17,6 +19,8 @@ urlpatterns = [
     path("audits/<int:pk>/log/", views.audit_edit, name="audit_edit"),
     path("audits/<int:pk>/autosave/", views.audit_autosave, name="audit_autosave"),
     path("audits/<int:pk>/record-row/", views.record_row, name="record_row"),
+    path("audits/<int:pk>/action-row/", views.action_row, name="action_row"),
+    path("audits/<int:pk>/remove-row/", views.remove_row, name="remove_row"),
     path("audits/<int:pk>/submit/", views.audit_submit, name="audit_submit"),
     path("audits/<int:pk>/amend/", views.amend, name="amend"),
 ]

@@ -183,22 +183,39 @@ def audit_save_draft(
     if len(existing) > len(records):
         AuditRecord.objects.filter(pk__in=[r.pk for r in existing[len(records) :]]).delete()
 
-    # Actions arising not yet raised are replaced; raised ones (copied into an amendment) stay.
-    audit.actions_arising.filter(linked_at__isnull=True).delete()
-    offset = audit.actions_arising.count()
-    AuditActionArising.objects.bulk_create(
-        AuditActionArising(
-            audit=audit,
+    # Actions arising not yet raised: also updated in place by position, so an autosave neither
+    # churns rows nor writes a deletion to the audit trail for each one. Raised ones (copied
+    # into an amendment) stay as they are.
+    pending = list(audit.actions_arising.filter(linked_at__isnull=True).order_by("order", "pk"))
+    offset = audit.actions_arising.filter(linked_at__isnull=False).count()
+    to_update, to_create = [], []
+    for i, a in enumerate(actions):
+        step = a.kind == AuditActionArising.Kind.STEP
+        values = dict(
             order=offset + i,
             description=a.description.strip(),
-            owner=a.owner,
+            owner_id=a.owner.pk if a.owner is not None else None,
             due_date=a.due_date,
             kind=a.kind,
-            theme=a.theme if a.kind == AuditActionArising.Kind.NEW_ACTION else None,
-            action=a.action if a.kind == AuditActionArising.Kind.STEP else None,
+            theme_id=a.theme.pk if a.theme is not None and not step else None,
+            action_id=a.action.pk if a.action is not None and step else None,
         )
-        for i, a in enumerate(actions)
-    )
+        if i < len(pending):
+            row = pending[i]
+            if any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                to_update.append(row)
+        else:
+            to_create.append(AuditActionArising(audit=audit, **values))
+    if to_update:
+        AuditActionArising.objects.bulk_update(
+            to_update, ["order", "description", "owner", "due_date", "kind", "theme", "action"]
+        )
+    if to_create:
+        AuditActionArising.objects.bulk_create(to_create)
+    if len(pending) > len(actions):
+        AuditActionArising.objects.filter(pk__in=[a.pk for a in pending[len(actions) :]]).delete()
     audit.findings = findings.strip()
     audit.impact_check_date = impact_check_date
     audit.save(update_fields=["findings", "impact_check_date", "updated_at"])

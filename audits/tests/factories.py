@@ -3,6 +3,7 @@ import datetime
 import factory
 from django.utils import timezone
 
+from audits.forms import ACTIONS_PREFIX, RECORDS_PREFIX, answer_field
 from audits.models import Audit, AuditRecord, AuditTemplate, AuditTemplateVersion, Criterion
 from audits.periods import period_bounds
 from core.tests.factories import ProviderFactory, ServiceFactory, UserFactory
@@ -73,3 +74,20 @@ def submitted_audit(*, service, auditor, template=None, answers=None, findings="
     for i, a in enumerate(answers or [dict.fromkeys(keys, "yes")]):
         RecordFactory(audit=audit, order=i, answers=a)
     return audit_submit(actor=auditor, audit=audit, check_permission=False)
+
+
+def formset_data(prefix: str, rows) -> dict:
+    """POST data for one formset of the logging grid: its management form and its rows."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0"}
+    for i, row in enumerate(rows):
+        data.update({f"{prefix}-{i}-{name}": value for name, value in row.items()})
+    return data
+
+
+def grid_data(keys, rows, actions=(), **extra) -> dict:
+    """POST data for the logging grid: rows of (ref, [answers], comment), actions as dicts of fields."""
+    records = [
+        {"ref": ref, "comment": comment, **{answer_field(k): a for k, a in zip(keys, answers, strict=False) if a}}
+        for ref, answers, comment in rows
+    ]
+    return {**formset_data(RECORDS_PREFIX, records), **formset_data(ACTIONS_PREFIX, list(actions)), **extra}

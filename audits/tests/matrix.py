@@ -2,7 +2,7 @@
 
 from tests.matrix_support import ALL, Row, only
 
-from .factories import AuditFactory, RecordFactory, TemplateFactory, submitted_audit
+from .factories import AuditFactory, RecordFactory, TemplateFactory, formset_data, grid_data, submitted_audit
 
 LOGGERS = only("rm", "deputy", "lead", "quality")  # LOG_AUDIT
 PLANNERS = only("rm", "deputy", "lead", "quality", "ni")  # EDIT_PLAN somewhere at the provider
@@ -25,9 +25,7 @@ def _grid(w, s):
     audit = _draft(w, s)
     RecordFactory(audit=audit)
     keys = [c.key for c in audit.template_version.criteria.all()]
-    data = {"row": "t1", "r-t1-ref": "R-1042", "findings": "All met."}
-    data.update({f"r-t1-a-{k}": "yes" for k in keys})
-    return audit, data
+    return audit, grid_data(keys, [("R-1042", ["yes"] * len(keys), "")], findings="All met.")
 
 
 class _Posted:
@@ -44,12 +42,29 @@ class _Posted:
         return self.data
 
 
+class _Removal(_Posted):
+    def kwargs(self, w, s):
+        audit, self.data = _grid(w, s)
+        self.data["remove"] = "records-0"
+        return {"pk": audit.pk}
+
+
 _autosave = _Posted()
 _submit = _Posted()
+_remove = _Removal()
 
 ROWS = [
     Row("audits:template_list", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("audits:template_create", only("quality"), lambda w, s: {"provider": s.provider.slug}, scope="provider"),
+    Row("audits:criterion_row", only("quality"), lambda w, s: {"provider": s.provider.slug}, scope="provider"),
+    Row(
+        "audits:criteria_change",
+        only("quality"),
+        lambda w, s: {"provider": s.provider.slug},
+        method="post",
+        data=lambda w, s: {**formset_data("criteria", [{"text": "A"}, {"text": "B"}]), "change": "up:criteria-1"},
+        scope="provider",
+    ),
     Row("audits:template_detail", ALL, lambda w, s: {"pk": _template(w, s).pk}, scope="provider"),
     Row("audits:template_edit", only("quality"), lambda w, s: {"pk": _template(w, s).pk}, scope="provider"),
     Row("audits:feed_create", PLANNERS, lambda w, s: {"pk": _template(w, s).pk}, scope="provider"),
@@ -58,6 +73,8 @@ ROWS = [
     Row("audits:audit_start", LOGGERS, lambda w, s: {"service": s.slug}),
     Row("audits:audit_edit", LOGGERS, lambda w, s: {"pk": _draft(w, s).pk}),
     Row("audits:record_row", LOGGERS, lambda w, s: {"pk": _draft(w, s).pk}),
+    Row("audits:action_row", LOGGERS, lambda w, s: {"pk": _draft(w, s).pk}),
+    Row("audits:remove_row", LOGGERS, _remove.kwargs, method="post", data=_remove.post),
     Row("audits:audit_autosave", LOGGERS, _autosave.kwargs, method="post", data=_autosave.post),
     Row("audits:audit_submit", LOGGERS, _submit.kwargs, method="post", data=_submit.post),
     Row("audits:detail", ALL, lambda w, s: {"pk": _submitted(w, s).pk}),

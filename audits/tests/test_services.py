@@ -141,6 +141,25 @@ def test_draft_save_refuses_a_name_as_record_reference(world):
     assert audit.records.count() == 0
 
 
+def test_draft_save_updates_actions_arising_in_place_without_filling_the_audit_trail(world):
+    from auditlog.models import LogEntry
+
+    audit = _start(world)
+    theme = ThemeFactory(service=world.service, provider=world.provider)
+    first = [
+        ArisingInput(description="Re-brief", owner=world.deputy, theme=theme),
+        ArisingInput(description="Spot check"),
+    ]
+    services.audit_save_draft(actor=world.rm, audit=audit, records=[], actions=first)
+    pks = list(audit.actions_arising.order_by("order").values_list("pk", flat=True))
+    logged = LogEntry.objects.count()
+    services.audit_save_draft(actor=world.rm, audit=audit, records=[], actions=first)  # an autosave, nothing changed
+    changed = [ArisingInput(description="Re-brief the night team", owner=world.deputy, theme=theme)]
+    services.audit_save_draft(actor=world.rm, audit=audit, records=[], actions=changed)
+    assert list(audit.actions_arising.values_list("pk", "description")) == [(pks[0], "Re-brief the night team")]
+    assert LogEntry.objects.count() == logged + 1  # only the removed action's deletion
+
+
 def test_submit_needs_records_answers_and_findings_when_something_is_no(world):
     audit = _start(world)
     keys = _keys(audit.template_version.template)

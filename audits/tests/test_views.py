@@ -1,6 +1,7 @@
 """The pages: logging through the grid, autosave, htmx rows, submit errors, templates, feeds, panel."""
 
 import datetime
+import json
 
 from django.urls import reverse
 from django.utils import timezone
@@ -9,21 +10,12 @@ from audits.models import Audit, AuditTemplate, MeasureFeed
 from recovery.models import DataPoint
 from recovery.tests.factories import ActionFactory, MeasureFactory, ThemeFactory
 
-from .factories import AuditFactory, TemplateFactory, submitted_audit
+from .factories import AuditFactory, TemplateFactory, formset_data, grid_data, submitted_audit
 
 
-def _grid(keys, rows, **extra):
-    """POST data for the grid: rows of (ref, [answers], comment)."""
-    data = {"row": [], **extra}
-    for i, (ref, answers, comment) in enumerate(rows):
-        token = f"t{i}"
-        data["row"].append(token)
-        data[f"r-{token}-ref"] = ref
-        data[f"r-{token}-comment"] = comment
-        for key, answer in zip(keys, answers, strict=False):
-            if answer:
-                data[f"r-{token}-a-{key}"] = answer
-    return data
+def _grid(keys, rows, actions=(), **extra):
+    """POST data for the grid, built from the formsets' prefixes: rows of (ref, [answers], comment)."""
+    return grid_data(keys, rows, actions, **extra)
 
 
 def _draft(world, criteria=3):
@@ -35,9 +27,13 @@ def test_the_logging_screen_starts_with_the_default_sample_of_empty_rows(world, 
     audit = _draft(world)
     client.force_login(world.rm)
     page = client.get(reverse("audits:audit_edit", args=[audit.pk])).content.decode()
-    assert page.count('class="record-row"') == 4
+    grid, empty_row = page.split('<template id="record-template">')
+    assert grid.count('class="record-row"') == 4 and 'name="records-TOTAL_FORMS" value="4"' in grid
     assert "R-1042" in page and "Never a person" in page  # the help text says what a reference is
-    assert page.count('type="radio"') == 4 * 3 * 3
+    assert grid.count('type="radio"') == 4 * 3 * 3
+    assert 'name="records-3-a_c3"' in grid
+    # The formset's empty row, for rebuilding rows from the copy on the device without a connection.
+    assert 'name="records-__prefix__-ref"' in empty_row
 
 
 def test_autosave_saves_a_draft_without_locking_and_answers_with_a_status(world, client):
@@ -72,17 +68,113 @@ def test_autosave_refuses_a_name_and_keeps_the_saved_draft(world, client):
 def test_autosave_on_a_submitted_audit_is_refused(world, client):
     audit = submitted_audit(service=world.service, auditor=world.rm)
     client.force_login(world.rm)
-    response = client.post(reverse("audits:audit_autosave", args=[audit.pk]), {"row": []})
+    response = client.post(reverse("audits:audit_autosave", args=[audit.pk]), _grid([], []))
     assert response.status_code == 409
 
 
-def test_record_row_returns_one_empty_row(world, client):
+def test_record_row_returns_one_empty_row_at_the_end_and_the_new_row_count(world, client):
     audit = _draft(world)
     client.force_login(world.rm)
-    response = client.get(reverse("audits:record_row", args=[audit.pk]), {"token": "nabc123"}, HTTP_HX_REQUEST="true")
+    url = reverse("audits:record_row", args=[audit.pk])
+    response = client.get(url, {"records-TOTAL_FORMS": "4"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
-    assert html.strip().startswith("<tr") and html.count("<tr") == 1
-    assert 'name="r-nabc123-ref"' in html and 'name="r-nabc123-a-c1"' in html
+    assert html.count("<tr") == 1
+    assert 'name="records-4-ref"' in html and 'name="records-4-a_c1"' in html
+    assert "autofocus" in html.split('name="records-4-ref"')[1].split(">")[0]  # focus moves into it
+    assert 'hx-swap-oob="true"' in html and 'name="records-TOTAL_FORMS" value="5"' in html
+    assert ">5<" in html  # the row's number
+    # Without htmx there is nothing to add a row to: back to the screen.
+    assert client.get(url, {"records-TOTAL_FORMS": "4"}).status_code == 302
+
+
+def test_action_row_returns_one_empty_action_with_the_service_choices(world, client):
+    theme = ThemeFactory(service=world.service, provider=world.provider, title="Night escalation")
+    audit = _draft(world)
+    client.force_login(world.rm)
+    response = client.get(
+        reverse("audits:action_row", args=[audit.pk]), {"actions-TOTAL_FORMS": "0"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert html.count('class="arising-row') == 1 and 'name="actions-0-description"' in html
+    assert f'value="theme:{theme.pk}"' in html and "Night escalation" in html
+    assert 'name="actions-TOTAL_FORMS" value="1"' in html
+
+
+def test_removing_a_row_returns_the_list_renumbered_with_what_was_typed_and_asks_to_autosave(world, client):
+    audit = _draft(world, criteria=2)
+    client.force_login(world.rm)
+    rows = [("R-1", ["yes", ""], "first"), ("Jane Doe", ["no", ""], "second"), ("R-3", ["", "na"], "third")]
+    data = _grid(["c1", "c2"], rows, remove="records-0")
+    response = client.post(reverse("audits:remove_row", args=[audit.pk]), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "audit-grid-changed" in json.loads(response["HX-Trigger"])
+    html = response.content.decode()
+    assert "<html" not in html and html.count('class="record-row"') == 2
+    assert 'name="records-TOTAL_FORMS" value="2"' in html
+    # Row 2 is now row 1, with everything typed, the invalid reference too; focus lands on it.
+    assert 'name="records-0-ref" value="Jane Doe"' in html and 'value="second"' in html
+    assert 'name="records-1-ref" value="R-3"' in html and "first" not in html
+    assert 'id="id_records-1-a_c2_2" value="na" data-key="c2" autocomplete="off" checked' in html
+    assert "autofocus" in html.split('name="records-0-ref"')[1].split(">")[0]
+    assert audit.records.count() == 0  # nothing is saved until the autosave it asks for
+
+
+def test_removing_the_last_action_focuses_add_an_action(world, client):
+    audit = _draft(world, criteria=1)
+    client.force_login(world.rm)
+    data = _grid(["c1"], [], actions=[{"description": "Re-brief"}], remove="actions-0")
+    response = client.post(reverse("audits:remove_row", args=[audit.pk]), data, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "Re-brief" not in html and 'name="actions-TOTAL_FORMS" value="0"' in html
+    assert 'id="add-arising" autofocus' in html
+    # Without htmx, the whole screen comes back, less the row.
+    page = client.post(reverse("audits:remove_row", args=[audit.pk]), data).content.decode()
+    assert "<html" in page and "Re-brief" not in page
+
+
+def test_autosave_answers_htmx_with_the_status_partial(world, client):
+    audit = _draft(world, criteria=1)
+    client.force_login(world.rm)
+    url = reverse("audits:audit_autosave", args=[audit.pk])
+    response = client.post(url, _grid(["c1"], [("R-1", ["yes"], "")]), HTTP_HX_REQUEST="true")
+    assert [t.name for t in response.templates] == ["audits/_autosave_status.html"]
+    assert response.content.decode().strip().startswith("Saved ")
+    response = client.post(url, _grid(["c1"], [("R-1", ["yes"], ""), ("Jane Doe", [], "")]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert response.content.decode().strip() == (
+        "Not saved: Row 2: Use a record reference such as R-1042 (with a digit, no spaces), never a name."
+    )
+
+
+def test_a_grid_without_its_management_form_is_refused_not_half_read(world, client):
+    audit = _draft(world, criteria=1)
+    client.force_login(world.rm)
+    legacy = {"row": ["t0"], "r-t0-ref": "R-1", "r-t0-a-c1": "yes"}
+    response = client.post(reverse("audits:audit_autosave", args=[audit.pk]), legacy)
+    assert response.status_code == 422 and audit.records.count() == 0
+
+
+def test_save_draft_with_an_error_says_nothing_was_saved_and_keeps_every_field(world, client):
+    theme = ThemeFactory(service=world.service, provider=world.provider)
+    audit = _draft(world, criteria=1)
+    client.force_login(world.rm)
+    action = {
+        "description": "Leading line\nsecond",
+        "owner": "999999",
+        "due_date": "soon",
+        "target": f"theme:{theme.pk}",
+    }
+    data = _grid(["c1"], [("Mr Brown", ["no"], "kept comment")], actions=[action], findings="\nIndented findings")
+    response = client.post(reverse("audits:audit_edit", args=[audit.pk]), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "not saved" in page and "saved as a draft" not in page
+    assert 'value="Mr Brown"' in page and 'value="kept comment"' in page
+    assert 'aria-invalid="true"' in page and 'href="#id_records-0-ref"' in page
+    assert "Choose an owner from the list." in page and "Enter the due date as a date." in page
+    assert 'value="soon"' in page and f'value="theme:{theme.pk}" selected' in page
+    # Django's textarea keeps a leading newline (a hand-written one loses it).
+    assert ">\n\nIndented findings</textarea>" in page and "Leading line\nsecond</textarea>" in page
+    assert audit.records.count() == 0
 
 
 def test_submit_with_gaps_rerenders_with_messages_and_keeps_everything_typed(world, client):
@@ -115,15 +207,14 @@ def test_actions_arising_are_raised_from_the_page(world, client):
     audit = _draft(world, criteria=1)
     client.force_login(world.rm)
     due = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
-    data = _grid(["c1"], [("R-3001", ["no"], "")], findings="Escalation missed", impact_check_date=due)
-    data.update(
-        {
-            "act": ["x1"],
-            "a-x1-description": "Re-brief the night team",
-            "a-x1-owner": str(world.deputy.pk),
-            "a-x1-due": due,
-            "a-x1-target": f"theme:{theme.pk}",
-        }
+    action = {
+        "description": "Re-brief the night team",
+        "owner": str(world.deputy.pk),
+        "due_date": due,
+        "target": f"theme:{theme.pk}",
+    }
+    data = _grid(
+        ["c1"], [("R-3001", ["no"], "")], actions=[action], findings="Escalation missed", impact_check_date=due
     )
     response = client.post(reverse("audits:audit_submit", args=[audit.pk]), data)
     assert response.status_code == 302
@@ -154,10 +245,10 @@ def test_template_editor_keeps_criteria_order_and_makes_a_new_version_when_used(
         "frequency": "weekly",
         "default_sample_size": 8,
         "is_active": "on",
-        "crit": ["a", "b"],
-        "crit-a-text": "Second written, asked first",
-        "crit-b-text": "First written",
-        "crit-b-guidance": "Check the daily notes",
+        **formset_data(
+            "criteria",
+            [{"text": "Second written, asked first"}, {"text": "First written", "guidance": "Check the daily notes"}],
+        ),
     }
     response = client.post(reverse("audits:template_create", args=[world.provider.slug]), data)
     template = AuditTemplate.objects.get(title="Care plan alignment")
@@ -167,7 +258,14 @@ def test_template_editor_keeps_criteria_order_and_makes_a_new_version_when_used(
 
     submitted_audit(service=world.service, auditor=world.rm, template=template)
     keys = [c.key for c in version.criteria.all()]
-    edit = {**data, "crit": ["b", "a"], "crit-a-key": keys[0], "crit-b-key": keys[1], "change_note": "Swapped"}
+    swapped = formset_data(
+        "criteria",
+        [
+            {"key": keys[1], "text": "First written", "guidance": "Check the daily notes"},
+            {"key": keys[0], "text": "Second written, asked first"},
+        ],
+    )
+    edit = {**data, **swapped, "change_note": "Swapped"}
     client.post(reverse("audits:template_edit", args=[template.pk]), edit)
     v2 = template.current_version()
     assert v2.number == 2 and [c.key for c in v2.criteria.all()] == [keys[1], keys[0]]
@@ -180,12 +278,33 @@ def test_template_editor_rerenders_with_an_error_and_keeps_input(world, client):
         "area": "records",
         "frequency": "weekly",
         "default_sample_size": 5,
-        "crit": ["a"],
-        "crit-a-text": "Kept wording",
+        **formset_data("criteria", [{"text": "Kept wording"}]),
     }
     response = client.post(reverse("audits:template_create", args=[world.provider.slug]), data)
     assert response.status_code == 400
     assert 'value="Kept wording"' in response.content.decode()
+
+
+def test_template_editor_adds_moves_and_removes_criteria_through_htmx_keeping_what_was_typed(world, client):
+    client.force_login(world.quality)
+    row = client.get(
+        reverse("audits:criterion_row", args=[world.provider.slug]),
+        {"criteria-TOTAL_FORMS": "2"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert row.count("<li") == 1 and 'name="criteria-2-text"' in row
+    assert "autofocus" in row.split('name="criteria-2-text"')[1].split(">")[0]
+    assert 'name="criteria-TOTAL_FORMS" value="3"' in row and "Criterion 3 added." in row
+
+    url = reverse("audits:criteria_change", args=[world.provider.slug])
+    typed = {"title": "Half typed", **formset_data("criteria", [{"text": "A"}, {"text": "B", "guidance": "b's"}])}
+    moved = client.post(url, {**typed, "change": "up:criteria-1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert moved.index('value="B"') < moved.index('value="A"') and "b&#x27;s" in moved
+    assert 'value="up:criteria-0" autofocus' in moved and "Moved up to position 1." in moved
+    removed = client.post(url, {**typed, "change": "remove:criteria-0"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="A"' not in removed and 'name="criteria-0-text" value="B"' in removed
+    assert 'name="criteria-TOTAL_FORMS" value="1"' in removed and "Criterion removed." in removed
+    assert not AuditTemplate.objects.exists()  # nothing is saved until the template is
 
 
 def test_feed_form_lists_only_measures_the_user_may_edit(world, client):

@@ -1,4 +1,5 @@
 from .logging import (
+    action_row,
     amend,
     audit_autosave,
     audit_edit,
@@ -7,20 +8,33 @@ from .logging import (
     audit_submit,
     detail,
     record_row,
+    remove_row,
     schedule,
 )
-from .templates import feed_create, template_create, template_detail, template_edit, template_list
+from .templates import (
+    criteria_change,
+    criterion_row,
+    feed_create,
+    template_create,
+    template_detail,
+    template_edit,
+    template_list,
+)
 
 __all__ = [
+    "action_row",
     "amend",
     "audit_autosave",
     "audit_edit",
     "audit_list",
     "audit_start",
     "audit_submit",
+    "criteria_change",
+    "criterion_row",
     "detail",
     "feed_create",
     "record_row",
+    "remove_row",
     "schedule",
     "template_create",
     "template_detail",

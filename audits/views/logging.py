@@ -1,39 +1,27 @@
-"""Logging audits: start, the grid (with autosave and htmx rows), submit, detail, amend, schedule."""
+"""Logging audits: start, the grid (formsets, htmx rows and autosave), submit, detail, amend, schedule."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from core import permissions as policy
 from core.selectors import history_for, service_for_slug
 
 from .. import compliance as comp
 from .. import selectors
-from ..forms import (
-    BLANK_TOKEN,
-    RECORD_REF_HELP,
-    AmendForm,
-    ArisingRow,
-    AuditFormState,
-    RecordRow,
-    StartForm,
-    live_compliance,
-    new_token,
-    parse_audit_post,
-    state_from_audit,
-    to_inputs,
-)
+from ..forms import ACTIONS_PREFIX, MAX_ROWS, RECORDS_PREFIX, AmendForm, AuditGrid, StartForm
 from ..models import Audit
 from ..periods import period_label
 from ..services import audit_amend, audit_save_draft
 from ..services import audit_start as audit_start_service
 from ..services import audit_submit as submit
+from ..services.audit import RECORD_REF_HELP
 
 
 @login_required
@@ -86,21 +74,21 @@ def audit_start(request, service: str):
     )
 
 
-def _choices(audit: Audit):
-    owners = list(selectors.owner_choices(audit.service))
-    themes = selectors.theme_choices(audit.service)
-    actions = selectors.action_choices(audit.service)
-    for t in themes:
-        t.target_value = f"theme:{t.pk}"
-    for a in actions:
-        a.target_value = f"action:{a.pk}"
-    return owners, themes, actions
+def _grid(audit: Audit, data=None, initial=None) -> AuditGrid:
+    """The logging screen's forms, with the choices every row shares read once."""
+    return AuditGrid(
+        audit,
+        criteria=selectors.criteria_of(audit),
+        owners=list(selectors.owner_choices(audit.service)),
+        themes=selectors.theme_choices(audit.service),
+        actions=selectors.action_choices(audit.service),
+        data=data,
+        initial=initial,
+        blank_rows=audit.template_version.template.default_sample_size,
+    )
 
 
-def _render_edit(request, audit: Audit, state: AuditFormState, status: int = 200):
-    criteria = selectors.criteria_of(audit)
-    keys = [c.key for c in criteria]
-    owners, themes, actions = _choices(audit)
+def _render_edit(request, audit: Audit, grid: AuditGrid, status: int = 200):
     template = audit.template_version.template
     return render(
         request,
@@ -109,138 +97,170 @@ def _render_edit(request, audit: Audit, state: AuditFormState, status: int = 200
             "audit": audit,
             "template_obj": template,
             "service": audit.service,
-            "criteria": criteria,
-            "state": state,
-            "result": live_compliance(state, keys),
-            "owners": owners,
-            "themes": themes,
-            "actions": actions,
+            "grid": grid,
+            "criteria": grid.criteria,
+            "result": grid.compliance(),
+            "errors": grid.error_summary(),
+            "has_targets": bool(grid.themes or grid.actions_to_step),
             "raised": list(audit.actions_arising.filter(linked_at__isnull=False).select_related("owner", "action")),
             "period": period_label(template.frequency, audit.period_start, audit.period_end),
             "ref_help": RECORD_REF_HELP,
-            "blank_arising": ArisingRow(token=BLANK_TOKEN),
             "answers": ANSWER_CHOICES,
         },
         status=status,
     )
 
 
-ANSWER_CHOICES = [(comp.YES, "Yes", "Y"), (comp.NO, "No", "N"), (comp.NA, "Not applicable", "N/A")]
+# (value, label, what a sighted user sees on the button)
+ANSWER_CHOICES = [(comp.YES, "Yes", "Yes"), (comp.NO, "No", "No"), (comp.NA, "Not applicable", "N/A")]
 
 
-def _draft_or_redirect(request, pk):
-    audit = selectors.audit_for_user(request.user, pk, policy.Verb.LOG_AUDIT)
-    return audit
+def _draft(request, pk: int) -> Audit:
+    return selectors.audit_for_user(request.user, pk, policy.Verb.LOG_AUDIT)
 
 
-def _save_from_post(request, audit: Audit) -> tuple[AuditFormState, bool]:
-    """Parse and save the posted grid as a draft. Returns the state and whether it was saved."""
-    keys = [c.key for c in selectors.criteria_of(audit)]
-    state = parse_audit_post(request.POST, keys)
-    owners, themes, actions = _choices(audit)
-    records, arising = to_inputs(
-        state,
-        owners={str(u.pk): u for u in owners},
-        themes={str(t.pk): t for t in themes},
-        actions={str(a.pk): a for a in actions},
-    )
-    row_errors = [r for r in state.records if r.error] + [a for a in state.arising if a.error]
-    if row_errors or state.errors:
-        return state, False
+def _save(request, audit: Audit) -> tuple[AuditGrid, bool]:
+    """Bind the posted grid and, if it is valid, save it as the draft."""
+    grid = _grid(audit, request.POST)
+    if not grid.is_valid():
+        return grid, False
     try:
-        audit_save_draft(
-            actor=request.user,
-            audit=audit,
-            records=records,
-            findings=state.findings,
-            impact_check_date=_parse_date(state.impact_check_date),
-            actions=arising,
-        )
+        audit_save_draft(actor=request.user, audit=audit, **grid.inputs())
     except ValidationError as e:
-        for name, errs in e.message_dict.items():
-            state.errors.setdefault(name, []).extend(errs)
-        return state, False
-    return state, True
-
-
-def _parse_date(value: str):
-    import datetime
-
-    return datetime.date.fromisoformat(value) if value else None
+        grid.add_service_errors(e)
+        return grid, False
+    return grid, True
 
 
 @login_required
 def audit_edit(request, pk: int):
-    audit = _draft_or_redirect(request, pk)
+    audit = _draft(request, pk)
     if audit.is_locked:
         messages.info(request, "This audit was submitted and is locked. Amend it to change it.")
         return redirect(audit)
     if request.method == "POST":
-        state, saved = _save_from_post(request, audit)
+        grid, saved = _save(request, audit)
         if saved:
             messages.success(request, f"Draft saved at {timezone.localtime():%H:%M}.")
             return redirect("audits:audit_edit", pk=audit.pk)
-        return _render_edit(request, audit, state, status=400)
-    state = state_from_audit(audit, blank_rows=audit.template_version.template.default_sample_size)
-    return _render_edit(request, audit, state)
+        grid.add_error("The draft was not saved. Correct the marked fields; everything you typed is still here.")
+        return _render_edit(request, audit, grid, status=400)
+    return _render_edit(request, audit, _grid(audit))
 
 
 @login_required
 @require_POST
 def audit_autosave(request, pk: int):
-    """Save the whole form as a draft; answer with a short status for the page."""
-    audit = _draft_or_redirect(request, pk)
+    """Save the whole grid as a draft; answer with the status line the page shows."""
+    audit = _draft(request, pk)
     if audit.is_locked:
-        return HttpResponse("Not saved: this audit has been submitted and is locked.", status=409)
-    state, saved = _save_from_post(request, audit)
+        return _status(request, "Not saved: this audit has been submitted and is locked.", 409)
+    grid, saved = _save(request, audit)
     if not saved:
-        problems = [r.error for r in state.records if r.error] + [a.error for a in state.arising if a.error]
-        problems += [m for errs in state.errors.values() for m in errs]
-        return HttpResponse(f"Not saved: {problems[0]}", status=422)
-    return HttpResponse(f"Saved {timezone.localtime():%H:%M}")
+        return _status(request, f"Not saved: {grid.first_problem()}", 422)
+    return _status(request, f"Saved {timezone.localtime():%H:%M}")
 
 
-@login_required
-def record_row(request, pk: int):
-    """One new, empty sampled-record row for the grid (htmx)."""
-    audit = _draft_or_redirect(request, pk)
-    token = request.GET.get("token", "")
-    from ..forms import clean_token
+def _status(request, text: str, status: int = 200):
+    return render(request, "audits/_autosave_status.html", {"text": text}, status=status)
 
-    token = clean_token(token) or new_token()
+
+def _autofocus(form) -> None:
+    """htmx moves focus to the element marked ``autofocus`` in what it swaps in."""
+    form.fields[next(iter(form.fields))].widget.attrs["autofocus"] = True
+
+
+def _new_row(request, pk: int, prefix: str, template: str):
+    """One new, empty row at the end of a list (htmx); the page's row count goes with it."""
+    audit = _draft(request, pk)
+    if not request.htmx:
+        return redirect("audits:audit_edit", pk=audit.pk)
+    grid = _grid(audit, initial=({}, [], []))
+    total = request.GET.get(f"{prefix}-TOTAL_FORMS", "")
+    index = min(int(total), MAX_ROWS - 1) if total.isdigit() else 0
+    form = grid.new_form(prefix, index)
+    _autofocus(form)
     return render(
         request,
-        "audits/_record_row.html",
+        "audits/_row_added.html",
         {
-            "row": RecordRow(token=token),
-            "criteria": selectors.criteria_of(audit),
-            "number": request.GET.get("number", ""),
-            "answers": ANSWER_CHOICES,
-            "ref_help": RECORD_REF_HELP,
+            "row_template": template,
+            "form": form,
+            "number": index + 1,
+            "prefix": prefix,
+            "total": index + 1,
             "audit": audit,
+            "answers": ANSWER_CHOICES,
         },
     )
 
 
 @login_required
+def record_row(request, pk: int):
+    return _new_row(request, pk, RECORDS_PREFIX, "audits/_record_row.html")
+
+
+@login_required
+def action_row(request, pk: int):
+    return _new_row(request, pk, ACTIONS_PREFIX, "audits/_arising_row.html")
+
+
+@login_required
+@require_POST
+def remove_row(request, pk: int):
+    """Drop one row from what was posted and show the list again, renumbered (htmx), unsaved.
+
+    The response asks the page to autosave (``audit-grid-changed``). Without htmx the whole
+    screen is shown again.
+    """
+    audit = _draft(request, pk)
+    if audit.is_locked:
+        return redirect(audit)
+    removed = request.POST.get("remove", "")
+    grid = _grid(audit, request.POST).without_row(removed)
+    if not request.htmx:
+        return _render_edit(request, audit, grid)
+    prefix, _, index = removed.rpartition("-")
+    records = prefix == RECORDS_PREFIX
+    rows = list(grid.records if records else grid.arising)
+    focus = int(index) if index.isdigit() else 0
+    if rows:
+        _autofocus(rows[min(focus, len(rows) - 1)])
+    response = render(
+        request,
+        "audits/_records_grid.html" if records else "audits/_arising_list.html",
+        {
+            "audit": audit,
+            "grid": grid,
+            "criteria": grid.criteria,
+            "result": grid.compliance(),
+            "answers": ANSWER_CHOICES,
+            "has_targets": bool(grid.themes or grid.actions_to_step),
+            "focus_add": not rows,
+        },
+    )
+    return trigger_client_event(response, "audit-grid-changed")
+
+
+@login_required
 @require_POST
 def audit_submit(request, pk: int):
-    audit = _draft_or_redirect(request, pk)
+    audit = _draft(request, pk)
     if audit.is_locked:
         messages.info(request, "This audit was already submitted.")
         return redirect(audit)
-    state, saved = _save_from_post(request, audit)
-    if saved:
-        try:
-            submit(actor=request.user, audit=audit)
-        except ValidationError as e:
-            for name, errs in e.message_dict.items():
-                state.errors.setdefault(name, []).extend(errs)
-        else:
-            messages.success(request, "Audit submitted. It is now locked; amend it if something was wrong.")
-            return redirect("audits:detail", pk=audit.pk)
-    state.errors.setdefault("__all__", []).insert(0, "The audit was not submitted. Your answers are saved as a draft.")
-    return _render_edit(request, audit, state, status=400)
+    grid, saved = _save(request, audit)
+    if not saved:
+        grid.add_error("The audit was not submitted, and the draft was not saved. Correct the marked fields.")
+        return _render_edit(request, audit, grid, status=400)
+    try:
+        submit(actor=request.user, audit=audit)
+    except ValidationError as e:
+        grid.add_service_errors(e)
+        grid.add_error("The audit was not submitted. Your answers are saved as a draft.")
+        return _render_edit(request, audit, grid, status=400)
+    messages.success(request, "Audit submitted. It is now locked; amend it if something was wrong.")
+    return redirect("audits:detail", pk=audit.pk)
 
 
 @login_required

@@ -10,13 +10,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from core import permissions as policy
 from core.models import Provider
 from core.selectors import history_for
 
 from .. import selectors
-from ..forms import BLANK_TOKEN, CriterionRow, FeedForm, TemplateForm, criteria_rows_from, new_token, parse_criteria
+from ..forms import (
+    CRITERIA_PREFIX,
+    MAX_CRITERIA,
+    FeedForm,
+    TemplateForm,
+    criteria_changed,
+    criteria_formset,
+    criteria_inputs,
+    new_form,
+)
 from ..models import Audit, AuditTemplate
 from ..services import feed_create as feed_create_service
 from ..services import template_create as template_create_service
@@ -63,9 +73,10 @@ def _template_editor(request, *, provider, template: AuditTemplate | None):
     criteria_errors: list[str] = []
     if request.method == "POST":
         form = TemplateForm(request.POST, instance=template, provider=provider)
-        rows, criteria = parse_criteria(request.POST)
-        if form.is_valid():
+        criteria_forms = criteria_formset(request.POST)
+        if all([form.is_valid(), criteria_forms.is_valid()]):
             data = form.cleaned_data
+            criteria = criteria_inputs(criteria_forms)
             fields = dict(
                 title=data["title"],
                 area=data["area"],
@@ -99,9 +110,7 @@ def _template_editor(request, *, provider, template: AuditTemplate | None):
     else:
         form = TemplateForm(instance=template, provider=provider)
         version = template.current_version() if template else None
-        rows = criteria_rows_from(list(version.criteria.all())) if version else []
-    if not rows:
-        rows = [CriterionRow(token=new_token())]
+        criteria_forms = criteria_formset(criteria=list(version.criteria.all()) if version else [])
     in_use = bool(template and template.current_version() and template.current_version().audits.exists())
     return render(
         request,
@@ -110,18 +119,54 @@ def _template_editor(request, *, provider, template: AuditTemplate | None):
             "form": form,
             "provider": provider,
             "template_obj": template,
-            "rows": rows,
-            "criteria_errors": criteria_errors,
+            "criteria_forms": criteria_forms,
+            "criteria_errors": criteria_errors + list(criteria_forms.non_form_errors()),
             "in_use": in_use,
-            "blank_row": CriterionRow(token=BLANK_TOKEN),
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
+def _managed_provider(request, provider: str) -> Provider:
+    return policy.get_or_404(request.user, Provider.objects.all(), policy.Verb.MANAGE_TEMPLATES, slug=provider)
+
+
+@login_required
+def criterion_row(request, provider: str):
+    """One new, empty criterion at the end of the editor's list (htmx), with the new count."""
+    provider_obj = _managed_provider(request, provider)
+    if not request.htmx:
+        return redirect("audits:template_list", provider=provider_obj.slug)
+    total = request.GET.get(f"{CRITERIA_PREFIX}-TOTAL_FORMS", "")
+    index = min(int(total), MAX_CRITERIA - 1) if total.isdigit() else 0
+    form = new_form(criteria_formset(rows=[]), index)
+    form.fields["text"].widget.attrs["autofocus"] = True
+    return render(
+        request,
+        "audits/_criterion_added.html",
+        {"form": form, "number": index + 1, "total": index + 1, "provider": provider_obj},
+    )
+
+
+@login_required
+@require_POST
+def criteria_change(request, provider: str):
+    """Move a criterion up or down, or remove it, in what was posted; the list comes back (htmx).
+
+    Nothing is saved until the template is. Without htmx there is no list to update.
+    """
+    provider_obj = _managed_provider(request, provider)
+    if not request.htmx:
+        return redirect("audits:template_list", provider=provider_obj.slug)
+    formset, _, message = criteria_changed(criteria_formset(request.POST), request.POST.get("change", ""))
+    return render(
+        request, "audits/_criteria_list.html", {"criteria_forms": formset, "provider": provider_obj, "status": message}
+    )
+
+
 @login_required
 def template_create(request, provider: str):
-    provider_obj = policy.get_or_404(request.user, Provider.objects.all(), policy.Verb.MANAGE_TEMPLATES, slug=provider)
+    provider_obj = _managed_provider(request, provider)
     return _template_editor(request, provider=provider_obj, template=None)
 
 

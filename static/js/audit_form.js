@@ -1,326 +1,204 @@
-// The audit logging screen (templates/audits/audit_edit.html) and the template editor
-// (templates/audits/template_form.html). No framework: plain DOM plus htmx for new rows.
-//
-// Logging screen:
-// - compliance per criterion and overall as you answer (Yes / (Yes + No); N/A left out).
-//   The server works the stored figures out again on submit; these are for the person typing.
-// - autosave: 800 ms after the last change the whole form is posted to the autosave URL,
-//   which answers "Saved 10:42" (or why it was not saved).
-// - an unsent copy is kept in localStorage on every change and removed once the server has
-//   it; if one is found on load that differs from the page, the person may restore it.
-// - rows: "Add a record" fetches a row with htmx; Remove buttons drop rows here.
+// The audit logging screen (templates/audits/audit_edit.html). htmx does the server work:
+// autosave (hx-post on the form, 800 ms after the last change), adding a row (hx-get) and
+// removing one (hx-post; the list comes back renumbered). This script does only what needs
+// the browser itself:
+// - compliance per criterion and overall as answers are chosen, with no round trip (the
+//   server works the stored figures out again on submit);
+// - a copy of the form on this device (localStorage) at every change, dropped once the server
+//   has saved it, and offered back on the next visit; the rows are rebuilt from the formsets'
+//   empty rows (<template>), so restoring needs no connection;
+// - the autosave status when htmx gets no answer (offline, signed out, server error);
+// - Enter in a grid field does not submit the audit; focus starts on the error summary.
 (function () {
   "use strict";
 
-  function csrfToken(form) {
-    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-
-  function newToken() {
-    return "n" + Math.random().toString(16).slice(2, 10);
-  }
-
-  // ----- Logging screen -------------------------------------------------------------------
   var form = document.getElementById("audit-form");
-  if (form) { initAuditForm(form); }
+  if (!form) { return; }
+  var statusEl = document.getElementById("autosave-status");
+  var keys = (form.dataset.keys || "").split(" ").filter(Boolean);
+  var storageKey = form.dataset.storageKey;
+  var LISTS = { records: ["records-body", "record-template"], actions: ["arising-rows", "arising-template"] };
+  var COUNTER = /-(TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS$/;
+  var ROW_FIELD = /^(records|actions)-(\d+)-(.+)$/;
+  var changes = 0;
+  var sentAt = -1;
 
-  function initAuditForm(form) {
-    var body = document.getElementById("records-body");
-    var statusEl = document.getElementById("autosave-status");
-    var overallEl = document.getElementById("overall-compliance");
-    var countsEl = document.getElementById("answer-counts");
-    var keys = (form.dataset.keys || "").split(" ").filter(Boolean);
-    var storageKey = form.dataset.storageKey;
-    var timer = null;
-    var inFlight = false;
-    var again = false;
-    var changeCount = 0;
+  function setStatus(text) { statusEl.textContent = text; }
+  function rows(prefix) { return form.querySelectorAll("#" + LISTS[prefix][0] + " > [data-row]"); }
 
-    function rows() { return Array.prototype.slice.call(body.querySelectorAll("tr.record-row")); }
+  // --- compliance as you answer --------------------------------------------------------------
+  function percent(yes, no) { return yes + no ? Math.round(1000 * yes / (yes + no)) / 10 : null; }
 
-    function answerOf(row, key) {
-      var checked = row.querySelector('input[type=radio][data-key="' + key + '"]:checked');
-      return checked ? checked.value : "";
-    }
-
-    function percent(yes, no) {
-      return yes + no ? Math.round(1000 * yes / (yes + no)) / 10 : null;
-    }
-
-    function recompute() {
-      var allYes = 0, allNo = 0, blank = 0;
-      var rs = rows();
-      keys.forEach(function (key) {
-        var yes = 0, no = 0;
-        rs.forEach(function (row) {
-          var a = answerOf(row, key);
-          if (a === "yes") { yes += 1; } else if (a === "no") { no += 1; } else if (a !== "na") { blank += 1; }
-        });
-        allYes += yes; allNo += no;
-        var out = form.querySelector('[data-compliance-for="' + key + '"]');
-        var p = percent(yes, no);
-        if (out) { out.textContent = p === null ? "—" : p + "% (" + yes + " of " + (yes + no) + ")"; }
+  function recompute() {
+    var records = Array.prototype.slice.call(rows("records"));
+    var allYes = 0, allNo = 0, blank = 0;
+    keys.forEach(function (key) {
+      var yes = 0, no = 0;
+      records.forEach(function (row) {
+        var checked = row.querySelector('input[type=radio][data-key="' + key + '"]:checked');
+        var a = checked ? checked.value : "";
+        if (a === "yes") { yes += 1; } else if (a === "no") { no += 1; } else if (a !== "na") { blank += 1; }
       });
-      var overall = percent(allYes, allNo);
-      overallEl.textContent = overall === null ? "—" : overall + "% (" + allYes + " of " + (allYes + allNo) + " answers)";
-      countsEl.textContent = rs.length + (rs.length === 1 ? " record" : " records") + " · " + blank + " answers still to give";
-    }
-
-    function renumber() {
-      rows().forEach(function (row, i) {
-        row.querySelectorAll("[data-row-number]").forEach(function (el) { el.textContent = String(i + 1); });
-      });
-    }
-
-    function setStatus(text) { statusEl.textContent = text; }
-
-    // --- the unsent copy --------------------------------------------------------------------
-    function entries() {
-      var out = [];
-      new FormData(form).forEach(function (value, name) {
-        if (name !== "csrfmiddlewaretoken" && name !== "save") { out.push([name, String(value)]); }
-      });
-      return out;
-    }
-
-    // Content without row tokens, to compare a copy with what the page shows.
-    function normalise(list) {
-      var byName = {};
-      list.forEach(function (e) { (byName[e[0]] = byName[e[0]] || []).push(e[1]); });
-      function fieldsOf(prefix) {
-        return list.filter(function (e) { return e[0].indexOf(prefix) === 0; })
-          .map(function (e) { return [e[0].slice(prefix.length), e[1]]; })
-          .filter(function (e) { return e[1] !== ""; })
-          .sort();
-      }
-      var recs = (byName.row || []).map(function (t) { return fieldsOf("r-" + t + "-"); })
-        .filter(function (f) { return f.length; });
-      var acts = (byName.act || []).map(function (t) { return fieldsOf("a-" + t + "-"); })
-        .filter(function (f) { return f.length; });
-      return JSON.stringify([recs, acts, (byName.findings || [""])[0].trim(), (byName.impact_check_date || [""])[0]]);
-    }
-
-    function keepCopy() {
-      try {
-        localStorage.setItem(storageKey, JSON.stringify({ at: new Date().toISOString(), entries: entries() }));
-      } catch (e) { /* storage full or disabled: autosave still runs */ }
-    }
-
-    function dropCopy() {
-      try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ }
-    }
-
-    function readCopy() {
-      try { return JSON.parse(localStorage.getItem(storageKey) || "null"); } catch (e) { return null; }
-    }
-
-    // --- autosave ---------------------------------------------------------------------------
-    function changed() {
-      changeCount += 1;
-      keepCopy();
-      setStatus("Not saved yet…");
-      clearTimeout(timer);
-      timer = setTimeout(send, 800);
-    }
-
-    function send() {
-      if (inFlight) { again = true; return; }
-      inFlight = true;
-      var sentAt = changeCount;
-      fetch(form.dataset.autosaveUrl, {
-        method: "POST",
-        body: new FormData(form),
-        headers: { "X-CSRFToken": csrfToken(form), "X-Requested-With": "fetch" },
-        credentials: "same-origin"
-      }).then(function (resp) {
-        if (resp.redirected) {
-          setStatus("Not saved: you have been signed out. Sign in again in another tab; your answers are kept on this device.");
-          return;
-        }
-        return resp.text().then(function (text) {
-          if (resp.ok) {
-            setStatus(text);
-            if (sentAt === changeCount) { dropCopy(); }
-          } else if (resp.status === 422 || resp.status === 409) {
-            setStatus(text);
-          } else {
-            setStatus("Not saved (error " + resp.status + "). Your answers are kept on this device.");
-          }
-        });
-      }).catch(function () {
-        setStatus("Not saved: no connection. Your answers are kept on this device and will be sent when you are back online.");
-      }).then(function () {
-        inFlight = false;
-        if (again) { again = false; send(); }
-      });
-    }
-
-    window.addEventListener("online", function () { if (readCopy()) { send(); } });
-
-    form.addEventListener("change", function () { recompute(); changed(); });
-    form.addEventListener("input", function (event) {
-      if (event.target.type !== "radio") { changed(); }
+      allYes += yes; allNo += no;
+      var out = form.querySelector('[data-compliance-for="' + key + '"]');
+      var p = percent(yes, no);
+      if (out) { out.textContent = p === null ? "—" : p + "% (" + yes + " of " + (yes + no) + ")"; }
     });
-    form.addEventListener("submit", function () { clearTimeout(timer); keepCopy(); });
+    var overall = percent(allYes, allNo);
+    document.getElementById("overall-compliance").textContent =
+      overall === null ? "—" : overall + "% (" + allYes + " of " + (allYes + allNo) + " answers)";
+    document.getElementById("answer-counts").textContent = records.length +
+      (records.length === 1 ? " record" : " records") + " · " + blank + " answers still to give";
+  }
 
-    // Enter in a grid field must not submit the whole audit by accident.
-    form.addEventListener("keydown", function (event) {
-      var t = event.target;
-      if (event.key === "Enter" && t.tagName === "INPUT" && t.closest("#records-body, #arising-list")) {
-        event.preventDefault();
-      }
+  // --- the copy on this device ---------------------------------------------------------------
+  function entries() {
+    var out = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken") { out.push([name, String(value)]); }
     });
+    return out;
+  }
 
-    // --- rows -------------------------------------------------------------------------------
-    form.addEventListener("click", function (event) {
-      var button = event.target.closest("[data-remove-row]");
-      if (!button) { return; }
-      var row = button.closest("tr.record-row, .arising-row");
-      var isRecord = row.matches("tr");
-      var next = row.nextElementSibling || row.previousElementSibling;
-      row.remove();
-      renumber();
-      recompute();
-      changed();
-      var focusTarget = next ? next.querySelector("input:not([type=hidden]), textarea") :
-        document.getElementById(isRecord ? "add-record" : "add-arising");
-      if (focusTarget) { focusTarget.focus(); }
-      setStatus(isRecord ? "Row removed. Not saved yet…" : "Action removed. Not saved yet…");
+  // What a list of entries says, row by row, leaving out empty rows, blanks and counters.
+  function normalise(list) {
+    var byRow = { records: {}, actions: {} }, rest = [];
+    list.forEach(function (e) {
+      var m = ROW_FIELD.exec(e[0]);
+      if (e[1] === "" || COUNTER.test(e[0])) { return; }
+      if (m) { (byRow[m[1]][m[2]] = byRow[m[1]][m[2]] || []).push([m[3], e[1]]); } else { rest.push(e); }
     });
-
-    document.body.addEventListener("htmx:afterSwap", function (event) {
-      if (event.detail.target !== body) { return; }
-      renumber();
-      recompute();
-      var all = rows();
-      var last = all[all.length - 1];
-      if (last) { last.querySelector(".ref-input").focus(); }
-      changed();
-    });
-
-    var arisingList = document.getElementById("arising-list");
-    var arisingTemplate = document.getElementById("arising-template");
-
-    function addArising(token) {
-      var html = arisingTemplate.innerHTML.split("__tok__").join(token);
-      arisingList.insertAdjacentHTML("beforeend", html);
-      return arisingList.lastElementChild;
+    function ordered(rowsByIndex) {
+      return Object.keys(rowsByIndex).sort(function (a, b) { return a - b; })
+        .map(function (i) { return rowsByIndex[i].sort(); });
     }
+    return JSON.stringify([ordered(byRow.records), ordered(byRow.actions), rest.sort()]);
+  }
 
-    document.getElementById("add-arising").addEventListener("click", function () {
-      var row = addArising(newToken());
-      row.querySelector("textarea").focus();
-      changed();
+  function keepCopy() {
+    try {
+      localStorage.setItem(storageKey, JSON.stringify({ at: new Date().toISOString(), entries: entries() }));
+    } catch (e) { /* storage full or disabled: autosave still runs */ }
+  }
+  function dropCopy() { try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ } }
+  function readCopy() {
+    try { return JSON.parse(localStorage.getItem(storageKey) || "null"); } catch (e) { return null; }
+  }
+
+  function changed() {
+    changes += 1;
+    keepCopy();
+    setStatus("Not saved yet…");
+  }
+
+  form.addEventListener("change", function () { recompute(); changed(); });
+  form.addEventListener("input", function (event) { if (event.target.type !== "radio") { changed(); } });
+  form.addEventListener("submit", keepCopy);
+
+  // --- what htmx cannot report ---------------------------------------------------------------
+  // Signed out: the autosave was redirected (to the sign-in page), not answered.
+  function signedOut(xhr) {
+    var asked = new URL(form.getAttribute("hx-post"), location.href).pathname;
+    return !!xhr.responseURL && new URL(xhr.responseURL).pathname !== asked;
+  }
+
+  form.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt === form) { sentAt = changes; }
+  });
+  // Fired on the swap target (the status line), outside the form.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.requestConfig.elt !== form) { return; }
+    var xhr = event.detail.xhr;
+    if (signedOut(xhr)) {
+      event.detail.shouldSwap = false;
+      setStatus("Not saved: you have been signed out. Sign in again in another tab; your answers are kept on this device.");
+    } else if (xhr.status === 409 || xhr.status === 422) {
+      event.detail.shouldSwap = true;  // "Not saved: …" from the server
+      event.detail.isError = false;
+    } else if (xhr.status >= 400) {
+      setStatus("Not saved (error " + xhr.status + "). Your answers are kept on this device.");
+    }
+  });
+  form.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (event.detail.elt === form && xhr.status === 200 && !signedOut(xhr) && sentAt === changes) { dropCopy(); }
+  });
+  form.addEventListener("htmx:sendError", function (event) {
+    setStatus(event.detail.elt === form ?
+      "Not saved: no connection. Your answers are kept on this device and will be sent when you are back online." :
+      "That needs a connection. Your answers are kept on this device; try again when you are back online.");
+  });
+  // A row added or removed: the figures and the copy follow (removing also autosaves).
+  form.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.elt !== form) { recompute(); keepCopy(); }
+  });
+  window.addEventListener("online", function () { if (readCopy()) { htmx.trigger(form, "audit-resend"); } });
+
+  // Enter in a grid field must not submit the whole audit by accident.
+  form.addEventListener("keydown", function (event) {
+    var t = event.target;
+    if (event.key === "Enter" && t.tagName === "INPUT" && t.closest("#records-body, #arising-rows")) {
+      event.preventDefault();
+    }
+  });
+
+  // --- restoring the copy, offline too ------------------------------------------------------
+  function restore(copy) {
+    var totals = {};
+    copy.entries.forEach(function (e) {
+      var m = /^(records|actions)-TOTAL_FORMS$/.exec(e[0]);
+      if (m) { totals[m[1]] = Math.min(parseInt(e[1], 10) || 0, 1000); }
     });
-
-    // --- restoring an unsent copy -----------------------------------------------------------
-    function fetchRow(token) {
-      var url = form.dataset.rowUrl + "?token=" + encodeURIComponent(token);
-      return fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } }).then(function (r) {
-        if (!r.ok) { throw new Error("row " + r.status); }
-        return r.text();
+    Object.keys(LISTS).forEach(function (prefix) {
+      var list = document.getElementById(LISTS[prefix][0]);
+      var empty = document.getElementById(LISTS[prefix][1]).innerHTML;
+      var html = "";
+      for (var i = 0; i < (totals[prefix] || 0); i += 1) { html += empty.split("__prefix__").join(String(i)); }
+      list.innerHTML = html;
+      form.querySelector('[name="' + prefix + '-TOTAL_FORMS"]').value = String(totals[prefix] || 0);
+      rows(prefix).forEach(function (row, n) {
+        row.querySelectorAll("[data-row-number]").forEach(function (el) { el.textContent = String(n + 1); });
       });
-    }
-
-    function restore(copy) {
-      var list = copy.entries;
-      var rowTokens = list.filter(function (e) { return e[0] === "row"; }).map(function (e) { return e[1]; });
-      var actTokens = list.filter(function (e) { return e[0] === "act"; }).map(function (e) { return e[1]; });
-      return Promise.all(rowTokens.map(fetchRow)).then(function (htmls) {
-        body.innerHTML = htmls.join("");
-        arisingList.innerHTML = "";
-        actTokens.forEach(addArising);
-        list.forEach(function (e) {
-          var name = e[0], value = e[1];
-          if (name === "row" || name === "act") { return; }
-          var fields = form.querySelectorAll('[name="' + CSS.escape(name) + '"]');
-          fields.forEach(function (field) {
-            if (field.type === "radio") { field.checked = field.value === value; } else { field.value = value; }
-          });
-        });
-        renumber();
-        recompute();
-        changed();
-        setStatus("Restored the copy from this device. Saving…");
+      htmx.process(list);
+    });
+    copy.entries.forEach(function (e) {
+      if (COUNTER.test(e[0])) { return; }
+      form.querySelectorAll('[name="' + CSS.escape(e[0]) + '"]').forEach(function (field) {
+        if (field.type === "radio") { field.checked = field.value === e[1]; } else { field.value = e[1]; }
       });
-    }
-
-    var copy = readCopy();
-    if (copy && copy.entries) {
-      if (normalise(copy.entries) === normalise(entries())) {
-        dropCopy();
-      } else {
-        var banner = document.getElementById("restore-banner");
-        var when = new Date(copy.at);
-        document.getElementById("restore-text").textContent =
-          "This device holds answers for this audit from " + when.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) +
-          " that the server does not have (the connection may have dropped).";
-        banner.hidden = false;
-        document.getElementById("restore-yes").addEventListener("click", function () {
-          banner.hidden = true;
-          restore(copy).catch(function () { setStatus("Could not restore: no connection. Try again when you are back online."); banner.hidden = false; });
-        });
-        document.getElementById("restore-no").addEventListener("click", function () {
-          banner.hidden = true;
-          dropCopy();
-          setStatus("Discarded the copy on this device.");
-        });
-      }
-    }
-
-    var summary = document.getElementById("error-summary");
-    if (summary) { summary.focus(); }
+    });
     recompute();
+    changed();
+    setStatus("Restored the copy from this device. Saving…");
+    htmx.trigger(form, "audit-resend");
   }
 
-  // ----- Template editor: criteria list ---------------------------------------------------
-  var editor = document.getElementById("criteria-editor");
-  if (editor) { initCriteriaEditor(editor); }
-
-  function initCriteriaEditor(editor) {
-    var list = editor.querySelector("#criteria-list");
-    var template = document.getElementById("criterion-template");
-    var live = document.getElementById("criteria-status");
-
-    function items() { return Array.prototype.slice.call(list.querySelectorAll(".criterion-row")); }
-
-    function renumber() {
-      items().forEach(function (item, i) {
-        item.querySelectorAll("[data-criterion-number]").forEach(function (el) { el.textContent = String(i + 1); });
+  var copy = readCopy();
+  if (copy && copy.entries) {
+    if (normalise(copy.entries) === normalise(entries())) {
+      dropCopy();
+    } else {
+      var banner = document.getElementById("restore-banner");
+      var when = new Date(copy.at);
+      document.getElementById("restore-text").textContent = "This device holds answers for this audit from " +
+        when.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) +
+        " that the server does not have (the connection may have dropped).";
+      banner.hidden = false;
+      document.getElementById("restore-yes").addEventListener("click", function () {
+        banner.hidden = true;
+        restore(copy);
+        var first = form.querySelector("#records-body input:not([type=hidden])");
+        if (first) { first.focus(); }
+      });
+      document.getElementById("restore-no").addEventListener("click", function () {
+        banner.hidden = true;
+        dropCopy();
+        setStatus("Discarded the copy on this device.");
       });
     }
-
-    editor.addEventListener("click", function (event) {
-      var button = event.target.closest("[data-criterion-action]");
-      if (!button) { return; }
-      var action = button.dataset.criterionAction;
-      if (action === "add") {
-        list.insertAdjacentHTML("beforeend", template.innerHTML.split("__tok__").join(newToken()));
-        renumber();
-        list.lastElementChild.querySelector("input[type=text]").focus();
-        live.textContent = "Criterion " + items().length + " added.";
-        return;
-      }
-      var item = button.closest(".criterion-row");
-      if (action === "remove") {
-        var next = item.nextElementSibling || item.previousElementSibling;
-        item.remove();
-        renumber();
-        live.textContent = "Criterion removed.";
-        var focusTarget = next ? next.querySelector("input[type=text]") : editor.querySelector('[data-criterion-action="add"]');
-        if (focusTarget) { focusTarget.focus(); }
-      } else if (action === "up" && item.previousElementSibling) {
-        list.insertBefore(item, item.previousElementSibling);
-        renumber();
-        button.focus();
-        live.textContent = "Moved up to position " + (items().indexOf(item) + 1) + ".";
-      } else if (action === "down" && item.nextElementSibling) {
-        list.insertBefore(item.nextElementSibling, item);
-        renumber();
-        button.focus();
-        live.textContent = "Moved down to position " + (items().indexOf(item) + 1) + ".";
-      }
-    });
   }
+
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+  recompute();
 })();

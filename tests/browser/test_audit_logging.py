@@ -113,7 +113,8 @@ def test_registered_manager_logs_an_audit_by_keyboard_and_the_measure_gains_a_po
     page.keyboard.press("Tab")  # findings (past "Add a record")
     page.keyboard.type("Two records escalated late at night (R-1040, R-1041).")
     page.keyboard.press("Tab")  # Add an action
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # fetches a new action (htmx) and moves focus into it
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'actions-0-description'")
     page.keyboard.type("Re-brief the night team on the escalation tool")
     page.keyboard.press("Tab")  # owner
     page.keyboard.type("Deputy")
@@ -190,10 +191,13 @@ def test_quality_lead_reorders_criteria_without_losing_what_was_typed(world, pag
     page.get_by_label("Area").select_option("medicines")
     page.get_by_label("Criterion 1").fill("Stock count matches the MAR")
     page.get_by_role("button", name="Add a criterion").focus()
-    page.keyboard.press("Enter")  # focus moves into the new criterion
+    page.keyboard.press("Enter")  # htmx fetches a new criterion; focus moves into it
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'criteria-1-text'")
     page.keyboard.type("Every dose signed for")
     page.get_by_role("button", name="move criterion 2 up").focus()
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # the list comes back reordered; focus stays on the Up button
+    page.wait_for_function("document.activeElement && document.activeElement.value === 'up:criteria-0'")
+    assert page.locator("#criteria-status").inner_text() == "Moved up to position 1."
     assert page.get_by_label("Criterion 1").input_value() == "Every dose signed for"
     assert page.get_by_label("Criterion 2").input_value() == "Stock count matches the MAR"
     page.get_by_role("button", name="Save template").focus()
@@ -202,3 +206,83 @@ def test_quality_lead_reorders_criteria_without_losing_what_was_typed(world, pag
     template = AuditTemplate.objects.get(title="Medicines and MAR chart audit")
     texts = [c.text for c in template.current_version().criteria.all()]
     assert texts == ["Every dose signed for", "Stock count matches the MAR"]
+
+
+def _sign_in_rm(page) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill("rm@example.test")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def _saved(page) -> None:
+    page.wait_for_function("document.getElementById('autosave-status').textContent.startsWith('Saved')")
+
+
+def test_removing_a_row_by_keyboard_renumbers_the_rest_keeps_them_and_saves(world, page):
+    template = TemplateFactory(provider=world.provider, criteria=1, default_sample_size=3)
+    audit = AuditFactory(service=world.service, template=template, auditor=world.rm)
+    _sign_in_rm(page)
+    page.goto(reverse("audits:audit_edit", args=[audit.pk]))
+    for row in (1, 2, 3):
+        page.get_by_label(f"Record reference, row {row}").fill(f"R-{row}00")
+    page.get_by_label("Comment, row 2").fill("typed, not yet saved")
+    page.get_by_role("button", name="Remove row 1").focus()
+    page.keyboard.press("Enter")  # htmx posts the grid; the list comes back renumbered
+    page.wait_for_function("document.activeElement && document.activeElement.value === 'R-200'")
+    assert page.get_by_label("Record reference, row 1").input_value() == "R-200"
+    assert page.get_by_label("Comment, row 1").input_value() == "typed, not yet saved"
+    assert page.get_by_label("Record reference, row 2").input_value() == "R-300"
+    assert page.locator("tr.record-row").count() == 2
+    _saved(page)  # the removal asks for an autosave
+    assert list(audit.records.values_list("record_ref", "comment")) == [
+        ("R-200", "typed, not yet saved"),
+        ("R-300", ""),
+    ]
+
+
+def test_the_copy_on_the_device_is_restored_without_a_connection_rows_added_and_all(world, page):
+    template = TemplateFactory(provider=world.provider, criteria=1, default_sample_size=1)
+    audit = AuditFactory(service=world.service, template=template, auditor=world.rm)
+    _sign_in_rm(page)
+    page.route("**/autosave/", lambda route: route.abort())
+    page.goto(reverse("audits:audit_edit", args=[audit.pk]))
+    page.get_by_role("button", name="Add a record").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'records-1-ref'")
+    page.keyboard.type("R-2002")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # Yes
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('no connection')")
+
+    page.route("**/audits/**/*-row/**", lambda route: route.abort())  # restoring must not need the server
+    page.reload()
+    assert page.locator("tr.record-row").count() == 1
+    page.get_by_role("button", name="Restore them").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("tr.record-row").count() == 2
+    assert page.get_by_label("Record reference, row 2").input_value() == "R-2002"
+    assert page.locator("#overall-compliance").inner_text().startswith("100% (1 of 1")
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('no connection')")
+
+    page.unroute("**/autosave/")
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # back online: the copy is sent
+    _saved(page)
+    assert list(audit.records.values_list("record_ref", "answers")) == [("R-2002", {"c1": "yes"})]
+
+
+def test_an_autosave_refused_or_signed_out_says_why_and_keeps_the_copy(world, page):
+    template = TemplateFactory(provider=world.provider, criteria=1, default_sample_size=1)
+    audit = AuditFactory(service=world.service, template=template, auditor=world.rm)
+    _sign_in_rm(page)
+    page.goto(reverse("audits:audit_edit", args=[audit.pk]))
+    page.get_by_label("Record reference, row 1").fill("Jane Doe")
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('Not saved: Row 1: Use')")
+    kept = [c for c in page.context.cookies() if c["name"] != "sessionid"]
+    page.context.clear_cookies()  # the session times out; the CSRF cookie stays
+    page.context.add_cookies(kept)
+    page.get_by_label("Record reference, row 1").fill("R-4004")
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('signed out')")
+    assert "R-4004" in page.evaluate(f"localStorage.getItem('audit-draft-{audit.pk}')")
+    assert audit.records.count() == 0
