@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.forms import DateInput, apply_errors
 from core.models import FrameworkItem, Service
 
 from . import compliance as comp
@@ -152,7 +153,7 @@ class StartForm(forms.Form):
     on = forms.DateField(
         label="Period",
         help_text="Any day in the period you are auditing. Today means this week (or month, or quarter).",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
     def __init__(self, *args, templates, **kwargs):
@@ -219,7 +220,7 @@ def answer_field(key: str) -> str:
 
 
 def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+    return DateInput(attrs={"class": "form-control"})
 
 
 class AuditFieldsForm(forms.Form):
@@ -411,12 +412,8 @@ class AuditGrid:
 
     def add_service_errors(self, error: ValidationError) -> None:
         """A service's refusal, on the field it names where there is one."""
-        for name, messages in error.message_dict.items():
-            if name in self.main.fields:
-                for m in messages:
-                    self.main.add_error(name, m)
-            else:
-                self.other_errors.setdefault(name, []).extend(messages)
+        for name, messages in apply_errors(self.main, error, collect_unplaced=True).items():
+            self.other_errors.setdefault(name, []).extend(messages)
         self._mark_invalid()
 
     def add_error(self, message: str) -> None:

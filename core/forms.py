@@ -10,7 +10,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from core.models import User
 
@@ -38,18 +38,36 @@ def submit_helper(label: str, *, css: str = "btn-primary", name: str = "submit")
     return helper
 
 
-def apply_errors(form: forms.Form, exc: ValidationError, *, skip_fields_with_errors: bool = False) -> None:
-    """Put a service's ValidationError on ``form``: on the field it names when the form has
-    that field, otherwise at the top. With ``skip_fields_with_errors`` a field that already
-    has its own (type) error keeps just that one."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, errors in exc.error_dict.items():
-        target = name if name in form.fields else None
+def apply_errors(
+    form: forms.Form,
+    exc: ValidationError,
+    *,
+    rename: dict[str, str] | None = None,
+    default: str | None = None,
+    skip_fields_with_errors: bool = False,
+    collect_unplaced: bool = False,
+) -> dict[str, list[str]]:
+    """Put a service's ValidationError on ``form``, next to the field each message names.
+
+    ``rename`` maps a service's field name to the form's (``{"period": "on"}``); a message
+    naming no field of the form goes on ``default`` (a field name) or at the top. With
+    ``skip_fields_with_errors`` a field that already has its own (type) error keeps just that
+    one. With ``collect_unplaced`` messages for fields the form lacks are returned instead
+    (for pages that show them elsewhere, e.g. beside a formset). Works for a plain
+    ValidationError (no field) as well as a per-field one.
+    """
+    errors = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
+    unplaced: dict[str, list[str]] = {}
+    for name, errs in errors.items():
+        name = (rename or {}).get(name, name)
+        target = name if name in form.fields else default
         if skip_fields_with_errors and target and target in form.errors:
             continue
-        form.add_error(target, errors)
+        if target is None and collect_unplaced and name != NON_FIELD_ERRORS:
+            unplaced.setdefault(name, []).extend(m for e in errs for m in e.messages)
+            continue
+        form.add_error(target, errs)
+    return unplaced
 
 
 def posted(request):

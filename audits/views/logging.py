@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from core import permissions as policy
+from core.forms import apply_errors
 from core.selectors import history_for, service_for_slug
 
 from .. import compliance as comp
@@ -62,9 +63,7 @@ def audit_start(request, service: str):
                 )
                 return redirect("audits:audit_edit", pk=audit.pk)
             except ValidationError as e:
-                for name, errs in e.message_dict.items():
-                    for m in errs:
-                        form.add_error("on" if name == "period" else "template", m)
+                apply_errors(form, e, rename={"period": "on"}, default="template")
         status = 400
     return render(
         request,

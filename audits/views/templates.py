@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import permissions as policy
+from core.forms import apply_errors
 from core.models import Provider
 from core.selectors import history_for
 
@@ -33,18 +34,6 @@ from ..services import template_create as template_create_service
 from ..services import template_update
 
 EFFECTIVENESS_WEEKS = 12
-
-
-def _apply_errors(form, error: ValidationError) -> dict:
-    """Put a service's per-field errors on the form; return those the form has no field for."""
-    other: dict[str, list[str]] = {}
-    for name, messages_ in error.message_dict.items():
-        if name in form.fields:
-            for m in messages_:
-                form.add_error(name, m)
-        else:
-            other.setdefault(name, []).extend(messages_)
-    return other
 
 
 @login_required
@@ -106,7 +95,7 @@ def _template_editor(request, *, provider, template: AuditTemplate | None):
                         messages.success(request, "Template saved.")
                 return redirect("audits:template_detail", pk=saved.pk)
             except ValidationError as e:
-                criteria_errors = _apply_errors(form, e).get("criteria", [])
+                criteria_errors = apply_errors(form, e, collect_unplaced=True).get("criteria", [])
     else:
         form = TemplateForm(instance=template, provider=provider)
         version = template.current_version() if template else None
@@ -227,7 +216,7 @@ def feed_create(request, pk: int):
                 )
                 return redirect("audits:template_detail", pk=template.pk)
             except ValidationError as e:
-                _apply_errors(form, e)
+                apply_errors(form, e)
         status = 400
     return render(
         request,
