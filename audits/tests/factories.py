@@ -54,6 +54,14 @@ class AuditFactory(factory.django.DjangoModelFactory):
     auditor = factory.SubFactory(UserFactory)
 
 
+class SubmittedAuditFactory(AuditFactory):
+    """A submitted audit written directly (no records): for tests that need one to exist."""
+
+    status = Audit.Status.SUBMITTED
+    compliance = 90.0
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
 class RecordFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AuditRecord

@@ -12,8 +12,8 @@ from core.models import Role
 from core.tests.factories import MembershipFactory, UserFactory
 from governance.digests import services as digests
 from governance.digests import tasks
+from governance.flags.tests.factories import FlagFactory
 from governance.models import DigestSent, Flag
-from governance.tests.factories import FlagFactory
 from recovery.models import RecoveryAction
 from recovery.tests.factories import ActionFactory, ThemeFactory
 

@@ -1,6 +1,6 @@
 """Who may use each flag URL (see tests/matrix_support.py)."""
 
-from governance.tests.factories import FlagFactory
+from governance.flags.tests.factories import FlagFactory
 from tests.matrix_support import ALL, Row, only
 
 # Handling flags needs HANDLE_FLAGS.

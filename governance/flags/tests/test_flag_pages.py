@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from governance.flags.tests.factories import FlagFactory
 from governance.models import Flag
-from governance.tests.factories import FlagFactory
 from recovery.measures import spc
 from recovery.measures.services import point_record
 from recovery.models import RecoveryAction

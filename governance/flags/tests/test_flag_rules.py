@@ -9,18 +9,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audits.periods import previous_period
+from audits.tests.factories import SubmittedAuditFactory, TemplateFactory
 from core.choices import RiskLevel
 from evidence.models import SourceType
 from evidence.tests.factories import EvidenceFactory
 from governance.flags.services import flags_scan_provider
+from governance.flags.tests.factories import FlagFactory
 from governance.models import Flag
-from governance.tests.factories import (
-    AuditTemplateFactory,
-    FlagFactory,
-    ReviewFactory,
-    SubmittedAuditFactory,
-    TemplateVersionFactory,
-)
+from governance.reviews.tests.factories import OversightReviewFactory
 from recovery.models import ActionTransition, FailureTheme, RecoveryAction
 from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
 
@@ -176,9 +172,10 @@ def test_theme_past_its_review_cadence(world):
 
 
 def test_scheduled_review_not_held(world):
-    review = ReviewFactory(service=world.service, chair=world.rm)
+    three_days_ago = timezone.now() - datetime.timedelta(days=3)
+    review = OversightReviewFactory(service=world.service, chair=world.rm, scheduled_for=three_days_ago)
     # Today's meeting is not overdue yet.
-    ReviewFactory(service=world.service, chair=world.rm, scheduled_for=timezone.now())
+    OversightReviewFactory(service=world.service, chair=world.rm, scheduled_for=timezone.now())
 
     def clear():
         type(review).objects.filter(pk=review.pk).update(status="finalised")
@@ -229,10 +226,10 @@ def test_overdue_action(world):
 
 
 def test_overdue_audit(world):
-    template = AuditTemplateFactory(provider=world.provider, frequency="weekly")
+    template = TemplateFactory(provider=world.provider, frequency="weekly")
     template.services.add(world.service)
     type(template).objects.filter(pk=template.pk).update(created_at=timezone.now() - datetime.timedelta(days=60))
-    version = TemplateVersionFactory(template=template)
+    version = template.current_version()
     SubmittedAuditFactory(
         template_version=version, service=world.service, period_start=days_ago(40), period_end=days_ago(34)
     )

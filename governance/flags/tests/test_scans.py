@@ -12,13 +12,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audits.tests.factories import TemplateFactory
 from core.choices import RiskLevel
 from evidence.models import SourceType
 from evidence.tests.factories import EvidenceFactory
 from governance.flags import tasks
 from governance.flags.services import flags_scan_provider
 from governance.models import Flag
-from governance.tests.factories import AuditTemplateFactory, ReviewFactory, TemplateVersionFactory
+from governance.reviews.tests.factories import OversightReviewFactory
 from recovery.models import ActionTransition, RecoveryAction
 from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
 
@@ -61,10 +62,11 @@ def populate(world, n: int) -> None:
             ActionTransition.objects.create(
                 action=action, from_status=S.CLOSURE_PROPOSED, to_status=S.CLOSED, actor=world.rm
             )
-    template = AuditTemplateFactory(provider=world.provider)
-    TemplateVersionFactory(template=template)
+    template = TemplateFactory(provider=world.provider)
     type(template).objects.filter(pk=template.pk).update(created_at=timezone.now() - datetime.timedelta(days=60))
-    ReviewFactory(service=world.service, chair=world.rm)
+    OversightReviewFactory(
+        service=world.service, chair=world.rm, scheduled_for=timezone.now() - datetime.timedelta(days=3)
+    )
 
 
 def scan_queries(world) -> tuple[int, int]:

@@ -7,12 +7,13 @@ import datetime
 from django.utils import timezone
 
 from audits.models import Audit
+from audits.tests.factories import SubmittedAuditFactory
 from core.choices import RiskLevel
+from governance.flags.tests.factories import FlagFactory
 from governance.models import AgendaItem, OversightReview
 from governance.reviews import services as services
 from governance.reviews.agenda import build_agenda
 from governance.reviews.tests.factories import OversightReviewFactory, proposed_action
-from governance.tests.factories import FlagFactory, SubmittedAuditFactory
 from recovery.models import FailureTheme, RecoveryAction
 from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
 

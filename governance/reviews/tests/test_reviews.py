@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evidence.models import SourceType
+from governance.flags.tests.factories import FlagFactory
 from governance.models import AgendaItem, Challenge, OversightReview, ReviewAmendment
 from governance.reviews import services as services
 from governance.reviews.tests.factories import AgendaItemFactory, OversightReviewFactory, in_progress_review
-from governance.tests.factories import FlagFactory
 from recovery.models import RecoveryAction
 from recovery.tests.factories import ActionFactory, ThemeFactory
 
