@@ -42,8 +42,18 @@ GAP_LABELS = {
 }
 
 
-# What lists show of a measure: its name, what its snapshot needs, and its stored summary.
-_MAP_MEASURE_FIELDS = ("id", "action_id", "name", "unit", "direction", "cadence", "baseline_date", *SNAPSHOT_FIELDS)
+# What lists show of a measure: its name, what its snapshot and sparkline need, and its stored summary.
+_MAP_MEASURE_FIELDS = (
+    "id",
+    "action_id",
+    "name",
+    "unit",
+    "direction",
+    "cadence",
+    "baseline_date",
+    "target_value",  # the sparkline's target line
+    *SNAPSHOT_FIELDS,
+)
 
 # What the map shows of an action (the long texts other than the intended outcome stay unloaded).
 _MAP_ACTION_FIELDS = (
