@@ -10,10 +10,12 @@ from django.utils import timezone
 
 from core import permissions as policy
 from core.models import Provider
+from core.panels import reads
 from core.selectors import service_for_slug
 from recovery.measures.views import link, link_maker
 from recovery.models import RecoveryAction
 from recovery.overview import selectors as selectors
+from recovery.overview.dashboard import Dashboard, service_dashboard_for_page
 from recovery.overview.forms import MapFilterForm
 
 
@@ -79,9 +81,12 @@ def map_provider(request, provider: str):
     return _render_map(request, provider=provider_obj, service=None, services_qs=visible)
 
 
-def dashboard_panel_context(request, service) -> dict:
-    """Context for the dashboard panel on the service page (registered in RecoveryConfig.ready)."""
-    dashboard = selectors.service_dashboard_for_request(request, service)
+@reads(dashboard=service_dashboard_for_page)
+def dashboard_panel_context(request, service, *, dashboard: Dashboard) -> dict:
+    """Context for the dashboard panel on the service page (registered in RecoveryConfig.ready).
+
+    ``dashboard`` is the page's one read of it, shared with the next-review panel.
+    """
     action_url, measure_url = link_maker("action_detail"), link_maker("measure_detail")
     for a in {id(x): x for x in _dashboard_actions(dashboard)}.values():
         a.url = action_url(a.pk)
@@ -92,7 +97,7 @@ def dashboard_panel_context(request, service) -> dict:
     return {"dashboard": dashboard, "map_url": map_url, "proposed_url": proposed_url}
 
 
-def _dashboard_actions(d: selectors.Dashboard):
+def _dashboard_actions(d: Dashboard):
     yield from d.overdue
     yield from d.needs_me.proposals
     yield from d.needs_me.high_risk_proposals

@@ -19,7 +19,8 @@ from recovery.measures.selectors import measure_summary
 from recovery.measures.services import measure_refresh_summaries, measure_update, point_record, point_update
 from recovery.measures.spc import CONCERN
 from recovery.models import DataPoint, OutcomeMeasure, RecoveryAction
-from recovery.overview.selectors import recovery_map, service_dashboard
+from recovery.overview.dashboard import service_dashboard
+from recovery.overview.selectors import recovery_map
 from recovery.tests.factories import ActionFactory, MeasureFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
