@@ -12,7 +12,7 @@ from core import permissions as policy
 from core.models import Provider
 from core.panels import reads
 from core.selectors import service_for_slug
-from recovery.measures.views import link, link_maker
+from recovery.measures.views import link
 from recovery.models import RecoveryAction
 from recovery.overview import selectors as selectors
 from recovery.overview.dashboard import Dashboard, service_dashboard_for_page
@@ -20,17 +20,12 @@ from recovery.overview.forms import MapFilterForm
 
 
 def _attach_links(recovery_map: selectors.RecoveryMap) -> None:
-    theme_url, action_url, measure_url = (
-        link_maker("theme_detail"),
-        link_maker("action_detail"),
-        link_maker("measure_detail"),
-    )
     for theme_row in recovery_map.themes:
-        theme_row.url = theme_url(theme_row.theme.pk)
+        theme_row.url = link("theme_detail", pk=theme_row.theme.pk)
         for row in theme_row.actions:
-            row.url = action_url(row.action.pk)
+            row.url = link("action_detail", pk=row.action.pk)
             for s in row.measures:
-                s.url = measure_url(s.measure.pk)
+                s.url = link("measure_detail", pk=s.measure.pk)
 
 
 def _render_map(request, *, provider, service, services_qs):
@@ -87,11 +82,10 @@ def dashboard_panel_context(request, service, *, dashboard: Dashboard) -> dict:
 
     ``dashboard`` is the page's one read of it, shared with the next-review panel.
     """
-    action_url, measure_url = link_maker("action_detail"), link_maker("measure_detail")
     for a in {id(x): x for x in _dashboard_actions(dashboard)}.values():
-        a.url = action_url(a.pk)
+        a.url = link("action_detail", pk=a.pk)
     for s in [*dashboard.attention, *dashboard.needs_me.my_stale_measures]:
-        s.url = measure_url(s.measure.pk)
+        s.url = link("measure_detail", pk=s.measure.pk)
     map_url = link("map_service", service=service.slug)
     proposed_url = f"{map_url}?{urlencode({'status': RecoveryAction.Status.CLOSURE_PROPOSED})}" if map_url else ""
     return {"dashboard": dashboard, "map_url": map_url, "proposed_url": proposed_url}
