@@ -322,7 +322,13 @@ class MeasureSnapshot:
         return charts.assurance_badge_for(self.assurance_key)
 
     def sparkline_svg(self) -> str:
-        """Drawn from the stored values by the same function as :meth:`MeasureSummary.sparkline_svg`."""
+        """Drawn from the stored values by the same function as :meth:`MeasureSummary.sparkline_svg`.
+
+        Drawing when shown, instead of storing the markup, costs the large provider's recovery
+        map (100 sparklines of 50 points) 45.4-46.7 -> 51.1-52.2 ms (+12-14 %) and the service
+        dashboard +2-3 % (SQLite, 2026-12-01, benchmarks/README.md): under the 15 % at which
+        the markup would be worth storing again.
+        """
         m = self.measure
         return charts.sparkline_svg(
             values=m.summary_values, variation=m.summary_variation, target=m.target_value, label=m.name
