@@ -1,7 +1,9 @@
 """Service-page panels contributed by higher layers.
 
 The base app owns the service page but must not import the apps above it; each of those
-registers a panel in its AppConfig.ready, and the page renders them in order.
+registers a panel in its AppConfig.ready, and the page renders them in order. A read that
+several panels show (the recovery dashboard) is declared with :func:`reads`, built once by
+:func:`service_panels` and passed to each of those panels.
 """
 
 from __future__ import annotations
@@ -15,21 +17,44 @@ from typing import Any
 class Panel:
     order: int
     template: str
-    context: Callable[[Any, Any], dict]  # (request, service) -> template context
+    context: Callable[..., dict]  # (request, service, **reads) -> template context
+    reads: dict[str, Callable[[Any, Any], Any]]  # keyword -> (request, service) -> value
 
 
 _PANELS: list[Panel] = []
 
 
-def register_service_panel(*, order: int, template: str, context: Callable[[Any, Any], dict]) -> None:
+def reads(**builders: Callable[[Any, Any], Any]) -> Callable:
+    """Declare the shared reads a panel's context function takes, as keyword arguments.
+
+    ``@reads(dashboard=service_dashboard_for_page)`` above ``def panel(request, service, *,
+    dashboard)``: the service page calls each distinct builder ``(request, service)`` once,
+    before any panel, and passes the result to every panel that names that builder. Panels
+    from different apps share one read this way, with no per-request cache behind it.
+    """
+
+    def declare(context: Callable) -> Callable:
+        context.panel_reads = builders
+        return context
+
+    return declare
+
+
+def register_service_panel(*, order: int, template: str, context: Callable[..., dict]) -> None:
     if any(p.template == template for p in _PANELS):
         return
-    _PANELS.append(Panel(order, template, context))
+    _PANELS.append(Panel(order, template, context, dict(getattr(context, "panel_reads", {}))))
     _PANELS.sort(key=lambda p: p.order)
 
 
 def service_panels(request, service) -> list[tuple[str, dict]]:
-    return [(p.template, p.context(request, service)) for p in _PANELS]
+    """Each panel's template and context: the shared reads are built first, once each."""
+    builders = list(dict.fromkeys(build for p in _PANELS for build in p.reads.values()))
+    built = {build: build(request, service) for build in builders}
+    return [
+        (p.template, p.context(request, service, **{name: built[build] for name, build in p.reads.items()}))
+        for p in _PANELS
+    ]
 
 
 @dataclass(frozen=True)

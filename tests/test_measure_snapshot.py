@@ -19,7 +19,8 @@ from recovery.measures.selectors import measure_summary
 from recovery.measures.services import measure_refresh_summaries, measure_update, point_record, point_update
 from recovery.measures.spc import CONCERN
 from recovery.models import DataPoint, OutcomeMeasure, RecoveryAction
-from recovery.overview.selectors import recovery_map, service_dashboard
+from recovery.overview.dashboard import service_dashboard
+from recovery.overview.selectors import recovery_map
 from recovery.tests.factories import ActionFactory, MeasureFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,8 @@ def test_a_new_measure_has_a_no_data_snapshot(world):
     measure.refresh_from_db()
     assert measure.summary_state == OutcomeMeasure.State.NO_DATA
     assert measure.summary_point_count == 0 and measure.summary_latest_date is None
-    assert "No data" in measure.summary_sparkline_svg and measure.summary_updated_at is not None
+    assert measure.summary_values == [] and measure.summary_updated_at is not None
+    assert "No data" in MeasureSnapshot(measure).sparkline_svg()
 
 
 def test_point_record_refreshes_the_snapshot(world):
@@ -191,3 +193,27 @@ def test_bulk_refresh_and_the_command_fill_snapshots_of_points_written_directly(
     OutcomeMeasure.objects.filter(pk=measure.pk).update(summary_point_count=0, summary_state="no_data")
     call_command("refresh_measure_summaries", provider=world.provider.slug, stdout=open("/dev/null", "w"))
     assert _stored(measure) == _live(measure)
+
+
+def test_a_snapshot_draws_the_same_sparkline_as_the_points(world):
+    measure = _measure(world, name="Escalated <on time>")
+    _steady_then_drop(world, measure)
+    stored = OutcomeMeasure.objects.get(pk=measure.pk)
+    assert stored.summary_values == [p.value for p in DataPoint.objects.filter(measure=measure).order_by("period_date")]
+    assert MeasureSnapshot(stored).sparkline_svg() == measure_summary(stored).sparkline_svg()
+
+
+def test_no_measure_column_stores_markup(world):
+    """The stored summary is numbers and keys; lists draw the sparkline when they are shown."""
+    measure = _measure(world, name="Repeat falls")
+    _steady_then_drop(world, measure)
+    row = OutcomeMeasure.objects.filter(pk=measure.pk).values().get()
+    text_columns = {
+        f.attname
+        for f in OutcomeMeasure._meta.concrete_fields
+        if f.get_internal_type() in ("TextField", "CharField", "JSONField")
+    }
+    assert text_columns >= {"summary_state", "summary_variation", "summary_values"}
+    for name in text_columns:
+        assert "<svg" not in str(row[name]) and "<" not in str(row[name]), name
+    assert all(isinstance(v, float) for v in row["summary_values"])

@@ -20,6 +20,7 @@ from core import permissions as policy
 from core import selectors as core_selectors
 from core.forms import apply_errors
 from core.models import Provider
+from core.panels import reads
 from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising
 from governance.reviews import selectors as selectors
 from governance.reviews import services as services
@@ -32,7 +33,7 @@ from governance.reviews.forms import (
     ResponseForm,
     ReviewForm,
 )
-from recovery.overview.selectors import service_dashboard_for_request
+from recovery.overview.dashboard import Dashboard, service_dashboard_for_page
 
 V = policy.Verb
 
@@ -354,10 +355,11 @@ def review_amend(request, pk: int):
     return render(request, "governance/reviews/amend.html", {"review": review, "form": form})
 
 
-def next_review_panel_context(request, service) -> dict:
-    """The service page's "Next review" panel."""
+@reads(dashboard=service_dashboard_for_page)
+def next_review_panel_context(request, service, *, dashboard: Dashboard) -> dict:
+    """The service page's "Next review" panel (``dashboard``: the page's one read of it)."""
     upcoming, overdue = selectors.next_review_and_overdue(request.user, service)
-    needs_me = service_dashboard_for_request(request, service).needs_me
+    needs_me = dashboard.needs_me
     return {
         "next": upcoming,
         "overdue": overdue,

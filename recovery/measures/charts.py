@@ -346,16 +346,21 @@ def _legend(x: float, y: float, *, include_target: bool) -> str:
 def sparkline_svg(
     *,
     values: Sequence[float],
-    result: SpcResult,
+    variation: str,
     width: int = 120,
     height: int = 28,
     target: float | None = None,
     label: str = "",
 ) -> str:
-    """A tiny trend line; the latest point is coloured by its SPC signal."""
-    target = result.target if target is None else target
+    """A tiny trend line; the latest point is coloured by the measure's SPC variation.
+
+    Takes numbers only (``variation`` is the latest point's signal, as ``SpcResult.variation``
+    and ``OutcomeMeasure.summary_variation`` hold it), so pages drawing from a measure's stored
+    summary and pages and PDFs drawing from its points share this one code path.
+    """
     n = len(values)
-    summary = f"{n} points, latest {fmt_value(values[-1])}, {result.variation_label}" if n else "No data"
+    variation_label = VARIATION_LABELS.get(variation, VARIATION_LABELS[COMMON_CAUSE])
+    summary = f"{n} points, latest {fmt_value(values[-1])}, {variation_label}" if n else "No data"
     aria = f"{label}: {summary}" if label else summary
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -371,22 +376,27 @@ def sparkline_svg(
     if hi == lo:
         lo, hi = lo - 1, hi + 1
 
+    # Lists draw this for every measure they show (100 on a service's recovery map), so the
+    # scales are worked out once and the points formatted in one comprehension.
+    dx = (width - 2 * pad) / (n - 1) if n > 1 else 0.0
+    k, top = (height - 2 * pad) / (hi - lo), height - pad
+
     def sx(i: int) -> float:
-        return width / 2 if n == 1 else pad + i * (width - 2 * pad) / (n - 1)
+        return width / 2 if n == 1 else pad + i * dx
 
     def sy(v: float) -> float:
-        return height - pad - (v - lo) / (hi - lo) * (height - 2 * pad)
+        return top - (v - lo) * k
 
     out = [head]
     if target is not None:
         out.append(_line(pad, sy(target), width - pad, sy(target), stroke=TARGET_COLOUR, dash="2 2"))
     if n > 1:
-        coords = " ".join(f"{_num(sx(i))},{_num(sy(v))}" for i, v in enumerate(values))
+        coords = " ".join([f"{_num(pad + i * dx)},{_num(top - (v - lo) * k)}" for i, v in enumerate(values)])
         out.append(
             f'<polyline points="{coords}" fill="none" stroke="{DATA_LINE_COLOUR}" '
             f'stroke-width="1.5" stroke-linejoin="round"/>'
         )
-    colour = result.points[-1].colour if result.points else COLOURS[COMMON_CAUSE]
+    colour = COLOURS.get(variation, COLOURS[COMMON_CAUSE])
     out.append(f'<circle cx="{_num(sx(n - 1))}" cy="{_num(sy(values[-1]))}" r="3" fill="{colour}"/>')
     out.append("</svg>")
     return "".join(out)

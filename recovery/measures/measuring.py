@@ -205,7 +205,7 @@ class MeasureSummary:
     def sparkline_svg(self) -> str:
         return charts.sparkline_svg(
             values=[p.value for p in self.points],
-            result=self.spc,
+            variation=self.spc.variation,
             target=self.measure.target_value,
             label=self.measure.name,
         )
@@ -239,7 +239,7 @@ def snapshot_values(summary: MeasureSummary, *, now: datetime.datetime) -> dict:
         "summary_latest_value": latest.value if latest else None,
         "summary_latest_date": latest.period_date if latest else None,
         "summary_point_count": len(summary.points),
-        "summary_sparkline_svg": summary.sparkline_svg(),
+        "summary_values": [p.value for p in summary.points],
         "summary_updated_at": now,
     }
 
@@ -322,10 +322,21 @@ class MeasureSnapshot:
         return charts.assurance_badge_for(self.assurance_key)
 
     def sparkline_svg(self) -> str:
-        return self.measure.summary_sparkline_svg
+        """Drawn from the stored values by the same function as :meth:`MeasureSummary.sparkline_svg`.
+
+        Drawing when shown, instead of storing the markup, costs the large provider's recovery
+        map (100 sparklines of 50 points) 45.4-46.7 -> 51.1-52.2 ms (+12-14 %) and the service
+        dashboard +2-3 % (SQLite, 2026-12-01, benchmarks/README.md): under the 15 % at which
+        the markup would be worth storing again.
+        """
+        m = self.measure
+        return charts.sparkline_svg(
+            values=m.summary_values, variation=m.summary_variation, target=m.target_value, label=m.name
+        )
 
 
-# The measure columns a snapshot reads (for ``.only()`` on list pages).
+# The stored summary columns (written together by the refresh; read with ``.only()`` on list
+# pages, beside the measure's own name, unit, direction, cadence, baseline date and target).
 SNAPSHOT_FIELDS = (
     "summary_state",
     "summary_variation",
@@ -334,7 +345,7 @@ SNAPSHOT_FIELDS = (
     "summary_latest_value",
     "summary_latest_date",
     "summary_point_count",
-    "summary_sparkline_svg",
+    "summary_values",
 )
 
 

@@ -52,11 +52,14 @@ class OutcomeMeasure(TenantModel):
     evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="measures")
 
     # A snapshot of what lists show about the measure (state, SPC variation and assurance,
-    # latest value, sparkline), kept by ``recovery.measures.services.measure_refresh_summary``
-    # whenever the measure or its points change, so the dashboard, the map and the provider
-    # dashboard read one row per measure instead of summarising every point on every request.
-    # Staleness depends on today, so readers work it out from ``summary_latest_date``. The
-    # measure page and the closure rules still compute from the points themselves.
+    # latest value, the values its sparkline plots), kept by
+    # ``recovery.measures.services.measure_refresh_summary`` whenever the measure or its points
+    # change, so the dashboard, the map and the provider dashboard read one row per measure
+    # instead of summarising every point on every request. Staleness depends on today, so
+    # readers work it out from ``summary_latest_date``. The measure page and the closure rules
+    # still compute from the points themselves. Numbers only, no markup: lists draw the
+    # sparkline from ``summary_values`` when they are shown (``charts.sparkline_svg``, the
+    # function pages and packs drawing from the points use too).
     summary_state = models.CharField(max_length=20, choices=State.choices, default=State.NO_DATA, editable=False)
     summary_variation = models.CharField(max_length=20, default="none", editable=False)
     summary_assurance = models.CharField(max_length=20, blank=True, editable=False)
@@ -64,7 +67,9 @@ class OutcomeMeasure(TenantModel):
     summary_latest_value = models.FloatField(null=True, blank=True, editable=False)
     summary_latest_date = models.DateField(null=True, blank=True, editable=False)
     summary_point_count = models.PositiveIntegerField(default=0, editable=False)
-    summary_sparkline_svg = models.TextField(blank=True, editable=False)
+    summary_values = models.JSONField(
+        default=list, blank=True, editable=False, help_text="The plotted values, oldest first (for the sparkline)."
+    )
     summary_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

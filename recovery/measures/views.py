@@ -30,18 +30,6 @@ def link(name: str, **kwargs) -> str:
         return ""
 
 
-_PK_SENTINEL = 987654321
-
-
-def link_maker(name: str):
-    """``pk -> URL`` for one ``pk`` route, reversing once (lists link a hundred rows each)."""
-    base = link(name, pk=_PK_SENTINEL)
-    if not base:
-        return lambda pk: ""
-    head, _, tail = base.partition(str(_PK_SENTINEL))
-    return lambda pk: f"{head}{pk}{tail}"
-
-
 def _day(d) -> str:
     return f"{d.day} {d:%b %Y}"
 

@@ -46,6 +46,9 @@ def fill(apps, schema_editor):
     db = schema_editor.connection.alias
     ids = list(OutcomeMeasure.objects.using(db).order_by("pk").values_list("pk", flat=True))
     now = timezone.now()
+    # Only the summary columns this historical model has: later migrations change them
+    # (0006 replaced the stored sparkline markup with ``summary_values`` and fills it itself).
+    columns = {f.name for f in OutcomeMeasure._meta.get_fields()}
     for start in range(0, len(ids), CHUNK):
         batch = ids[start : start + CHUNK]
         points = defaultdict(list)
@@ -60,6 +63,7 @@ def fill(apps, schema_editor):
         for row in OutcomeMeasure.objects.using(db).filter(pk__in=batch).values(*MEASURE_COLUMNS):
             measure = MeasureRow(row)
             values = snapshot_values(summarise(measure, points.get(measure.pk, [])), now=now)
+            values = {name: value for name, value in values.items() if name in columns}
             OutcomeMeasure.objects.using(db).filter(pk=measure.pk).update(**values)
 
 

@@ -10,25 +10,22 @@ from django.utils import timezone
 
 from core import permissions as policy
 from core.models import Provider
+from core.panels import reads
 from core.selectors import service_for_slug
-from recovery.measures.views import link, link_maker
+from recovery.measures.views import link
 from recovery.models import RecoveryAction
 from recovery.overview import selectors as selectors
+from recovery.overview.dashboard import Dashboard, service_dashboard_for_page
 from recovery.overview.forms import MapFilterForm
 
 
 def _attach_links(recovery_map: selectors.RecoveryMap) -> None:
-    theme_url, action_url, measure_url = (
-        link_maker("theme_detail"),
-        link_maker("action_detail"),
-        link_maker("measure_detail"),
-    )
     for theme_row in recovery_map.themes:
-        theme_row.url = theme_url(theme_row.theme.pk)
+        theme_row.url = link("theme_detail", pk=theme_row.theme.pk)
         for row in theme_row.actions:
-            row.url = action_url(row.action.pk)
+            row.url = link("action_detail", pk=row.action.pk)
             for s in row.measures:
-                s.url = measure_url(s.measure.pk)
+                s.url = link("measure_detail", pk=s.measure.pk)
 
 
 def _render_map(request, *, provider, service, services_qs):
@@ -79,20 +76,22 @@ def map_provider(request, provider: str):
     return _render_map(request, provider=provider_obj, service=None, services_qs=visible)
 
 
-def dashboard_panel_context(request, service) -> dict:
-    """Context for the dashboard panel on the service page (registered in RecoveryConfig.ready)."""
-    dashboard = selectors.service_dashboard_for_request(request, service)
-    action_url, measure_url = link_maker("action_detail"), link_maker("measure_detail")
+@reads(dashboard=service_dashboard_for_page)
+def dashboard_panel_context(request, service, *, dashboard: Dashboard) -> dict:
+    """Context for the dashboard panel on the service page (registered in RecoveryConfig.ready).
+
+    ``dashboard`` is the page's one read of it, shared with the next-review panel.
+    """
     for a in {id(x): x for x in _dashboard_actions(dashboard)}.values():
-        a.url = action_url(a.pk)
+        a.url = link("action_detail", pk=a.pk)
     for s in [*dashboard.attention, *dashboard.needs_me.my_stale_measures]:
-        s.url = measure_url(s.measure.pk)
+        s.url = link("measure_detail", pk=s.measure.pk)
     map_url = link("map_service", service=service.slug)
     proposed_url = f"{map_url}?{urlencode({'status': RecoveryAction.Status.CLOSURE_PROPOSED})}" if map_url else ""
     return {"dashboard": dashboard, "map_url": map_url, "proposed_url": proposed_url}
 
 
-def _dashboard_actions(d: selectors.Dashboard):
+def _dashboard_actions(d: Dashboard):
     yield from d.overdue
     yield from d.needs_me.proposals
     yield from d.needs_me.high_risk_proposals

@@ -130,16 +130,16 @@ def test_length_mismatch_raises():
 def test_sparkline():
     values = [12, 10, 12, 10, 12, 10, 5]
     result = compute_spc(values, direction="higher", baseline_size=6)
-    svg = sparkline_svg(values=values, result=result, label="Repeat <complaints>")
+    svg = sparkline_svg(values=values, variation=result.variation, label="Repeat <complaints>")
     root = ET.fromstring(svg)
     assert root.get("role") == "img"
     assert root.get("aria-label").startswith("Repeat <complaints>: 7 points")
     assert "<complaints>" not in svg
     assert list(root.iter(f"{NS}circle"))[-1].get("fill") == "#e46c0a"
 
-    empty = ET.fromstring(sparkline_svg(values=[], result=compute_spc([], direction="lower")))
+    empty = ET.fromstring(sparkline_svg(values=[], variation=compute_spc([], direction="lower").variation))
     assert empty.get("aria-label") == "No data"
-    flat = sparkline_svg(values=[4, 4], result=compute_spc([4, 4], direction="lower"), target=4)
+    flat = sparkline_svg(values=[4, 4], variation=compute_spc([4, 4], direction="lower").variation, target=4)
     assert "nan" not in flat
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core import panels
 from core.permissions import forget
 from recovery.models import RecoveryAction
-from recovery.overview.selectors import service_dashboard
+from recovery.overview.dashboard import service_dashboard, service_dashboard_for_page
 from recovery.overview.tests.test_map import build_plan
 from recovery.overview.views import dashboard_panel_context
 from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, StepFactory, ThemeFactory
@@ -26,7 +26,9 @@ PANEL = "recovery/overview/dashboard_panel.html"
 def render_panel(user, service) -> str:
     request = RequestFactory().get("/")
     request.user = user
-    return render_to_string(PANEL, {"panel": dashboard_panel_context(request, service), "service": service})
+    dashboard = service_dashboard_for_page(request, service)
+    context = dashboard_panel_context(request, service, dashboard=dashboard)
+    return render_to_string(PANEL, {"panel": context, "service": service})
 
 
 def panel_queries(user, service) -> int:
@@ -41,6 +43,50 @@ def test_panel_is_registered_on_the_service_page(world, client):
     client.force_login(world.viewer)
     html = client.get(reverse("core:service_detail", kwargs={"service": world.service.slug})).content.decode()
     assert "Recovery dashboard" in html
+
+
+def test_the_page_builds_the_dashboard_once_and_hands_it_to_both_panels(world, monkeypatch):
+    """The recovery and next-review panels declare the same read; ``service_panels`` builds it once."""
+    by_template = {p.template: p for p in panels._PANELS}
+    review_panel = by_template["governance/reviews/_panel_next.html"]
+    assert by_template[PANEL].reads == {"dashboard": service_dashboard_for_page}
+    assert review_panel.reads == {"dashboard": service_dashboard_for_page}
+
+    built = []
+
+    def counting(request, service):
+        built.append(service)
+        return service_dashboard_for_page(request, service)
+
+    shared = {"dashboard": counting}
+    monkeypatch.setattr(
+        panels,
+        "_PANELS",
+        [panels.Panel(p.order, p.template, p.context, shared if p.reads else p.reads) for p in panels._PANELS],
+    )
+    request = RequestFactory().get("/")
+    request.user = world.rm
+    contexts = dict(panels.service_panels(request, world.service))
+    assert built == [world.service]
+    assert contexts[PANEL]["dashboard"].needs_me.proposals.total == contexts[review_panel.template]["queue"]
+
+
+@pytest.mark.parametrize("persona", ["rm", "ni"])
+def test_service_page_query_count_does_not_grow_with_the_plan(world, client, persona, django_assert_max_num_queries):
+    """The whole service page (every app's panel), at two sizes of plan: the same queries."""
+    user = world.users[persona]
+    client.force_login(user)
+    url = reverse("core:service_detail", kwargs={"service": world.service.slug})
+    build_plan(world.service, 10, owner=world.owner, proposer=world.deputy)
+    forget(user)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    build_plan(world.service, 190, owner=world.owner, proposer=world.deputy)
+    forget(user)
+    with django_assert_max_num_queries(len(small)) as large:
+        html = client.get(url).content.decode()
+    assert "Recovery dashboard" in html
+    assert len(large) == len(small.captured_queries)
 
 
 @pytest.mark.parametrize("persona", ["rm", "owner", "ni"])
@@ -147,7 +193,7 @@ def test_empty_service(world):
 
 
 def test_each_list_is_capped_with_and_n_more(world):
-    from recovery.overview.selectors import DASHBOARD_CAP
+    from recovery.overview.dashboard import DASHBOARD_CAP
 
     late = TODAY - datetime.timedelta(days=3)
     n = DASHBOARD_CAP + 3
