@@ -23,7 +23,7 @@ from evidence.models import EvidenceItem, Nature
 from recovery.measures.measuring import SNAPSHOT_FIELDS, STALE_GRACE_DAYS, MeasureSnapshot, State, is_stale
 from recovery.measures.selectors import snapshots
 from recovery.models import ActionStep, FailureTheme, LeadershipLearning, OutcomeMeasure, RecoveryAction
-from recovery.plan.selectors import OPEN_STATUSES
+from recovery.plan.models import OPEN_STATUSES
 
 RISK_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
 
@@ -178,7 +178,7 @@ def action_row(action: RecoveryAction, today: datetime.date) -> ActionRow:
         impact_count=impact,
         activity_count=len(evidence) - impact,
         next_review=next_review,
-        review_overdue=bool(next_review and next_review < today and action.status != RecoveryAction.Status.CLOSED),
+        review_overdue=bool(next_review and next_review < today and action.is_open),
         overdue=action.is_overdue(today),
         gaps=gaps,
     )
@@ -423,13 +423,15 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
     lists: dict[str, list[int]] = {
         name: [] for name in ("overdue", "proposals", "high_risk_proposals", "my_overdue", "my_open")
     }
-    for pk, status, risk, due, owner_id, proposed_by_id in visible.order_by("due_date", "pk").values_list(
-        "pk", "status", "risk_level", "due_date", "owner_id", "proposed_by_id"
+    for pk, status, risk, deadline, owner_id, proposed_by_id in (
+        visible.with_deadline(today)
+        .order_by("due_date", "pk")
+        .values_list("pk", "status", "risk_level", "deadline_state", "owner_id", "proposed_by_id")
     ):
         by_risk = counts.setdefault(status, [0] * len(risks))
         if risk in risks:
             by_risk[risks.index(risk)] += 1
-        overdue = status != S.CLOSED and due < today
+        overdue = deadline == RecoveryAction.OVERDUE
         mine = owner_id == user.pk
         if overdue:
             lists["overdue"].append(pk)
@@ -486,7 +488,7 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
     ):
         if state == State.OFF_TRACK or concern:
             attention_rows.append((state != State.OFF_TRACK, name.lower(), pk))
-        if owner_id == user.pk and action_status != S.CLOSED and is_stale(cadence, latest or baseline, today):
+        if owner_id == user.pk and action_status in OPEN_STATUSES and is_stale(cadence, latest or baseline, today):
             stale_ids.append(pk)
     attention_ids = [pk for *_, pk in sorted(attention_rows)]
     measures = {
