@@ -26,3 +26,25 @@ auditlog.register(Service)
 auditlog.register(Membership)
 for model in (FrameworkVersion, KeyQuestion, FrameworkItem, EvidenceCategory, FrameworkCrosswalk):
     auditlog.register(model)
+
+
+def log_update(instance, changes: dict[str, tuple], *, actor=None):
+    """An explicit audit-trail UPDATE entry for a write that bypassed ``save()``.
+
+    For the conditional UPDATEs that claim a row (``filter(pk=..., status=expected).update(...)``):
+    auditlog's signals never see those, so the transition function writes the entry itself,
+    in the same transaction. ``changes``: field name -> (old, new). ``actor``: who, when known;
+    otherwise auditlog takes the request's user (or none, in jobs) as it does for saves.
+    """
+    from auditlog.models import LogEntry
+
+    return LogEntry.objects.log_create(
+        instance,
+        action=LogEntry.Action.UPDATE,
+        changes={name: [_text(old), _text(new)] for name, (old, new) in changes.items()},
+        **({"actor": actor} if actor is not None else {}),
+    )
+
+
+def _text(value) -> str:
+    return "None" if value is None else str(value)

@@ -24,10 +24,9 @@ from core.models import FrameworkItem, Service, User
 from evidence.models import EvidenceItem
 from evidence.models import SourceType as Src
 from evidence.services import evidence_create
-
-from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
 from recovery.closure import services as closure
 from recovery.measures.services import measure_create, point_record
+from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
 from recovery.plan.services import (
     action_create,
     learning_add,
@@ -341,7 +340,8 @@ def _complaints(s: _Story) -> tuple[FailureTheme, RecoveryAction, OutcomeMeasure
         "told the same day.",
         at=_at(closed_on, 14),
     )
-    closure.action_approve_closure(
+    closure.action_decide_closure(
+        decision="approve",
         actor=ni,
         action=action,
         rationale="Four weeks at target, complaints log and family calls agree. Keep the weekly count going.",
@@ -458,7 +458,8 @@ def _staffing(s: _Story) -> tuple[FailureTheme, RecoveryAction, OutcomeMeasure]:
         justification="Two weeks at plan so far; the trend is clear and the bank is now recruited.",
         at=_at(proposed_on, 16),
     )
-    closure.action_refuse_closure(
+    closure.action_decide_closure(
+        decision="refuse",
         actor=ni,
         action=action,
         rationale="Two weeks at plan is not the four we set, and the uncovered shifts in weeks 3 to 5 have no risk "
@@ -596,7 +597,8 @@ def _closure_evidence(s: _Story) -> tuple[FailureTheme, RecoveryAction, OutcomeM
         note="Three fortnights at 100%, confirmed by the quality lead's sample and spot checks.",
         at=_at(closed_on, 10),
     )
-    closure.action_approve_closure(
+    closure.action_decide_closure(
+        decision="approve",
         actor=ni,
         action=action,
         rationale="Tested two sampled closures myself: evidence on file and practice changed. Approved.",

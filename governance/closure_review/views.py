@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.forms import apply_errors
 from governance.closure_review import services as services
 from governance.reviews import selectors as selectors
-from governance.reviews.forms import ClosureDecisionForm, EvidenceRequestForm
-from governance.reviews.views import apply_errors
-from recovery.closure.services import can_decide
+from governance.reviews.forms import EvidenceRequestForm
+from recovery.closure.forms import ClosureDecisionForm
+from recovery.closure.services import APPROVE, action_decide_closure, can_decide
 from recovery.models import RecoveryAction
 from recovery.plan.selectors import action_for
 
@@ -21,18 +22,13 @@ from recovery.plan.selectors import action_for
 @login_required
 def closure_queue(request):
     page, ids = selectors.closure_queue_page(request.user, request.GET.get("page"))
-    # One reverse for the whole page.
-    first = reverse("governance:closure_review", args=[_PK_SENTINEL]).partition(str(_PK_SENTINEL))
     for a in page.object_list:
-        a.review_url = f"{first[0]}{a.pk}{first[2]}"
+        a.review_url = reverse("governance:closure_review", kwargs={"pk": a.pk})
     return render(
         request,
         "governance/closure/queue.html",
         {"page": page, "total": len(ids), "oldest_pk": ids[0] if ids else None, "query": ""},
     )
-
-
-_PK_SENTINEL = 987654321
 
 
 def _decidable(request, pk: int) -> RecoveryAction | None:
@@ -95,11 +91,11 @@ def closure_decide(request, pk: int):
     form = ClosureDecisionForm(request.POST)
     if form.is_valid():
         try:
-            services.closure_decide(actor=request.user, action=action, **form.cleaned_data)
+            action_decide_closure(actor=request.user, action=action, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            verb = "approved" if form.cleaned_data["decision"] == services.APPROVE else "refused"
+            verb = "approved" if form.cleaned_data["decision"] == APPROVE else "refused"
             messages.success(request, f"Closure of {action.reference} {action.title} {verb}.")
             return _go_on(request, pk, queue_ids)
     return _render(request, action, decision_form=form)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 
 from core import permissions as policy
 from recovery.closure import services as services
-from recovery.closure.forms import ConfirmForm, DecideForm, ProposeClosureForm, ReopenForm
+from recovery.closure.forms import ClosureDecisionForm, ConfirmForm, ProposeClosureForm, ReopenForm
 from recovery.models import RecoveryAction
 from recovery.plan import selectors as selectors
 from recovery.plan.views import action_crumbs, apply_errors, posted, render_form
@@ -112,25 +112,17 @@ def action_decide(request, pk: int):
     own = action.proposed_by_id == request.user.pk
     if own and request.method == "POST":
         raise PermissionDenied("You proposed this closure, so someone else must decide it.")
-    form = DecideForm(posted(request))
+    form = ClosureDecisionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if data["decision"] == DecideForm.APPROVE:
-                services.action_approve_closure(actor=request.user, action=action, rationale=data["rationale"])
-                message = f"{action.reference} is closed."
-            else:
-                services.action_refuse_closure(
-                    actor=request.user,
-                    action=action,
-                    rationale=data["rationale"],
-                    further_checks=data["further_checks"],
-                )
-                message = f"Closure refused: {action.reference} is back in progress."
+            services.action_decide_closure(actor=request.user, action=action, **data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            return _done(request, action, message)
+            if data["decision"] == services.APPROVE:
+                return _done(request, action, f"{action.reference} is closed.")
+            return _done(request, action, f"Closure refused: {action.reference} is back in progress.")
     return _page(
         request,
         action,
