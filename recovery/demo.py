@@ -27,6 +27,7 @@ from evidence.services import evidence_create
 from recovery.closure import services as closure
 from recovery.measures.services import measure_create, point_record
 from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.plan.models import ThemeMove
 from recovery.plan.services import (
     action_create,
     learning_add,
@@ -34,7 +35,7 @@ from recovery.plan.services import (
     step_add,
     step_complete,
     theme_create,
-    theme_set_status,
+    theme_move,
 )
 
 Kind, Direction = OutcomeMeasure.Kind, OutcomeMeasure.Direction
@@ -347,7 +348,13 @@ def _complaints(s: _Story) -> tuple[FailureTheme, RecoveryAction, OutcomeMeasure
         rationale="Four weeks at target, complaints log and family calls agree. Keep the weekly count going.",
         at=_at(closed_on + datetime.timedelta(days=2), 15),
     )
-    theme_set_status(actor=rm, theme=theme, status=FailureTheme.Status.MONITORING)
+    theme_move(
+        actor=rm,
+        theme=theme,
+        move=ThemeMove.MONITOR,
+        reason="The action is closed; the measure keeps running while the improvement beds in.",
+        at=_at(closed_on + datetime.timedelta(days=2), 16),
+    )
     s.weekly(rm, measure, start, COMPLAINTS_AFTER, first=len(COMPLAINTS_WEEKLY) + 1)
     return theme, action, measure
 
@@ -604,7 +611,13 @@ def _closure_evidence(s: _Story) -> tuple[FailureTheme, RecoveryAction, OutcomeM
         rationale="Tested two sampled closures myself: evidence on file and practice changed. Approved.",
         at=_at(closed_on + datetime.timedelta(days=2), 16),
     )
-    theme_set_status(actor=quality, theme=theme, status=FailureTheme.Status.MONITORING)
+    theme_move(
+        actor=quality,
+        theme=theme,
+        move=ThemeMove.MONITOR,
+        reason="Closure approved; sampled closures continue every fortnight while we watch.",
+        at=_at(closed_on + datetime.timedelta(days=2), 17),
+    )
     s.weekly(rm, measure, start, CLOSURE_SAMPLES_AFTER, every=14, first=len(CLOSURE_SAMPLES) + 1)
     return theme, action, measure
 

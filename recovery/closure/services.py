@@ -29,7 +29,8 @@ from core.audit import log_update
 from evidence.models import Nature
 from recovery.measures.measuring import summarise
 from recovery.models import ActionTransition, FailureTheme, RecoveryAction
-from recovery.plan.services import theme_recompute_visibility
+from recovery.plan.models import ThemeMove
+from recovery.plan.services import theme_move, theme_recompute_visibility
 
 S = RecoveryAction.Status
 
@@ -415,7 +416,13 @@ def action_reopen(*, actor, action: RecoveryAction, reason: str, at: datetime.da
     _move(actor=actor, action=fresh, to=S.IN_PROGRESS, at=at, reason="Back in progress after reopening.")
     theme = fresh.theme
     if theme.status == FailureTheme.Status.CLOSED:
-        theme.status, theme.closed_at = FailureTheme.Status.OPEN, None
-        theme.save(update_fields=["status", "closed_at", "updated_at"])
+        theme_move(
+            actor=actor,
+            theme=theme,
+            move=ThemeMove.REOPEN,
+            reason=f"{fresh.reference} was reopened: {reason}",
+            at=at,
+            check_permission=False,  # reopening the action was allowed: its theme follows
+        )
     theme_recompute_visibility(theme=theme)
     return _sync(action, fresh)

@@ -1,8 +1,9 @@
 """Recovery plans: failure themes, leadership learning, actions, their steps and transitions.
 
 Statuses change only through the transition functions in ``recovery/closure/services.py``
-(actions) and ``recovery/plan/services.py`` (themes); forms never carry a status. Every action
-transition appends an ``ActionTransition`` row with a snapshot of the evidence and measures.
+(actions) and ``recovery/plan/services.py`` (``theme_move``, themes); forms never carry a
+status. Every action transition appends an ``ActionTransition`` row with a snapshot of the
+evidence and measures; every theme move a ``ThemeTransition`` (both tables append-only).
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ class FailureTheme(TenantModel):
     enforcement = models.CharField(max_length=30, choices=Enforcement.choices, blank=True)
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_themes")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, editable=False)
     review_cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.MONTHLY)
     last_reviewed_at = models.DateField(null=True, blank=True)
-    closed_at = models.DateField(null=True, blank=True)
+    closed_at = models.DateField(null=True, blank=True, editable=False)
     # Computed from the last closure and the review cadence (two governance cycles) unless overridden.
     keep_visible_until = models.DateField(null=True, blank=True)
     keep_visible_override = models.DateField(null=True, blank=True)
@@ -75,6 +76,46 @@ class FailureTheme(TenantModel):
         """Closed, but still inside its post-closure watch window."""
         until = self.visible_until
         return self.status != self.Status.OPEN and until is not None and today <= until
+
+
+class ThemeMove(models.TextChoices):
+    """The named transitions of a theme's status (``recovery.plan.services.theme_move``)."""
+
+    MONITOR = "monitor", "Move to monitoring"
+    CLOSE = "close", "Close the theme"
+    REOPEN = "reopen", "Reopen the theme"
+
+
+_T = FailureTheme.Status
+# move -> (the statuses it leaves from, the status it arrives at).
+THEME_MOVES: dict[str, tuple[frozenset[str], str]] = {
+    ThemeMove.MONITOR: (frozenset({_T.OPEN}), _T.MONITORING),
+    ThemeMove.CLOSE: (frozenset({_T.OPEN, _T.MONITORING}), _T.CLOSED),
+    ThemeMove.REOPEN: (frozenset({_T.MONITORING, _T.CLOSED}), _T.OPEN),
+}
+
+
+def theme_moves_from(status: str) -> list[str]:
+    """The moves allowed from ``status``, in the order pages offer them."""
+    return [move for move, (sources, _to) in THEME_MOVES.items() if status in sources]
+
+
+class ThemeTransition(models.Model):
+    """Append-only record of one theme status change: which move, who, when and why."""
+
+    theme = models.ForeignKey(FailureTheme, on_delete=models.PROTECT, related_name="transitions")
+    move = models.CharField(max_length=20, choices=ThemeMove.choices)
+    from_status = models.CharField(max_length=20, choices=FailureTheme.Status.choices)
+    to_status = models.CharField(max_length=20, choices=FailureTheme.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.theme}: {self.from_status} → {self.to_status}"
 
 
 class LeadershipLearning(TenantModel):

@@ -13,9 +13,9 @@ from core.choices import CADENCE_DAYS
 from evidence.models import SourceType
 from evidence.tests.factories import EvidenceFactory
 from recovery.closure import services as closure
-from recovery.models import ActionTransition, FailureTheme, RecoveryAction
+from recovery.models import ActionTransition, RecoveryAction
 from recovery.plan.selectors import actions_awaiting_decision
-from recovery.plan.services import theme_set_status, theme_update
+from recovery.plan.services import theme_move, theme_update
 from recovery.tests.factories import (
     ActionFactory,
     DataPointFactory,
@@ -403,9 +403,9 @@ def test_a_theme_closes_only_when_its_actions_have(world):
     theme = ThemeFactory(service=world.service)
     action = proposed_action(world.service, proposer=world.lead, theme=theme)
     with pytest.raises(ValidationError):
-        theme_set_status(actor=world.rm, theme=theme, status=FailureTheme.Status.CLOSED)
+        theme_move(actor=world.rm, theme=theme, move="close", reason="All done?")
     closure.action_decide_closure(decision="approve", actor=world.rm, action=action, rationale="Holds")
-    theme_set_status(actor=world.rm, theme=theme, status=FailureTheme.Status.CLOSED)
+    theme_move(actor=world.rm, theme=theme, move="close", reason="Every action closed on evidence.")
     assert theme.status == "closed" and theme.closed_at == TODAY()
     closure.action_reopen(actor=world.rm, action=action, reason="Complaints rising again")
     theme.refresh_from_db()
