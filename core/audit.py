@@ -48,3 +48,30 @@ def log_update(instance, changes: dict[str, tuple], *, actor=None):
 
 def _text(value) -> str:
     return "None" if value is None else str(value)
+
+
+def log_bulk_update(instances, changes: dict[str, tuple], *, batch_size: int = 1000) -> None:
+    """``log_update`` for many rows changed by one bulk UPDATE (the same change on each),
+    written in batches so the cost grows with the rows changed, not with queries per row."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    instances = list(instances)
+    if not instances:
+        return
+    content_type = ContentType.objects.get_for_model(instances[0].__class__)
+    shown = {name: [_text(old), _text(new)] for name, (old, new) in changes.items()}
+    LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                content_type=content_type,
+                object_pk=str(obj.pk),
+                object_id=obj.pk,
+                object_repr=str(obj)[:255],
+                action=LogEntry.Action.UPDATE,
+                changes=shown,
+            )
+            for obj in instances
+        ],
+        batch_size=batch_size,
+    )

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import permissions as policy
+from core.audit import log_bulk_update
 from core.models import Provider
 from governance.flags.rules import _d, compute_flags
 from governance.models import Flag
@@ -105,6 +106,8 @@ def flags_scan_provider(*, provider: Provider, today: datetime.date | None = Non
     for start in range(0, len(gone), WRITE_BATCH):
         chunk = [f.pk for f in gone[start : start + WRITE_BATCH]]
         Flag.objects.filter(pk__in=chunk, resolved_at__isnull=True).update(resolved_at=now)
+    # The bulk UPDATE bypasses save(): write the audit entries for the resolved flags ourselves.
+    log_bulk_update(gone, {"resolved_at": (None, now)}, batch_size=WRITE_BATCH)
     result.resolved.update(f.kind for f in gone)
     if changed:
         Flag.objects.bulk_update(changed, ["service", "subject_label", "subject_url", "detail"], batch_size=WRITE_BATCH)
