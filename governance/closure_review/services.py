@@ -7,11 +7,11 @@ challenge (a governance record) on the action and leaves the proposal pending.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from governance.models import Challenge
-from recovery.closure.services import can_decide
+from recovery.closure.services import check_decider
 from recovery.models import RecoveryAction
 
 
@@ -21,8 +21,7 @@ def closure_request_evidence(*, actor, action: RecoveryAction, text: str) -> Cha
     fresh = RecoveryAction.objects.select_for_update().get(pk=action.pk)
     if fresh.status != RecoveryAction.Status.CLOSURE_PROPOSED:
         raise ValidationError("This action is no longer awaiting a closure decision.", code="decided")
-    if not can_decide(actor, fresh):
-        raise PermissionDenied("You cannot decide this proposal (your role, its risk, or it is your own).")
+    check_decider(actor, fresh)  # only someone who may decide it asks for more before deciding
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Say what further evidence you need, and why."})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -14,7 +14,7 @@ from governance.closure_review import services as services
 from governance.reviews import selectors as selectors
 from governance.reviews.forms import EvidenceRequestForm
 from recovery.closure.forms import ClosureDecisionForm
-from recovery.closure.services import APPROVE, action_decide_closure, can_decide
+from recovery.closure.services import APPROVE, action_decide_closure, check_decider
 from recovery.models import RecoveryAction
 from recovery.plan.selectors import action_for
 
@@ -36,10 +36,7 @@ def _decidable(request, pk: int) -> RecoveryAction | None:
     action = action_for(request.user, pk)
     if action.status != RecoveryAction.Status.CLOSURE_PROPOSED:
         return None
-    if not can_decide(request.user, action):
-        if action.proposed_by_id == request.user.pk:
-            raise PermissionDenied("You proposed this closure, so someone else must decide it.")
-        raise PermissionDenied("Your role does not allow this closure decision.")
+    check_decider(request.user, action)  # the closure service's rule and words
     return action
 
 

@@ -1,5 +1,8 @@
 """Writes for oversight reviews: schedule, start, record, finalise, amend.
 
+A closure proposal on the agenda is decided by ``item_decide_closure``, which calls the recovery
+app's one door (``action_decide_closure``) and only records the outcome on the agenda item.
+
 Keyword-only, typed, atomic, named <entity>_<verb>. Each checks the permission policy:
 RUN_REVIEW to schedule, start, decide and finalise; CHALLENGE to raise questions and
 challenges. Finalised minutes are locked: later changes go through ``review_amend``, which

@@ -1,6 +1,8 @@
 """Forms for moving an action along its lifecycle: open, start, propose closure, decide, reopen.
 
 They collect and tidy input; ``recovery/closure/services.py`` decides. No status field here.
+``ClosureDecisionForm`` is the only closure-decision form in the project: the closure-review
+screen and review meetings use it too.
 """
 
 from __future__ import annotations

@@ -282,7 +282,8 @@ def can_decide(user, action: RecoveryAction) -> bool:
     )
 
 
-def _check_decider(actor, action: RecoveryAction) -> None:
+def check_decider(actor, action: RecoveryAction) -> None:
+    """Refuse (PermissionDenied, with the reason) anyone who may not decide this proposal."""
     if not policy.can(actor, decide_verb(action), action):
         if action.is_high_risk and policy.can(actor, policy.Verb.DECIDE_CLOSURE, action):
             raise PermissionDenied("This is a high-risk action: only the nominated individual can decide its closure.")
@@ -349,7 +350,7 @@ def action_decide_closure(
     the meeting that decided (recorded in the transition's snapshot).
     """
     fresh = _lock(action)
-    _check_decider(actor, fresh)
+    check_decider(actor, fresh)
     if decision in DECISIONS:
         _check_allowed(fresh, S.CLOSED if decision == APPROVE else S.REFUSED)
     problems = closure_decision_problems(decision=decision, rationale=rationale, further_checks=further_checks)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 
 from core import permissions as policy
@@ -110,8 +110,8 @@ def action_decide(request, pk: int):
     action = selectors.action_for(request.user, pk)
     policy.require(request.user, services.decide_verb(action), action)
     own = action.proposed_by_id == request.user.pk
-    if own and request.method == "POST":
-        raise PermissionDenied("You proposed this closure, so someone else must decide it.")
+    if request.method == "POST":
+        services.check_decider(request.user, action)  # the service's rule and words
     form = ClosureDecisionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
