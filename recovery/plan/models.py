@@ -293,7 +293,7 @@ _S = RecoveryAction.Status
 # Every status but closed (drafts included): the one meaning of "open" for an action.
 OPEN_STATUSES = frozenset(s for s in _S.values if s != _S.CLOSED)
 # The closure workflow: every status an action may move to from each status. The services in
-# ``recovery/services/closure.py`` are the only door; a refusal or a reopening passes through
+# ``recovery/closure/services.py`` are the only door; a refusal or a reopening passes through
 # its own status (kept in the history) on the way back to "in progress".
 ACTION_TRANSITIONS: dict[str, frozenset[str]] = {
     _S.DRAFT: frozenset({_S.OPEN}),

@@ -6,6 +6,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from recovery.closure import services as closure
@@ -109,3 +110,24 @@ def test_the_theme_page_offers_one_button_per_move(world, login):
     assert theme.status == T.MONITORING
     client.post(url, {"move": "monitor", "reason": "Again"})  # no longer allowed: nothing happens
     assert theme.transitions.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")
+def test_theme_transitions_cannot_be_changed_on_postgresql(world):
+    from django.db import DatabaseError, transaction
+
+    theme = ThemeFactory(service=world.service)
+    theme_move(actor=world.rm, theme=theme, move=ThemeMove.MONITOR, reason="Watching")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ThemeTransition.objects.filter(theme=theme).update(reason="rewritten")
+
+
+def test_the_admin_refuses_to_add_change_or_delete_theme_transitions(world, rf):
+    from django.contrib import admin
+
+    model_admin = admin.site._registry[ThemeTransition]
+    request = rf.get("/")
+    request.user = world.rm
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
