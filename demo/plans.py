@@ -26,7 +26,7 @@ from recovery.plan.services import (
     step_add,
     step_complete,
     theme_create,
-    theme_set_status,
+    theme_move,
 )
 
 from . import direct
@@ -113,9 +113,14 @@ class Decide:
 
 
 @dataclass(frozen=True)
-class ThemeStatus:
+class MoveTheme:
+    """A theme moved on by its named transition (``ThemeMove``), with the reason recorded."""
+
     by: str
-    status: str
+    move: str
+    reason: str
+    on: Day
+    hour: int
 
 
 @dataclass(frozen=True)
@@ -274,15 +279,20 @@ def _event(event, story: Story, world, service, theme, action, measure, on: _Dat
         )
     elif isinstance(event, Decide) and event.refused:
         at = _at(on(event.on), event.hour)
-        closure.action_refuse_closure(
-            actor=by, action=action, rationale=event.rationale, further_checks=event.further_checks, at=at
+        closure.action_decide_closure(
+            actor=by,
+            action=action,
+            decision="refuse",
+            rationale=event.rationale,
+            further_checks=event.further_checks,
+            at=at,
         )
     elif isinstance(event, Decide):
-        closure.action_approve_closure(
-            actor=by, action=action, rationale=event.rationale, at=_at(on(event.on), event.hour)
+        closure.action_decide_closure(
+            actor=by, action=action, decision="approve", rationale=event.rationale, at=_at(on(event.on), event.hour)
         )
-    elif isinstance(event, ThemeStatus):
-        theme_set_status(actor=by, theme=theme, status=event.status)
+    elif isinstance(event, MoveTheme):
+        theme_move(actor=by, theme=theme, move=event.move, reason=event.reason, at=_at(on(event.on), event.hour))
     elif isinstance(event, ImportedClosure):
         direct.close_as_imported(action, by=by, at=_at(on(event.on), event.hour), reason=event.reason, note=event.note)
     else:

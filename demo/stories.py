@@ -17,6 +17,7 @@ import datetime
 
 from evidence.models import SourceType as Src
 from recovery.models import FailureTheme, OutcomeMeasure
+from recovery.plan.models import ThemeMove
 
 from .plans import (
     INSPECTED,
@@ -24,18 +25,17 @@ from .plans import (
     Decide,
     Evidence,
     Measure,
+    MoveTheme,
     Points,
     Propose,
     Step,
     Story,
-    ThemeStatus,
     build,
     weeks_ago,
 )
 
 Kind, Direction = OutcomeMeasure.Kind, OutcomeMeasure.Direction
 INSPECTION, INTERNAL_AUDIT = FailureTheme.Source.INSPECTION, FailureTheme.Source.INTERNAL_AUDIT
-MONITORING = FailureTheme.Status.MONITORING
 REPORT = {"source": INSPECTION, "source_reference": "Report on {service}", "source_date": INSPECTED}
 
 COMPLAINTS_WEEKLY = (4, 4, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, 0, 1)  # up to closure
@@ -215,7 +215,13 @@ COMPLAINTS = Story(
             14 * 7 + 2,
             15,
         ),
-        ThemeStatus("rm.meadowbank", MONITORING),
+        MoveTheme(
+            "rm.meadowbank",
+            ThemeMove.MONITOR,
+            "The action is closed; the measure keeps running while the improvement beds in.",
+            14 * 7 + 2,
+            16,
+        ),
         Points(COMPLAINTS_AFTER, first=len(COMPLAINTS_WEEKLY) + 1),
     ),
 )
@@ -400,7 +406,13 @@ CLOSURE_EVIDENCE = Story(
             14 * 7 + 2,
             16,
         ),
-        ThemeStatus("quality", MONITORING),
+        MoveTheme(
+            "quality",
+            ThemeMove.MONITOR,
+            "Closure approved; sampled closures continue every fortnight while we watch.",
+            14 * 7 + 2,
+            17,
+        ),
         Points(CLOSURE_SAMPLES_AFTER, every=14, first=len(CLOSURE_SAMPLES) + 1),
     ),
 )

@@ -11,6 +11,7 @@ from recovery.models import (
     LeadershipLearning,
     OutcomeMeasure,
     RecoveryAction,
+    ThemeTransition,
 )
 
 
@@ -30,6 +31,17 @@ class TransitionInline(admin.TabularInline):
         return False
 
 
+class ThemeTransitionInline(admin.TabularInline):
+    model = ThemeTransition
+    extra = 0
+    can_delete = False
+    fields = ("at", "move", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(FailureTheme)
 class FailureThemeAdmin(admin.ModelAdmin):
     list_display = ("title", "provider", "service", "risk_level", "status", "keep_visible_until")
@@ -37,6 +49,7 @@ class FailureThemeAdmin(admin.ModelAdmin):
     search_fields = ("title",)
     readonly_fields = ("status", "closed_at", "keep_visible_until")
     raw_id_fields = ("owner", "created_by", "evidence")
+    inlines = [ThemeTransitionInline]
 
 
 @admin.register(LeadershipLearning)
@@ -61,6 +74,23 @@ class ActionTransitionAdmin(admin.ModelAdmin):
 
     list_display = ("action", "from_status", "to_status", "actor", "at")
     list_filter = ("to_status",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ThemeTransition)
+class ThemeTransitionAdmin(admin.ModelAdmin):
+    """Append-only, like action transitions: the theme's moves are made on the theme page."""
+
+    list_display = ("theme", "move", "from_status", "to_status", "actor", "at")
+    list_filter = ("move",)
 
     def has_add_permission(self, request):
         return False

@@ -11,6 +11,7 @@ from recovery.plan.models import (
     FailureTheme,
     LeadershipLearning,
     RecoveryAction,
+    ThemeTransition,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "LeadershipLearning",
     "OutcomeMeasure",
     "RecoveryAction",
+    "ThemeTransition",
 ]

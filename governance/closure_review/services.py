@@ -1,33 +1,18 @@
-"""Writes for the closure-review screen: approve, refuse, or ask for further evidence.
+"""The closure-review screen's own write: asking for further evidence before deciding.
 
-Approving and refusing go through the recovery app's closure workflow (the one door for an
-action's status); asking for more evidence records a challenge on the action and leaves the
-proposal pending.
+Approving and refusing are not governance's: the screen calls the recovery app's one door,
+``recovery.closure.services.action_decide_closure``. Asking for more evidence records a
+challenge (a governance record) on the action and leaves the proposal pending.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from governance.models import Challenge
-from recovery.closure.services import action_approve_closure, action_refuse_closure, can_decide
+from recovery.closure.services import check_decider
 from recovery.models import RecoveryAction
-
-APPROVE = "approve"
-REFUSE = "refuse"
-
-
-@transaction.atomic
-def closure_decide(
-    *, actor, action: RecoveryAction, decision: str, rationale: str, further_checks: str = ""
-) -> RecoveryAction:
-    """Approve or refuse a closure proposal; a refusal names the further checks needed."""
-    if decision == APPROVE:
-        return action_approve_closure(actor=actor, action=action, rationale=rationale)
-    if decision == REFUSE:
-        return action_refuse_closure(actor=actor, action=action, rationale=rationale, further_checks=further_checks)
-    raise ValidationError({"decision": "Choose approve or refuse."})
 
 
 @transaction.atomic
@@ -36,8 +21,7 @@ def closure_request_evidence(*, actor, action: RecoveryAction, text: str) -> Cha
     fresh = RecoveryAction.objects.select_for_update().get(pk=action.pk)
     if fresh.status != RecoveryAction.Status.CLOSURE_PROPOSED:
         raise ValidationError("This action is no longer awaiting a closure decision.", code="decided")
-    if not can_decide(actor, fresh):
-        raise PermissionDenied("You cannot decide this proposal (your role, its risk, or it is your own).")
+    check_decider(actor, fresh)  # only someone who may decide it asks for more before deciding
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Say what further evidence you need, and why."})

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.forms import apply_errors
 from governance.closure_review import services as services
 from governance.reviews import selectors as selectors
-from governance.reviews.forms import ClosureDecisionForm, EvidenceRequestForm
-from governance.reviews.views import apply_errors
-from recovery.closure.services import can_decide
+from governance.reviews.forms import EvidenceRequestForm
+from recovery.closure.forms import ClosureDecisionForm
+from recovery.closure.services import APPROVE, action_decide_closure, check_decider
 from recovery.models import RecoveryAction
 from recovery.plan.selectors import action_for
 
@@ -21,10 +22,8 @@ from recovery.plan.selectors import action_for
 @login_required
 def closure_queue(request):
     page, ids = selectors.closure_queue_page(request.user, request.GET.get("page"))
-    # One reverse for the whole page.
-    first = reverse("governance:closure_review", args=[_PK_SENTINEL]).partition(str(_PK_SENTINEL))
     for a in page.object_list:
-        a.review_url = f"{first[0]}{a.pk}{first[2]}"
+        a.review_url = reverse("governance:closure_review", kwargs={"pk": a.pk})
     return render(
         request,
         "governance/closure/queue.html",
@@ -32,18 +31,12 @@ def closure_queue(request):
     )
 
 
-_PK_SENTINEL = 987654321
-
-
 def _decidable(request, pk: int) -> RecoveryAction | None:
     """The proposal if this user may decide it; None if it has already been decided."""
     action = action_for(request.user, pk)
     if action.status != RecoveryAction.Status.CLOSURE_PROPOSED:
         return None
-    if not can_decide(request.user, action):
-        if action.proposed_by_id == request.user.pk:
-            raise PermissionDenied("You proposed this closure, so someone else must decide it.")
-        raise PermissionDenied("Your role does not allow this closure decision.")
+    check_decider(request.user, action)  # the closure service's rule and words
     return action
 
 
@@ -95,11 +88,11 @@ def closure_decide(request, pk: int):
     form = ClosureDecisionForm(request.POST)
     if form.is_valid():
         try:
-            services.closure_decide(actor=request.user, action=action, **form.cleaned_data)
+            action_decide_closure(actor=request.user, action=action, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            verb = "approved" if form.cleaned_data["decision"] == services.APPROVE else "refused"
+            verb = "approved" if form.cleaned_data["decision"] == APPROVE else "refused"
             messages.success(request, f"Closure of {action.reference} {action.title} {verb}.")
             return _go_on(request, pk, queue_ids)
     return _render(request, action, decision_form=form)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from core.choices import RiskLevel
 from core.models import Membership, Role, Service
-from governance.flags.services import _d
+from governance.flags.rules import _d
 from governance.models import DigestSent, Flag
 from recovery.models import RecoveryAction
 
@@ -172,10 +172,7 @@ def digest_content(user, kind: str, today: datetime.date) -> list[DigestSection]
         sections.append(
             _section(
                 "Your actions past their due date",
-                RecoveryAction.objects.filter(owner=user, due_date__lt=today)
-                .exclude(status__in=[RecoveryAction.Status.CLOSED, RecoveryAction.Status.DRAFT])
-                .select_related("service")
-                .order_by("due_date"),
+                RecoveryAction.objects.overdue(today).filter(owner=user).select_related("service").order_by("due_date"),
                 action_items,
             )
         )

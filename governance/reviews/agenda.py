@@ -35,7 +35,6 @@ KIND_ORDER = [
     K.WATCH_THEME,
     K.OTHER,
 ]
-LIVE_ACTION_STATUSES = [A.OPEN, A.IN_PROGRESS, A.CLOSURE_PROPOSED, A.REFUSED, A.REOPENED]
 
 
 @dataclass
@@ -136,7 +135,7 @@ def _high_risk_themes(review) -> list[AgendaEntry]:
 
 
 def _measure_concerns(review, today: datetime.date) -> list[AgendaEntry]:
-    qs = _in_scope(review, OutcomeMeasure.objects.filter(action__status__in=LIVE_ACTION_STATUSES))
+    qs = _in_scope(review, OutcomeMeasure.objects.filter(action__in=RecoveryAction.objects.open()))
     qs = qs.select_related("service", "action").prefetch_related(
         Prefetch("points", queryset=DataPoint.objects.order_by("period_date", "pk"))
     )
@@ -177,7 +176,7 @@ def _measure_concerns(review, today: datetime.date) -> list[AgendaEntry]:
 
 
 def _overdue_actions(review, today: datetime.date) -> list[AgendaEntry]:
-    qs = _in_scope(review, RecoveryAction.objects.filter(status__in=LIVE_ACTION_STATUSES, due_date__lt=today))
+    qs = _in_scope(review, RecoveryAction.objects.overdue(today))
     return [
         AgendaEntry(
             K.OVERDUE_ACTION,
@@ -189,9 +188,9 @@ def _overdue_actions(review, today: datetime.date) -> list[AgendaEntry]:
                 **_where(a),
                 "owner": str(a.owner),
                 "due": a.due_date.isoformat(),
-                "days_overdue": (today - a.due_date).days,
+                "days_overdue": a.days_overdue(today),
                 "status": a.get_status_display(),
-                "detail": f"Due {a.due_date.day} {a.due_date:%b %Y}, {(today - a.due_date).days} days ago.",
+                "detail": f"Due {a.due_date.day} {a.due_date:%b %Y}, {a.days_overdue(today)} days ago.",
             },
         )
         for a in qs.select_related("service", "owner").order_by("due_date", "pk")

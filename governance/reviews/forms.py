@@ -1,4 +1,8 @@
-"""Forms for oversight reviews and the closure-review screen. Plain forms: services do the writing."""
+"""Forms for oversight reviews and the closure-review screen. Plain forms: services do the writing.
+
+A closure decision, on the closure-review screen or in a meeting, uses the recovery app's one
+``ClosureDecisionForm`` (``recovery/closure/forms.py``).
+"""
 
 from __future__ import annotations
 
@@ -99,19 +103,6 @@ class AmendForm(forms.Form):
     def __init__(self, *args, items=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = items if items is not None else AgendaItem.objects.none()
-
-
-class ClosureDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label="Decision",
-        choices=[("approve", "Approve closure"), ("refuse", "Refuse closure")],
-        widget=forms.RadioSelect,
-        required=False,
-    )
-    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    further_checks = forms.CharField(
-        label="Further checks required (for a refusal)", widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
 
 
 class EvidenceRequestForm(forms.Form):

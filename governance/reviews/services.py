@@ -1,5 +1,8 @@
 """Writes for oversight reviews: schedule, start, record, finalise, amend.
 
+A closure proposal on the agenda is decided by ``item_decide_closure``, which calls the recovery
+app's one door (``action_decide_closure``) and only records the outcome on the agenda item.
+
 Keyword-only, typed, atomic, named <entity>_<verb>. Each checks the permission policy:
 RUN_REVIEW to schedule, start, decide and finalise; CHALLENGE to raise questions and
 challenges. Finalised minutes are locked: later changes go through ``review_amend``, which
@@ -21,6 +24,8 @@ from evidence.models import SourceType
 from evidence.services import evidence_create
 from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising, ReviewAmendment
 from governance.reviews.agenda import KIND_ORDER, build_agenda, discussed_subjects
+from recovery.closure.services import APPROVE as CLOSURE_APPROVE
+from recovery.closure.services import action_decide_closure
 from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
 from recovery.plan.services import action_create
 
@@ -248,6 +253,59 @@ def item_decide(
         raise ValidationError(errors)
     item.decision, item.rationale = decision, rationale.strip()
     item.decided_by, item.decided_at = actor, at or timezone.now()
+    item.save(update_fields=["decision", "rationale", "decided_by", "decided_at"])
+    return item
+
+
+def closure_action_for(item: AgendaItem) -> RecoveryAction | None:
+    """The action a closure-proposal item is about, while it still awaits a decision."""
+    if item.kind != AgendaItem.Kind.CLOSURE_PROPOSAL or item.subject_type != "action":
+        return None
+    return (
+        RecoveryAction.objects.select_related("theme")
+        .filter(pk=item.subject_id, provider_id=item.review.provider_id, status=RecoveryAction.Status.CLOSURE_PROPOSED)
+        .first()
+    )
+
+
+@transaction.atomic
+def item_decide_closure(
+    *,
+    actor,
+    item: AgendaItem,
+    decision: str,
+    rationale: str,
+    further_checks: str = "",
+    at: datetime.datetime | None = None,
+) -> AgendaItem:
+    """The meeting decides a closure proposal on its agenda.
+
+    The decision itself is the recovery app's (``action_decide_closure``: its decider rules, its
+    lock, its transition and audit entry); governance only records it on the agenda item, so
+    the minutes show it: approved is "assured" the action can close, refused "not assured".
+    """
+    review = item.review
+    policy.require(actor, V.RUN_REVIEW, review)
+    _check_started(review)
+    action = closure_action_for(item)
+    if action is None:
+        raise ValidationError("This item is not a closure proposal awaiting a decision.", code="decided")
+    at = at or timezone.now()
+    action_decide_closure(
+        actor=actor,
+        action=action,
+        decision=decision,
+        rationale=rationale,
+        further_checks=further_checks,
+        at=at,
+        review_item=item,
+    )
+    if decision == CLOSURE_APPROVE:
+        item.decision, item.rationale = AgendaItem.Decision.ASSURED, f"Closure approved: {rationale.strip()}"
+    else:
+        item.decision = AgendaItem.Decision.NOT_ASSURED
+        item.rationale = f"Closure refused: {rationale.strip()} Further checks: {further_checks.strip()}"
+    item.decided_by, item.decided_at = actor, at
     item.save(update_fields=["decision", "rationale", "decided_by", "decided_at"])
     return item
 

@@ -19,5 +19,6 @@ urlpatterns = [
     path("reviews/<int:pk>/amend/", reviews.review_amend, name="review_amend"),
     path("reviews/items/<int:pk>/challenge/", reviews.item_challenge, name="item_challenge"),
     path("reviews/items/<int:pk>/decide/", reviews.item_decide, name="item_decide"),
+    path("reviews/items/<int:pk>/decide-closure/", reviews.item_decide_closure, name="item_decide_closure"),
     path("reviews/challenges/<int:pk>/respond/", reviews.challenge_respond, name="challenge_respond"),
 ]

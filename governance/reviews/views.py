@@ -33,6 +33,9 @@ from governance.reviews.forms import (
     ResponseForm,
     ReviewForm,
 )
+from recovery.closure.forms import ClosureDecisionForm
+from recovery.closure.services import can_decide
+from recovery.models import RecoveryAction
 from recovery.overview.dashboard import Dashboard, service_dashboard_for_page
 
 V = policy.Verb
@@ -135,6 +138,19 @@ def _item(pk: int) -> AgendaItem:
     )
 
 
+def _mark_closure_deciders(user, items) -> None:
+    """Set ``item.can_decide_closure`` on each item: a closure proposal this person may decide
+    here, with the one closure form (one query for all the items)."""
+    items = list(items)
+    ids = [i.subject_id for i in items if i.kind == AgendaItem.Kind.CLOSURE_PROPOSAL and i.subject_type == "action"]
+    proposed = {
+        a.pk: a for a in RecoveryAction.objects.filter(pk__in=ids, status=RecoveryAction.Status.CLOSURE_PROPOSED)
+    }
+    for item in items:
+        action = proposed.get(item.subject_id) if item.kind == AgendaItem.Kind.CLOSURE_PROPOSAL else None
+        item.can_decide_closure = action is not None and can_decide(user, action)
+
+
 def _permissions(user, review) -> dict:
     return {
         "can_run": policy.can(user, V.RUN_REVIEW, review),
@@ -146,6 +162,7 @@ def _permissions(user, review) -> dict:
 
 def _render_detail(request, review, *, action_form=None, finalise_form=None, status=200):
     page = selectors.review_page(request.user, review)
+    _mark_closure_deciders(request.user, page["items"])
     perms = _permissions(request.user, review)
     if action_form is None and perms["can_run"]:
         action_form = ActionArisingForm(
@@ -162,6 +179,7 @@ def _render_detail(request, review, *, action_form=None, finalise_form=None, sta
         "finalise_form": finalise_form,
         "challenge_form": ChallengeForm(),
         "decision_form": DecisionForm(),
+        "closure_form": ClosureDecisionForm(),
         "response_form": ResponseForm(),
         "history": core_selectors.history_for(review),
     }
@@ -200,7 +218,9 @@ def agenda_refresh(request, pk: int):
     return redirect(_detail_url(review, "agenda-heading"))
 
 
-def _item_response(request, item: AgendaItem, *, challenge_form=None, decision_form=None, note: str = ""):
+def _item_response(
+    request, item: AgendaItem, *, challenge_form=None, decision_form=None, closure_form=None, note: str = ""
+):
     """The item's card for htmx, or back to the meeting page at that item."""
     if not request.htmx:
         if note:
@@ -208,12 +228,14 @@ def _item_response(request, item: AgendaItem, *, challenge_form=None, decision_f
         return redirect(_detail_url(item.review, f"item-{item.pk}"))
     review = item.review
     item = _item(item.pk)
+    _mark_closure_deciders(request.user, [item])
     context = {
         "item": item,
         "review": review,
         **_permissions(request.user, review),
         "challenge_form": challenge_form or ChallengeForm(),
         "decision_form": decision_form or DecisionForm(),
+        "closure_form": closure_form or ClosureDecisionForm(),
         "response_form": ResponseForm(),
         "note": note,
     }
@@ -283,6 +305,23 @@ def item_decide(request, pk: int):
         else:
             return _item_response(request, item, note="The decision is recorded.")
     return _errors_response(request, item, "The decision was not recorded.", decision_form=form)
+
+
+@login_required
+@require_POST
+def item_decide_closure(request, pk: int):
+    """A closure proposal decided in the meeting, with the same form as everywhere else."""
+    item = selectors.agenda_item_for(request.user, pk, V.RUN_REVIEW)
+    form = ClosureDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.item_decide_closure(actor=request.user, item=item, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            verb = "approved" if form.cleaned_data["decision"] == ClosureDecisionForm.APPROVE else "refused"
+            return _item_response(request, item, note=f"Closure {verb}; the decision is recorded on this item.")
+    return _errors_response(request, item, "The closure decision was not recorded.", closure_form=form)
 
 
 @login_required

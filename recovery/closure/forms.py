@@ -1,6 +1,8 @@
 """Forms for moving an action along its lifecycle: open, start, propose closure, decide, reopen.
 
 They collect and tidy input; ``recovery/closure/services.py`` decides. No status field here.
+``ClosureDecisionForm`` is the only closure-decision form in the project: the closure-review
+screen and review meetings use it too.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from django import forms
 
 from core.forms import submit_helper
+from recovery.closure import services as closure
 
 
 class ConfirmForm(forms.Form):
@@ -36,29 +39,36 @@ class ProposeClosureForm(forms.Form):
         self.helper = submit_helper("Propose closure")
 
 
-class DecideForm(forms.Form):
-    APPROVE, REFUSE = "approve", "refuse"
+class ClosureDecisionForm(forms.Form):
+    """Approve or refuse a closure proposal: the one form, on the action page, the closure-review
+    screen and a review meeting's agenda item. What a decision needs is the service's rule
+    (``closure_decision_problems``); ``clean`` asks it rather than saying it again."""
+
+    APPROVE, REFUSE = closure.APPROVE, closure.REFUSE
     decision = forms.ChoiceField(
-        label="Decision",
-        choices=[(APPROVE, "Approve closure"), (REFUSE, "Refuse closure")],
-        widget=forms.RadioSelect,
+        label="Decision", choices=list(closure.DECISIONS.items()), widget=forms.RadioSelect, required=False
     )
-    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 4}))
+    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 4}), required=False)
     further_checks = forms.CharField(
         label="Further checks required (when refusing)",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == self.REFUSE and not (data.get("further_checks") or "").strip():
-            self.add_error("further_checks", "Name the further checks needed before closure can be proposed again.")
-        return data
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = submit_helper("Record decision")
+
+    def clean(self):
+        data = super().clean()
+        problems = closure.closure_decision_problems(
+            decision=data.get("decision", ""),
+            rationale=data.get("rationale", ""),
+            further_checks=data.get("further_checks", ""),
+        )
+        for field, message in problems.items():
+            self.add_error(field, message)
+        return data
 
 
 class ReopenForm(forms.Form):

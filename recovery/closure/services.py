@@ -8,7 +8,12 @@
 Each function checks the permission policy and the rule for its transition, then moves
 the action with a conditional UPDATE on the status it expects (after locking the row), so
 two people deciding at once cannot both succeed. Every move appends an ``ActionTransition``
-with who, when, why and a snapshot of the evidence and measures in front of them.
+with who, when, why and a snapshot of the evidence and measures in front of them, and an
+audit-trail entry for the action (the UPDATE bypasses ``save()``, so it is written here).
+
+Closure proposals are decided in one place, ``action_decide_closure``, whatever the screen
+(the action page, the closure-review screen, a review meeting); ``closure_decision_problems``
+states what a decision needs and the one form, ``ClosureDecisionForm``, asks it.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import permissions as policy
+from core.audit import log_update
 from evidence.models import Nature
 from recovery.measures.measuring import summarise
 from recovery.models import ActionTransition, FailureTheme, RecoveryAction
-from recovery.plan.services import theme_recompute_visibility
+from recovery.plan.models import ThemeMove
+from recovery.plan.services import theme_move, theme_recompute_visibility
 
 S = RecoveryAction.Status
 
@@ -108,6 +115,7 @@ def _move(
     reason: str = "",
     further_checks: str = "",
     updates: dict | None = None,
+    extra_snapshot: dict | None = None,
 ) -> ActionTransition:
     """The one door: conditional UPDATE on the expected status, then the permanent record."""
     expected = action.status
@@ -119,6 +127,12 @@ def _move(
     if changed != 1:
         current = RecoveryAction.objects.filter(pk=action.pk).values_list("status", flat=True).first()
         raise StaleAction(action, current or expected)
+    # The conditional UPDATE bypasses save(), so auditlog never saw it: record it explicitly.
+    log_update(
+        action,
+        {"status": (expected, to), **{name: (getattr(action, name), value) for name, value in updates.items()}},
+        actor=actor,
+    )
     action.status = to
     for name, value in updates.items():
         setattr(action, name, value)
@@ -130,7 +144,7 @@ def _move(
         at=at,
         reason=reason,
         further_checks=further_checks,
-        snapshot=action_snapshot(action),
+        snapshot={**action_snapshot(action), **(extra_snapshot or {})},
     )
 
 
@@ -268,7 +282,8 @@ def can_decide(user, action: RecoveryAction) -> bool:
     )
 
 
-def _check_decider(actor, action: RecoveryAction) -> None:
+def check_decider(actor, action: RecoveryAction) -> None:
+    """Refuse (PermissionDenied, with the reason) anyone who may not decide this proposal."""
     if not policy.can(actor, decide_verb(action), action):
         if action.is_high_risk and policy.can(actor, policy.Verb.DECIDE_CLOSURE, action):
             raise PermissionDenied("This is a high-risk action: only the nominated individual can decide its closure.")
@@ -277,65 +292,101 @@ def _check_decider(actor, action: RecoveryAction) -> None:
         raise PermissionDenied("You proposed this closure, so someone else must decide it.")
 
 
-@transaction.atomic
-def action_approve_closure(
-    *, actor, action: RecoveryAction, rationale: str, at: datetime.datetime | None = None
-) -> RecoveryAction:
-    """Closure proposed -> closed. The RM decides ordinary actions, the NI high-risk ones."""
-    fresh = _lock(action)
-    _check_decider(actor, fresh)
-    _check_allowed(fresh, S.CLOSED)
-    rationale = _required(rationale, "rationale", "Say why the evidence is enough to close this action.")
-    evidence_problem = closure_problems(fresh, justification="(checked at proposal)").get("evidence")
-    if evidence_problem:
-        raise ValidationError(
-            {
-                "rationale": "The impact evidence behind this proposal is no longer there. "
-                "Refuse it and ask for new evidence."
-            }
-        )
-    at = at or timezone.now()
-    _move(
-        actor=actor,
-        action=fresh,
-        to=S.CLOSED,
-        at=at,
-        reason=rationale,
-        updates={"closed_at": at, "closed_by": actor},
-    )
-    theme_recompute_visibility(theme=fresh.theme)
-    return _sync(action, fresh)
+APPROVE, REFUSE = "approve", "refuse"
+DECISIONS = {APPROVE: "Approve closure", REFUSE: "Refuse closure"}
+
+
+def closure_decision_problems(*, decision: str, rationale: str, further_checks: str = "") -> dict[str, str]:
+    """What a closure decision as typed still lacks, field -> message (empty when complete).
+
+    The one statement of the rule: ``action_decide_closure`` enforces it and
+    ``ClosureDecisionForm.clean`` asks it, so every screen says the same thing.
+    """
+    problems: dict[str, str] = {}
+    rationale, further_checks = (rationale or "").strip(), (further_checks or "").strip()
+    if decision == APPROVE:
+        if not rationale:
+            problems["rationale"] = "Say why the evidence is enough to close this action."
+    elif decision == REFUSE:
+        if not rationale:
+            problems["rationale"] = "Say why the evidence is not enough yet."
+        if not further_checks:
+            problems["further_checks"] = "Name the further checks needed before closure can be proposed again."
+    else:
+        problems["decision"] = "Choose approve or refuse."
+    return problems
+
+
+def _decided_in(action: RecoveryAction, review_item) -> dict:
+    """Where the decision was taken when it was a review meeting's (a governance agenda item).
+
+    Duck-typed: recovery does not import governance. The item must be about this action.
+    """
+    if review_item is None:
+        return {}
+    if getattr(review_item, "subject_type", None) != "action" or review_item.subject_id != action.pk:
+        raise ValidationError("That agenda item is about something else, not this action.", code="wrong_item")
+    review = review_item.review
+    return {"decided_in": {"review_id": review.pk, "agenda_item_id": review_item.pk, "review": str(review)}}
 
 
 @transaction.atomic
-def action_refuse_closure(
+def action_decide_closure(
     *,
     actor,
     action: RecoveryAction,
+    decision: str,
     rationale: str,
-    further_checks: str,
+    further_checks: str = "",
     at: datetime.datetime | None = None,
+    review_item=None,
 ) -> RecoveryAction:
-    """Closure proposed -> refused -> in progress, naming the checks still needed."""
+    """Decide a closure proposal: the one door, for the action page, the closure-review screen
+    and review meetings alike.
+
+    Approve: closure proposed -> closed. Refuse: closure proposed -> refused -> in progress,
+    naming the further checks. Nobody decides their own proposal; the RM decides ordinary
+    actions and the nominated individual high-risk ones. ``review_item``: the agenda item of
+    the meeting that decided (recorded in the transition's snapshot).
+    """
     fresh = _lock(action)
-    _check_decider(actor, fresh)
-    _check_allowed(fresh, S.REFUSED)
-    errors = {}
-    if not (rationale or "").strip():
-        errors["rationale"] = "Say why the evidence is not enough yet."
-    if not (further_checks or "").strip():
-        errors["further_checks"] = "Name the further checks needed before closure can be proposed again."
-    if errors:
-        raise ValidationError(errors)
+    check_decider(actor, fresh)
+    if decision in DECISIONS:
+        _check_allowed(fresh, S.CLOSED if decision == APPROVE else S.REFUSED)
+    problems = closure_decision_problems(decision=decision, rationale=rationale, further_checks=further_checks)
+    if problems:
+        raise ValidationError(problems)
+    rationale, further_checks = rationale.strip(), (further_checks or "").strip()
+    where = _decided_in(fresh, review_item)
     at = at or timezone.now()
+    if decision == APPROVE:
+        if closure_problems(fresh, justification="(checked at proposal)").get("evidence"):
+            raise ValidationError(
+                {
+                    "rationale": "The impact evidence behind this proposal is no longer there. "
+                    "Refuse it and ask for new evidence."
+                }
+            )
+        _move(
+            actor=actor,
+            action=fresh,
+            to=S.CLOSED,
+            at=at,
+            reason=rationale,
+            updates={"closed_at": at, "closed_by": actor},
+            extra_snapshot=where,
+        )
+        theme_recompute_visibility(theme=fresh.theme)
+        return _sync(action, fresh)
     _move(
         actor=actor,
         action=fresh,
         to=S.REFUSED,
         at=at,
-        reason=rationale.strip(),
-        further_checks=further_checks.strip(),
+        reason=rationale,
+        further_checks=further_checks,
         updates={"proposed_by": None, "proposed_at": None},
+        extra_snapshot=where,
     )
     _move(
         actor=actor,
@@ -366,7 +417,13 @@ def action_reopen(*, actor, action: RecoveryAction, reason: str, at: datetime.da
     _move(actor=actor, action=fresh, to=S.IN_PROGRESS, at=at, reason="Back in progress after reopening.")
     theme = fresh.theme
     if theme.status == FailureTheme.Status.CLOSED:
-        theme.status, theme.closed_at = FailureTheme.Status.OPEN, None
-        theme.save(update_fields=["status", "closed_at", "updated_at"])
+        theme_move(
+            actor=actor,
+            theme=theme,
+            move=ThemeMove.REOPEN,
+            reason=f"{fresh.reference} was reopened: {reason}",
+            at=at,
+            check_permission=False,  # reopening the action was allowed: its theme follows
+        )
     theme_recompute_visibility(theme=theme)
     return _sync(action, fresh)

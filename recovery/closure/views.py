@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 
 from core import permissions as policy
 from recovery.closure import services as services
-from recovery.closure.forms import ConfirmForm, DecideForm, ProposeClosureForm, ReopenForm
+from recovery.closure.forms import ClosureDecisionForm, ConfirmForm, ProposeClosureForm, ReopenForm
 from recovery.models import RecoveryAction
 from recovery.plan import selectors as selectors
 from recovery.plan.views import action_crumbs, apply_errors, posted, render_form
@@ -110,27 +110,19 @@ def action_decide(request, pk: int):
     action = selectors.action_for(request.user, pk)
     policy.require(request.user, services.decide_verb(action), action)
     own = action.proposed_by_id == request.user.pk
-    if own and request.method == "POST":
-        raise PermissionDenied("You proposed this closure, so someone else must decide it.")
-    form = DecideForm(posted(request))
+    if request.method == "POST":
+        services.check_decider(request.user, action)  # the service's rule and words
+    form = ClosureDecisionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if data["decision"] == DecideForm.APPROVE:
-                services.action_approve_closure(actor=request.user, action=action, rationale=data["rationale"])
-                message = f"{action.reference} is closed."
-            else:
-                services.action_refuse_closure(
-                    actor=request.user,
-                    action=action,
-                    rationale=data["rationale"],
-                    further_checks=data["further_checks"],
-                )
-                message = f"Closure refused: {action.reference} is back in progress."
+            services.action_decide_closure(actor=request.user, action=action, **data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            return _done(request, action, message)
+            if data["decision"] == services.APPROVE:
+                return _done(request, action, f"{action.reference} is closed.")
+            return _done(request, action, f"Closure refused: {action.reference} is back in progress.")
     return _page(
         request,
         action,

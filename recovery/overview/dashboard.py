@@ -22,7 +22,7 @@ from core.models import Service
 from recovery.measures.measuring import MeasureSnapshot, State, is_stale
 from recovery.models import ActionStep, OutcomeMeasure, RecoveryAction
 from recovery.overview.selectors import _MAP_MEASURE_FIELDS
-from recovery.plan.selectors import OPEN_STATUSES
+from recovery.plan.models import OPEN_STATUSES
 
 
 @dataclass
@@ -146,13 +146,15 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
     lists: dict[str, list[int]] = {
         name: [] for name in ("overdue", "proposals", "high_risk_proposals", "my_overdue", "my_open")
     }
-    for pk, status, risk, due, owner_id, proposed_by_id in visible.order_by("due_date", "pk").values_list(
-        "pk", "status", "risk_level", "due_date", "owner_id", "proposed_by_id"
+    for pk, status, risk, deadline, owner_id, proposed_by_id in (
+        visible.with_deadline(today)
+        .order_by("due_date", "pk")
+        .values_list("pk", "status", "risk_level", "deadline_state", "owner_id", "proposed_by_id")
     ):
         by_risk = counts.setdefault(status, [0] * len(risks))
         if risk in risks:
             by_risk[risks.index(risk)] += 1
-        overdue = status != S.CLOSED and due < today
+        overdue = deadline == RecoveryAction.OVERDUE
         mine = owner_id == user.pk
         if overdue:
             lists["overdue"].append(pk)
@@ -209,7 +211,7 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
     ):
         if state == State.OFF_TRACK or concern:
             attention_rows.append((state != State.OFF_TRACK, name.lower(), pk))
-        if owner_id == user.pk and action_status != S.CLOSED and is_stale(cadence, latest or baseline, today):
+        if owner_id == user.pk and action_status in OPEN_STATUSES and is_stale(cadence, latest or baseline, today):
             stale_ids.append(pk)
     attention_ids = [pk for *_, pk in sorted(attention_rows)]
     measures = {

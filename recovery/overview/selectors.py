@@ -190,7 +190,7 @@ def action_row(action: RecoveryAction, today: datetime.date) -> ActionRow:
         impact_count=impact,
         activity_count=len(evidence) - impact,
         next_review=next_review,
-        review_overdue=bool(next_review and next_review < today and action.status != RecoveryAction.Status.CLOSED),
+        review_overdue=bool(next_review and next_review < today and action.is_open),
         overdue=action.is_overdue(today),
         gaps=gaps,
     )

@@ -13,6 +13,7 @@ from core.forms import DateInput, submit_helper
 from core.models import FrameworkItem
 from evidence.models import SourceType
 from recovery.models import FailureTheme, LeadershipLearning, RecoveryAction
+from recovery.plan.models import ThemeMove, theme_moves_from
 
 
 class FrameworkItemField(forms.ModelMultipleChoiceField):
@@ -205,9 +206,21 @@ class EvidenceLinkForm(forms.Form):
         self.helper = submit_helper("Link evidence")
 
 
-class ThemeStatusForm(forms.Form):
-    status = forms.ChoiceField(
-        label="Theme status",
-        choices=FailureTheme.Status.choices,
-        widget=forms.Select(attrs={"class": "form-select-sm"}),
+class ThemeMoveForm(forms.Form):
+    """Move a theme on: a choice of *transition* (monitor, close, reopen), never of status.
+
+    Only the moves allowed from the theme's status now are offered; the page shows one button
+    per move. ``recovery.plan.services.theme_move`` checks and records it.
+    """
+
+    move = forms.ChoiceField(label="Move", choices=ThemeMove.choices)
+    reason = forms.CharField(
+        label="Why the status is changing",
+        widget=forms.Textarea(attrs={"rows": 1, "class": "form-control-sm"}),
+        help_text="Recorded with the change of status.",
     )
+
+    def __init__(self, *args, theme: FailureTheme, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = theme_moves_from(theme.status)
+        self.fields["move"].choices = [(m, ThemeMove(m).label) for m in allowed]

@@ -1,8 +1,9 @@
 """Recovery plans: failure themes, leadership learning, actions, their steps and transitions.
 
 Statuses change only through the transition functions in ``recovery/closure/services.py``
-(actions) and ``recovery/plan/services.py`` (themes); forms never carry a status. Every action
-transition appends an ``ActionTransition`` row with a snapshot of the evidence and measures.
+(actions) and ``recovery/plan/services.py`` (``theme_move``, themes); forms never carry a
+status. Every action transition appends an ``ActionTransition`` row with a snapshot of the
+evidence and measures; every theme move a ``ThemeTransition`` (both tables append-only).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,10 +45,10 @@ class FailureTheme(TenantModel):
     enforcement = models.CharField(max_length=30, choices=Enforcement.choices, blank=True)
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_themes")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, editable=False)
     review_cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.MONTHLY)
     last_reviewed_at = models.DateField(null=True, blank=True)
-    closed_at = models.DateField(null=True, blank=True)
+    closed_at = models.DateField(null=True, blank=True, editable=False)
     # Computed from the last closure and the review cadence (two governance cycles) unless overridden.
     keep_visible_until = models.DateField(null=True, blank=True)
     keep_visible_override = models.DateField(null=True, blank=True)
@@ -74,6 +76,46 @@ class FailureTheme(TenantModel):
         """Closed, but still inside its post-closure watch window."""
         until = self.visible_until
         return self.status != self.Status.OPEN and until is not None and today <= until
+
+
+class ThemeMove(models.TextChoices):
+    """The named transitions of a theme's status (``recovery.plan.services.theme_move``)."""
+
+    MONITOR = "monitor", "Move to monitoring"
+    CLOSE = "close", "Close the theme"
+    REOPEN = "reopen", "Reopen the theme"
+
+
+_T = FailureTheme.Status
+# move -> (the statuses it leaves from, the status it arrives at).
+THEME_MOVES: dict[str, tuple[frozenset[str], str]] = {
+    ThemeMove.MONITOR: (frozenset({_T.OPEN}), _T.MONITORING),
+    ThemeMove.CLOSE: (frozenset({_T.OPEN, _T.MONITORING}), _T.CLOSED),
+    ThemeMove.REOPEN: (frozenset({_T.MONITORING, _T.CLOSED}), _T.OPEN),
+}
+
+
+def theme_moves_from(status: str) -> list[str]:
+    """The moves allowed from ``status``, in the order pages offer them."""
+    return [move for move, (sources, _to) in THEME_MOVES.items() if status in sources]
+
+
+class ThemeTransition(models.Model):
+    """Append-only record of one theme status change: which move, who, when and why."""
+
+    theme = models.ForeignKey(FailureTheme, on_delete=models.PROTECT, related_name="transitions")
+    move = models.CharField(max_length=20, choices=ThemeMove.choices)
+    from_status = models.CharField(max_length=20, choices=FailureTheme.Status.choices)
+    to_status = models.CharField(max_length=20, choices=FailureTheme.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.theme}: {self.from_status} → {self.to_status}"
 
 
 class LeadershipLearning(TenantModel):
@@ -108,7 +150,54 @@ class LeadershipLearning(TenantModel):
         return [self.Factor(f).label for f in self.factors if f in self.Factor.values]
 
 
+# An open action is "due soon" when its due date falls within this many days from today.
+DUE_SOON_DAYS = 14
+
+
+class RecoveryActionQuerySet(models.QuerySet):
+    """The one definition of open, overdue and due soon, in SQL (see ``RecoveryAction``)."""
+
+    def open(self) -> RecoveryActionQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, today: datetime.date) -> RecoveryActionQuerySet:
+        return self.open().filter(due_date__lt=today)
+
+    def due_soon(self, today: datetime.date) -> RecoveryActionQuerySet:
+        return self.open().filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
+
+    def with_deadline(self, today: datetime.date) -> RecoveryActionQuerySet:
+        """Annotate ``deadline_state``: "overdue", "due_soon" or "" (for narrow ``values()`` reads)."""
+        is_open = Q(status__in=OPEN_STATUSES)
+        soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+        return self.annotate(
+            deadline_state=Case(
+                When(is_open & Q(due_date__lt=today), then=Value(RecoveryAction.OVERDUE)),
+                When(is_open & Q(due_date__lte=soon), then=Value(RecoveryAction.DUE_SOON)),
+                default=Value(""),
+                output_field=models.CharField(),
+            )
+        )
+
+
 class RecoveryAction(TenantModel):
+    """One action on a recovery plan, moved along the closure workflow.
+
+    Open, overdue, due soon: one definition, used by scans, digests, agendas, dashboards, the
+    map, packs and every page (``RecoveryAction.objects.open() / .overdue(today) /
+    .due_soon(today)`` in SQL, ``is_open`` and ``deadline(today)`` for one loaded row):
+
+    - an action is *open* until it is closed. Drafts are open: a draft still owes the work,
+      and its due date still runs from the day it was written down;
+    - an open action is *overdue* when its due date is before today;
+    - an open action is *due soon* when its due date is today or within ``DUE_SOON_DAYS``.
+
+    Templates show ``deadline(today)`` (or a row's ``deadline`` worked out by a selector) and
+    never compare due dates themselves.
+    """
+
+    OVERDUE, DUE_SOON = "overdue", "due_soon"
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         OPEN = "open", "Open"
@@ -149,6 +238,8 @@ class RecoveryAction(TenantModel):
     evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="actions")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
 
+    objects = RecoveryActionQuerySet.as_manager()
+
     class Meta:
         ordering = ["due_date", "pk"]
         indexes = [models.Index(fields=["provider", "service", "status"])]
@@ -169,10 +260,24 @@ class RecoveryAction(TenantModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (self.Status.CLOSED, self.Status.DRAFT)
+        """Not closed (drafts included): see the class docstring."""
+        return self.status in OPEN_STATUSES
+
+    def deadline(self, today: datetime.date) -> str | None:
+        """``"overdue"``, ``"due_soon"`` or None: the one rule, for a loaded row."""
+        if not self.is_open:
+            return None
+        if self.due_date < today:
+            return self.OVERDUE
+        if self.due_date <= today + datetime.timedelta(days=DUE_SOON_DAYS):
+            return self.DUE_SOON
+        return None
 
     def is_overdue(self, today: datetime.date) -> bool:
-        return self.status != self.Status.CLOSED and self.due_date < today
+        return self.deadline(today) == self.OVERDUE
+
+    def days_overdue(self, today: datetime.date) -> int:
+        return (today - self.due_date).days if self.is_overdue(today) else 0
 
     def can_move_to(self, status: str) -> bool:
         return status in ACTION_TRANSITIONS.get(self.status, frozenset())
@@ -185,8 +290,10 @@ class RecoveryAction(TenantModel):
 
 
 _S = RecoveryAction.Status
+# Every status but closed (drafts included): the one meaning of "open" for an action.
+OPEN_STATUSES = frozenset(s for s in _S.values if s != _S.CLOSED)
 # The closure workflow: every status an action may move to from each status. The services in
-# ``recovery/services/closure.py`` are the only door; a refusal or a reopening passes through
+# ``recovery/closure/services.py`` are the only door; a refusal or a reopening passes through
 # its own status (kept in the history) on the way back to "in progress".
 ACTION_TRANSITIONS: dict[str, frozenset[str]] = {
     _S.DRAFT: frozenset({_S.OPEN}),

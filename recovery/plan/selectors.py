@@ -21,10 +21,10 @@ from recovery.models import (
     OutcomeMeasure,
     RecoveryAction,
 )
+from recovery.plan.models import OPEN_STATUSES
 from recovery.plan.timeline import extra_entries
 
 S = RecoveryAction.Status
-OPEN_STATUSES = (S.OPEN, S.IN_PROGRESS, S.CLOSURE_PROPOSED, S.REFUSED, S.REOPENED)
 
 
 def _with_counts(qs: QuerySet[FailureTheme]) -> QuerySet[FailureTheme]:

@@ -2,7 +2,7 @@
 
 Keyword-only, typed, atomic, named <entity>_<verb>. Each checks the permission policy
 unless the caller (another service that has already checked) says otherwise. Statuses of
-actions change only in ``closure.py``; a theme's status only in ``theme_set_status``.
+actions change only in ``recovery/closure/services.py``; a theme's only in ``theme_move``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from core import permissions as policy
 from core.choices import CADENCE_DAYS, Regulation
 from core.models import Provider, Service
 from evidence.models import EvidenceItem
-from recovery.models import ActionStep, FailureTheme, LeadershipLearning, RecoveryAction
+from recovery.models import ActionStep, FailureTheme, LeadershipLearning, RecoveryAction, ThemeTransition
+from recovery.plan.models import THEME_MOVES
 
 THEME_FIELDS = (
     "title",
@@ -135,23 +136,53 @@ def theme_recompute_visibility(*, theme: FailureTheme) -> FailureTheme:
 
 
 @transaction.atomic
-def theme_set_status(*, actor, theme: FailureTheme, status: str) -> FailureTheme:
-    """Open, monitoring or closed. A theme closes only when none of its actions is still open."""
-    policy.require(actor, policy.Verb.EDIT_PLAN, theme)
-    if status not in FailureTheme.Status.values:
-        raise ValidationError({"status": "Choose open, monitoring or closed."})
-    if status == FailureTheme.Status.CLOSED:
-        unfinished = theme.actions.exclude(status=RecoveryAction.Status.CLOSED).count()
+def theme_move(
+    *,
+    actor,
+    theme: FailureTheme,
+    move: str,
+    reason: str,
+    at: datetime.datetime | None = None,
+    check_permission: bool = True,
+) -> FailureTheme:
+    """Move a theme's status by a named transition (monitor, close, reopen): the only door.
+
+    Checks the move is allowed from the status the theme is in now (the row is locked first,
+    so two people cannot both move it), that a closing theme has no open action left (drafts
+    count: they still owe the work), and that a reason is given. Saves the theme (auditlog
+    records old -> new) and appends a ``ThemeTransition`` with who, when and why.
+    """
+    if check_permission:
+        policy.require(actor, policy.Verb.EDIT_PLAN, theme)
+    if move not in THEME_MOVES:
+        raise ValidationError({"move": "Choose monitoring, close or reopen."})
+    fresh = FailureTheme.objects.select_for_update().get(pk=theme.pk)
+    sources, to = THEME_MOVES[move]
+    if fresh.status not in sources:
+        raise ValidationError(
+            f"A theme that is {FailureTheme.Status(fresh.status).label.lower()} cannot be "
+            f"moved to {FailureTheme.Status(to).label.lower()}.",
+            code="not_allowed",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the theme's status is changing."})
+    if to == FailureTheme.Status.CLOSED:
+        unfinished = fresh.actions.open().count()
         if unfinished:
             raise ValidationError(
-                {"status": f"{unfinished} action(s) on this theme are not closed yet. Close or finish them first."}
+                f"{unfinished} action(s) on this theme are not closed yet. Close or finish them first."
             )
-        theme.closed_at = timezone.localdate()
-    else:
-        theme.closed_at = None
-    theme.status = status
-    theme.save(update_fields=["status", "closed_at", "updated_at"])
-    theme_recompute_visibility(theme=theme)
+    at = at or timezone.now()
+    previous = fresh.status
+    fresh.status = to
+    fresh.closed_at = timezone.localdate(at) if to == FailureTheme.Status.CLOSED else None
+    fresh.save(update_fields=["status", "closed_at", "updated_at"])
+    ThemeTransition.objects.create(
+        theme=fresh, move=move, from_status=previous, to_status=to, actor=actor, at=at, reason=reason
+    )
+    theme_recompute_visibility(theme=fresh)
+    theme.status, theme.closed_at, theme.keep_visible_until = fresh.status, fresh.closed_at, fresh.keep_visible_until
     return theme
 
 

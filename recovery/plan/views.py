@@ -26,7 +26,7 @@ from recovery.plan.forms import (
     StepDoneForm,
     StepForm,
     ThemeForm,
-    ThemeStatusForm,
+    ThemeMoveForm,
 )
 
 V = policy.Verb
@@ -121,7 +121,7 @@ def theme_detail(request, pk: int):
         **selectors.theme_page(theme),
         "can_edit": policy.can(user, V.EDIT_PLAN, theme),
         "can_review_learning": policy.can(user, V.REVIEW_LEARNING, theme),
-        "status_form": ThemeStatusForm(initial={"status": theme.status}),
+        "move_form": ThemeMoveForm(theme=theme),
         "regulation_labels": theme.regulation_labels(),
         "history": history_for(theme),
         "today": timezone.localdate(),
@@ -163,19 +163,22 @@ def theme_edit(request, pk: int):
 
 @login_required
 @require_POST
-def theme_status(request, pk: int):
+def theme_move(request, pk: int):
+    """One of the theme's allowed moves (a button each on the theme page), with the reason."""
     theme = selectors.theme_for(request.user, pk, V.EDIT_PLAN)
-    form = ThemeStatusForm(request.POST)
+    form = ThemeMoveForm(request.POST, theme=theme)
     if form.is_valid():
         try:
-            services.theme_set_status(actor=request.user, theme=theme, status=form.cleaned_data["status"])
+            services.theme_move(actor=request.user, theme=theme, **form.cleaned_data)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         else:
             messages.success(request, f"Theme is now {theme.get_status_display().lower()}.")
     else:
-        messages.error(request, "Choose open, monitoring or closed.")
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
     return redirect(theme)
 
 

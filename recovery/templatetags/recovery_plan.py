@@ -75,3 +75,24 @@ def action_link(a) -> SafeString:
     if a.is_high_risk:
         html = format_html('{} <span class="badge risk-high">High risk</span>', html)
     return html
+
+
+DEADLINE_BADGES = {
+    "overdue": ("text-bg-danger", "overdue"),
+    "due_soon": ("text-bg-warning", "due soon"),
+}
+
+
+@register.simple_tag
+def deadline_badge(action, today=None, deadline=None) -> SafeString:
+    """The action's "overdue" / "due soon" chip, from ``RecoveryAction.deadline`` (the one rule).
+
+    Pass ``deadline`` when a selector already worked it out for the row; otherwise ``today``.
+    Templates never compare due dates themselves.
+    """
+    if deadline is None and today is not None:
+        deadline = action.deadline(today)
+    style = DEADLINE_BADGES.get(deadline or "")
+    if style is None:
+        return ""
+    return format_html('<span class="badge {}">{}</span>', *style)

@@ -51,7 +51,7 @@ def test_ni_challenges_refuses_a_closure_and_finalises_the_minutes(world, page, 
     assert page.evaluate("document.activeElement.id") == "proposal-heading"
     page.get_by_label("Refuse closure").check()
     page.get_by_label("Rationale").fill("Only two weeks at plan; night gaps were not risk-assessed.")
-    page.get_by_label("Further checks required (for a refusal)").fill("Four weeks at plan; a risk assessment per gap.")
+    page.get_by_label("Further checks required (when refusing)").fill("Four weeks at plan; a risk assessment per gap.")
     page.get_by_role("button", name="Record decision").click()
     # On to the next proposal, focus on its heading.
     page.get_by_text("Proposal 1 of 1").wait_for()

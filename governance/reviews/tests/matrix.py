@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from governance.models import OversightReview
+from governance.models import AgendaItem, OversightReview
 from governance.reviews.selectors import ics_token
 from governance.reviews.tests.factories import (
     AgendaItemFactory,
     ChallengeFactory,
     OversightReviewFactory,
     in_progress_review,
+    proposed_action,
 )
 from tests.matrix_support import ALL, Row, only
 
@@ -27,6 +28,17 @@ def _started(w, s):
 
 def _item(w, s):
     return {"pk": AgendaItemFactory(review=in_progress_review(s)).pk}
+
+
+def _closure_item(w, s):
+    action = proposed_action(s, w.deputy)
+    item = AgendaItemFactory(
+        review=in_progress_review(s),
+        kind=AgendaItem.Kind.CLOSURE_PROPOSAL,
+        subject_type="action",
+        subject_id=action.pk,
+    )
+    return {"pk": item.pk}
 
 
 def _challenge(w, s):
@@ -73,6 +85,13 @@ ROWS = [
         _item,
         method="post",
         data=lambda w, s: {"decision": "partly_assured", "rationale": "Better, but only two weeks of data."},
+    ),
+    Row(
+        "governance:item_decide_closure",
+        only("rm", "ni"),  # running the review and deciding an ordinary-risk closure
+        _closure_item,
+        method="post",
+        data=lambda w, s: {"decision": "refuse", "rationale": "Too early.", "further_checks": "Re-audit."},
     ),
     Row(
         "governance:review_action_add",

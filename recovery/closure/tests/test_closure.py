@@ -13,9 +13,9 @@ from core.choices import CADENCE_DAYS
 from evidence.models import SourceType
 from evidence.tests.factories import EvidenceFactory
 from recovery.closure import services as closure
-from recovery.models import ActionTransition, FailureTheme, RecoveryAction
+from recovery.models import ActionTransition, RecoveryAction
 from recovery.plan.selectors import actions_awaiting_decision
-from recovery.plan.services import theme_set_status, theme_update
+from recovery.plan.services import theme_move, theme_update
 from recovery.tests.factories import (
     ActionFactory,
     DataPointFactory,
@@ -48,9 +48,13 @@ def _call(name: str, world, action):
     if name == "propose":
         return closure.action_propose_closure(actor=world.lead, action=action, note="Done", justification="Agreed")
     if name == "approve":
-        return closure.action_approve_closure(actor=world.ni, action=action, rationale="Evidence holds")
+        return closure.action_decide_closure(
+            decision="approve", actor=world.ni, action=action, rationale="Evidence holds"
+        )
     if name == "refuse":
-        return closure.action_refuse_closure(actor=world.ni, action=action, rationale="Thin", further_checks="Re-audit")
+        return closure.action_decide_closure(
+            decision="refuse", actor=world.ni, action=action, rationale="Thin", further_checks="Re-audit"
+        )
     if name == "reopen":
         return closure.action_reopen(actor=world.rm, action=action, reason="Measure worsened")
     raise AssertionError(name)
@@ -114,9 +118,11 @@ def test_the_whole_path_keeps_its_history(world):
     assert action.started_on == TODAY()
     _impact(action, days_ago=0)
     closure.action_propose_closure(actor=world.owner, action=action, note="Escalation on time", justification="x")
-    closure.action_refuse_closure(actor=world.rm, action=action, rationale="One week only", further_checks="4 weeks")
+    closure.action_decide_closure(
+        decision="refuse", actor=world.rm, action=action, rationale="One week only", further_checks="4 weeks"
+    )
     closure.action_propose_closure(actor=world.owner, action=action, note="Four weeks now", justification="x")
-    closure.action_approve_closure(actor=world.rm, action=action, rationale="Four weeks sampled")
+    closure.action_decide_closure(decision="approve", actor=world.rm, action=action, rationale="Four weeks sampled")
     closure.action_reopen(actor=world.quality, action=action, reason="Drifted in December")
     statuses = list(action.transitions.order_by("at", "pk").values_list("to_status", flat=True))
     assert statuses == [
@@ -256,25 +262,29 @@ def test_the_proposal_snapshot_records_evidence_and_measures(world):
 def test_nobody_approves_their_own_proposal(world):
     action = proposed_action(world.service, proposer=world.rm)
     with pytest.raises(PermissionDenied):
-        closure.action_approve_closure(actor=world.rm, action=action, rationale="Fine")
+        closure.action_decide_closure(decision="approve", actor=world.rm, action=action, rationale="Fine")
     with pytest.raises(PermissionDenied):
-        closure.action_refuse_closure(actor=world.rm, action=action, rationale="x", further_checks="y")
+        closure.action_decide_closure(
+            decision="refuse", actor=world.rm, action=action, rationale="x", further_checks="y"
+        )
     assert RecoveryAction.objects.get(pk=action.pk).status == S.CLOSURE_PROPOSED
-    closure.action_approve_closure(actor=world.ni, action=action, rationale="Evidence holds")
+    closure.action_decide_closure(decision="approve", actor=world.ni, action=action, rationale="Evidence holds")
     assert action.status == S.CLOSED and action.closed_by == world.ni
 
 
 def test_registered_manager_cannot_approve_a_high_risk_closure(world):
     action = proposed_action(world.service, proposer=world.lead, risk_level="high")
     with pytest.raises(PermissionDenied, match="nominated individual"):
-        closure.action_approve_closure(actor=world.rm, action=action, rationale="Fine")
-    closure.action_approve_closure(actor=world.ni, action=action, rationale="Observed practice twice")
+        closure.action_decide_closure(decision="approve", actor=world.rm, action=action, rationale="Fine")
+    closure.action_decide_closure(
+        decision="approve", actor=world.ni, action=action, rationale="Observed practice twice"
+    )
     assert action.status == S.CLOSED
 
 
 def test_registered_manager_approves_an_ordinary_closure(world):
     action = proposed_action(world.service, proposer=world.lead)
-    closure.action_approve_closure(actor=world.rm, action=action, rationale="Re-audit at 96%")
+    closure.action_decide_closure(decision="approve", actor=world.rm, action=action, rationale="Re-audit at 96%")
     t = action.transitions.get()
     assert (t.from_status, t.to_status, t.actor, t.reason) == (
         S.CLOSURE_PROPOSED,
@@ -288,16 +298,16 @@ def test_registered_manager_approves_an_ordinary_closure(world):
 def test_other_roles_cannot_decide(world, persona):
     action = proposed_action(world.service, proposer=world.rm)
     with pytest.raises(PermissionDenied):
-        closure.action_approve_closure(actor=world.users[persona], action=action, rationale="Fine")
+        closure.action_decide_closure(decision="approve", actor=world.users[persona], action=action, rationale="Fine")
 
 
 def test_approval_and_refusal_need_their_reasons(world):
     action = proposed_action(world.service, proposer=world.lead)
     with pytest.raises(ValidationError) as exc:
-        closure.action_approve_closure(actor=world.rm, action=action, rationale=" ")
+        closure.action_decide_closure(decision="approve", actor=world.rm, action=action, rationale=" ")
     assert "rationale" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        closure.action_refuse_closure(actor=world.rm, action=action, rationale="", further_checks="")
+        closure.action_decide_closure(decision="refuse", actor=world.rm, action=action, rationale="", further_checks="")
     assert {"rationale", "further_checks"} <= set(exc.value.message_dict)
     assert RecoveryAction.objects.get(pk=action.pk).status == S.CLOSURE_PROPOSED
 
@@ -306,13 +316,17 @@ def test_approval_is_refused_when_the_evidence_was_removed_since_the_proposal(wo
     action = proposed_action(world.service, proposer=world.lead)
     action.evidence.update(removed_at=timezone.now())
     with pytest.raises(ValidationError, match="no longer there"):
-        closure.action_approve_closure(actor=world.rm, action=action, rationale="Fine")
+        closure.action_decide_closure(decision="approve", actor=world.rm, action=action, rationale="Fine")
 
 
 def test_refusal_sends_the_action_back_in_progress_with_the_checks(world):
     action = proposed_action(world.service, proposer=world.lead, risk_level="high")
-    closure.action_refuse_closure(
-        actor=world.ni, action=action, rationale="Only training records", further_checks="Observe two handovers"
+    closure.action_decide_closure(
+        decision="refuse",
+        actor=world.ni,
+        action=action,
+        rationale="Only training records",
+        further_checks="Observe two handovers",
     )
     action.refresh_from_db()
     assert action.status == S.IN_PROGRESS and action.proposed_by is None
@@ -325,9 +339,11 @@ def test_two_deciders_at_once_only_one_succeeds(world):
     action = proposed_action(world.service, proposer=world.lead)
     seen_by_rm = RecoveryAction.objects.get(pk=action.pk)
     seen_by_ni = RecoveryAction.objects.get(pk=action.pk)
-    closure.action_approve_closure(actor=world.rm, action=seen_by_rm, rationale="Holds")
+    closure.action_decide_closure(decision="approve", actor=world.rm, action=seen_by_rm, rationale="Holds")
     with pytest.raises(closure.StaleAction, match="Someone else has just changed"):
-        closure.action_refuse_closure(actor=world.ni, action=seen_by_ni, rationale="No", further_checks="More")
+        closure.action_decide_closure(
+            decision="refuse", actor=world.ni, action=seen_by_ni, rationale="No", further_checks="More"
+        )
     action.refresh_from_db()
     assert action.status == S.CLOSED
     assert list(action.transitions.values_list("to_status", flat=True)) == [S.CLOSED]
@@ -349,7 +365,7 @@ def test_closing_an_action_sets_the_theme_keep_visible_date(world):
     theme = ThemeFactory(service=world.service, review_cadence="monthly")
     action = proposed_action(world.service, proposer=world.lead, theme=theme)
     closed_on = timezone.now() - datetime.timedelta(days=5)
-    closure.action_approve_closure(actor=world.rm, action=action, rationale="Holds", at=closed_on)
+    closure.action_decide_closure(decision="approve", actor=world.rm, action=action, rationale="Holds", at=closed_on)
     theme.refresh_from_db()
     expected = timezone.localdate(closed_on) + datetime.timedelta(days=2 * CADENCE_DAYS["monthly"])
     assert theme.keep_visible_until == expected == theme.visible_until
@@ -359,10 +375,10 @@ def test_keep_visible_follows_the_last_closure_and_reopening_clears_it(world):
     theme = ThemeFactory(service=world.service, review_cadence="weekly")
     first = proposed_action(world.service, proposer=world.lead, theme=theme)
     second = proposed_action(world.service, proposer=world.lead, theme=theme)
-    closure.action_approve_closure(
-        actor=world.rm, action=first, rationale="a", at=timezone.now() - datetime.timedelta(days=20)
+    closure.action_decide_closure(
+        decision="approve", actor=world.rm, action=first, rationale="a", at=timezone.now() - datetime.timedelta(days=20)
     )
-    closure.action_approve_closure(actor=world.rm, action=second, rationale="b")
+    closure.action_decide_closure(decision="approve", actor=world.rm, action=second, rationale="b")
     theme.refresh_from_db()
     assert theme.keep_visible_until == TODAY() + datetime.timedelta(days=14)
     closure.action_reopen(actor=world.rm, action=second, reason="Drift")
@@ -387,9 +403,9 @@ def test_a_theme_closes_only_when_its_actions_have(world):
     theme = ThemeFactory(service=world.service)
     action = proposed_action(world.service, proposer=world.lead, theme=theme)
     with pytest.raises(ValidationError):
-        theme_set_status(actor=world.rm, theme=theme, status=FailureTheme.Status.CLOSED)
-    closure.action_approve_closure(actor=world.rm, action=action, rationale="Holds")
-    theme_set_status(actor=world.rm, theme=theme, status=FailureTheme.Status.CLOSED)
+        theme_move(actor=world.rm, theme=theme, move="close", reason="All done?")
+    closure.action_decide_closure(decision="approve", actor=world.rm, action=action, rationale="Holds")
+    theme_move(actor=world.rm, theme=theme, move="close", reason="Every action closed on evidence.")
     assert theme.status == "closed" and theme.closed_at == TODAY()
     closure.action_reopen(actor=world.rm, action=action, reason="Complaints rising again")
     theme.refresh_from_db()
@@ -417,7 +433,7 @@ def test_transitions_cannot_be_changed_on_postgresql(world):
     from django.db import DatabaseError, transaction
 
     action = proposed_action(world.service, proposer=world.lead)
-    closure.action_approve_closure(actor=world.rm, action=action, rationale="Holds")
+    closure.action_decide_closure(decision="approve", actor=world.rm, action=action, rationale="Holds")
     with pytest.raises(DatabaseError), transaction.atomic():
         ActionTransition.objects.filter(action=action).update(reason="rewritten")
 
@@ -448,14 +464,19 @@ def test_two_deciders_in_parallel_transactions_only_one_succeeds(world):
     threads = [
         threading.Thread(
             target=decide,
-            args=("rm", lambda a: closure.action_approve_closure(actor=world.rm, action=a, rationale="Holds")),
+            args=(
+                "rm",
+                lambda a: closure.action_decide_closure(
+                    decision="approve", actor=world.rm, action=a, rationale="Holds"
+                ),
+            ),
         ),
         threading.Thread(
             target=decide,
             args=(
                 "ni",
-                lambda a: closure.action_refuse_closure(
-                    actor=world.ni, action=a, rationale="No", further_checks="More"
+                lambda a: closure.action_decide_closure(
+                    decision="refuse", actor=world.ni, action=a, rationale="No", further_checks="More"
                 ),
             ),
         ),

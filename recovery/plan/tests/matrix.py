@@ -67,11 +67,11 @@ ROWS = [
     Row("recovery:theme_detail", ALL, lambda w, s: {"pk": _theme(w, s).pk}),
     Row("recovery:theme_edit", PLAN_EDITORS, lambda w, s: {"pk": _theme(w, s).pk}),
     Row(
-        "recovery:theme_status",
+        "recovery:theme_move",
         PLAN_EDITORS,
         lambda w, s: {"pk": _theme(w, s).pk},
         method="post",
-        data=lambda w, s: {"status": "monitoring"},
+        data=lambda w, s: {"move": "monitor", "reason": "All actions in progress; watching the measures."},
     ),
     Row("recovery:learning_add", PLAN_EDITORS, lambda w, s: {"pk": _theme(w, s).pk}),
     Row(

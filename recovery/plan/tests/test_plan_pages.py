@@ -299,7 +299,9 @@ def test_action_page_tells_the_story_in_order(world, client):
     measure = MeasureFactory(action=action, name="Escalated on time")
     DataPointFactory(measure=measure, period_date=_days(10), numerator=9, denominator=10)
     closure.action_propose_closure(actor=world.lead, action=action, note="Nine in ten on time", justification="x")
-    closure.action_refuse_closure(actor=world.ni, action=action, rationale="Not yet 95%", further_checks="Two weeks")
+    closure.action_decide_closure(
+        decision="refuse", actor=world.ni, action=action, rationale="Not yet 95%", further_checks="Two weeks"
+    )
     client.force_login(world.viewer)
     html = client.get(action.get_absolute_url()).content.decode()
     order = [

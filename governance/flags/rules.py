@@ -1,0 +1,404 @@
+"""The flag rules: what the data says should be flagged, with no writes.
+
+``compute_flags`` loads one provider's whole plan (actions, themes, measures, their data
+points, evidence links, closure decisions, scheduled reviews and audit dates) in a fixed
+number of set-based queries and decides every rule in Python, as pure functions of the
+loaded data. ``governance/flags/services.py`` reconciles the answer with the open flags.
+
+Rules (each flag names its kind, subject and a stable cause):
+- unsupported closure: a closed action with no impact evidence dated on or after its start;
+  a measure not met and no written justification; a high-risk closure not decided by the
+  provider's nominated individual; no re-audit or data point within two review cycles of closure;
+- overdue review: an open action or theme past its review cadence; a scheduled oversight
+  review whose day has passed without it being held; a closure proposal waiting longer than
+  ``CLOSURE_PROPOSAL_MAX_WAIT_DAYS``;
+- overdue action: ``RecoveryAction.is_overdue`` (open, drafts included, and past its due date);
+- overdue audit: the last completed period of an active audit template has no submitted audit
+  at a service (the audits app's rule, ``audits.selectors.overdue_audits``);
+- stale measure: no data within its cadence plus grace (``MeasureSummary.is_stale``);
+- drift: a concern signal on a measure of a closed action, or of a theme still under watch.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from audits.periods import period_label
+from audits.selectors import OverdueAudit, overdue_audits
+from core.choices import CADENCE_DAYS, RiskLevel
+from core.models import Membership, Provider, Role, Service
+from evidence.models import Nature, SourceType
+from governance.flags.selectors import measure_summaries
+from governance.models import Flag, OversightReview
+from recovery.measures.measuring import MeasureSummary
+from recovery.models import ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction
+
+K = Flag.Kind
+S = RecoveryAction.Status
+
+# A measure is stale after one cadence period plus this grace without data.
+MEASURE_GRACE_DAYS = 7
+# Follow-up after closure: a re-audit or data point is expected within this many review cycles.
+FOLLOW_UP_CYCLES = 2
+
+
+def _d(day: datetime.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _url(name: str, **kwargs) -> str:
+    """A link to the subject, or nothing if that page does not exist (yet)."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""
+
+
+@dataclass(frozen=True)
+class FlagSpec:
+    """A flag a rule wants open: what it is about, why, and what to say."""
+
+    kind: str
+    subject_type: str
+    subject_id: int
+    cause: str
+    service_id: int | None
+    label: str
+    url: str
+    detail: str
+
+    @property
+    def key(self) -> tuple[str, str, int, str]:
+        return (self.kind, self.subject_type, self.subject_id, self.cause)
+
+
+@dataclass
+class _Data:
+    """Everything the rules read for one provider, loaded with a fixed number of queries."""
+
+    provider: Provider
+    today: datetime.date
+    now: datetime.datetime
+    services: dict[int, Service]
+    actions: list[RecoveryAction]
+    themes: dict[int, FailureTheme]
+    measures_by_action: dict[int, list[OutcomeMeasure]]
+    summaries: dict[int, MeasureSummary]
+    impact_dates: dict[int, list[datetime.date]]  # action id -> refers_to of linked impact evidence
+    audit_evidence_dates: dict[int, list[datetime.date]]  # action id -> refers_to of linked audits
+    closing_actor: dict[int, int]  # action id -> who moved it to closed (latest)
+    ni_ids: frozenset[int]
+    unheld_reviews: list[OversightReview]
+    overdue_audits: list[OverdueAudit]
+
+
+def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _Data:
+    services = {s.pk: s for s in Service.objects.filter(provider=provider).only("id", "name", "slug", "provider_id")}
+    actions = list(
+        RecoveryAction.objects.filter(provider=provider).only(
+            "id",
+            "provider_id",
+            "service_id",
+            "theme_id",
+            "title",
+            "status",
+            "due_date",
+            "risk_level",
+            "review_cadence",
+            "started_on",
+            "last_reviewed_at",
+            "closure_justification",
+            "proposed_at",
+            "closed_at",
+            "created_at",
+        )
+    )
+    themes = {
+        t.pk: t
+        for t in FailureTheme.objects.filter(provider=provider).only(
+            "id",
+            "provider_id",
+            "service_id",
+            "title",
+            "status",
+            "review_cadence",
+            "last_reviewed_at",
+            "created_at",
+            "keep_visible_until",
+            "keep_visible_override",
+        )
+    }
+    summaries = measure_summaries(provider)
+    measures_by_action: dict[int, list[OutcomeMeasure]] = defaultdict(list)
+    for summary in summaries.values():
+        measures_by_action[summary.measure.action_id].append(summary.measure)
+
+    impact_dates: dict[int, list[datetime.date]] = defaultdict(list)
+    audit_evidence_dates: dict[int, list[datetime.date]] = defaultdict(list)
+    links = RecoveryAction.evidence.through.objects.filter(
+        recoveryaction__provider=provider,
+        recoveryaction__status=S.CLOSED,
+        evidenceitem__removed_at__isnull=True,
+    ).values_list("recoveryaction_id", "evidenceitem__refers_to", "evidenceitem__nature", "evidenceitem__source_type")
+    for action_id, refers_to, nature, source_type in links:
+        if nature == Nature.IMPACT:
+            impact_dates[action_id].append(refers_to)
+        if source_type == SourceType.AUDIT:
+            audit_evidence_dates[action_id].append(refers_to)
+
+    closing_actor: dict[int, int] = {}
+    decisions = (
+        ActionTransition.objects.filter(
+            action__provider=provider,
+            action__status=S.CLOSED,
+            action__risk_level=RiskLevel.HIGH,
+            to_status=S.CLOSED,
+        )
+        .order_by("at", "pk")
+        .values_list("action_id", "actor_id")
+    )
+    for action_id, actor_id in decisions:
+        closing_actor[action_id] = actor_id  # the latest closure wins
+    ni_ids = frozenset(
+        Membership.objects.filter(provider=provider, role=Role.NOMINATED_INDIVIDUAL).values_list("user_id", flat=True)
+    )
+
+    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    unheld_reviews = list(
+        OversightReview.objects.filter(
+            provider=provider, status=OversightReview.Status.SCHEDULED, scheduled_for__lt=start_of_today
+        ).only("id", "provider_id", "service_id", "title", "scheduled_for")
+    )
+
+    overdue = overdue_audits(Service.objects.filter(provider=provider), today)
+    return _Data(
+        provider=provider,
+        today=today,
+        now=now,
+        services=services,
+        actions=actions,
+        themes=themes,
+        measures_by_action=measures_by_action,
+        summaries=summaries,
+        impact_dates=impact_dates,
+        audit_evidence_dates=audit_evidence_dates,
+        closing_actor=closing_actor,
+        ni_ids=ni_ids,
+        unheld_reviews=unheld_reviews,
+        overdue_audits=overdue,
+    )
+
+
+# --- The rules: pure functions of the loaded data -----------------------------------------
+
+
+def _action_spec(a: RecoveryAction, kind: str, cause: str, detail: str) -> FlagSpec:
+    return FlagSpec(
+        kind=kind,
+        subject_type="action",
+        subject_id=a.pk,
+        cause=cause,
+        service_id=a.service_id,
+        label=f"{a.reference} {a.title}"[:250],
+        url=_url("recovery:action_detail", pk=a.pk),
+        detail=detail,
+    )
+
+
+def _measure_spec(m: OutcomeMeasure, kind: str, cause: str, detail: str) -> FlagSpec:
+    return FlagSpec(
+        kind=kind,
+        subject_type="measure",
+        subject_id=m.pk,
+        cause=cause,
+        service_id=m.service_id,
+        label=f"{m.name} (A-{m.action_id})"[:250],
+        url=_url("recovery:measure_detail", pk=m.pk),
+        detail=detail,
+    )
+
+
+def _closure_rules(data: _Data, a: RecoveryAction) -> Iterable[FlagSpec]:
+    started = a.started_on or timezone.localdate(a.created_at)
+    if not any(d >= started for d in data.impact_dates.get(a.pk, ())):
+        yield _action_spec(
+            a,
+            K.UNSUPPORTED_CLOSURE,
+            "no_impact_evidence",
+            f"Closed without impact evidence dated on or after the start ({_d(started)}). "
+            "Activity (training, updated documents, meetings) does not show that anything changed for people.",
+        )
+    summaries = [data.summaries[m.pk] for m in data.measures_by_action.get(a.pk, ())]
+    not_met = [s for s in summaries if not s.met]
+    if not_met and not a.closure_justification.strip():
+        names = "; ".join(f"{s.measure.name} ({s.state_label.lower()})" for s in not_met)
+        yield _action_spec(
+            a,
+            K.UNSUPPORTED_CLOSURE,
+            "measure_not_met",
+            f"Closed with a measure not met and no written justification: {names}.",
+        )
+    if a.risk_level == RiskLevel.HIGH and data.closing_actor.get(a.pk) not in data.ni_ids:
+        yield _action_spec(
+            a,
+            K.UNSUPPORTED_CLOSURE,
+            "no_ni_decision",
+            "A high-risk action was closed without a decision by the nominated individual.",
+        )
+    if a.closed_at is not None:
+        closed_on = timezone.localdate(a.closed_at)
+        window_ends = closed_on + datetime.timedelta(days=FOLLOW_UP_CYCLES * CADENCE_DAYS[a.review_cadence])
+        if data.today > window_ends:
+            has_point = any(s.latest is not None and s.latest.period_date > closed_on for s in summaries)
+            has_audit = any(d > closed_on for d in data.audit_evidence_dates.get(a.pk, ()))
+            if not (has_point or has_audit):
+                yield _action_spec(
+                    a,
+                    K.UNSUPPORTED_CLOSURE,
+                    "no_follow_up",
+                    f"Closed on {_d(closed_on)} and no re-audit or new data point since, "
+                    f"two review cycles on (by {_d(window_ends)}).",
+                )
+
+
+def _action_rules(data: _Data) -> Iterable[FlagSpec]:
+    today = data.today
+    max_wait = datetime.timedelta(days=settings.CLOSURE_PROPOSAL_MAX_WAIT_DAYS)
+    for a in data.actions:
+        if a.status == S.CLOSED:
+            yield from _closure_rules(data, a)
+        elif a.status != S.DRAFT:
+            due = a.next_review_due()
+            if due is not None and due < today:
+                last = a.last_reviewed_at or a.started_on
+                yield _action_spec(
+                    a,
+                    K.OVERDUE_REVIEW,
+                    "action_review",
+                    f"Review due {_d(due)} ({a.get_review_cadence_display().lower()}); last reviewed {_d(last)}."
+                    if a.last_reviewed_at
+                    else f"Review due {_d(due)} ({a.get_review_cadence_display().lower()}); "
+                    f"not reviewed since it started on {_d(last)}.",
+                )
+            if a.status == S.CLOSURE_PROPOSED and a.proposed_at and a.proposed_at < data.now - max_wait:
+                waited = (data.now - a.proposed_at).days
+                yield _action_spec(
+                    a,
+                    K.OVERDUE_REVIEW,
+                    "closure_waiting",
+                    f"Closure proposed on {_d(timezone.localdate(a.proposed_at))} has waited {waited} days for "
+                    f"a decision (limit {settings.CLOSURE_PROPOSAL_MAX_WAIT_DAYS}).",
+                )
+        if a.is_overdue(today):
+            yield _action_spec(
+                a,
+                K.OVERDUE_ACTION,
+                "past_due",
+                f"Due {_d(a.due_date)} ({(today - a.due_date).days} days ago) "
+                f"and still {a.get_status_display().lower()}.",
+            )
+
+
+def _theme_rules(data: _Data) -> Iterable[FlagSpec]:
+    for t in data.themes.values():
+        if t.status == FailureTheme.Status.CLOSED:
+            continue
+        last = t.last_reviewed_at or timezone.localdate(t.created_at)
+        due = last + datetime.timedelta(days=CADENCE_DAYS[t.review_cadence])
+        if due < data.today:
+            yield FlagSpec(
+                kind=K.OVERDUE_REVIEW,
+                subject_type="theme",
+                subject_id=t.pk,
+                cause="theme_review",
+                service_id=t.service_id,
+                label=t.title[:250],
+                url=_url("recovery:theme_detail", pk=t.pk),
+                detail=f"Theme review due {_d(due)} ({t.get_review_cadence_display().lower()}); "
+                + (f"last reviewed {_d(last)}." if t.last_reviewed_at else f"not reviewed since {_d(last)}."),
+            )
+
+
+def _review_rules(data: _Data) -> Iterable[FlagSpec]:
+    for r in data.unheld_reviews:
+        when = timezone.localtime(r.scheduled_for).date()
+        yield FlagSpec(
+            kind=K.OVERDUE_REVIEW,
+            subject_type="review",
+            subject_id=r.pk,
+            cause="not_held",
+            service_id=r.service_id,
+            label=r.title[:250],
+            url=_url("governance:review_detail", pk=r.pk),
+            detail=f"Scheduled for {_d(when)} and not held: no minutes have been started.",
+        )
+
+
+def _measure_rules(data: _Data) -> Iterable[FlagSpec]:
+    today = data.today
+    for a in data.actions:
+        if a.status == S.DRAFT:
+            continue
+        theme = data.themes.get(a.theme_id)
+        watched = theme is not None and theme.under_watch(today)
+        closed = a.status == S.CLOSED
+        for m in data.measures_by_action.get(a.pk, ()):
+            s = data.summaries[m.pk]
+            if (not closed or watched) and s.is_stale(today, MEASURE_GRACE_DAYS):
+                last = s.latest.period_date if s.latest else None
+                yield _measure_spec(
+                    m,
+                    K.STALE_MEASURE,
+                    "no_recent_data",
+                    f"No data since {_d(last)}; it is recorded {m.get_cadence_display().lower()}."
+                    if last
+                    else f"No data recorded yet; it is recorded {m.get_cadence_display().lower()} "
+                    f"from the baseline on {_d(m.baseline_date)}.",
+                )
+            if (closed or watched) and s.spc.recent_concern():
+                why = "its action is closed" if closed else f"its theme is under watch until {_d(theme.visible_until)}"
+                yield _measure_spec(
+                    m,
+                    K.DRIFT,
+                    "concern_after_closure",
+                    f"A special-cause concern in the latest points while {why}: practice may be slipping. "
+                    "Consider reopening the action.",
+                )
+
+
+def _audit_rules(data: _Data) -> Iterable[FlagSpec]:
+    # The rule is the audits app's: the last completed period of an active template has no
+    # submitted audit at the service. One flag per template and service while that holds.
+    for o in data.overdue_audits:
+        period = period_label(o.template.frequency, o.period_start, o.period_end)
+        yield FlagSpec(
+            kind=K.OVERDUE_AUDIT,
+            subject_type="audit_template",
+            subject_id=o.template.pk,
+            cause=f"service:{o.service.pk}",
+            service_id=o.service.pk,
+            label=f"{o.template.title} at {o.service.name}"[:250],
+            url=_url("audits:schedule", service=o.service.slug) or _url("core:service_detail", service=o.service.slug),
+            detail=f"{o.template.get_frequency_display()} audit for {period} not submitted "
+            f"(the period ended {_d(o.period_end)}).",
+        )
+
+
+RULES = (_action_rules, _theme_rules, _review_rules, _measure_rules, _audit_rules)
+
+
+def compute_flags(provider: Provider, today: datetime.date, now: datetime.datetime | None = None) -> dict:
+    """Every flag the rules want open for ``provider`` on ``today``: key -> FlagSpec. No writes."""
+    data = _load(provider, today, now or timezone.now())
+    wanted: dict[tuple, FlagSpec] = {}
+    for rule in RULES:
+        for spec in rule(data):
+            wanted.setdefault(spec.key, spec)
+    return wanted
