@@ -1,0 +1,1 @@
+"""The closure-review queue and screen where deciders work through proposals, oldest first."""

@@ -1,0 +1,1 @@
+"""The provider dashboard for provider-wide roles."""

@@ -1,0 +1,1 @@
+"""Email digests: who gets one, what it says, sent once per person and period."""

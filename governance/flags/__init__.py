@@ -1,0 +1,1 @@
+"""Flags: rules that notice what a person must look at (rules.py), scans that raise and resolve them."""

@@ -1,0 +1,1 @@
+"""Recovery plans: failure themes and their moves, leadership learning, actions, steps, evidence links."""
