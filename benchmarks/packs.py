@@ -9,7 +9,7 @@ peak memory under 1 GiB, and a fixed number of queries whatever the size.
 
 A long pack is laid out in chunks and merged (governance/packs/chunked.py); its finished HTML is
 then the chunks' documents (the front, as finally laid out, and each body chunk), and the floor
-is WeasyPrint laying out and writing each of them (tagged, as the chunks are), summed: no
+is WeasyPrint laying out and writing each of them (tagged if the chunks were), summed: no
 context, templating, footer overlay or merging (pikepdf). ``--path single|chunked`` forces a
 path; ``--single-floor`` also times WeasyPrint on the pack as one document (feasible for a
 service or two, not the whole provider). Run it in a fresh process once the large provider
@@ -129,7 +129,10 @@ def main() -> int:
             html_bytes += len(html)
             started = time.perf_counter()
             document = rendering.layout(html)
-            rendering.write_pdf(document)  # tagged as the pack's chunks were (PDF/UA-1 where it can)
+            if result.tagged == "none":  # written as the pack's chunks were
+                document.write_pdf()
+            else:
+                rendering.write_pdf(document)
             floor += time.perf_counter() - started
             floor_pages += len(document.pages)
             del document, html

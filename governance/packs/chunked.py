@@ -3,9 +3,10 @@
 WeasyPrint keeps a whole document's layout (every box, every parsed SVG tree) until it has
 written the PDF: a provider-wide pack of 2,000 trend charts passed 4 GiB. Here the pack is cut
 into chunks of about ``PACK_CHUNK_MEASURES`` charts' worth of content (whole sections, or runs of
-a long section's charts, cards or rows), each chunk is laid out and written on its own (tagged,
-as a single document is: ``rendering.write_pdf``) and its layout freed, and the chunks' PDFs are
-joined with pikepdf (qpdf; :class:`Merger`). What a reader sees stays the same:
+a long section's charts, cards or rows), each chunk is laid out and written on its own (tagged
+as a single document is, ``rendering.write_pdf``, if the pack is not too long) and its layout
+freed, and the chunks' PDFs are joined with pikepdf (qpdf; :class:`Merger`) at the end.
+What a reader sees stays the same:
 
 * the cover and contents are laid out last, as the first chunk, once the page on which every
   section starts is known (the contents print those numbers instead of ``target-counter``, and
@@ -16,13 +17,17 @@ joined with pikepdf (qpdf; :class:`Merger`). What a reader sees stays the same:
 * the running header and footer text, the PDF metadata, the bookmarks (rebuilt from the chunks'
   headings at their levels), the chunks' own links and named destinations, and landscape pages
   are as in a single document;
-* the file is tagged like a single document: each chunk's structure tree goes under one
-  ``Document`` element, the parent tree is renumbered, the contents' links (added after the
+* up to ``TAGGED_MERGE_MAX_COST`` (1,000 charts' worth, about five services) the file is tagged
+  like a single document: each chunk's structure tree goes under one ``Document`` element,
+  the parent tree is renumbered, the contents' links (added after the
   merge) get their ``OBJR`` in WeasyPrint's Link elements, and the catalog carries ``MarkInfo``,
   ``Lang``, ``DisplayDocTitle`` and the front's XMP. It is PDF/UA-1 (``pdfuaid:part``) only if
   every chunk was written as PDF/UA-1; if one fell back to plain tags it is "tags", and if one
   could not be tagged at all, "none" (``pack.parameters["pdf_structure"]``). Checked by the
   tests' structure walk and ``qpdf --check``, not by a PDF/UA validator (none is installed).
+  **Longer packs are untagged** ("none"): qpdf would hold their structure trees in memory past
+  the 1 GiB bound (see ``TAGGED_MERGE_MAX_COST``). Tagging those would need a merge that writes
+  as it goes (the hand-written writer this replaced did, without tags) or a smaller tree.
 
 Differences: where a long section continues in the next chunk it starts a new page (the last
 page of the chunk before may be part-filled). Packs up to ``PACK_SINGLE_PASS_MEASURES`` charts'
@@ -46,14 +51,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pikepdf
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from pikepdf import Array, Dictionary, Name, Pdf, String
 
-from . import rendering
-from .context import SECTIONS
+# pikepdf announces its C++ logger bridge at INFO when imported: not news in every command's output.
+logging.getLogger("pikepdf._core").setLevel(logging.WARNING)
+
+import pikepdf  # noqa: E402
+from pikepdf import Array, Dictionary, Name, Pdf, String  # noqa: E402
+
+from . import rendering  # noqa: E402
+from .context import SECTIONS  # noqa: E402
 
 CHUNK_TEMPLATE = "governance/packs/pdf/chunk.html"
 OVERLAY_TEMPLATE = "governance/packs/pdf/overlay.html"
@@ -62,6 +71,13 @@ PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px; PDF user space is in points
 
 # What one item of each kind costs to lay out, in trend charts (the measure chart is the unit).
 CHART, SMALL_CHART, CARD, ROW = 1.0, 0.5, 0.25, 0.05
+
+# Chunked packs costing up to this are written tagged and merged with their structure trees;
+# longer ones untagged. qpdf holds every object of the merge in memory (about 1.5 KiB each,
+# sources and output), and a tagged chunk has one object per structure element: tagging the
+# whole large provider (about 3,800 charts' worth, 2,100 pages) went past 1.2 GiB before half
+# its chunks were merged, against 1 GiB for the whole render.
+TAGGED_MERGE_MAX_COST = 1000.0
 
 # (section, part, list in the context, cost per item); a list of None: the section goes whole.
 PARTS: dict[str, list[tuple[str, str | None, float]]] = {
@@ -180,8 +196,8 @@ class _Laid:
     seconds: float
 
 
-def _lay_out(html: str, html_sink: Callable[[str], None] | None) -> _Laid:
-    """Lay out and write one chunk, tagged as a single document would be (``rendering.write_pdf``)."""
+def _lay_out(html: str, html_sink: Callable[[str], None] | None, *, tag: bool) -> _Laid:
+    """Lay out and write one chunk: tagged as a single document would be (``rendering.write_pdf``), or not."""
     if html_sink is not None:
         html_sink(html)
     started = time.perf_counter()
@@ -198,7 +214,7 @@ def _lay_out(html: str, html_sink: Callable[[str], None] | None) -> _Laid:
             if link_type == "internal":
                 rect = (x1 * PT_PER_PX, (height - y2) * PT_PER_PX, x2 * PT_PER_PX, (height - y1) * PT_PER_PX)
                 links.append((target, index, rect))
-    data, tagged = rendering.write_pdf(document)
+    data, tagged = rendering.write_pdf(document) if tag else (document.write_pdf(), "none")
     laid = _Laid(data, tagged, len(document.pages), wide, anchors, bookmarks, links, time.perf_counter() - started)
     del document
     return laid
@@ -211,6 +227,7 @@ class ChunkedStats:
     overlay_seconds: float = 0.0
     merge_seconds: float = 0.0
     extra_front_layouts: int = 0
+    tagged: bool = True  # chunks written tagged (the pack costs at most TAGGED_MERGE_MAX_COST)
     chunk_pages: list[int] = field(default_factory=list)
 
 
@@ -226,6 +243,7 @@ def render_chunked(
     stats = ChunkedStats()
     chunks = plan(ctx, budget)
     stats.chunks = len(chunks) + 1
+    stats.tagged = pack_cost(ctx) <= TAGGED_MERGE_MAX_COST
     with tempfile.TemporaryDirectory(prefix="pack-chunks-") as workdir:
         merger = Merger(Path(workdir))
         try:
@@ -248,7 +266,7 @@ def _render_chunks(ctx, chunks, merger: Merger, stats: ChunkedStats, html_sink, 
         html = render_to_string(CHUNK_TEMPLATE, {**ctx, "chunk_mode": True, "pieces": pieces})
         for piece in pieces:
             piece.html = ""
-        laid = _lay_out(html, html_sink)
+        laid = _lay_out(html, html_sink, tag=stats.tagged)
         del html
         stats.weasyprint_seconds += laid.seconds
         offset = len(wide)
@@ -275,7 +293,7 @@ def _render_chunks(ctx, chunks, merger: Merger, stats: ChunkedStats, html_sink, 
         front_html = render_to_string(CHUNK_TEMPLATE, front_ctx)
         weasyprint_log.addFilter(forward_links)
         try:
-            front = _lay_out(front_html, None)
+            front = _lay_out(front_html, None, tag=stats.tagged)
         finally:
             weasyprint_log.removeFilter(forward_links)
         if front.page_count == front_pages or stats.extra_front_layouts >= 2:
@@ -358,17 +376,24 @@ class _Link:
 class Merger:
     """The chunks' PDFs joined with pikepdf (qpdf): pages, structure tree, destinations, footers.
 
-    Each chunk is written to a temporary file and opened from there: qpdf reads objects as they
-    are copied and copies stream data (the bulk of a pack) from the source file only when the
-    merged file is saved, so the process holds the object graph (C++ objects, not Python ones),
-    not the chunks' bytes. Tagged chunks keep their tags: each chunk's structure tree is copied
-    whole (its elements point at the chunk's pages, already copied, so at the merged pages), its
-    top elements go under one ``Document`` element, and its parent-tree keys (the pages'
-    ``/StructParents`` and annotations' ``/StructParent``) are shifted past the chunks before it.
+    Each chunk (and the footer overlay) is written to a temporary file as it comes; the merge
+    happens in :meth:`finish`, once every layout is done and freed, so WeasyPrint's memory and
+    qpdf's are not needed at the same time. qpdf copies stream data (the bulk of a pack) from the
+    source files only when the merged file is saved; what it holds is the object graph, about
+    1.5 KiB per PDF object, for the sources and the output alike (it cannot write an object it
+    has not loaded). Tagged chunks have five to ten times the objects of untagged ones (one per
+    structure element), hence ``TAGGED_MERGE_MAX_COST``. Tagged chunks keep their tags: each
+    chunk's structure tree is copied whole (its elements point at the chunk's pages, already
+    copied, so at the merged pages), its top elements go under one ``Document`` element, and its
+    parent-tree keys (the pages' ``/StructParents``, annotations' ``/StructParent``) are shifted
+    past the chunks before it.
     """
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
+        self.pending: list[tuple[Path, str]] = []  # body chunks in order, written but not merged
+        self.pending_front: tuple[Path, str] | None = None
+        self.overlay: Path | None = None
         self.out = Pdf.new()
         self.sources: list[Pdf] = []  # kept open until saved: stream data is read from them then
         self.tagged = "pdf/ua-1"
@@ -382,9 +407,12 @@ class Merger:
         self.doc = self.out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document))
         self.front: Pdf | None = None
 
-    def _open(self, data: bytes) -> Pdf:
-        path = self.workdir / f"{len(self.sources):04d}.pdf"
+    def _write(self, data: bytes) -> Path:
+        path = self.workdir / f"{len(self.pending) + 2:04d}.pdf"
         path.write_bytes(data)
+        return path
+
+    def _open(self, path: Path) -> Pdf:
         source = Pdf.open(path)
         self.sources.append(source)
         return source
@@ -393,18 +421,28 @@ class Merger:
         return self.out.copy_foreign(obj if obj.is_indirect else source.make_indirect(obj))
 
     def add(self, data: bytes, tagged: str, *, front: bool = False) -> None:
-        """Copy a chunk's pages after those so far (the front: before them)."""
-        source = self._open(data)
-        count = len(source.pages)
+        """Keep a chunk for the merge: after those so far (the front: before them all)."""
         if front:
-            for i, page in enumerate(source.pages):
-                self.out.pages.insert(i, page)
-            pages = [self.out.pages[i] for i in range(count)]
-            self.front = source
+            path = self.workdir / "0000-front.pdf"
+            path.write_bytes(data)
+            self.pending_front = (path, tagged)
         else:
-            start = len(self.out.pages)
-            self.out.pages.extend(source.pages)
-            pages = [self.out.pages[i] for i in range(start, start + count)]
+            self.pending.append((self._write(data), tagged))
+
+    def stamp(self, overlay: bytes) -> None:
+        """Keep the footer overlay: page n is drawn over the merged page n."""
+        self.overlay = self.workdir / "0001-overlay.pdf"
+        self.overlay.write_bytes(overlay)
+
+    def _merge(self, path: Path, tagged: str, *, front: bool) -> None:
+        """Copy a chunk's pages after those so far, with its structure and destinations."""
+        source = self._open(path)
+        count = len(source.pages)
+        start = len(self.out.pages)
+        self.out.pages.extend(source.pages)
+        pages = [self.out.pages[i] for i in range(start, start + count)]
+        if front:
+            self.front = source
 
         if RANK[tagged] < RANK[self.tagged]:
             self.tagged = tagged
@@ -441,11 +479,9 @@ class Merger:
                 kid.P = self.doc
         for name, value in root.get("/RoleMap", Dictionary()).items():
             self.role_map.setdefault(name, value)
+        self.kids.append(kids)
         if front:
-            self.kids.insert(0, kids)
             self._find_open_links(kids, None)
-        else:
-            self.kids.append(kids)
 
     def _find_open_links(self, elements: list, page: pikepdf.Object | None) -> None:
         """The front's Link elements with no annotation yet (its contents point at other chunks)."""
@@ -462,9 +498,9 @@ class Merger:
     def link(self, page: int, rect, target: int, x: float, y: float, label: str) -> None:
         self.links.append(_Link(page, rect, target, x, y, label))
 
-    def stamp(self, overlay: bytes) -> None:
+    def _stamp(self, path: Path) -> None:
         """Draw each overlay page (the footer) over the merged page of the same number, as an artifact."""
-        source = self._open(overlay)
+        source = self._open(path)
         if len(source.pages) != len(self.out.pages):
             raise ValueError(f"Footer overlay has {len(source.pages)} pages for {len(self.out.pages)}")
         for n, (footer, page) in enumerate(zip(source.pages, self.out.pages, strict=True)):
@@ -482,6 +518,13 @@ class Merger:
             page.contents_add(self.out.make_stream(draw))
 
     def finish(self, *, bookmarks: list[Bookmark], lang: str) -> bytes:
+        """Merge what was kept (the front first), draw the footers, add links and outline; the PDF."""
+        if self.pending_front is not None:
+            self._merge(*self.pending_front, front=True)
+        for path, tagged in self.pending:
+            self._merge(path, tagged, front=False)
+        if self.overlay is not None:
+            self._stamp(self.overlay)
         out, tagged = self.out, self.tagged != "none" and bool(self.kids)
         for link in self.links:
             page = out.pages[link.page]

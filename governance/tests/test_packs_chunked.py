@@ -153,23 +153,46 @@ def _destination_page(pdf: pikepdf.Pdf, dest, names: dict) -> int:
     return pdf.pages.index(pikepdf.Page(dest[0]))
 
 
-def test_every_internal_link_and_bookmark_lands_on_a_page_of_the_pack(chunked_pack):
-    p, _, data, reader = chunked_pack
-    pdf = pikepdf.open(io.BytesIO(data))
+def _check_links_and_outline(pdf: pikepdf.Pdf) -> None:
+    """Every link and bookmark lands on a page of the pack; the contents link each section."""
     names = dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
-    links = 0
     for page in pdf.pages:
         for annot in page.obj.get("/Annots", []):
             if annot.get("/Subtype") == "/Link" and "/Dest" in annot:
                 assert 0 <= _destination_page(pdf, annot.Dest, names) < len(pdf.pages)
-                links += 1
-    assert links >= len(SECTIONS)  # the contents' links at least, plus the chunks' own
+    contents = [a for a in pdf.pages[1].obj.get("/Annots", []) if a.get("/Subtype") == "/Link"]
+    assert len(contents) == len(SECTIONS)
     with pdf.open_outline() as outline:
         top = list(outline.root)
         assert [item.title for item in top[-len(SECTIONS) :]] == [f"{n}. {h}" for n, (_, h) in enumerate(SECTIONS, 1)]
         for item in top:
             assert 0 <= _destination_page(pdf, item.destination, names) < len(pdf.pages)
+
+
+def test_every_internal_link_and_bookmark_lands_on_a_page_of_the_pack(chunked_pack):
+    p, _, data, _ = chunked_pack
+    pdf = pikepdf.open(io.BytesIO(data))
+    _check_links_and_outline(pdf)
     assert p.page_count == len(pdf.pages)
+
+
+def test_a_pack_too_long_to_tag_is_merged_untagged_and_says_so(world, media, settings, monkeypatch):
+    monkeypatch.setattr(chunked, "TAGGED_MERGE_MAX_COST", 0)  # as the large provider's pack is
+    settings.PACK_SINGLE_PASS_MEASURES = 0
+    settings.PACK_CHUNK_MEASURES = 2
+    populate(world.provider, world.service, user=world.rm, approver=world.ni, size=1)
+    p = pack(world.provider, [world.service], user=world.quality)
+    services.pack_render(pack_id=p.pk)
+    p.refresh_from_db()
+    assert p.status == EvidencePack.Status.DONE, p.error
+    assert p.parameters["render_path"] == "chunked" and p.parameters["pdf_structure"] == "none"
+    with p.file.open("rb") as fh:
+        pdf = pikepdf.open(io.BytesIO(fh.read()))
+    assert "/StructTreeRoot" not in pdf.Root and "/MarkInfo" not in pdf.Root
+    with pdf.open_metadata() as meta:
+        assert "pdfuaid:part" not in meta  # no claim it cannot keep
+    assert str(pdf.Root.Lang) == "en-GB" and p.page_count == len(pdf.pages)
+    _check_links_and_outline(pdf)
 
 
 def _elements(element, found):
