@@ -74,9 +74,9 @@ CHART, SMALL_CHART, CARD, ROW = 1.0, 0.5, 0.25, 0.05
 
 # Chunked packs costing up to this are written tagged and merged with their structure trees;
 # longer ones untagged. qpdf holds every object of the merge in memory (about 1.5 KiB each,
-# sources and output), and a tagged chunk has one object per structure element: tagging the
-# whole large provider (about 3,800 charts' worth, 2,100 pages) went past 1.2 GiB before half
-# its chunks were merged, against 1 GiB for the whole render.
+# sources and output), and a tagged chunk has one object per structure element: tagged, the
+# large provider's pack (2,100 pages) passed 1.2 GiB, layout and merge together, before half its
+# chunks were in, against 1 GiB for the whole render.
 TAGGED_MERGE_MAX_COST = 1000.0
 
 # (section, part, list in the context, cost per item); a list of None: the section goes whole.
