@@ -381,12 +381,12 @@ class Merger:
     qpdf's are not needed at the same time. qpdf copies stream data (the bulk of a pack) from the
     source files only when the merged file is saved; what it holds is the object graph, about
     1.5 KiB per PDF object, for the sources and the output alike (it cannot write an object it
-    has not loaded). Tagged chunks have five to ten times the objects of untagged ones (one per
-    structure element), hence ``TAGGED_MERGE_MAX_COST``. Tagged chunks keep their tags: each
-    chunk's structure tree is copied whole (its elements point at the chunk's pages, already
-    copied, so at the merged pages), its top elements go under one ``Document`` element, and its
-    parent-tree keys (the pages' ``/StructParents``, annotations' ``/StructParent``) are shifted
-    past the chunks before it.
+    has not loaded). A tagged chunk has one object per structure element (the 19-page test pack:
+    2,240 objects, 1,669 of them elements), hence ``TAGGED_MERGE_MAX_COST``. Tagged chunks keep
+    their tags: each chunk's structure tree is copied whole (its elements point at the chunk's
+    pages, already copied, so at the merged pages), its top elements go under one ``Document``
+    element, and its parent-tree keys (the pages' ``/StructParents``, annotations'
+    ``/StructParent``) are shifted past the chunks before it.
     """
 
     def __init__(self, workdir: Path) -> None:
