@@ -9,11 +9,12 @@ peak memory under 1 GiB, and a fixed number of queries whatever the size.
 
 A long pack is laid out in chunks and merged (governance/packs/chunked.py); its finished HTML is
 then the chunks' documents (the front, as finally laid out, and each body chunk), and the floor
-is WeasyPrint laying out and writing each of them, summed: no context, templating, footer
-overlay or merging. ``--path single|chunked`` forces a path; ``--single-floor`` also times
-WeasyPrint on the pack as one document (feasible for a service or two, not the whole provider).
-Run it in a fresh process once the large provider exists, so peak RSS is the render's alone.
-Refuses to run without its own DATABASE_URL (never db.sqlite3).
+is WeasyPrint laying out and writing each of them (tagged if the chunks were), summed: no
+context, templating, footer overlay or merging (pikepdf). ``--path single|chunked`` forces a
+path; ``--single-floor`` also times WeasyPrint on the pack as one document (feasible for a
+service or two, not the whole provider). Run it in a fresh process once the large provider
+exists, so peak RSS is the render's alone. Refuses to run without its own DATABASE_URL (never
+db.sqlite3).
 """
 
 from __future__ import annotations
@@ -128,7 +129,10 @@ def main() -> int:
             html_bytes += len(html)
             started = time.perf_counter()
             document = rendering.layout(html)
-            document.write_pdf()
+            if result.tagged == "none":  # written as the pack's chunks were
+                document.write_pdf()
+            else:
+                rendering.write_pdf(document)
             floor += time.perf_counter() - started
             floor_pages += len(document.pages)
             del document, html

@@ -3,25 +3,41 @@
 WeasyPrint keeps a whole document's layout (every box, every parsed SVG tree) until it has
 written the PDF: a provider-wide pack of 2,000 trend charts passed 4 GiB. Here the pack is cut
 into chunks of about ``PACK_CHUNK_MEASURES`` charts' worth of content (whole sections, or runs of
-a long section's charts, cards or rows), each chunk is laid out and written on its own and its
-layout freed, and the chunks' PDFs are copied into one file as they come (``pdfmerge``, which
-holds one chunk at a time: pypdf's writer held the whole pack as Python objects, about 16 times
-the file). What a reader sees stays the same:
+a long section's charts, cards or rows), each chunk is laid out and written on its own (tagged
+as a single document is, ``rendering.write_pdf``, if the pack is not too long) and its layout
+freed, and the chunks' PDFs are joined with pikepdf (qpdf; :class:`Merger`) at the end.
+What a reader sees stays the same:
 
 * the cover and contents are laid out last, as the first chunk, once the page on which every
   section starts is known (the contents print those numbers instead of ``target-counter``, and
   link to the pages);
 * "Page X of Y" over the whole pack comes from a footer overlay, laid out by WeasyPrint in one go
-  (one empty page per page of the pack, same sizes, same margin box and style) and stamped over
-  each page, since a chunk cannot know the total when it is laid out;
-* the running header and footer text, the PDF metadata and the bookmarks (rebuilt from the
-  chunks' headings at their levels) are as in a single document.
+  (one empty page per page of the pack, same sizes, same margin box and style) and drawn over
+  each page as a pagination artifact, since a chunk cannot know the total when it is laid out;
+* the running header and footer text, the PDF metadata, the bookmarks (rebuilt from the chunks'
+  headings at their levels), the chunks' own links and named destinations, and landscape pages
+  are as in a single document;
+* up to ``TAGGED_MERGE_MAX_COST`` (1,000 charts' worth, about five services) the file is tagged
+  like a single document: each chunk's structure tree goes under one ``Document`` element,
+  the parent tree is renumbered, the contents' links (added after the
+  merge) get their ``OBJR`` in WeasyPrint's Link elements, and the catalog carries ``MarkInfo``,
+  ``Lang``, ``DisplayDocTitle`` and the front's XMP. It is PDF/UA-1 (``pdfuaid:part``) only if
+  every chunk was written as PDF/UA-1; if one fell back to plain tags it is "tags", and if one
+  could not be tagged at all, "none" (``pack.parameters["pdf_structure"]``). Checked by the
+  tests' structure walk and ``qpdf --check``, not by a PDF/UA validator (none is installed).
+  **Longer packs are untagged** ("none"): qpdf would hold their structure trees in memory past
+  the 1 GiB bound (see ``TAGGED_MERGE_MAX_COST``). Tagging those would need a merge that writes
+  as it goes (the hand-written writer this replaced did, without tags) or a smaller tree.
 
 Differences: where a long section continues in the next chunk it starts a new page (the last
-page of the chunk before may be part-filled), and the merged file is not a tagged PDF (chunks
-are written untagged: joining their structure trees is not done). Packs up to
-``PACK_SINGLE_PASS_MEASURES`` charts' worth stay a single tagged document;
-``pack.parameters["render_path"]`` records which path a pack took.
+page of the chunk before may be part-filled). Packs up to ``PACK_SINGLE_PASS_MEASURES`` charts'
+worth stay a single document; ``pack.parameters["render_path"]`` records which path a pack took.
+
+Why two paths and not one: a single document is the better layout (sections flow across pages,
+``target-counter`` page numbers, WeasyPrint's own footer) and is cheaper for a short pack (no
+second front layout, no overlay layout, no merge), and the commissioner and action packs are
+single documents by design. Chunking is what bounds memory on a long pack; always chunking would
+cost short packs their continuous flow for nothing, never chunking would cost long ones gigabytes.
 """
 
 from __future__ import annotations
@@ -29,17 +45,24 @@ from __future__ import annotations
 import io
 import logging
 import math
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from pypdf import PdfReader
 
-from . import pdfmerge, rendering
-from .context import SECTIONS
+# pikepdf announces its C++ logger bridge at INFO when imported: not news in every command's output.
+logging.getLogger("pikepdf._core").setLevel(logging.WARNING)
+
+import pikepdf  # noqa: E402
+from pikepdf import Array, Dictionary, Name, Pdf, String  # noqa: E402
+
+from . import rendering  # noqa: E402
+from .context import SECTIONS  # noqa: E402
 
 CHUNK_TEMPLATE = "governance/packs/pdf/chunk.html"
 OVERLAY_TEMPLATE = "governance/packs/pdf/overlay.html"
@@ -48,6 +71,13 @@ PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px; PDF user space is in points
 
 # What one item of each kind costs to lay out, in trend charts (the measure chart is the unit).
 CHART, SMALL_CHART, CARD, ROW = 1.0, 0.5, 0.25, 0.05
+
+# Chunked packs costing up to this are written tagged and merged with their structure trees;
+# longer ones untagged. qpdf holds every object of the merge in memory (about 1.5 KiB each,
+# sources and output), and a tagged chunk has one object per structure element: tagged, the
+# large provider's pack (2,100 pages) passed 1.2 GiB, layout and merge together, before half its
+# chunks were in, against 1 GiB for the whole render.
+TAGGED_MERGE_MAX_COST = 1000.0
 
 # (section, part, list in the context, cost per item); a list of None: the section goes whole.
 PARTS: dict[str, list[tuple[str, str | None, float]]] = {
@@ -157,6 +187,7 @@ class _Laid:
     """What is kept of a laid-out chunk once its layout is freed."""
 
     data: bytes
+    tagged: str  # as written: "pdf/ua-1", "tags" or "none"
     page_count: int
     wide: list[bool]
     anchors: dict[str, tuple[int, float, float]]  # name -> (page, x pt, y pt from the bottom)
@@ -165,8 +196,8 @@ class _Laid:
     seconds: float
 
 
-def _lay_out(html: str, html_sink: Callable[[str], None] | None) -> _Laid:
-    """Lay out and write one chunk (untagged: the merge could not keep the tags anyway)."""
+def _lay_out(html: str, html_sink: Callable[[str], None] | None, *, tag: bool) -> _Laid:
+    """Lay out and write one chunk: tagged as a single document would be (``rendering.write_pdf``), or not."""
     if html_sink is not None:
         html_sink(html)
     started = time.perf_counter()
@@ -183,8 +214,8 @@ def _lay_out(html: str, html_sink: Callable[[str], None] | None) -> _Laid:
             if link_type == "internal":
                 rect = (x1 * PT_PER_PX, (height - y2) * PT_PER_PX, x2 * PT_PER_PX, (height - y1) * PT_PER_PX)
                 links.append((target, index, rect))
-    data = document.write_pdf()
-    laid = _Laid(data, len(document.pages), wide, anchors, bookmarks, links, time.perf_counter() - started)
+    data, tagged = rendering.write_pdf(document) if tag else (document.write_pdf(), "none")
+    laid = _Laid(data, tagged, len(document.pages), wide, anchors, bookmarks, links, time.perf_counter() - started)
     del document
     return laid
 
@@ -196,6 +227,7 @@ class ChunkedStats:
     overlay_seconds: float = 0.0
     merge_seconds: float = 0.0
     extra_front_layouts: int = 0
+    tagged: bool = True  # chunks written tagged (the pack costs at most TAGGED_MERGE_MAX_COST)
     chunk_pages: list[int] = field(default_factory=list)
 
 
@@ -211,7 +243,17 @@ def render_chunked(
     stats = ChunkedStats()
     chunks = plan(ctx, budget)
     stats.chunks = len(chunks) + 1
-    merger = pdfmerge.StreamingMerger()
+    stats.tagged = pack_cost(ctx) <= TAGGED_MERGE_MAX_COST
+    with tempfile.TemporaryDirectory(prefix="pack-chunks-") as workdir:
+        merger = Merger(Path(workdir))
+        try:
+            pdf = _render_chunks(ctx, chunks, merger, stats, html_sink, progress)
+        finally:
+            merger.close()
+    return pdf, stats
+
+
+def _render_chunks(ctx, chunks, merger: Merger, stats: ChunkedStats, html_sink, progress) -> rendering.RenderedPdf:
     wide: list[bool] = []
     anchors: dict[str, tuple[int, float, float]] = {}
     bookmarks: list[tuple[int, str, int, float, float]] = []
@@ -224,12 +266,12 @@ def render_chunked(
         html = render_to_string(CHUNK_TEMPLATE, {**ctx, "chunk_mode": True, "pieces": pieces})
         for piece in pieces:
             piece.html = ""
-        laid = _lay_out(html, html_sink)
+        laid = _lay_out(html, html_sink, tag=stats.tagged)
         del html
         stats.weasyprint_seconds += laid.seconds
         offset = len(wide)
         started = time.perf_counter()
-        merger.add(laid.data)
+        merger.add(laid.data, laid.tagged)
         stats.merge_seconds += time.perf_counter() - started
         wide += laid.wide
         stats.chunk_pages.append(laid.page_count)
@@ -251,7 +293,7 @@ def render_chunked(
         front_html = render_to_string(CHUNK_TEMPLATE, front_ctx)
         weasyprint_log.addFilter(forward_links)
         try:
-            front = _lay_out(front_html, None)
+            front = _lay_out(front_html, None, tag=stats.tagged)
         finally:
             weasyprint_log.removeFilter(forward_links)
         if front.page_count == front_pages or stats.extra_front_layouts >= 2:
@@ -264,12 +306,12 @@ def render_chunked(
 
     shift = front.page_count
     started = time.perf_counter()
-    links: dict[int, list] = {}
+    merger.add(front.data, front.tagged, front=True)
+    titles = {s["anchor"]: f"Go to {s['title']}" for s in ctx["sections"]}
     for (anchor, page), rect in _union(front.links).items():
         if anchor in anchors:
             target, x, y = anchors[anchor]
-            links.setdefault(page, []).append((rect, shift + target, x, y))
-    merger.add(front.data, position=0, links=links)
+            merger.link(page, rect, shift + target, x, y, titles.get(anchor, "Go to the section"))
     stats.merge_seconds += time.perf_counter() - started
 
     total_wide = front.wide + wide
@@ -281,14 +323,11 @@ def render_chunked(
     started = time.perf_counter()
     merger.stamp(overlay)
     del overlay
-    marks = [pdfmerge.Bookmark(*b) for b in front.bookmarks]
-    marks += [pdfmerge.Bookmark(level, label, shift + page, x, y) for level, label, page, x, y in bookmarks]
-    metadata = PdfReader(io.BytesIO(front.data)).metadata or {}
-    info = {key: str(value) for key, value in metadata.items()}
-    data = merger.finish(bookmarks=marks, info=info, lang="en-GB")
+    marks = [Bookmark(*b) for b in front.bookmarks]
+    marks += [Bookmark(level, label, shift + page, x, y) for level, label, page, x, y in bookmarks]
+    data = merger.finish(bookmarks=marks, lang="en-GB")
     stats.merge_seconds += time.perf_counter() - started
-    page_count = len(total_wide)
-    return rendering.RenderedPdf(data=data, page_count=page_count, tagged="none"), stats
+    return rendering.RenderedPdf(data=data, page_count=len(total_wide), tagged=merger.tagged)
 
 
 def _union(links: list[tuple[str, int, tuple[float, float, float, float]]]) -> dict:
@@ -307,3 +346,291 @@ class _ForwardLinks(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith("No anchor #")
+
+
+# ---------------------------------------------------------------------------------------- merging
+
+RANK = {"none": 0, "tags": 1, "pdf/ua-1": 2}  # a merged file is only as tagged as its least chunk
+
+
+@dataclass
+class Bookmark:
+    level: int
+    title: str
+    page: int  # index in the merged document
+    x: float
+    y: float
+    children: list[Bookmark] = field(default_factory=list)
+
+
+@dataclass
+class _Link:
+    page: int  # index in the merged document
+    rect: tuple[float, float, float, float]
+    target: int
+    x: float
+    y: float
+    label: str
+
+
+class Merger:
+    """The chunks' PDFs joined with pikepdf (qpdf): pages, structure tree, destinations, footers.
+
+    Each chunk (and the footer overlay) is written to a temporary file as it comes; the merge
+    happens in :meth:`finish`, once every layout is done and freed, so WeasyPrint's memory and
+    qpdf's are not needed at the same time. qpdf copies stream data (the bulk of a pack) from the
+    source files only when the merged file is saved; what it holds is the object graph, about
+    1.5 KiB per PDF object, for the sources and the output alike (it cannot write an object it
+    has not loaded). A tagged chunk has one object per structure element (the 19-page test pack:
+    2,240 objects, 1,669 of them elements), hence ``TAGGED_MERGE_MAX_COST``. Tagged chunks keep
+    their tags: each chunk's structure tree is copied whole (its elements point at the chunk's
+    pages, already copied, so at the merged pages), its top elements go under one ``Document``
+    element, and its parent-tree keys (the pages' ``/StructParents``, annotations'
+    ``/StructParent``) are shifted past the chunks before it.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.pending: list[tuple[Path, str]] = []  # body chunks in order, written but not merged
+        self.pending_front: tuple[Path, str] | None = None
+        self.overlay: Path | None = None
+        self.out = Pdf.new()
+        self.sources: list[Pdf] = []  # kept open until saved: stream data is read from them then
+        self.tagged = "pdf/ua-1"
+        self.kids: list[list] = []  # per chunk, in document order: its top structure elements
+        self.parent_tree: dict[int, pikepdf.Object] = {}
+        self.next_key = 0
+        self.role_map: dict[str, pikepdf.Object] = {}
+        self.dests: dict[str, pikepdf.Object] = {}
+        self.links: list[_Link] = []
+        self.open_links: dict[tuple[int, int], list[Dictionary]] = {}  # page objgen -> front Link elements
+        self.doc = self.out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document))
+        self.front: Pdf | None = None
+
+    def _write(self, data: bytes) -> Path:
+        path = self.workdir / f"{len(self.pending) + 2:04d}.pdf"
+        path.write_bytes(data)
+        return path
+
+    def _open(self, path: Path) -> Pdf:
+        source = Pdf.open(path)
+        self.sources.append(source)
+        return source
+
+    def _copy(self, source: Pdf, obj: pikepdf.Object) -> pikepdf.Object:
+        return self.out.copy_foreign(obj if obj.is_indirect else source.make_indirect(obj))
+
+    def add(self, data: bytes, tagged: str, *, front: bool = False) -> None:
+        """Keep a chunk for the merge: after those so far (the front: before them all)."""
+        if front:
+            path = self.workdir / "0000-front.pdf"
+            path.write_bytes(data)
+            self.pending_front = (path, tagged)
+        else:
+            self.pending.append((self._write(data), tagged))
+
+    def stamp(self, overlay: bytes) -> None:
+        """Keep the footer overlay: page n is drawn over the merged page n."""
+        self.overlay = self.workdir / "0001-overlay.pdf"
+        self.overlay.write_bytes(overlay)
+
+    def _merge(self, path: Path, tagged: str, *, front: bool) -> None:
+        """Copy a chunk's pages after those so far, with its structure and destinations."""
+        source = self._open(path)
+        count = len(source.pages)
+        start = len(self.out.pages)
+        self.out.pages.extend(source.pages)
+        pages = [self.out.pages[i] for i in range(start, start + count)]
+        if front:
+            self.front = source
+
+        if RANK[tagged] < RANK[self.tagged]:
+            self.tagged = tagged
+        if self.tagged != "none" and "/StructTreeRoot" in source.Root:
+            self._add_structure(source, pages, front=front)
+
+        names = source.Root.get("/Names")
+        if names is not None and "/Dests" in names:
+            tree = pikepdf.NameTree(self._copy(source, names.Dests))
+            for name in tree:
+                self.dests.setdefault(name, tree[name])
+
+    def _add_structure(self, source: Pdf, pages: list[pikepdf.Page], *, front: bool) -> None:
+        root = self._copy(source, source.Root.StructTreeRoot)
+        offset = self.next_key
+        for page in pages:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + offset
+            for annot in page.obj.get("/Annots", []):
+                if "/StructParent" in annot:
+                    annot.StructParent = int(annot.StructParent) + offset
+        top = 0
+        if "/ParentTree" in root:
+            tree = pikepdf.NumberTree(root.ParentTree)
+            for key in tree:
+                self.parent_tree[int(key) + offset] = tree[key]
+                top = max(top, int(key) + 1)
+        self.next_key = offset + max(int(root.get("/ParentTreeNextKey", 0)), top)
+        kids = _array(root.get("/K"))
+        if len(kids) == 1 and kids[0].get("/S") == Name.Document:
+            kids = _array(kids[0].get("/K"))
+        for kid in kids:
+            if isinstance(kid, Dictionary):
+                kid.P = self.doc
+        for name, value in root.get("/RoleMap", Dictionary()).items():
+            self.role_map.setdefault(name, value)
+        self.kids.append(kids)
+        if front:
+            self._find_open_links(kids, None)
+
+    def _find_open_links(self, elements: list, page: pikepdf.Object | None) -> None:
+        """The front's Link elements with no annotation yet (its contents point at other chunks)."""
+        for element in elements:
+            if not isinstance(element, Dictionary) or element.get("/Type") == Name.OBJR:
+                continue
+            where = element.get("/Pg", page)
+            kids = _array(element.get("/K"))
+            has_annotation = any(isinstance(k, Dictionary) and k.get("/Type") == Name.OBJR for k in kids)
+            if element.get("/S") == Name.Link and where is not None and not has_annotation:
+                self.open_links.setdefault(where.objgen, []).append(element)
+            self._find_open_links(kids, where)
+
+    def link(self, page: int, rect, target: int, x: float, y: float, label: str) -> None:
+        self.links.append(_Link(page, rect, target, x, y, label))
+
+    def _stamp(self, path: Path) -> None:
+        """Draw each overlay page (the footer) over the merged page of the same number, as an artifact."""
+        source = self._open(path)
+        if len(source.pages) != len(self.out.pages):
+            raise ValueError(f"Footer overlay has {len(source.pages)} pages for {len(self.out.pages)}")
+        for n, (footer, page) in enumerate(zip(source.pages, self.out.pages, strict=True)):
+            form = self._copy(source, footer.as_form_xobject())
+            name = Name(f"/PackFooter{n}")
+            resources = page.obj.get("/Resources")
+            if resources is None:
+                page.obj.Resources = resources = Dictionary()
+            if "/XObject" not in resources:
+                resources.XObject = Dictionary()
+            # WeasyPrint shares one resource dictionary among a document's pages: one name a page.
+            resources.XObject[name] = form
+            page.contents_add(self.out.make_stream(b"q\n"), prepend=True)
+            draw = b"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n" + bytes(name.unparse()) + b" Do\nEMC\n"
+            page.contents_add(self.out.make_stream(draw))
+
+    def finish(self, *, bookmarks: list[Bookmark], lang: str) -> bytes:
+        """Merge what was kept (the front first), draw the footers, add links and outline; the PDF."""
+        if self.pending_front is not None:
+            self._merge(*self.pending_front, front=True)
+        for path, tagged in self.pending:
+            self._merge(path, tagged, front=False)
+        if self.overlay is not None:
+            self._stamp(self.overlay)
+        out, tagged = self.out, self.tagged != "none" and bool(self.kids)
+        for link in self.links:
+            page = out.pages[link.page]
+            annot = out.make_indirect(
+                Dictionary(
+                    Type=Name.Annot,
+                    Subtype=Name.Link,
+                    Rect=Array([round(v, 4) for v in link.rect]),
+                    Border=Array([0, 0, 0]),
+                    Dest=_dest(out, link.target, link.x, link.y),
+                    Contents=String(link.label),
+                    P=page.obj,
+                )
+            )
+            if "/Annots" not in page.obj:
+                page.obj.Annots = Array()
+            page.obj.Annots.append(annot)
+            if tagged:
+                waiting = self.open_links.get(page.obj.objgen)
+                if waiting:
+                    element = waiting.pop(0)
+                else:  # no Link element of WeasyPrint's for it: one of its own, at the front's end
+                    element = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Link, P=self.doc, K=Array()))
+                    self.kids[0].append(element)
+                if not isinstance(element.get("/K"), Array):
+                    element.K = Array(_array(element.get("/K")))
+                element.K.append(Dictionary(Type=Name.OBJR, Obj=annot, Pg=page.obj))
+                annot.StructParent = self.next_key
+                self.parent_tree[self.next_key] = element
+                self.next_key += 1
+                page.obj.Tabs = Name.S
+
+        root = out.Root
+        root.Lang = String(lang)
+        root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+        if tagged:
+            self.doc.K = Array([kid for kids in self.kids for kid in kids])
+            nums = Array()
+            for key in sorted(self.parent_tree):
+                nums.append(key)
+                nums.append(self.parent_tree[key])
+            structure = Dictionary(
+                Type=Name.StructTreeRoot,
+                K=Array([self.doc]),
+                ParentTree=out.make_indirect(Dictionary(Nums=nums)),
+                ParentTreeNextKey=self.next_key,
+            )
+            if self.role_map:
+                structure.RoleMap = Dictionary(self.role_map)
+            root.StructTreeRoot = out.make_indirect(structure)
+            self.doc.P = root.StructTreeRoot
+            root.MarkInfo = Dictionary(Marked=True)
+        if self.dests:
+            flat = Array()
+            for name in sorted(self.dests, key=lambda n: n.encode("utf-16-be") if not n.isascii() else n.encode()):
+                flat.append(String(name))
+                flat.append(self.dests[name])
+            root.Names = Dictionary(Dests=out.make_indirect(Dictionary(Names=flat)))
+        if bookmarks:
+            _outline(out, bookmarks)
+        if self.front is not None:
+            for key, value in self.front.docinfo.items():
+                out.docinfo[key] = self._copy(self.front, value) if isinstance(value, Dictionary) else value
+            if "/Metadata" in self.front.Root:
+                root.Metadata = self._copy(self.front, self.front.Root.Metadata)
+        with out.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            if self.tagged != "pdf/ua-1" and "pdfuaid:part" in meta:
+                del meta["pdfuaid:part"]  # PDF/UA-1 only if every chunk was
+        buffer = io.BytesIO()
+        out.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return buffer.getvalue()
+
+    def close(self) -> None:
+        self.out.close()
+        for source in self.sources:
+            source.close()
+
+
+def _array(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, Array):
+        return list(value)
+    return [value]
+
+
+def _dest(pdf: Pdf, page: int, x: float, y: float) -> Array:
+    """A destination at (x, y) on a page, zoom unchanged (WeasyPrint's own form)."""
+    return Array([pdf.pages[page].obj, Name.XYZ, round(x, 4), round(y, 4), 0])
+
+
+def _outline(pdf: Pdf, bookmarks: list[Bookmark]) -> None:
+    """Nest bookmarks by level, as WeasyPrint does within one document; closed, as WeasyPrint's."""
+    root: list[Bookmark] = []
+    stack: list[Bookmark] = []
+    for b in bookmarks:
+        while stack and stack[-1].level >= b.level:
+            stack.pop()
+        (stack[-1].children if stack else root).append(b)
+        stack.append(b)
+
+    def item(b: Bookmark) -> pikepdf.OutlineItem:
+        made = pikepdf.OutlineItem(b.title, _dest(pdf, b.page, b.x, b.y))
+        made.children.extend(item(c) for c in b.children)
+        made.is_closed = bool(b.children)
+        return made
+
+    with pdf.open_outline() as outline:
+        outline.root.extend(item(b) for b in root)

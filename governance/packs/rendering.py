@@ -106,25 +106,29 @@ def layout(html: str) -> Document:
         raise UnsafeURL(str(exc.__cause__ or exc)) from exc
 
 
-def html_to_pdf(html: str) -> RenderedPdf:
-    """Lay out and write the PDF, tagged for assistive technology where WeasyPrint can.
+def write_pdf(document: Document) -> tuple[bytes, str]:
+    """Write a laid-out document, tagged for assistive technology where WeasyPrint can.
 
     PDF/UA-1 is tried first; WeasyPrint refuses it for some content (inline SVG among it),
     so on failure the same layout is written as a tagged PDF (``pdf_tags=True``), and only
-    if that fails too, untagged.
+    if that fails too, untagged. Returns the PDF and which of "pdf/ua-1", "tags", "none" it is.
     """
-    document = layout(html)
     attempts = (("pdf/ua-1", {"pdf_variant": "pdf/ua-1"}), ("tags", {"pdf_tags": True}), ("none", {}))
     last_error: Exception | None = None
     for label, options in attempts:
         try:
-            data = document.write_pdf(**options)
+            return document.write_pdf(**options), label
         except Exception as exc:  # WeasyPrint raises assorted errors for unsupported variants
             logger.info("PDF variant %s not possible here: %s", label, exc)
             last_error = exc
-            continue
-        return RenderedPdf(data=data, page_count=len(document.pages), tagged=label)
     raise RuntimeError("WeasyPrint could not write the PDF") from last_error
+
+
+def html_to_pdf(html: str) -> RenderedPdf:
+    """Lay out and write the PDF as one document (see :func:`write_pdf` for its tagging)."""
+    document = layout(html)
+    data, tagged = write_pdf(document)
+    return RenderedPdf(data=data, page_count=len(document.pages), tagged=tagged)
 
 
 def render_pdf(template: str, context: dict) -> tuple[str, RenderedPdf]:

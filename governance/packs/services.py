@@ -126,7 +126,12 @@ class RenderResult:
 
 
 def _chunk(pack: EvidencePack, ctx: dict) -> bool:
-    """Long full packs go in chunks: WeasyPrint holds a whole document's layout in memory."""
+    """Long full packs go in chunks: WeasyPrint holds a whole document's layout in memory.
+
+    Both paths write a tagged PDF. The single document stays for short packs (and every
+    commissioner and action pack) because its layout flows across pages with no seams and it
+    costs no extra front and overlay layouts or merge; see ``chunked``'s docstring.
+    """
     return pack.kind == EvidencePack.Kind.FULL and chunked.pack_cost(ctx) > settings.PACK_SINGLE_PASS_MEASURES
 
 

@@ -1,4 +1,4 @@
-"""A long pack laid out in chunks and merged (real WeasyPrint and pypdf, tiny chunks on small data)."""
+"""A long pack laid out in chunks and merged (real WeasyPrint and pikepdf, tiny chunks on small data)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 
+import pikepdf
 import pytest
 from pypdf import PdfReader
 
@@ -55,7 +56,7 @@ def test_the_merged_pack_has_every_section_the_data_and_its_stored_facts(chunked
     p, made, data, reader = chunked_pack
     assert p.parameters["render_path"] == "chunked"
     assert p.parameters["render_chunks"] > 5
-    assert p.parameters["pdf_structure"] == "none"  # the merge drops the structure tree
+    assert p.parameters["pdf_structure"] in {"pdf/ua-1", "tags"}  # the chunks' tags are kept
     assert data.startswith(b"%PDF-")
     assert p.sha256 == hashlib.sha256(data).hexdigest()
     assert p.size_bytes == len(data) and p.page_count == len(reader.pages)
@@ -141,3 +142,100 @@ def test_the_plan_places_every_item_once_in_order(world):
             runs = [(piece.start, piece.stop) for piece in pieces if piece.key == key and piece.part == part]
             assert runs[0][0] == 0 and runs[-1][1] == len(ctx[var])
             assert all(a[1] == b[0] for a, b in zip(runs, runs[1:], strict=False)), key
+
+
+def _destination_page(pdf: pikepdf.Pdf, dest, names: dict) -> int:
+    if isinstance(dest, pikepdf.String):
+        dest = names[str(dest)]
+    if isinstance(dest, pikepdf.Dictionary):
+        dest = dest.D
+    return pdf.pages.index(pikepdf.Page(dest[0]))
+
+
+def _check_links_and_outline(pdf: pikepdf.Pdf) -> None:
+    """Every link and bookmark lands on a page of the pack; the contents link each section."""
+    names = dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
+    for page in pdf.pages:
+        for annot in page.obj.get("/Annots", []):
+            if annot.get("/Subtype") == "/Link" and "/Dest" in annot:
+                assert 0 <= _destination_page(pdf, annot.Dest, names) < len(pdf.pages)
+    contents = [a for a in pdf.pages[1].obj.get("/Annots", []) if a.get("/Subtype") == "/Link"]
+    assert len(contents) == len(SECTIONS)
+    with pdf.open_outline() as outline:
+        top = list(outline.root)
+        assert [item.title for item in top[-len(SECTIONS) :]] == [f"{n}. {h}" for n, (_, h) in enumerate(SECTIONS, 1)]
+        for item in top:
+            assert 0 <= _destination_page(pdf, item.destination, names) < len(pdf.pages)
+
+
+def test_every_internal_link_and_bookmark_lands_on_a_page_of_the_pack(chunked_pack):
+    p, _, data, _ = chunked_pack
+    pdf = pikepdf.open(io.BytesIO(data))
+    _check_links_and_outline(pdf)
+    assert p.page_count == len(pdf.pages)
+
+
+def test_a_pack_too_long_to_tag_is_merged_untagged_and_says_so(world, media, settings, monkeypatch):
+    monkeypatch.setattr(chunked, "TAGGED_MERGE_MAX_COST", 0)  # as the large provider's pack is
+    settings.PACK_SINGLE_PASS_MEASURES = 0
+    settings.PACK_CHUNK_MEASURES = 2
+    populate(world.provider, world.service, user=world.rm, approver=world.ni, size=1)
+    p = pack(world.provider, [world.service], user=world.quality)
+    services.pack_render(pack_id=p.pk)
+    p.refresh_from_db()
+    assert p.status == EvidencePack.Status.DONE, p.error
+    assert p.parameters["render_path"] == "chunked" and p.parameters["pdf_structure"] == "none"
+    with p.file.open("rb") as fh:
+        pdf = pikepdf.open(io.BytesIO(fh.read()))
+    assert "/StructTreeRoot" not in pdf.Root and "/MarkInfo" not in pdf.Root
+    with pdf.open_metadata() as meta:
+        assert "pdfuaid:part" not in meta  # no claim it cannot keep
+    assert str(pdf.Root.Lang) == "en-GB" and p.page_count == len(pdf.pages)
+    _check_links_and_outline(pdf)
+
+
+def _elements(element, found):
+    if isinstance(element, pikepdf.Dictionary) and element.get("/Type") != "/OBJR":
+        found.append(element)
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            _elements(kid, found)
+    return found
+
+
+def test_the_merged_pack_is_one_tagged_document(chunked_pack):
+    p, _, data, _ = chunked_pack
+    pdf = pikepdf.open(io.BytesIO(data))
+    root = pdf.Root
+    assert root.MarkInfo.Marked is True and str(root.Lang) == "en-GB"
+    assert root.ViewerPreferences.DisplayDocTitle is True
+    with pdf.open_metadata() as meta:
+        assert meta["dc:title"].startswith("Re-inspection evidence pack")
+        assert (meta.get("pdfuaid:part") == "1") == (p.parameters["pdf_structure"] == "pdf/ua-1")
+    tree = root.StructTreeRoot
+    (document,) = tree.K
+    assert document.S == "/Document"
+    elements = _elements(document, [])
+    assert all(kid.P.objgen == document.objgen for kid in document.K)
+    pages = {page.obj.objgen for page in pdf.pages}
+    assert all(e.Pg.objgen in pages for e in elements if "/Pg" in e)  # no element points outside the pack
+    headings = [e for e in elements if e.S == "/H1"]
+    assert len(headings) >= len(SECTIONS)  # every chunk's headings are in the one tree
+    parents = dict(pikepdf.NumberTree(tree.ParentTree).items())
+    assert int(tree.ParentTreeNextKey) > max(parents)
+    keys = [int(page.obj.StructParents) for page in pdf.pages]
+    assert len(set(keys)) == len(keys) == len(pdf.pages)  # renumbered: no two pages share a key
+    for page, key in zip(pdf.pages, keys, strict=True):
+        marked = [e for e in parents[key] if isinstance(e, pikepdf.Dictionary)]
+        assert marked and all(e.get("/Pg", page.obj).objgen == page.obj.objgen for e in marked)
+    links = 0
+    for page in pdf.pages:
+        for annot in page.obj.get("/Annots", []):
+            if annot.get("/Subtype") != "/Link":
+                continue
+            element = parents[int(annot.StructParent)]
+            assert element.S == "/Link"
+            objrs = [k for k in element.K if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"]
+            assert any(k.Obj.objgen == annot.objgen for k in objrs)
+            links += 1
+    assert links >= len(SECTIONS)
