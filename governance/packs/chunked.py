@@ -61,8 +61,8 @@ logging.getLogger("pikepdf._core").setLevel(logging.WARNING)
 import pikepdf  # noqa: E402
 from pikepdf import Array, Dictionary, Name, Pdf, String  # noqa: E402
 
-from . import rendering  # noqa: E402
-from .context import SECTIONS  # noqa: E402
+from governance.packs import rendering  # noqa: E402
+from governance.packs.parameters import SECTIONS  # noqa: E402
 
 CHUNK_TEMPLATE = "governance/packs/pdf/chunk.html"
 OVERLAY_TEMPLATE = "governance/packs/pdf/overlay.html"

@@ -11,25 +11,37 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
 from audits.models import Audit
 from core.models import Service
-from evidence.models import EvidenceItem, SourceType
+from evidence.models import SourceType
 from governance.models import AgendaItem, Challenge, EvidencePack
 from governance.packs import svg
+from governance.packs.loading import (
+    Cited,
+    actions_qs,
+    closing_transition,
+    evidence_qs,
+    in_period,
+    in_scope,
+    summaries_at,
+    svg_markup,
+    theme_key_questions,
+    themes_in_scope,
+)
+from governance.packs.parameters import (
+    KEY_QUESTIONS,
+    SECTION_KEYS,
+    SECTIONS,
+    PackParameterError,
+    PackParameters,
+    parse_parameters,
+)
 from recovery.measures import measuring
 from recovery.models import (
-    ActionStep,
-    ActionTransition,
-    DataPoint,
     FailureTheme,
-    LeadershipLearning,
-    OutcomeMeasure,
     RecoveryAction,
 )
 
@@ -39,31 +51,6 @@ MARKING_NOTE = (
     "commissioner it was prepared for, and handle it under your information governance policy."
 )
 
-KEY_QUESTIONS: list[tuple[str, str]] = [
-    ("safe", "Safe"),
-    ("effective", "Effective"),
-    ("caring", "Caring"),
-    ("responsive", "Responsive"),
-    ("well_led", "Well-led"),
-]
-KEY_QUESTION_CODES = [code for code, _ in KEY_QUESTIONS]
-
-# (key, heading) in the order the pack prints them.
-SECTIONS: list[tuple[str, str]] = [
-    ("position", "Position by key question"),
-    ("themes", "Original failure themes and leadership learning"),
-    ("actions_completed", "Actions completed"),
-    ("actions_open", "Open actions and continued monitoring"),
-    ("audits", "Re-audit findings"),
-    ("measures", "Trend data"),
-    ("competency", "Staff competency evidence"),
-    ("feedback", "People's and families' feedback"),
-    ("challenge", "Governance: challenge and decisions"),
-    ("embedded", "Learning embedded in routine practice"),
-    ("manifest", "Evidence manifest"),
-]
-SECTION_KEYS = [key for key, _ in SECTIONS]
-
 COMPETENCY_TYPES = [SourceType.COMPETENCY_CHECK, SourceType.SUPERVISION_RECORD, SourceType.TRAINING_RECORD]
 FEEDBACK_TYPES = [SourceType.PEOPLES_FEEDBACK, SourceType.FAMILY_FEEDBACK, SourceType.PARTNER_FEEDBACK]
 
@@ -71,167 +58,6 @@ FEEDBACK_TYPES = [SourceType.PEOPLES_FEEDBACK, SourceType.FAMILY_FEEDBACK, Sourc
 COMMISSIONER_MEASURE_ROWS = 10
 
 S = RecoveryAction.Status
-
-
-class PackParameterError(ValueError):
-    """The pack's stored parameters cannot be used (the render fails with this message)."""
-
-
-@dataclass(frozen=True)
-class PackParameters:
-    date_from: datetime.date
-    date_to: datetime.date
-    key_questions: list[str]
-    sections: list[str]
-
-    def as_json(self) -> dict:
-        return {
-            "date_from": self.date_from.isoformat(),
-            "date_to": self.date_to.isoformat(),
-            "key_questions": list(self.key_questions),
-            "sections": list(self.sections),
-        }
-
-
-def _date(raw, name: str) -> datetime.date:
-    if isinstance(raw, datetime.date):
-        return raw
-    try:
-        return datetime.date.fromisoformat(str(raw))
-    except ValueError:
-        raise PackParameterError(f"The pack's {name} is not a date: {raw!r}.") from None
-
-
-def parse_parameters(raw: dict) -> PackParameters:
-    """Validate stored parameters; missing ones take the defaults (all key questions and sections)."""
-    if not isinstance(raw, dict):
-        raise PackParameterError("The pack's parameters are not readable.")
-    today = timezone.localdate()
-    date_to = _date(raw.get("date_to") or today, "end date")
-    date_from = _date(raw.get("date_from") or (date_to - datetime.timedelta(days=182)), "start date")
-    if date_from > date_to:
-        raise PackParameterError("The pack's period starts after it ends.")
-    kqs = raw.get("key_questions") or KEY_QUESTION_CODES
-    sections = raw.get("sections") or SECTION_KEYS
-    unknown = [k for k in kqs if k not in KEY_QUESTION_CODES] + [s for s in sections if s not in SECTION_KEYS]
-    if unknown:
-        raise PackParameterError(f"The pack asks for parts that do not exist: {', '.join(map(str, unknown))}.")
-    return PackParameters(
-        date_from=date_from,
-        date_to=date_to,
-        key_questions=[k for k in KEY_QUESTION_CODES if k in kqs],
-        sections=[s for s in SECTION_KEYS if s in sections],
-    )
-
-
-# --------------------------------------------------------------------------- loading
-
-
-@dataclass
-class _Cited:
-    """Collects every evidence item a pack cites and numbers them E1, E2, ... for the manifest."""
-
-    instances: list[EvidenceItem] = field(default_factory=list)
-
-    def add(self, items: Iterable[EvidenceItem]) -> list[EvidenceItem]:
-        items = [e for e in items if e is not None and e.removed_at is None]
-        self.instances.extend(items)
-        return items
-
-    def manifest(self) -> list[EvidenceItem]:
-        unique: dict[int, EvidenceItem] = {}
-        for item in self.instances:
-            unique.setdefault(item.pk, item)
-        ordered = sorted(unique.values(), key=lambda e: (e.refers_to, e.pk))
-        refs = {e.pk: f"E{i}" for i, e in enumerate(ordered, start=1)}
-        for item in self.instances:
-            item.ref = refs[item.pk]
-        return ordered
-
-
-def _svg(markup: str):
-    """Chart markup built by our own SVG code (recovery.measures.charts, packs.svg), which escapes every label."""
-    return mark_safe(markup)  # noqa: S308 - generated markup, user text inside is escaped
-
-
-def _evidence_qs():
-    return EvidenceItem.objects.current().select_related("category", "service").order_by("refers_to", "pk")
-
-
-def _in_scope(provider_id: int, service_ids: list[int], field_prefix: str = "") -> Q:
-    """Rows at one of the services, or provider-wide rows of the provider."""
-    return Q(**{f"{field_prefix}service_id__in": service_ids}) | Q(
-        **{f"{field_prefix}service__isnull": True, f"{field_prefix}provider_id": provider_id}
-    )
-
-
-def _themes(provider_id: int, service_ids: list[int]) -> list[FailureTheme]:
-    return list(
-        FailureTheme.objects.filter(_in_scope(provider_id, service_ids))
-        .select_related("owner", "service")
-        .prefetch_related(
-            Prefetch("framework_items", queryset=_framework_items()),
-            Prefetch("evidence", queryset=_evidence_qs()),
-            Prefetch(
-                "learning",
-                queryset=LeadershipLearning.objects.select_related("recorded_by", "reviewed_by").prefetch_related(
-                    Prefetch("evidence", queryset=_evidence_qs())
-                ),
-            ),
-        )
-        .order_by("title", "pk")
-    )
-
-
-def _framework_items():
-    from core.models import FrameworkItem
-
-    return FrameworkItem.objects.select_related("key_question")
-
-
-def _actions_qs():
-    return RecoveryAction.objects.select_related(
-        "theme", "owner", "service", "provider", "closed_by", "proposed_by"
-    ).prefetch_related(
-        Prefetch("steps", queryset=ActionStep.objects.select_related("done_by").order_by("order", "pk")),
-        Prefetch("evidence", queryset=_evidence_qs()),
-        Prefetch("transitions", queryset=ActionTransition.objects.select_related("actor").order_by("at", "pk")),
-        Prefetch(
-            "measures",
-            queryset=OutcomeMeasure.objects.order_by("pk").prefetch_related(
-                Prefetch("points", queryset=DataPoint.objects.order_by("period_date", "pk")),
-                Prefetch("evidence", queryset=_evidence_qs()),
-            ),
-        ),
-    )
-
-
-def _theme_key_questions(theme: FailureTheme) -> set[str]:
-    return {item.key_question.code for item in theme.framework_items.all()}
-
-
-def _summaries(measures: Iterable[OutcomeMeasure], date_to: datetime.date) -> list[measuring.MeasureSummary]:
-    out = []
-    for m in measures:
-        points = [p for p in m.points.all() if p.period_date <= date_to]
-        summary = measuring.summarise(m, points, today=date_to)
-        summary.badge_info = summary.badge()
-        summary.assurance_info = summary.assurance()
-        out.append(summary)
-    return out
-
-
-def _closing(action: RecoveryAction, to_status: str) -> ActionTransition | None:
-    rows = [t for t in action.transitions.all() if t.to_status == to_status]
-    return rows[-1] if rows else None
-
-
-def _in_period(when, params: PackParameters) -> bool:
-    if when is None:
-        return False
-    if isinstance(when, datetime.datetime):
-        when = timezone.localtime(when).date()
-    return params.date_from <= when <= params.date_to
 
 
 # --------------------------------------------------------------------------- full pack
@@ -251,7 +77,7 @@ def build_pack_context(pack: EvidencePack, *, services: list[Service] | None = N
         measures = context["measures"]
         context["commissioner_measures"] = measures[:COMMISSIONER_MEASURE_ROWS]
         for summary in context["commissioner_measures"]:
-            summary.sparkline = _svg(summary.sparkline_svg())
+            summary.sparkline = svg_markup(summary.sparkline_svg())
         context["commissioner_more"] = max(len(measures) - COMMISSIONER_MEASURE_ROWS, 0)
     return context
 
@@ -282,30 +108,30 @@ def _header(pack: EvidencePack, params: PackParameters, services: list[Service])
 def _recovery_context(pack: EvidencePack, params: PackParameters, services: list[Service]) -> dict:
     provider_id = pack.provider_id
     service_ids = [s.pk for s in services]
-    cited = _Cited()
+    cited = Cited()
     chosen_kqs = set(params.key_questions)
 
     # Themes in scope: tagged to a chosen key question, or not tagged at all.
     themes = [
         t
-        for t in _themes(provider_id, service_ids)
-        if not _theme_key_questions(t) or _theme_key_questions(t) & chosen_kqs
+        for t in themes_in_scope(provider_id, service_ids)
+        if not theme_key_questions(t) or theme_key_questions(t) & chosen_kqs
     ]
     theme_ids = {t.pk for t in themes}
     actions = list(
-        _actions_qs()
+        actions_qs()
         .filter(theme_id__in=theme_ids)
-        .filter(_in_scope(provider_id, service_ids))
+        .filter(in_scope(provider_id, service_ids))
         .order_by("theme__title", "due_date", "pk")
     )
     actions_by_theme: dict[int, list[RecoveryAction]] = defaultdict(list)
     for a in actions:
         actions_by_theme[a.theme_id].append(a)
-        a.measure_summaries = _summaries(a.measures.all(), params.date_to)
+        a.measure_summaries = summaries_at(a.measures.all(), params.date_to)
 
     all_summaries = [s for a in actions for s in a.measure_summaries]
     for s in all_summaries:
-        s.chart = _svg(s.chart_svg(width=640, height=240))
+        s.chart = svg_markup(s.chart_svg(width=640, height=240))
         s.cited = cited.add(s.measure.evidence.all())
 
     # Themes, their learning, and where the key questions stand.
@@ -331,7 +157,7 @@ def _recovery_context(pack: EvidencePack, params: PackParameters, services: list
     for code, name in KEY_QUESTIONS:
         if code not in chosen_kqs:
             continue
-        kq_themes = [r for r in theme_rows if code in _theme_key_questions(r["theme"])]
+        kq_themes = [r for r in theme_rows if code in theme_key_questions(r["theme"])]
         kq_actions = [a for r in kq_themes for a in r["actions"]]
         kq_summaries = [s for a in kq_actions for s in a.measure_summaries]
         position.append(
@@ -353,10 +179,10 @@ def _recovery_context(pack: EvidencePack, params: PackParameters, services: list
     completed = []
     open_actions = []
     for a in actions:
-        closing = _closing(a, S.CLOSED)
+        closing = closing_transition(a, S.CLOSED)
         if a.status == S.CLOSED:
-            if closing is None or _in_period(closing.at, params) or _in_period(a.closed_at, params):
-                proposal = _closing(a, S.CLOSURE_PROPOSED)
+            if closing is None or in_period(closing.at, params) or in_period(a.closed_at, params):
+                proposal = closing_transition(a, S.CLOSURE_PROPOSED)
                 a.closure_evidence = cited.add(a.evidence.all())
                 completed.append({"action": a, "decision": closing, "proposal": proposal})
         else:
@@ -387,15 +213,15 @@ def _recovery_context(pack: EvidencePack, params: PackParameters, services: list
             "template": template,
             "service": service_name,
             "points": points,
-            "svg": _svg(svg.compliance_line(points, label=f"{template} at {service_name}")),
+            "svg": svg_markup(svg.compliance_line(points, label=f"{template} at {service_name}")),
         }
         for (template, service_name), points in sorted(series.items())
     ]
 
     # Staff competency and feedback evidence dated in the period.
     section_evidence = list(
-        _evidence_qs().filter(
-            _in_scope(provider_id, service_ids),
+        evidence_qs().filter(
+            in_scope(provider_id, service_ids),
             source_type__in=[*COMPETENCY_TYPES, *FEEDBACK_TYPES],
             refers_to__gte=params.date_from,
             refers_to__lte=params.date_to,
@@ -408,13 +234,13 @@ def _recovery_context(pack: EvidencePack, params: PackParameters, services: list
     start = datetime.datetime.combine(params.date_from, datetime.time.min, tzinfo=timezone.get_current_timezone())
     end = datetime.datetime.combine(params.date_to, datetime.time.max, tzinfo=timezone.get_current_timezone())
     challenges = list(
-        Challenge.objects.filter(_in_scope(provider_id, service_ids), raised_at__gte=start, raised_at__lte=end)
+        Challenge.objects.filter(in_scope(provider_id, service_ids), raised_at__gte=start, raised_at__lte=end)
         .select_related("raised_by", "responded_by", "review", "action")
         .order_by("raised_at", "pk")
     )
     decisions = list(
         AgendaItem.objects.filter(
-            _in_scope(provider_id, service_ids, "review__"),
+            in_scope(provider_id, service_ids, "review__"),
             decided_at__gte=start,
             decided_at__lte=end,
         )
@@ -426,7 +252,7 @@ def _recovery_context(pack: EvidencePack, params: PackParameters, services: list
         {"action": a, "transition": t}
         for a in actions
         for t in a.transitions.all()
-        if t.to_status == S.REFUSED and _in_period(t.at, params)
+        if t.to_status == S.REFUSED and in_period(t.at, params)
     ]
     refusals.sort(key=lambda r: r["transition"].at)
 
@@ -486,11 +312,11 @@ def build_action_context(pack: EvidencePack, params: PackParameters | None = Non
     params = params or parse_parameters(pack.parameters)
     if pack.action_id is None:
         raise PackParameterError("A concern-to-outcome pack needs an action.")
-    action = _actions_qs().select_related("theme__owner").get(pk=pack.action_id)
-    cited = _Cited()
-    summaries = _summaries(action.measures.all(), params.date_to)
+    action = actions_qs().select_related("theme__owner").get(pk=pack.action_id)
+    cited = Cited()
+    summaries = summaries_at(action.measures.all(), params.date_to)
     for s in summaries:
-        s.chart = _svg(s.chart_svg(width=640, height=240))
+        s.chart = svg_markup(s.chart_svg(width=640, height=240))
         s.cited = cited.add(s.measure.evidence.all())
     evidence = cited.add(action.evidence.all())
     challenges = list(

@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from governance.models import EvidencePack
-from governance.packs.context import KEY_QUESTIONS, SECTIONS
+from governance.packs.parameters import KEY_QUESTIONS, SECTIONS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

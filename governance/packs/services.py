@@ -22,11 +22,10 @@ from django.utils import timezone
 
 from core import permissions as policy
 from core.models import Provider, Service
+from governance.models import EvidencePack
+from governance.packs import chunked, parameters, rendering
+from governance.packs import context as pack_context
 from recovery.models import RecoveryAction
-
-from ..models import EvidencePack
-from . import chunked, rendering
-from . import context as pack_context
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ def pack_request(
         "key_questions": key_questions or [],
         "sections": sections or [],
     }
-    params = pack_context.parse_parameters(raw)  # ValidationError-like: fail before queueing
+    params = parameters.parse_parameters(raw)  # ValidationError-like: fail before queueing
     pack = EvidencePack.objects.create(
         provider=provider,
         service=service,
@@ -93,7 +92,7 @@ def pack_request(
 
 def pack_queue(*, pack_id: int) -> None:
     """Send the render job once the surrounding transaction has committed (in-process without a broker)."""
-    from .tasks import render_pack
+    from governance.packs.tasks import render_pack
 
     transaction.on_commit(lambda: render_pack.delay(pack_id))
 
@@ -188,7 +187,7 @@ def pack_render(
 
 
 def _error_text(exc: Exception) -> str:
-    if isinstance(exc, pack_context.PackParameterError):
+    if isinstance(exc, parameters.PackParameterError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"[:2000]
 

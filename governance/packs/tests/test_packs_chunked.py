@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from governance.models import EvidencePack
 from governance.packs import chunked, services
-from governance.packs.context import SECTIONS, build_pack_context
+from governance.packs.context import build_pack_context
+from governance.packs.parameters import SECTIONS
 from governance.packs.tests.factories import pack, populate
 
 pytestmark = pytest.mark.django_db
