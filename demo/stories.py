@@ -215,13 +215,7 @@ COMPLAINTS = Story(
             14 * 7 + 2,
             15,
         ),
-        MoveTheme(
-            "rm.meadowbank",
-            ThemeMove.MONITOR,
-            "The action is closed; the measure keeps running while the improvement beds in.",
-            14 * 7 + 2,
-            16,
-        ),
+        MoveTheme("rm.meadowbank", ThemeMove.MONITOR, "Closed; the weekly count goes on.", 14 * 7 + 2, 16),
         Points(COMPLAINTS_AFTER, first=len(COMPLAINTS_WEEKLY) + 1),
     ),
 )
@@ -406,13 +400,7 @@ CLOSURE_EVIDENCE = Story(
             14 * 7 + 2,
             16,
         ),
-        MoveTheme(
-            "quality",
-            ThemeMove.MONITOR,
-            "Closure approved; sampled closures continue every fortnight while we watch.",
-            14 * 7 + 2,
-            17,
-        ),
+        MoveTheme("quality", ThemeMove.MONITOR, "Closed; fortnightly samples go on.", 14 * 7 + 2, 17),
         Points(CLOSURE_SAMPLES_AFTER, every=14, first=len(CLOSURE_SAMPLES) + 1),
     ),
 )
