@@ -62,10 +62,14 @@ EXTENSIONS = {
     TEXT: ("txt", "text", "log", "md"),
 }
 
-# Office documents are small zip archives. A larger inflated size, or very many members,
-# is a zip bomb or not an office document.
+# Office documents are small zip archives. A larger inflated size, very many members or a
+# member that inflates far beyond its compressed size is a zip bomb or not an office document.
+# The check reads the central directory's declared sizes and never inflates a member beyond
+# what it needs (the ODT mimetype: its first bytes), so it costs kilobytes whatever the file.
 MAX_ZIP_MEMBERS = 5000
-MAX_ZIP_INFLATED_BYTES = 300 * 1024 * 1024
+MAX_ZIP_INFLATED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_RATIO = 100  # inflated / compressed, per member and for the whole archive
+_ZIP_RATIO_FLOOR = 64 * 1024  # members smaller than this inflated are not judged by ratio
 # Markup and scripts are refused even when they are valid text: downloaded and opened
 # locally they would run.
 _MARKUP = re.compile(
@@ -105,19 +109,31 @@ def stored_filename(name: str, content_type: str) -> str:
     return f"{clean[:120]}.{allowed[0]}"
 
 
+def _zip_bomb(infos: list[zipfile.ZipInfo]) -> bool:
+    """Too many members, too much inflated, or inflating far beyond the compressed size."""
+    inflated = sum(i.file_size for i in infos)
+    compressed = sum(i.compress_size for i in infos) or 1
+    if len(infos) > MAX_ZIP_MEMBERS or inflated > MAX_ZIP_INFLATED_BYTES:
+        return True
+    if inflated > _ZIP_RATIO_FLOOR and inflated / compressed > MAX_ZIP_RATIO:
+        return True
+    return any(i.file_size > _ZIP_RATIO_FLOOR and i.file_size / (i.compress_size or 1) > MAX_ZIP_RATIO for i in infos)
+
+
 def _zip_office_type(upload: UploadedFile) -> str | None:
     """DOCX, XLSX or ODT if this zip is one (and not a macro document or a zip bomb)."""
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as zf:
             infos = zf.infolist()
-            if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > MAX_ZIP_INFLATED_BYTES:
+            if _zip_bomb(infos):
                 return None
             names = {i.filename for i in infos}
             if any(n.lower().endswith(("vbaproject.bin", ".exe", ".dll", ".js", ".vbs")) for n in names):
                 return None  # macros or programs inside: not a plain document
             if "mimetype" in names:
-                mimetype = zf.read("mimetype")[:100].decode("ascii", "ignore").strip()
+                with zf.open("mimetype") as member:  # the first bytes only, never the whole member
+                    mimetype = member.read(100).decode("ascii", "ignore").strip()
                 return ODT if mimetype == ODT and "content.xml" in names else None
             if "[Content_Types].xml" not in names:
                 return None
@@ -132,23 +148,26 @@ def _zip_office_type(upload: UploadedFile) -> str | None:
     return None
 
 
-def _is_text(upload: UploadedFile) -> bool:
-    """The whole file decodes as UTF-8 (or Windows-1252) and has no control bytes."""
+def _text(upload: UploadedFile) -> bytes | None:
+    """The whole file when it decodes as UTF-8 (or Windows-1252) with no control bytes, else None.
+
+    Bounded by the upload limit (``EVIDENCE_MAX_UPLOAD_MB``), checked before this is called.
+    """
     upload.seek(0)
     data = b"".join(upload.chunks())
     upload.seek(0)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if re.search(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]", data):
-        return False
+        return None
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
         try:
             data.decode("cp1252")
         except UnicodeDecodeError:
-            return False
-    return True
+            return None
+    return data
 
 
 def _refuse(message: str, code: str) -> FileRefused:
@@ -186,9 +205,10 @@ def detect_content_type(upload: UploadedFile) -> str:
         if kind.mime in (PNG, JPEG):
             return kind.mime
         raise bad_type
-    if not _is_text(upload):
+    text = _text(upload)
+    if text is None:
         raise bad_type
-    if _MARKUP.search(head.lstrip(b"\xef\xbb\xbf")):
+    if _MARKUP.search(text):  # the whole file: markup after padding is still markup
         raise _refuse(
             "This file contains web page or script code (HTML, SVG or JavaScript), which is not accepted. "
             f"Upload a {ACCEPTED_DESCRIPTION} file.",

@@ -88,3 +88,25 @@ ACCEPTED = {
     "sampling.csv": (CSV, "text/csv"),
     "spot-check.txt": (TEXT, "text/plain"),
 }
+
+
+def odt_bomb(inflated_mb: int = 20, *, member: str = "mimetype") -> bytes:
+    """A small ODT whose ``member`` inflates to ``inflated_mb`` MB of zeros (written in chunks)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        if member != "mimetype":
+            zf.writestr("mimetype", b"application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        with zf.open(member, "w", force_zip64=True) as out:
+            if member == "mimetype":
+                out.write(b"application/vnd.oasis.opendocument.text")
+            block = b"\0" * (1024 * 1024)
+            for _ in range(inflated_mb):
+                out.write(block)
+        if member != "content.xml":
+            zf.writestr("content.xml", b"<office:document-content/>")
+    return buffer.getvalue()
+
+
+def markup_after_padding(padding: int = 9 * 1024) -> bytes:
+    """Plain text for the first ``padding`` bytes, then HTML: the whole file is checked, not its head."""
+    return b"Weekly notes. " * (padding // 14) + b"\n<html><body><script>alert(1)</script></body></html>\n"

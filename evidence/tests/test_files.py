@@ -164,3 +164,29 @@ def test_upload_through_the_form_stores_the_file(world, client):
     assert item.created_by == world.deputy
     assert item.file_content_type == "text/csv"
     assert item.file_sha256 == hashlib.sha256(samples.CSV).hexdigest()
+
+
+@pytest.mark.parametrize("member", ["mimetype", "content.xml"])
+def test_a_zip_bomb_is_refused_without_inflating_it(member):
+    """A 20 MB-of-zeros member in a ~20 KB ODT: refused by its ratio, at a cost of kilobytes."""
+    import tracemalloc
+
+    data = samples.odt_bomb(20, member=member)
+    assert len(data) < 200 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(services.FileRefused) as refused:
+            services.validate_upload(samples.upload("notes.odt", data))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert refused.value.code == "bad_zip"
+    assert peak < 2 * 1024 * 1024 + len(data), peak
+
+
+def test_markup_anywhere_in_a_text_file_is_refused():
+    with pytest.raises(services.FileRefused) as refused:
+        services.validate_upload(samples.upload("notes.txt", samples.markup_after_padding()))
+    assert refused.value.code == "markup"
+    # The same padding without the markup is ordinary text.
+    assert services.validate_upload(samples.upload("notes.txt", b"Weekly notes. " * 700)) == services.TEXT
