@@ -102,6 +102,9 @@ class Audit(models.Model):
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="audits")
+    # The template is also reachable through the version; it is kept on the row so that "one
+    # audit per template, service and period" can be a database constraint (concurrent starts).
+    template = models.ForeignKey(AuditTemplate, on_delete=models.PROTECT, related_name="audits", editable=False)
     template_version = models.ForeignKey(AuditTemplateVersion, on_delete=models.PROTECT, related_name="audits")
     period_start = models.DateField()
     period_end = models.DateField()
@@ -130,6 +133,14 @@ class Audit(models.Model):
     class Meta:
         ordering = ["-period_end", "-pk"]
         indexes = [models.Index(fields=["provider", "service", "period_end"])]
+        constraints = [
+            # One audit per template, service and period; an amendment points at the audit it replaces.
+            models.UniqueConstraint(
+                fields=["service", "template", "period_end"],
+                condition=models.Q(amends__isnull=True),
+                name="one_audit_per_template_and_period",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.template_version.template} – {self.service} – w/e {self.period_end:%d %b %Y}"
@@ -140,10 +151,6 @@ class Audit(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status != self.Status.DRAFT
-
-    @property
-    def template(self) -> AuditTemplate:
-        return self.template_version.template
 
     def effectiveness_gap_labels(self) -> list[str]:
         from .compliance import GAP_LABELS

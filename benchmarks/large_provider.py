@@ -288,6 +288,7 @@ def build_large_provider(size: Size = LARGE, *, seed: int = 7) -> Provider:
                         Audit(
                             provider=provider,
                             service=s,
+                            template_id=v.template_id,
                             template_version=v,
                             period_start=end - datetime.timedelta(days=6),
                             period_end=end,

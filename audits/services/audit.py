@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import permissions as policy
@@ -89,31 +89,38 @@ def audit_start(*, actor, template: AuditTemplate, service: Service, on: datetim
     start, end = period_bounds(template.frequency, on)
     if start > today:
         raise ValidationError({"period": "You cannot log an audit for a period that has not started."})
-    existing = (
-        Audit.objects.filter(service=service, template_version__template=template, period_end=end, amends__isnull=True)
-        .order_by("pk")
-        .first()
+    existing = _audit_for_period(service, template, end)
+    if existing is None:
+        version = template.current_version()
+        if version is None:
+            raise ValidationError({"template": "This template has no criteria yet."})
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent start may win the constraint
+                return Audit.objects.create(
+                    provider=service.provider,
+                    service=service,
+                    template=template,
+                    template_version=version,
+                    period_start=start,
+                    period_end=end,
+                    auditor=actor,
+                )
+        except IntegrityError:
+            existing = _audit_for_period(service, template, end)
+            if existing is None:
+                raise
+    if existing.status == Audit.Status.DRAFT:
+        return existing  # starting twice (or at once) opens the one draft
+    raise ValidationError(
+        {
+            "period": f"The audit for {period_label(template.frequency, start, end).lower()} was already "
+            "submitted. Open it and amend it instead."
+        }
     )
-    if existing is not None:
-        if existing.status == Audit.Status.DRAFT:
-            return existing
-        raise ValidationError(
-            {
-                "period": f"The audit for {period_label(template.frequency, start, end).lower()} was already "
-                "submitted. Open it and amend it instead."
-            }
-        )
-    version = template.current_version()
-    if version is None:
-        raise ValidationError({"template": "This template has no criteria yet."})
-    return Audit.objects.create(
-        provider=service.provider,
-        service=service,
-        template_version=version,
-        period_start=start,
-        period_end=end,
-        auditor=actor,
-    )
+
+
+def _audit_for_period(service: Service, template: AuditTemplate, end: datetime.date) -> Audit | None:
+    return Audit.objects.filter(service=service, template=template, period_end=end, amends__isnull=True).first()
 
 
 def _check_draft(actor, audit: Audit, check_permission: bool) -> None:
@@ -387,6 +394,7 @@ def audit_amend(*, actor, audit: Audit, reason: str) -> Audit:
     amendment = Audit.objects.create(
         provider_id=audit.provider_id,
         service_id=audit.service_id,
+        template_id=audit.template_id,
         template_version_id=audit.template_version_id,
         period_start=audit.period_start,
         period_end=audit.period_end,

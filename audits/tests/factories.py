@@ -43,11 +43,9 @@ class AuditFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Audit
 
-    class Params:
-        template = factory.SubFactory(TemplateFactory, provider=factory.SelfAttribute("..service.provider"))
-
     service = factory.SubFactory(ServiceFactory)
     provider = factory.LazyAttribute(lambda o: o.service.provider)
+    template = factory.SubFactory(TemplateFactory, provider=factory.SelfAttribute("..service.provider"))
     template_version = factory.LazyAttribute(lambda o: o.template.current_version())
     period_start = factory.LazyFunction(lambda: this_week()[0])
     period_end = factory.LazyAttribute(lambda o: o.period_start + datetime.timedelta(days=6))

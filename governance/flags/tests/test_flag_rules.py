@@ -231,12 +231,18 @@ def test_overdue_audit(world):
     type(template).objects.filter(pk=template.pk).update(created_at=timezone.now() - datetime.timedelta(days=60))
     version = template.current_version()
     SubmittedAuditFactory(
-        template_version=version, service=world.service, period_start=days_ago(40), period_end=days_ago(34)
+        template=template,
+        template_version=version,
+        service=world.service,
+        period_start=days_ago(40),
+        period_end=days_ago(34),
     )
 
     def clear():
         start, end = previous_period("weekly", TODAY)
-        SubmittedAuditFactory(template_version=version, service=world.service, period_start=start, period_end=end)
+        SubmittedAuditFactory(
+            template=template, template_version=version, service=world.service, period_start=start, period_end=end
+        )
 
     flag = assert_lifecycle(world, K.OVERDUE_AUDIT, f"service:{world.service.pk}", clear, subject_type="audit_template")
     assert flag.service == world.service

@@ -206,6 +206,7 @@ def populate(provider, service, *, user, approver, size: int = 1, today: datetim
         Audit.objects.create(
             provider=provider,
             service=service,
+            template_id=version.template_id,
             template_version=version,
             period_start=today - datetime.timedelta(days=14 + 7 * n),
             period_end=today - datetime.timedelta(days=8 + 7 * n),
