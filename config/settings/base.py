@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "auditlog",
     "axes",
+    "csp",
     # Our apps, lowest layer first: each may import only from the ones above it.
     "core",
     "evidence",
@@ -51,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # Axes last, as its docs ask: it turns a lockout into our own page.
@@ -185,6 +188,29 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 10)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4). Scripts: our own files only, never inline or eval
+# (htmx's eval and indicator <style> are switched off in base.html's htmx-config). Styles:
+# our own stylesheets only for <style>/<link>; inline style="" attributes are allowed
+# (style-src-attr), because badges take their colour from data (SPC signals, assurance
+# levels). An attribute cannot run script, so scripts stay strict. SVG charts are inline
+# markup (no img request); img-src adds data: for Bootstrap's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Product settings.
 CLOSURE_PROPOSAL_MAX_WAIT_DAYS = env.int("CLOSURE_PROPOSAL_MAX_WAIT_DAYS", default=14)
