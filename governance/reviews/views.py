@@ -415,9 +415,23 @@ def calendar(request):
     first = selectors.parse_month(request.GET.get("month"), timezone.localdate())
     context = selectors.calendar_month(request.user, first)
     token = selectors.ics_token(request.user)
-    context["ics_url"] = request.build_absolute_uri(reverse("governance:ics_feed", kwargs={"token": token}))
+    if token:
+        context["ics_url"] = request.build_absolute_uri(reverse("governance:ics_feed", kwargs={"token": token}))
     context["today"] = timezone.localdate()
     return render(request, "governance/reviews/calendar.html", context)
+
+
+@login_required
+@require_POST
+def calendar_feed_link(request):
+    """Renew (a new address; the old one stops) or revoke (no address) the person's feed."""
+    if request.POST.get("feed") == "revoke":
+        services.calendar_feed_revoke(actor=request.user)
+        messages.success(request, "Your calendar feed is switched off: the old address no longer works.")
+    else:
+        services.calendar_feed_renew(actor=request.user)
+        messages.success(request, "Your calendar feed has a new address: the old one no longer works.")
+    return redirect(reverse("governance:calendar") + "#ics-heading")
 
 
 def _event(request, review: OversightReview) -> Event:

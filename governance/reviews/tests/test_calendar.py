@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core import signing
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -123,3 +124,64 @@ def test_ics_feed_query_count_is_flat(world, client):
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(small) == len(large)
+
+
+# --- The feed's secret: revocable, rotated on password change -----------------------------
+
+
+def _fresh(user):
+    return type(user).objects.get(pk=user.pk)  # no cached feed row
+
+
+def _feed_status(client, token) -> int:
+    return client.get(reverse("governance:ics_feed", kwargs={"token": token})).status_code
+
+
+def test_a_password_change_stops_the_old_feed_address(world, client):
+    old = ics_token(world.rm)
+    world.rm.set_password("a-new-long-password-2026")
+    world.rm.save()
+    assert _feed_status(client, old) == 404
+    assert _feed_status(client, ics_token(world.rm)) == 200
+
+
+def test_renewing_gives_a_new_address_and_stops_the_old_one(world, login):
+    client = login(world.rm)
+    old = ics_token(world.rm)
+    response = client.post(reverse("governance:calendar_feed_link"), {"feed": "renew"})
+    assert response.status_code == 302
+    new = ics_token(_fresh(world.rm))
+    assert new != old
+    page = client.get(reverse("governance:calendar")).content.decode()
+    assert new in page and old not in page
+    client.logout()
+    assert _feed_status(client, old) == 404
+    assert _feed_status(client, new) == 200
+
+
+def test_revoking_switches_the_feed_off_until_renewed(world, login):
+    client = login(world.rm)
+    old = ics_token(world.rm)
+    client.post(reverse("governance:calendar_feed_link"), {"feed": "revoke"})
+    assert ics_token(_fresh(world.rm)) is None
+    page = client.get(reverse("governance:calendar")).content.decode()
+    assert "switched off" in page and "/feed/" not in page
+    assert _feed_status(client, old) == 404
+    client.post(reverse("governance:calendar_feed_link"), {"feed": "renew"})
+    assert _feed_status(client, ics_token(_fresh(world.rm))) == 200
+
+
+def test_the_feed_link_changes_only_by_post(world, login):
+    client = login(world.rm)
+    assert client.get(reverse("governance:calendar_feed_link")).status_code == 405
+
+
+def test_renewing_ones_own_feed_leaves_others_alone(world, login):
+    other = ics_token(world.ni)
+    login(world.rm).post(reverse("governance:calendar_feed_link"), {"feed": "renew"})
+    assert _feed_status(Client(), other) == 200
+
+
+def test_a_token_cannot_be_moved_to_another_person(world, client):
+    _, mac = ics_token(world.rm).split("-", 1)
+    assert _feed_status(client, f"{world.ni.pk}-{mac}") == 404
