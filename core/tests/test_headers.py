@@ -68,14 +68,6 @@ def test_signed_in_pages_are_not_stored(world, client):
     assert "no-store" in response["Cache-Control"]
 
 
-def test_a_response_that_sets_its_own_caching_keeps_it(world, client):
-    from governance.reviews.selectors import ics_token  # noqa: PLC0415 (a test may reach up)
-
-    client.force_login(world.rm)
-    feed = client.get(reverse("governance:ics_feed", kwargs={"token": ics_token(world.rm)}))
-    assert feed["Cache-Control"] == "private, max-age=900"
-
-
 def test_htmx_may_not_eval_nor_inject_styles(world, client):
     client.force_login(world.rm)
     html = client.get(reverse("core:home")).content.decode()
