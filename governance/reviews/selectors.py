@@ -193,10 +193,18 @@ class CalendarDay:
     reviews: list[OversightReview]
 
 
+# Months the calendar shows: a wider window than forms accept (core.forms.plausible_window),
+# so every review that could be typed is reachable, and far from datetime's limits (the grid
+# runs a week either side, and year 1 or 9999 would overflow).
+CALENDAR_YEARS = range(1900, 2201)
+
+
 def parse_month(value: str | None, today: datetime.date) -> datetime.date:
-    """The first day of ``YYYY-MM`` (this month when missing or malformed)."""
+    """The first day of ``YYYY-MM`` (this month when missing, malformed or out of range)."""
     try:
         year, month = (int(p) for p in (value or "").split("-"))
+        if year not in CALENDAR_YEARS:
+            raise ValueError(year)
         return datetime.date(year, month, 1)
     except (TypeError, ValueError):
         return today.replace(day=1)

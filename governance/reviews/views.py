@@ -439,7 +439,11 @@ def _event(request, review: OversightReview) -> Event:
     event.add("uid", f"review-{review.pk}@recovery-governance")
     event.add("dtstamp", review.created_at)
     event.add("dtstart", review.scheduled_for)
-    event.add("dtend", review.scheduled_for + datetime.timedelta(minutes=review.duration_minutes))
+    try:
+        end = review.scheduled_for + datetime.timedelta(minutes=review.duration_minutes)
+    except OverflowError:  # a review stored at the end of time (9999-12-31): no end, not a 500
+        end = review.scheduled_for
+    event.add("dtend", end)
     event.add("summary", review.title)
     where = review.service.name if review.service_id else f"{review.provider.name} (all services)"
     event.add("description", f"{review.get_kind_display()} · {where} · chair {review.chair}")

@@ -185,3 +185,67 @@ def test_renewing_ones_own_feed_leaves_others_alone(world, login):
 def test_a_token_cannot_be_moved_to_another_person(world, client):
     _, mac = ics_token(world.rm).split("-", 1)
     assert _feed_status(client, f"{world.ni.pk}-{mac}") == 404
+
+
+# --- Out-of-range dates (reliability issue, finding 7) ------------------------------------
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "10000-01", "1899-12", "2201-01", "-5-01"])
+def test_a_month_at_or_past_the_edges_falls_back_to_this_month(world, login, month):
+    response = login(world.rm).get(reverse("governance:calendar"), {"month": month})
+    assert response.status_code == 200
+    assert timezone.localdate().strftime("%B %Y") in response.content.decode()
+
+
+@pytest.mark.parametrize("month", ["1900-01", "2200-12"])
+def test_the_calendars_own_edges_render(world, login, month):
+    assert login(world.rm).get(reverse("governance:calendar"), {"month": month}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime.datetime(9999, 12, 31, 23, 30, tzinfo=datetime.UTC),
+        datetime.datetime(9999, 12, 31, 10, 0, tzinfo=datetime.UTC),
+        datetime.datetime(1, 1, 1, 0, 0, tzinfo=datetime.UTC),
+    ],
+)
+def test_the_feed_survives_a_review_stored_at_any_date(world, client, when):
+    OversightReviewFactory(service=world.service, provider=world.provider, title="Far review", scheduled_for=when)
+    OversightReviewFactory(service=world.service, provider=world.provider, title="Normal review")
+    cal = _feed(client, world.rm)
+    assert "Normal review" in _titles(cal)
+    if when.year == 9999:
+        assert "Far review" in _titles(cal)
+    client.force_login(world.rm)
+    assert client.get(reverse("governance:calendar")).status_code == 200
+    month = f"{when.year:04d}-{when.month:02d}"
+    assert client.get(reverse("governance:calendar"), {"month": month}).status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["9999-12-31T10:00", "0001-01-01T10:00", "1999-12-31T10:00"])
+def test_scheduling_a_review_at_an_implausible_date_says_so_and_keeps_the_form(world, login, typed):
+    client = login(world.rm)
+    url = reverse("governance:review_create", kwargs={"service": world.service.slug})
+    response = client.post(
+        url,
+        {
+            "kind": OversightReview.Kind.WEEKLY_SERVICE,
+            "title": "Typo review",
+            "scheduled_for": typed,
+            "duration_minutes": 60,
+            "chair": world.rm.pk,
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Enter a date between 1 January 2000 and" in html
+    assert "Typo review" in html
+    assert not OversightReview.objects.filter(title="Typo review").exists()
+
+
+def test_the_feed_keeps_its_own_caching_for_a_signed_in_client(world, client):
+    # The no-store middleware leaves a response that chose its own Cache-Control alone.
+    client.force_login(world.rm)
+    feed = client.get(reverse("governance:ics_feed", kwargs={"token": ics_token(world.rm)}))
+    assert feed["Cache-Control"] == "private, max-age=900"
