@@ -220,3 +220,11 @@ def test_static_files_keep_their_caching(world):
     response = client.get("/static/css/app.css")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_the_server_error_page_has_no_style_element_the_policy_would_refuse():
+    from django.template import loader  # noqa: PLC0415
+
+    html = loader.get_template("500.html").render({})
+    assert "<style" not in html and "<script" not in html
+    assert "Something went wrong" in html
