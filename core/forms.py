@@ -7,10 +7,13 @@ Forms collect and tidy input; services decide. A form never carries a status fie
 
 from __future__ import annotations
 
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 
 from core.models import User
 
@@ -29,6 +32,58 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+# The window a typed date must fall in: anything outside is a typo (9999-12-31, 0001-01-01)
+# that would otherwise be stored and break calendars, feeds and charts for everyone.
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+YEARS_AHEAD = 10
+
+
+def plausible_window(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """The first and last date a person may type (``YEARS_AHEAD`` years from today)."""
+    today = today or timezone.localdate()
+    try:
+        latest = today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:  # 29 February
+        latest = today.replace(year=today.year + YEARS_AHEAD, day=28)
+    return EARLIEST_DATE, latest
+
+
+def check_plausible(value: datetime.date) -> None:
+    earliest, latest = plausible_window()
+    if not earliest <= value <= latest:
+        raise ValidationError(
+            "Enter a date between %(earliest)s and %(latest)s.",
+            code="implausible_date",
+            params={"earliest": f"{earliest:%-d %B %Y}", "latest": f"{latest:%-d %B %Y}"},
+        )
+
+
+class PlausibleDateField(forms.DateField):
+    """A date field (native picker) that refuses dates outside ``plausible_window``."""
+
+    widget = DateInput
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            check_plausible(value)
+
+
+class PlausibleDateTimeField(forms.DateTimeField):
+    """A date-and-time field (native picker) that refuses dates outside ``plausible_window``."""
+
+    widget = DateTimeInput
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            try:
+                day = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+            except OverflowError:  # the far edge of datetime's range
+                day = datetime.date.max
+            check_plausible(day)
 
 
 def submit_helper(label: str, *, css: str = "btn-primary", name: str = "submit") -> FormHelper:

@@ -7,7 +7,9 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="")
-if len(SECRET_KEY) < 50 or SECRET_KEY.startswith(("dev-only", "test-only", "django-insecure")):
+# The .env.example placeholder (and anything like it) is long enough, so refuse it by name.
+PLACEHOLDER_PREFIXES = ("change-me", "changeme", "dev-only", "test-only", "django-insecure")
+if len(SECRET_KEY) < 50 or SECRET_KEY.lower().startswith(PLACEHOLDER_PREFIXES):
     raise ImproperlyConfigured("Set SECRET_KEY to a random value of at least 50 characters.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

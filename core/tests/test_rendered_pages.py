@@ -8,8 +8,10 @@ a few requests, not hundreds) and ``PER_USER`` pages in all.
 
 A page fails if it answers 500 or more, or if its text or attribute values contain ``{#``,
 ``#}``, ``{{``, ``}}``, ``{%`` or ``%}`` (what Django prints for a multi-line ``{# #}`` comment
-or a broken tag). Text inside ``<script>`` and ``<style>`` is not checked. Every failure is
-reported together.
+or a broken tag). Text inside ``<script>`` and ``<style>`` is not checked. It also fails if
+it carries no Content-Security-Policy (or one that allows inline script), if a signed-in page
+lacks ``Cache-Control: no-store``, or if it holds an inline ``<script>`` (one without ``src``)
+or ``<style>`` element, which the policy would refuse. Every failure is reported together.
 """
 
 from __future__ import annotations
@@ -51,11 +53,14 @@ class PageParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.links: list[str] = []
         self.leaks: list[str] = []
+        self.inline: list[str] = []
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
+        if (tag == "script" and not dict(attrs).get("src")) or tag == "style":
+            self.inline.append(f"inline <{tag}> at line {self.getpos()[0]}")
         for name, value in attrs:
             if tag == "a" and name == "href" and value:
                 self.links.append(value)
@@ -84,6 +89,19 @@ def _view_name(path: str) -> str | None:
     return match.view_name
 
 
+def _header_problems(response, signed_in: bool) -> list[str]:
+    found = []
+    csp = response.get("Content-Security-Policy", "")
+    script_src = next((d.split()[1:] for d in csp.split(";") if d.split()[:1] == ["script-src"]), None)
+    if not csp or script_src != ["'self'"]:
+        found.append(f"Content-Security-Policy missing or not strict for scripts: {csp!r}")
+    if "camera=()" not in response.get("Permissions-Policy", ""):
+        found.append("no Permissions-Policy")
+    if signed_in and "no-store" not in response.get("Cache-Control", ""):
+        found.append(f"signed-in page without no-store: {response.get('Cache-Control')!r}")
+    return found
+
+
 def _crawl(client: Client, email: str, problems: list[str]) -> int:
     queue: deque[str] = deque(["/"])
     seen = {"/"}
@@ -103,7 +121,9 @@ def _crawl(client: Client, email: str, problems: list[str]) -> int:
             parser = PageParser()
             parser.feed(response.content.decode())
             parser.close()
-            problems.extend(f"{email} GET {url}: {leak}" for leak in parser.leaks)
+            problems.extend(f"{email} GET {url}: {leak}" for leak in parser.leaks + parser.inline)
+            signed_in = email != "(signed out)"
+            problems.extend(f"{email} GET {url}: {p}" for p in _header_problems(response, signed_in))
             found.extend(parser.links)
         for link in found:
             target, _ = urldefrag(urljoin(url, link))

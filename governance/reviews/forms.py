@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
-from core.forms import DateInput, DateTimeInput
+from core.forms import PlausibleDateField, PlausibleDateTimeField
 from governance.models import AgendaItem, Challenge, OversightReview
 
 User = get_user_model()
@@ -20,7 +20,7 @@ class ReviewForm(forms.Form):
     title = forms.CharField(
         max_length=200, required=False, help_text="Leave empty to name it after the kind of review and the service."
     )
-    scheduled_for = forms.DateTimeField(label="Date and time", widget=DateTimeInput())
+    scheduled_for = PlausibleDateTimeField(label="Date and time")
     duration_minutes = forms.IntegerField(label="Length (minutes)", min_value=15, max_value=480, initial=60)
     location = forms.CharField(max_length=200, required=False, help_text="A room, or how to join online.")
     chair = forms.ModelChoiceField(queryset=User.objects.none())
@@ -67,7 +67,7 @@ class DecisionForm(forms.Form):
 class ActionArisingForm(forms.Form):
     description = forms.CharField(label="What has to be done", widget=forms.Textarea(attrs={"rows": 2}))
     owner = forms.ModelChoiceField(queryset=User.objects.none())
-    due_date = forms.DateField(label="Due", widget=DateInput())
+    due_date = PlausibleDateField(label="Due")
     agenda_item = forms.ModelChoiceField(
         label="About agenda item", queryset=AgendaItem.objects.none(), required=False, empty_label="(general)"
     )

@@ -191,3 +191,21 @@ class ReviewAmendment(models.Model):
 
     def __str__(self) -> str:
         return f"Amendment to {self.review}"
+
+
+class CalendarFeed(models.Model):
+    """A person's calendar feed secret: renewed or revoked from the calendar page.
+
+    The feed's address carries an HMAC of the user's id, this secret and their password hash
+    (governance/reviews/selectors.py), so renewing the secret, revoking the feed or changing the
+    password each stops every earlier address. A person with no row has a feed with an empty
+    secret until they first renew or revoke it.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    secret = models.CharField(max_length=64, blank=True)
+    revoked = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

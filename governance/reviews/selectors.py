@@ -11,24 +11,25 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from core import permissions as policy
 from core.models import Provider, Service
 from evidence.models import EvidenceItem, Nature
 from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising
 from governance.reviews.agenda import AgendaEntry, build_agenda
+from governance.reviews.models import CalendarFeed
 from recovery.measures.measuring import MeasureSummary, summarise
 from recovery.models import DataPoint, RecoveryAction
 from recovery.plan.selectors import actions_awaiting_decision
 
 R = OversightReview.Status
-ICS_SALT = "ics"
+ICS_SALT = "governance.reviews.ics-feed"
 
 
 # --- Reviews ------------------------------------------------------------------------------
@@ -192,10 +193,18 @@ class CalendarDay:
     reviews: list[OversightReview]
 
 
+# Months the calendar shows: a wider window than forms accept (core.forms.plausible_window),
+# so every review that could be typed is reachable, and far from datetime's limits (the grid
+# runs a week either side, and year 1 or 9999 would overflow).
+CALENDAR_YEARS = range(1900, 2201)
+
+
 def parse_month(value: str | None, today: datetime.date) -> datetime.date:
-    """The first day of ``YYYY-MM`` (this month when missing or malformed)."""
+    """The first day of ``YYYY-MM`` (this month when missing, malformed or out of range)."""
     try:
         year, month = (int(p) for p in (value or "").split("-"))
+        if year not in CALENDAR_YEARS:
+            raise ValueError(year)
         return datetime.date(year, month, 1)
     except (TypeError, ValueError):
         return today.replace(day=1)
@@ -224,18 +233,41 @@ def calendar_month(user, first: datetime.date) -> dict:
 # --- The ICS feed -------------------------------------------------------------------------
 
 
-def ics_token(user) -> str:
-    """A secret for the user's calendar feed URL (calendar apps cannot sign in)."""
-    return signing.dumps(user.pk, salt=ICS_SALT)
+def _feed_secret(user) -> tuple[str, bool]:
+    """The user's feed secret and whether the feed is revoked (no row: empty, live)."""
+    try:
+        feed = user.calendar_feed
+    except CalendarFeed.DoesNotExist:
+        return "", False
+    return feed.secret, feed.revoked
+
+
+def _feed_mac(user, secret: str) -> str:
+    # The password hash is in the message: a password change (or reset) stops every old address.
+    return salted_hmac(ICS_SALT, f"{user.pk}:{secret}:{user.password}", algorithm="sha256").hexdigest()
+
+
+def ics_token(user) -> str | None:
+    """The secret part of the user's calendar feed URL (calendar apps cannot sign in), or None
+    when they have revoked their feed. Renewing, revoking or a password change changes it."""
+    secret, revoked = _feed_secret(user)
+    if revoked:
+        return None
+    return f"{user.pk}-{_feed_mac(user, secret)}"
 
 
 def user_for_ics_token(token: str):
     """The active user a feed token belongs to, or None."""
-    try:
-        pk = signing.loads(token, salt=ICS_SALT)
-    except signing.BadSignature:
+    pk, _, mac = token.partition("-")
+    if not pk.isdigit() or not mac or len(pk) > 18:
         return None
-    return get_user_model().objects.filter(pk=pk, is_active=True).first()
+    user = get_user_model().objects.filter(pk=int(pk), is_active=True).select_related("calendar_feed").first()
+    if user is None:
+        return None
+    secret, revoked = _feed_secret(user)
+    if revoked or not constant_time_compare(mac, _feed_mac(user, secret)):
+        return None
+    return user
 
 
 def ics_reviews(user, *, now: datetime.datetime | None = None) -> list[OversightReview]:

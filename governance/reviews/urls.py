@@ -6,6 +6,7 @@ from governance.reviews import views as reviews
 
 urlpatterns = [
     path("reviews/calendar/", reviews.calendar, name="calendar"),
+    path("reviews/calendar/feed-link/", reviews.calendar_feed_link, name="calendar_feed_link"),
     path("reviews/calendar/feed/<str:token>/reviews.ics", reviews.ics_feed, name="ics_feed"),
     path("services/<slug:service>/reviews/", reviews.review_list, name="review_list"),
     path("services/<slug:service>/reviews/new/", reviews.review_create, name="review_create"),

@@ -415,9 +415,23 @@ def calendar(request):
     first = selectors.parse_month(request.GET.get("month"), timezone.localdate())
     context = selectors.calendar_month(request.user, first)
     token = selectors.ics_token(request.user)
-    context["ics_url"] = request.build_absolute_uri(reverse("governance:ics_feed", kwargs={"token": token}))
+    if token:
+        context["ics_url"] = request.build_absolute_uri(reverse("governance:ics_feed", kwargs={"token": token}))
     context["today"] = timezone.localdate()
     return render(request, "governance/reviews/calendar.html", context)
+
+
+@login_required
+@require_POST
+def calendar_feed_link(request):
+    """Renew (a new address; the old one stops) or revoke (no address) the person's feed."""
+    if request.POST.get("feed") == "revoke":
+        services.calendar_feed_revoke(actor=request.user)
+        messages.success(request, "Your calendar feed is switched off: the old address no longer works.")
+    else:
+        services.calendar_feed_renew(actor=request.user)
+        messages.success(request, "Your calendar feed has a new address: the old one no longer works.")
+    return redirect(reverse("governance:calendar") + "#ics-heading")
 
 
 def _event(request, review: OversightReview) -> Event:
@@ -425,7 +439,11 @@ def _event(request, review: OversightReview) -> Event:
     event.add("uid", f"review-{review.pk}@recovery-governance")
     event.add("dtstamp", review.created_at)
     event.add("dtstart", review.scheduled_for)
-    event.add("dtend", review.scheduled_for + datetime.timedelta(minutes=review.duration_minutes))
+    try:
+        end = review.scheduled_for + datetime.timedelta(minutes=review.duration_minutes)
+    except OverflowError:  # a review stored at the end of time (9999-12-31): no end, not a 500
+        end = review.scheduled_for
+    event.add("dtend", end)
     event.add("summary", review.title)
     where = review.service.name if review.service_id else f"{review.provider.name} (all services)"
     event.add("description", f"{review.get_kind_display()} · {where} · chair {review.chair}")

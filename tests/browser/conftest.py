@@ -41,11 +41,26 @@ def browser():
         browser.close()
 
 
+def _page(browser, live_server, **options):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=live_server.url, **options)
+    context.set_default_timeout(15_000)
+    return context, context.new_page()
+
+
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=live_server.url)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    """A page for journeys. It bypasses the Content-Security-Policy because Playwright's own
+    helpers need it (wait_for_function evals its predicate, axe is added as an inline script);
+    test_content_security_policy.py uses ``strict_page``, which honours the policy."""
+    context, page = _page(browser, live_server, bypass_csp=True)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def strict_page(browser, live_server):
+    """A page that honours the Content-Security-Policy, as a person's browser does."""
+    context, page = _page(browser, live_server)
     yield page
     context.close()
 

@@ -54,6 +54,8 @@ ROWS = [
     Row("governance:review_list", ALL, lambda w, s: {"service": s.slug}),
     Row("governance:provider_review_list", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("governance:calendar", ALL, scope="global"),
+    # Each person renews or revokes only their own feed.
+    Row("governance:calendar_feed_link", ALL, method="post", data=lambda w, s: {"feed": "renew"}, scope="global"),
     Row("governance:ics_feed", ALL, lambda w, s: {"token": ics_token(w.rm)}, scope="public"),
     Row("governance:review_create", RUNNERS, lambda w, s: {"service": s.slug}),
     Row(

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core import signing
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -123,3 +124,128 @@ def test_ics_feed_query_count_is_flat(world, client):
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(small) == len(large)
+
+
+# --- The feed's secret: revocable, rotated on password change -----------------------------
+
+
+def _fresh(user):
+    return type(user).objects.get(pk=user.pk)  # no cached feed row
+
+
+def _feed_status(client, token) -> int:
+    return client.get(reverse("governance:ics_feed", kwargs={"token": token})).status_code
+
+
+def test_a_password_change_stops_the_old_feed_address(world, client):
+    old = ics_token(world.rm)
+    world.rm.set_password("a-new-long-password-2026")
+    world.rm.save()
+    assert _feed_status(client, old) == 404
+    assert _feed_status(client, ics_token(world.rm)) == 200
+
+
+def test_renewing_gives_a_new_address_and_stops_the_old_one(world, login):
+    client = login(world.rm)
+    old = ics_token(world.rm)
+    response = client.post(reverse("governance:calendar_feed_link"), {"feed": "renew"})
+    assert response.status_code == 302
+    new = ics_token(_fresh(world.rm))
+    assert new != old
+    page = client.get(reverse("governance:calendar")).content.decode()
+    assert new in page and old not in page
+    client.logout()
+    assert _feed_status(client, old) == 404
+    assert _feed_status(client, new) == 200
+
+
+def test_revoking_switches_the_feed_off_until_renewed(world, login):
+    client = login(world.rm)
+    old = ics_token(world.rm)
+    client.post(reverse("governance:calendar_feed_link"), {"feed": "revoke"})
+    assert ics_token(_fresh(world.rm)) is None
+    page = client.get(reverse("governance:calendar")).content.decode()
+    assert "switched off" in page and "/feed/" not in page
+    assert _feed_status(client, old) == 404
+    client.post(reverse("governance:calendar_feed_link"), {"feed": "renew"})
+    assert _feed_status(client, ics_token(_fresh(world.rm))) == 200
+
+
+def test_the_feed_link_changes_only_by_post(world, login):
+    client = login(world.rm)
+    assert client.get(reverse("governance:calendar_feed_link")).status_code == 405
+
+
+def test_renewing_ones_own_feed_leaves_others_alone(world, login):
+    other = ics_token(world.ni)
+    login(world.rm).post(reverse("governance:calendar_feed_link"), {"feed": "renew"})
+    assert _feed_status(Client(), other) == 200
+
+
+def test_a_token_cannot_be_moved_to_another_person(world, client):
+    _, mac = ics_token(world.rm).split("-", 1)
+    assert _feed_status(client, f"{world.ni.pk}-{mac}") == 404
+
+
+# --- Out-of-range dates (reliability issue, finding 7) ------------------------------------
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "10000-01", "1899-12", "2201-01", "-5-01"])
+def test_a_month_at_or_past_the_edges_falls_back_to_this_month(world, login, month):
+    response = login(world.rm).get(reverse("governance:calendar"), {"month": month})
+    assert response.status_code == 200
+    assert timezone.localdate().strftime("%B %Y") in response.content.decode()
+
+
+@pytest.mark.parametrize("month", ["1900-01", "2200-12"])
+def test_the_calendars_own_edges_render(world, login, month):
+    assert login(world.rm).get(reverse("governance:calendar"), {"month": month}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime.datetime(9999, 12, 31, 23, 30, tzinfo=datetime.UTC),
+        datetime.datetime(9999, 12, 31, 10, 0, tzinfo=datetime.UTC),
+        datetime.datetime(1, 1, 1, 0, 0, tzinfo=datetime.UTC),
+    ],
+)
+def test_the_feed_survives_a_review_stored_at_any_date(world, client, when):
+    OversightReviewFactory(service=world.service, provider=world.provider, title="Far review", scheduled_for=when)
+    OversightReviewFactory(service=world.service, provider=world.provider, title="Normal review")
+    cal = _feed(client, world.rm)
+    assert "Normal review" in _titles(cal)
+    if when.year == 9999:
+        assert "Far review" in _titles(cal)
+    client.force_login(world.rm)
+    assert client.get(reverse("governance:calendar")).status_code == 200
+    month = f"{when.year:04d}-{when.month:02d}"
+    assert client.get(reverse("governance:calendar"), {"month": month}).status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["9999-12-31T10:00", "0001-01-01T10:00", "1999-12-31T10:00"])
+def test_scheduling_a_review_at_an_implausible_date_says_so_and_keeps_the_form(world, login, typed):
+    client = login(world.rm)
+    url = reverse("governance:review_create", kwargs={"service": world.service.slug})
+    response = client.post(
+        url,
+        {
+            "kind": OversightReview.Kind.WEEKLY_SERVICE,
+            "title": "Typo review",
+            "scheduled_for": typed,
+            "duration_minutes": 60,
+            "chair": world.rm.pk,
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Enter a date between 1 January 2000 and" in html
+    assert "Typo review" in html
+    assert not OversightReview.objects.filter(title="Typo review").exists()
+
+
+def test_the_feed_keeps_its_own_caching_for_a_signed_in_client(world, client):
+    # The no-store middleware leaves a response that chose its own Cache-Control alone.
+    client.force_login(world.rm)
+    feed = client.get(reverse("governance:ics_feed", kwargs={"token": ics_token(world.rm)}))
+    assert feed["Cache-Control"] == "private, max-age=900"
