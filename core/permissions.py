@@ -201,6 +201,25 @@ def get_or_404(user, queryset: QuerySet, verb: Verb = Verb.VIEW, **lookup):
     return obj
 
 
+def get_through_or_404(user, queryset: QuerySet, parent: str, verb: Verb = Verb.VIEW, **lookup):
+    """As ``get_or_404`` for a row with no tenant columns of its own (an agenda item, a step),
+    scoped through its ``parent`` (the name of the foreign key to a row that has them)."""
+    scoped = objects_for(
+        user,
+        queryset.select_related(parent, f"{parent}__service", f"{parent}__provider"),
+        Verb.VIEW,
+        service_field=f"{parent}__service",
+        provider_field=f"{parent}__provider",
+    )
+    try:
+        obj = scoped.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError):
+        raise Http404("Not found") from None
+    if verb != Verb.VIEW:
+        require(user, verb, getattr(obj, parent))
+    return obj
+
+
 def require(user, verb: Verb, obj: Model | None = None) -> None:
     if not can(user, verb, obj):
         raise PermissionDenied("Your role does not allow this.")

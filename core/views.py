@@ -1,5 +1,8 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -7,9 +10,57 @@ from django.views.decorators.http import require_GET
 
 from . import permissions as policy
 from . import selectors
-from .forms import AccountForm
+from .forms import AccountForm, apply_errors
 from .models import Provider
 from .panels import provider_links, service_panels
+
+
+def form_page(
+    request,
+    form,
+    *,
+    save: Callable,
+    success: Callable,
+    render: Callable,
+    refused: Callable = apply_errors,
+):
+    """The one shape of a page with a form: on a POST whose form is valid, ``save(cleaned_data)``
+    calls the service; its result goes to ``success`` (usually ``saved``: a message and a
+    redirect). A ValidationError the service raises goes onto the form (``refused``, by default
+    ``apply_errors``) and, like a GET or invalid input, the page is drawn again by ``render()``
+    with what was typed."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except ValidationError as exc:
+            refused(form, exc)
+        else:
+            return success(result)
+    return render()
+
+
+def button(request, do: Callable, *, done: str, to):
+    """A button with nothing to fill in: ``do()`` calls the service; say what was done, or the
+    service's reason it was not (a ValidationError), and go on to ``to`` either way."""
+    try:
+        do()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(to)
+
+
+def redrawn_status(request) -> int:
+    """The status of a form page drawn by ``form_page``'s ``render``: after a POST the input was
+    refused (400); on a GET it is just the page (200)."""
+    return 400 if request.method == "POST" else 200
+
+
+def saved(request, message: str, to, *args, **kwargs):
+    """Say what was done and go on to ``to`` (anything ``redirect`` takes)."""
+    messages.success(request, message)
+    return redirect(to, *args, **kwargs)
 
 
 @require_GET

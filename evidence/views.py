@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core import permissions as policy
 from core import selectors as core_selectors
 from core.models import Provider, Service
+from core.views import form_page, saved
 
 from . import selectors, services
 from .forms import EvidenceForm, LibraryFilterForm, RemoveForm
@@ -207,36 +208,39 @@ def create(request):
     form_kwargs = {"services": services_allowed, "provider_wide": provider_wide}
     if request.method == "POST":
         form = EvidenceForm(request.POST, request.FILES, **form_kwargs)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                item = services.evidence_create(
-                    actor=request.user,
-                    provider=provider,
-                    service=data["service_obj"],
-                    title=data["title"],
-                    refers_to=data["refers_to"],
-                    source_type=data["source_type"],
-                    category=data["category"],
-                    nature=data["nature"] or None,
-                    nature_override_reason=data["nature_override_reason"],
-                    recorded_in=data["recorded_in"],
-                    description=data["description"],
-                    upload=data.get("file"),
-                    framework_items=data["framework_items"],
-                )
-            except ValidationError as exc:
-                _service_refused(form, exc)
-            else:
-                messages.success(request, f"Evidence “{item.title}” was added.")
-                return redirect(item)
     else:
         initial = {"service": preselected.slug} if preselected else {}
         form = EvidenceForm(initial=initial, **form_kwargs)
     back = preselected.get_absolute_url() if preselected else provider.get_absolute_url()
-    return render(
-        request, "evidence/form.html", {"form": form, "provider": provider, "service": preselected, "back": back}
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.evidence_create(
+            actor=request.user, provider=provider, service=data["service_obj"], **_item_fields(data)
+        ),
+        success=lambda item: saved(request, f"Evidence “{item.title}” was added.", item),
+        render=lambda: render(
+            request, "evidence/form.html", {"form": form, "provider": provider, "service": preselected, "back": back}
+        ),
+        refused=_service_refused,
     )
+
+
+ITEM_FIELDS = (
+    "title",
+    "refers_to",
+    "source_type",
+    "category",
+    "nature_override_reason",
+    "recorded_in",
+    "description",
+    "framework_items",
+)
+
+
+def _item_fields(data: dict) -> dict:
+    """What the evidence form says about an item, as the create and update services take it."""
+    return {**{name: data[name] for name in ITEM_FIELDS}, "nature": data["nature"] or None, "upload": data.get("file")}
 
 
 def _service_refused(form: EvidenceForm, exc: ValidationError) -> None:
@@ -275,28 +279,6 @@ def edit(request, pk: int):
         return redirect(item)
     if request.method == "POST":
         form = EvidenceForm(request.POST, request.FILES, item=item)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.evidence_update(
-                    actor=request.user,
-                    item=item,
-                    title=data["title"],
-                    refers_to=data["refers_to"],
-                    source_type=data["source_type"],
-                    category=data["category"],
-                    nature=data["nature"] or None,
-                    nature_override_reason=data["nature_override_reason"],
-                    recorded_in=data["recorded_in"],
-                    description=data["description"],
-                    upload=data.get("file"),
-                    framework_items=data["framework_items"],
-                )
-            except ValidationError as exc:
-                _service_refused(form, exc)
-            else:
-                messages.success(request, "Your changes were saved.")
-                return redirect(item)
     else:
         form = EvidenceForm(
             item=item,
@@ -312,16 +294,23 @@ def edit(request, pk: int):
                 "framework_items": list(item.framework_items.values_list("pk", flat=True)),
             },
         )
-    return render(
+    return form_page(
         request,
-        "evidence/form.html",
-        {
-            "form": form,
-            "item": item,
-            "provider": item.provider,
-            "service": item.service,
-            "back": item.get_absolute_url(),
-        },
+        form,
+        save=lambda data: services.evidence_update(actor=request.user, item=item, **_item_fields(data)),
+        success=lambda _: saved(request, "Your changes were saved.", item),
+        render=lambda: render(
+            request,
+            "evidence/form.html",
+            {
+                "form": form,
+                "item": item,
+                "provider": item.provider,
+                "service": item.service,
+                "back": item.get_absolute_url(),
+            },
+        ),
+        refused=_service_refused,
     )
 
 
@@ -333,18 +322,19 @@ def remove(request, pk: int):
         messages.info(request, "This evidence was already removed.")
         return redirect(item)
     form = RemoveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.evidence_remove(actor=request.user, item=item, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_error("reason" if hasattr(exc, "error_dict") else None, exc.messages)
-        else:
-            messages.success(request, f"Evidence “{item.title}” was removed. Its record and history are kept.")
-            return redirect(item)
-    return render(
+    return form_page(
         request,
-        "evidence/remove.html",
-        {"item": item, "form": form, "links": selectors.linked_objects(request.user, item)},
+        form,
+        save=lambda data: services.evidence_remove(actor=request.user, item=item, reason=data["reason"]),
+        success=lambda _: saved(
+            request, f"Evidence “{item.title}” was removed. Its record and history are kept.", item
+        ),
+        render=lambda: render(
+            request,
+            "evidence/remove.html",
+            {"item": item, "form": form, "links": selectors.linked_objects(request.user, item)},
+        ),
+        refused=lambda form, exc: form.add_error("reason" if hasattr(exc, "error_dict") else None, exc.messages),
     )
 
 

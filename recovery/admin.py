@@ -20,26 +20,26 @@ class StepInline(admin.TabularInline):
     extra = 0
 
 
-class TransitionInline(admin.TabularInline):
-    model = ActionTransition
+class AppendOnlyInline(admin.TabularInline):
+    """A record's transitions, shown read-only under it: none added or deleted here."""
+
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TransitionInline(AppendOnlyInline):
+    model = ActionTransition
     fields = ("at", "from_status", "to_status", "actor", "reason", "further_checks")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class ThemeTransitionInline(admin.TabularInline):
+class ThemeTransitionInline(AppendOnlyInline):
     model = ThemeTransition
-    extra = 0
-    can_delete = False
     fields = ("at", "move", "from_status", "to_status", "actor", "reason")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FailureTheme)
@@ -68,38 +68,33 @@ class RecoveryActionAdmin(admin.ModelAdmin):
     inlines = [StepInline, TransitionInline]
 
 
+class AppendOnlyAdmin(admin.ModelAdmin):
+    """A record of what happened: nobody adds, changes or deletes one here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ActionTransition)
-class ActionTransitionAdmin(admin.ModelAdmin):
+class ActionTransitionAdmin(AppendOnlyAdmin):
     """Append-only: nobody adds, changes or deletes a transition here."""
 
     list_display = ("action", "from_status", "to_status", "actor", "at")
     list_filter = ("to_status",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ThemeTransition)
-class ThemeTransitionAdmin(admin.ModelAdmin):
+class ThemeTransitionAdmin(AppendOnlyAdmin):
     """Append-only, like action transitions: the theme's moves are made on the theme page."""
 
     list_display = ("theme", "move", "from_status", "to_status", "actor", "at")
     list_filter = ("move",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutcomeMeasure)

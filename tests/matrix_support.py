@@ -38,3 +38,8 @@ class Row:
     # "global": not tied to one object (home page, account); "public": no sign-in needed.
     scope: str = "service"
     headers: dict = field(default_factory=dict)
+
+
+def post(name: str, allowed: frozenset[str], kwargs: Callable[[Any, Any], dict], data, **options) -> Row:
+    """A POST row. ``data``: the form data, fixed (a dict) or made from (world, service)."""
+    return Row(name, allowed, kwargs, method="post", data=data if callable(data) else (lambda w, s: data), **options)

@@ -126,16 +126,21 @@ def test_the_three_screens_bind_the_one_form(world, login):
     assert reverse("governance:item_decide_closure", kwargs={"pk": item.pk}) in page.content.decode()
 
 
-@pytest.mark.parametrize("screen", ["action page", "closure review", "meeting"])
-def test_each_screen_refuses_a_refusal_without_checks_in_the_same_words(world, login, screen):
-    client = login(world.rm)
-    action = proposed_action(world.service, proposer=world.lead)
+def _decide_url(world, action, screen: str):
+    """The meeting's agenda item (made either way) and where ``screen`` posts its closure decision."""
     item = _closure_item(world, action)
-    url = {
+    return item, {
         "action page": reverse("recovery:action_decide", kwargs={"pk": action.pk}),
         "closure review": reverse("governance:closure_decide", kwargs={"pk": action.pk}),
         "meeting": reverse("governance:item_decide_closure", kwargs={"pk": item.pk}),
     }[screen]
+
+
+@pytest.mark.parametrize("screen", ["action page", "closure review", "meeting"])
+def test_each_screen_refuses_a_refusal_without_checks_in_the_same_words(world, login, screen):
+    client = login(world.rm)
+    action = proposed_action(world.service, proposer=world.lead)
+    item, url = _decide_url(world, action, screen)
     headers = {"HX-Request": "true"} if screen == "meeting" else {}
     response = client.post(url, {"decision": "refuse", "rationale": "Too early."}, headers=headers)
     assert response.status_code == 200
@@ -148,12 +153,7 @@ def test_each_screen_refuses_a_refusal_without_checks_in_the_same_words(world, l
 def test_each_screen_decides_through_the_one_service(world, login, screen):
     client = login(world.rm)
     action = proposed_action(world.service, proposer=world.lead)
-    item = _closure_item(world, action)
-    url = {
-        "action page": reverse("recovery:action_decide", kwargs={"pk": action.pk}),
-        "closure review": reverse("governance:closure_decide", kwargs={"pk": action.pk}),
-        "meeting": reverse("governance:item_decide_closure", kwargs={"pk": item.pk}),
-    }[screen]
+    item, url = _decide_url(world, action, screen)
     response = client.post(url, {"decision": "approve", "rationale": "Six weeks at target."})
     assert response.status_code == 302
     action.refresh_from_db()

@@ -170,11 +170,58 @@ def audit_save_draft(
         raise ValidationError(errors)
 
     # Records: update in place by position, so autosave does not churn rows.
-    existing = list(audit.records.order_by("order", "pk"))
+    _keep_by_position(
+        AuditRecord,
+        audit,
+        list(audit.records.order_by("order", "pk")),
+        [
+            dict(
+                record_ref=r.ref.strip()[:40],
+                answers={k: v for k, v in r.answers.items() if k in keys and v in comp.ANSWERS},
+                comment=r.comment.strip()[:300],
+                order=i,
+            )
+            for i, r in enumerate(records)
+        ],
+        ["record_ref", "answers", "comment", "order"],
+    )
+
+    # Actions arising not yet raised: also updated in place by position, so an autosave neither
+    # churns rows nor writes a deletion to the audit trail for each one. Raised ones (copied
+    # into an amendment) stay as they are.
+    offset = audit.actions_arising.filter(linked_at__isnull=False).count()
+    wanted = []
+    for i, a in enumerate(actions):
+        step = a.kind == AuditActionArising.Kind.STEP
+        wanted.append(
+            dict(
+                order=offset + i,
+                description=a.description.strip(),
+                owner_id=a.owner.pk if a.owner is not None else None,
+                due_date=a.due_date,
+                kind=a.kind,
+                theme_id=a.theme.pk if a.theme is not None and not step else None,
+                action_id=a.action.pk if a.action is not None and step else None,
+            )
+        )
+    _keep_by_position(
+        AuditActionArising,
+        audit,
+        list(audit.actions_arising.filter(linked_at__isnull=True).order_by("order", "pk")),
+        wanted,
+        ["order", "description", "owner", "due_date", "kind", "theme", "action"],
+    )
+    audit.findings = findings.strip()
+    audit.impact_check_date = impact_check_date
+    audit.save(update_fields=["findings", "impact_check_date", "updated_at"])
+    return audit
+
+
+def _keep_by_position(model, audit: Audit, existing: list, wanted: list[dict], fields: list[str]) -> None:
+    """Make the audit's ``existing`` rows (in order) hold ``wanted``, position by position:
+    a row whose values changed is updated, missing ones are created, left-over ones deleted."""
     to_update, to_create = [], []
-    for i, r in enumerate(records):
-        answers = {k: v for k, v in r.answers.items() if k in keys and v in comp.ANSWERS}
-        values = dict(record_ref=r.ref.strip()[:40], answers=answers, comment=r.comment.strip()[:300], order=i)
+    for i, values in enumerate(wanted):
         if i < len(existing):
             row = existing[i]
             if any(getattr(row, k) != v for k, v in values.items()):
@@ -182,51 +229,13 @@ def audit_save_draft(
                     setattr(row, k, v)
                 to_update.append(row)
         else:
-            to_create.append(AuditRecord(audit=audit, **values))
+            to_create.append(model(audit=audit, **values))
     if to_update:
-        AuditRecord.objects.bulk_update(to_update, ["record_ref", "answers", "comment", "order"])
+        model.objects.bulk_update(to_update, fields)
     if to_create:
-        AuditRecord.objects.bulk_create(to_create)
-    if len(existing) > len(records):
-        AuditRecord.objects.filter(pk__in=[r.pk for r in existing[len(records) :]]).delete()
-
-    # Actions arising not yet raised: also updated in place by position, so an autosave neither
-    # churns rows nor writes a deletion to the audit trail for each one. Raised ones (copied
-    # into an amendment) stay as they are.
-    pending = list(audit.actions_arising.filter(linked_at__isnull=True).order_by("order", "pk"))
-    offset = audit.actions_arising.filter(linked_at__isnull=False).count()
-    to_update, to_create = [], []
-    for i, a in enumerate(actions):
-        step = a.kind == AuditActionArising.Kind.STEP
-        values = dict(
-            order=offset + i,
-            description=a.description.strip(),
-            owner_id=a.owner.pk if a.owner is not None else None,
-            due_date=a.due_date,
-            kind=a.kind,
-            theme_id=a.theme.pk if a.theme is not None and not step else None,
-            action_id=a.action.pk if a.action is not None and step else None,
-        )
-        if i < len(pending):
-            row = pending[i]
-            if any(getattr(row, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(row, k, v)
-                to_update.append(row)
-        else:
-            to_create.append(AuditActionArising(audit=audit, **values))
-    if to_update:
-        AuditActionArising.objects.bulk_update(
-            to_update, ["order", "description", "owner", "due_date", "kind", "theme", "action"]
-        )
-    if to_create:
-        AuditActionArising.objects.bulk_create(to_create)
-    if len(pending) > len(actions):
-        AuditActionArising.objects.filter(pk__in=[a.pk for a in pending[len(actions) :]]).delete()
-    audit.findings = findings.strip()
-    audit.impact_check_date = impact_check_date
-    audit.save(update_fields=["findings", "impact_check_date", "updated_at"])
-    return audit
+        model.objects.bulk_create(to_create)
+    if len(existing) > len(wanted):
+        model.objects.filter(pk__in=[row.pk for row in existing[len(wanted) :]]).delete()
 
 
 def submission_errors(audit: Audit, keys: Sequence[str], records, arising) -> dict[str, list[str]]:

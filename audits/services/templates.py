@@ -82,12 +82,36 @@ def _write_criteria(version: AuditTemplateVersion, spec: list[tuple[str, str, st
     )
 
 
-def _set_fields(template: AuditTemplate, *, title, area, frequency, default_sample_size, is_active) -> None:
+def _check_and_save(
+    template: AuditTemplate,
+    *,
+    title,
+    area,
+    frequency,
+    default_sample_size,
+    criteria,
+    framework_items,
+    services,
+    is_active,
+) -> None:
+    """Validate the template's fields against its provider, then save them and its links."""
+    _validate(
+        provider=template.provider,
+        title=title,
+        area=area,
+        frequency=frequency,
+        default_sample_size=default_sample_size,
+        services=services,
+        criteria=criteria,
+    )
     template.title = title.strip()
     template.area = area
     template.frequency = frequency
     template.default_sample_size = int(default_sample_size)
     template.is_active = is_active
+    template.save()
+    template.framework_items.set(framework_items)
+    template.services.set(services)
 
 
 @transaction.atomic
@@ -107,27 +131,18 @@ def template_create(
 ) -> AuditTemplate:
     if check_permission:
         policy.require(actor, policy.Verb.MANAGE_TEMPLATES, provider)
-    _validate(
-        provider=provider,
-        title=title,
-        area=area,
-        frequency=frequency,
-        default_sample_size=default_sample_size,
-        services=services,
-        criteria=criteria,
-    )
     template = AuditTemplate(provider=provider)
-    _set_fields(
+    _check_and_save(
         template,
         title=title,
         area=area,
         frequency=frequency,
         default_sample_size=default_sample_size,
+        criteria=criteria,
+        framework_items=framework_items,
+        services=services,
         is_active=is_active,
     )
-    template.save()
-    template.framework_items.set(framework_items)
-    template.services.set(services)
     version = AuditTemplateVersion.objects.create(
         template=template, number=1, created_by=actor, change_note="First version"
     )
@@ -153,26 +168,17 @@ def template_update(
     """Save the template; returns its current version (new if used criteria changed)."""
     policy.require(actor, policy.Verb.MANAGE_TEMPLATES, template)
     template = AuditTemplate.objects.select_for_update().get(pk=template.pk)
-    _validate(
-        provider=template.provider,
-        title=title,
-        area=area,
-        frequency=frequency,
-        default_sample_size=default_sample_size,
-        services=services,
-        criteria=criteria,
-    )
-    _set_fields(
+    _check_and_save(
         template,
         title=title,
         area=area,
         frequency=frequency,
         default_sample_size=default_sample_size,
+        criteria=criteria,
+        framework_items=framework_items,
+        services=services,
         is_active=is_active,
     )
-    template.save()
-    template.framework_items.set(framework_items)
-    template.services.set(services)
 
     current = template.current_version()
     old_spec = [(c.key, c.text, c.guidance) for c in current.criteria.all()] if current else []

@@ -13,6 +13,7 @@ from django_htmx.http import trigger_client_event
 from core import permissions as policy
 from core.forms import apply_errors
 from core.selectors import history_for, service_for_slug
+from core.views import form_page, redrawn_status, saved
 
 from .. import compliance as comp
 from .. import selectors
@@ -51,25 +52,20 @@ def audit_start(request, service: str):
     if request.GET.get("on"):
         initial["on"] = request.GET["on"]
     form = StartForm(request.POST or None, templates=templates, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                audit = audit_start_service(
-                    actor=request.user,
-                    template=form.cleaned_data["template"],
-                    service=service_obj,
-                    on=form.cleaned_data["on"],
-                )
-                return redirect("audits:audit_edit", pk=audit.pk)
-            except ValidationError as e:
-                apply_errors(form, e, rename={"period": "on"}, default="template")
-        status = 400
-    return render(
+    return form_page(
         request,
-        "audits/audit_start.html",
-        {"service": service_obj, "form": form, "has_templates": templates.exists()},
-        status=status,
+        form,
+        save=lambda data: audit_start_service(
+            actor=request.user, template=data["template"], service=service_obj, on=data["on"]
+        ),
+        success=lambda audit: redirect("audits:audit_edit", pk=audit.pk),
+        render=lambda: render(
+            request,
+            "audits/audit_start.html",
+            {"service": service_obj, "form": form, "has_templates": templates.exists()},
+            status=redrawn_status(request),
+        ),
+        refused=lambda form, e: apply_errors(form, e, rename={"period": "on"}, default="template"),
     )
 
 
@@ -138,8 +134,8 @@ def audit_edit(request, pk: int):
         messages.info(request, "This audit was submitted and is locked. Amend it to change it.")
         return redirect(audit)
     if request.method == "POST":
-        grid, saved = _save(request, audit)
-        if saved:
+        grid, ok = _save(request, audit)
+        if ok:
             messages.success(request, f"Draft saved at {timezone.localtime():%H:%M}.")
             return redirect("audits:audit_edit", pk=audit.pk)
         grid.add_error("The draft was not saved. Correct the marked fields; everything you typed is still here.")
@@ -154,8 +150,8 @@ def audit_autosave(request, pk: int):
     audit = _draft(request, pk)
     if audit.is_locked:
         return _status(request, "Not saved: this audit has been submitted and is locked.", 409)
-    grid, saved = _save(request, audit)
-    if not saved:
+    grid, ok = _save(request, audit)
+    if not ok:
         return _status(request, f"Not saved: {grid.first_problem()}", 422)
     return _status(request, f"Saved {timezone.localtime():%H:%M}")
 
@@ -248,8 +244,8 @@ def audit_submit(request, pk: int):
     if audit.is_locked:
         messages.info(request, "This audit was already submitted.")
         return redirect(audit)
-    grid, saved = _save(request, audit)
-    if not saved:
+    grid, ok = _save(request, audit)
+    if not ok:
         grid.add_error("The audit was not submitted, and the draft was not saved. Correct the marked fields.")
         return _render_edit(request, audit, grid, status=400)
     try:
@@ -319,31 +315,30 @@ def amend(request, pk: int):
         messages.info(request, "Only the current submitted version of an audit can be amended.")
         return redirect(audit)
     form = AmendForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                amendment = audit_amend(actor=request.user, audit=audit, reason=form.cleaned_data["reason"])
-            except ValidationError as e:
-                form.add_error(None, e)
-            else:
-                messages.success(
-                    request, "Amendment started. The submitted version stays in force until you submit this one."
-                )
-                return redirect("audits:audit_edit", pk=amendment.pk)
-        status = 400
     template = audit.template_version.template
-    return render(
+    return form_page(
         request,
-        "audits/amend.html",
-        {
-            "audit": audit,
-            "form": form,
-            "service": audit.service,
-            "template_obj": template,
-            "period": period_label(template.frequency, audit.period_start, audit.period_end),
-        },
-        status=status,
+        form,
+        save=lambda data: audit_amend(actor=request.user, audit=audit, reason=data["reason"]),
+        success=lambda amendment: saved(
+            request,
+            "Amendment started. The submitted version stays in force until you submit this one.",
+            "audits:audit_edit",
+            pk=amendment.pk,
+        ),
+        render=lambda: render(
+            request,
+            "audits/amend.html",
+            {
+                "audit": audit,
+                "form": form,
+                "service": audit.service,
+                "template_obj": template,
+                "period": period_label(template.frequency, audit.period_start, audit.period_end),
+            },
+            status=redrawn_status(request),
+        ),
+        refused=lambda form, e: form.add_error(None, e),
     )
 
 

@@ -16,6 +16,7 @@ from core import permissions as policy
 from core.forms import apply_errors
 from core.models import Provider
 from core.selectors import history_for
+from core.views import form_page, redrawn_status, saved
 
 from .. import selectors
 from ..forms import (
@@ -78,14 +79,14 @@ def _template_editor(request, *, provider, template: AuditTemplate | None):
             )
             try:
                 if template is None:
-                    saved = template_create_service(actor=request.user, provider=provider, **fields)
-                    messages.success(request, f"Template “{saved.title}” created.")
+                    kept = template_create_service(actor=request.user, provider=provider, **fields)
+                    messages.success(request, f"Template “{kept.title}” created.")
                 else:
                     before = template.current_version()
                     version = template_update(
                         actor=request.user, template=template, change_note=data.get("change_note", ""), **fields
                     )
-                    saved = template
+                    kept = template
                     if before is not None and version.pk != before.pk:
                         messages.success(
                             request,
@@ -93,7 +94,7 @@ def _template_editor(request, *, provider, template: AuditTemplate | None):
                         )
                     else:
                         messages.success(request, "Template saved.")
-                return redirect("audits:template_detail", pk=saved.pk)
+                return redirect("audits:template_detail", pk=kept.pk)
             except ValidationError as e:
                 criteria_errors = apply_errors(form, e, collect_unplaced=True).get("criteria", [])
     else:
@@ -112,7 +113,7 @@ def _template_editor(request, *, provider, template: AuditTemplate | None):
             "criteria_errors": criteria_errors + list(criteria_forms.non_form_errors()),
             "in_use": in_use,
         },
-        status=400 if request.method == "POST" else 200,
+        status=redrawn_status(request),
     )
 
 
@@ -200,27 +201,26 @@ def feed_create(request, pk: int):
     criteria = list(version.criteria.all()) if version else []
     measures = selectors.editable_measures(request.user, template)
     form = FeedForm(request.POST or None, measures=measures, criteria=criteria)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                feed_create_service(
-                    actor=request.user,
-                    template=template,
-                    measure=form.cleaned_data["measure"],
-                    kind=form.cleaned_data["kind"],
-                    criterion_keys=form.cleaned_data["criterion_keys"],
-                )
-                messages.success(
-                    request, f"“{form.cleaned_data['measure']}” will get a data point from each submitted audit."
-                )
-                return redirect("audits:template_detail", pk=template.pk)
-            except ValidationError as e:
-                apply_errors(form, e)
-        status = 400
-    return render(
+    return form_page(
         request,
-        "audits/feed_form.html",
-        {"form": form, "template_obj": template, "has_measures": measures.exists()},
-        status=status,
+        form,
+        save=lambda data: feed_create_service(
+            actor=request.user,
+            template=template,
+            measure=data["measure"],
+            kind=data["kind"],
+            criterion_keys=data["criterion_keys"],
+        ),
+        success=lambda _: saved(
+            request,
+            f"“{form.cleaned_data['measure']}” will get a data point from each submitted audit.",
+            "audits:template_detail",
+            pk=template.pk,
+        ),
+        render=lambda: render(
+            request,
+            "audits/feed_form.html",
+            {"form": form, "template_obj": template, "has_measures": measures.exists()},
+            status=redrawn_status(request),
+        ),
     )

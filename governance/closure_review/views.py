@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.forms import apply_errors
+from core.views import form_page
 from governance.closure_review import services as services
 from governance.reviews import selectors as selectors
 from governance.reviews.forms import EvidenceRequestForm
@@ -78,42 +77,46 @@ def _go_on(request, pk: int, queue_ids: list[int]):
     return redirect(reverse("governance:closure_review", kwargs={"pk": following}))
 
 
-@login_required
-@require_POST
-def closure_decide(request, pk: int):
+def _on_proposal(request, pk: int, form_name: str, form_class, record, done):
+    """What the reviewer does to the proposal in front of them: ``record`` it, say
+    ``done(action, data)`` and go on to the next proposal; or this one again, with the errors."""
     action = _decidable(request, pk)
     if action is None:
         return _gone(request)
     queue_ids = selectors.closure_queue_ids(request.user)
-    form = ClosureDecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            action_decide_closure(actor=request.user, action=action, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            verb = "approved" if form.cleaned_data["decision"] == APPROVE else "refused"
-            messages.success(request, f"Closure of {action.reference} {action.title} {verb}.")
-            return _go_on(request, pk, queue_ids)
-    return _render(request, action, decision_form=form)
+    form = form_class(request.POST)
+
+    def recorded(_):
+        messages.success(request, done(action, form.cleaned_data))
+        return _go_on(request, pk, queue_ids)
+
+    return form_page(
+        request,
+        form,
+        save=lambda data: record(actor=request.user, action=action, **data),
+        success=recorded,
+        render=lambda: _render(request, action, **{form_name: form}),
+    )
+
+
+def _decided(action, data) -> str:
+    verb = "approved" if data["decision"] == APPROVE else "refused"
+    return f"Closure of {action.reference} {action.title} {verb}."
+
+
+def _requested(action, data) -> str:
+    return f"Your request for further evidence on {action.reference} is recorded; it stays in the queue."
+
+
+@login_required
+@require_POST
+def closure_decide(request, pk: int):
+    return _on_proposal(request, pk, "decision_form", ClosureDecisionForm, action_decide_closure, _decided)
 
 
 @login_required
 @require_POST
 def closure_request_evidence(request, pk: int):
-    action = _decidable(request, pk)
-    if action is None:
-        return _gone(request)
-    queue_ids = selectors.closure_queue_ids(request.user)
-    form = EvidenceRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.closure_request_evidence(actor=request.user, action=action, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, f"Your request for further evidence on {action.reference} is recorded; it stays in the queue."
-            )
-            return _go_on(request, pk, queue_ids)
-    return _render(request, action, evidence_form=form)
+    return _on_proposal(
+        request, pk, "evidence_form", EvidenceRequestForm, services.closure_request_evidence, _requested
+    )

@@ -199,30 +199,29 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
 # --- The rules: pure functions of the loaded data -----------------------------------------
 
 
-def _action_spec(a: RecoveryAction, kind: str, cause: str, detail: str) -> FlagSpec:
+def _spec(subject_type: str, obj, kind: str, cause: str, *, label: str, page: str, detail: str) -> FlagSpec:
+    """A flag about ``obj`` (a row with a service), linking to its ``page`` (a view name taking pk)."""
     return FlagSpec(
         kind=kind,
-        subject_type="action",
-        subject_id=a.pk,
+        subject_type=subject_type,
+        subject_id=obj.pk,
         cause=cause,
-        service_id=a.service_id,
-        label=f"{a.reference} {a.title}"[:250],
-        url=_url("recovery:action_detail", pk=a.pk),
+        service_id=obj.service_id,
+        label=label[:250],
+        url=_url(page, pk=obj.pk),
         detail=detail,
+    )
+
+
+def _action_spec(a: RecoveryAction, kind: str, cause: str, detail: str) -> FlagSpec:
+    return _spec(
+        "action", a, kind, cause, label=f"{a.reference} {a.title}", page="recovery:action_detail", detail=detail
     )
 
 
 def _measure_spec(m: OutcomeMeasure, kind: str, cause: str, detail: str) -> FlagSpec:
-    return FlagSpec(
-        kind=kind,
-        subject_type="measure",
-        subject_id=m.pk,
-        cause=cause,
-        service_id=m.service_id,
-        label=f"{m.name} (A-{m.action_id})"[:250],
-        url=_url("recovery:measure_detail", pk=m.pk),
-        detail=detail,
-    )
+    label = f"{m.name} (A-{m.action_id})"
+    return _spec("measure", m, kind, cause, label=label, page="recovery:measure_detail", detail=detail)
 
 
 def _closure_rules(data: _Data, a: RecoveryAction) -> Iterable[FlagSpec]:
@@ -313,14 +312,13 @@ def _theme_rules(data: _Data) -> Iterable[FlagSpec]:
         last = t.last_reviewed_at or timezone.localdate(t.created_at)
         due = last + datetime.timedelta(days=CADENCE_DAYS[t.review_cadence])
         if due < data.today:
-            yield FlagSpec(
-                kind=K.OVERDUE_REVIEW,
-                subject_type="theme",
-                subject_id=t.pk,
-                cause="theme_review",
-                service_id=t.service_id,
-                label=t.title[:250],
-                url=_url("recovery:theme_detail", pk=t.pk),
+            yield _spec(
+                "theme",
+                t,
+                K.OVERDUE_REVIEW,
+                "theme_review",
+                label=t.title,
+                page="recovery:theme_detail",
                 detail=f"Theme review due {_d(due)} ({t.get_review_cadence_display().lower()}); "
                 + (f"last reviewed {_d(last)}." if t.last_reviewed_at else f"not reviewed since {_d(last)}."),
             )
@@ -329,14 +327,13 @@ def _theme_rules(data: _Data) -> Iterable[FlagSpec]:
 def _review_rules(data: _Data) -> Iterable[FlagSpec]:
     for r in data.unheld_reviews:
         when = timezone.localtime(r.scheduled_for).date()
-        yield FlagSpec(
-            kind=K.OVERDUE_REVIEW,
-            subject_type="review",
-            subject_id=r.pk,
-            cause="not_held",
-            service_id=r.service_id,
-            label=r.title[:250],
-            url=_url("governance:review_detail", pk=r.pk),
+        yield _spec(
+            "review",
+            r,
+            K.OVERDUE_REVIEW,
+            "not_held",
+            label=r.title,
+            page="governance:review_detail",
             detail=f"Scheduled for {_d(when)} and not held: no minutes have been started.",
         )
 

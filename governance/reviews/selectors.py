@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -81,20 +80,7 @@ def review_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> Oversight
 
 def agenda_item_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> AgendaItem:
     """An agenda item, scoped through its review."""
-    qs = policy.objects_for(
-        user,
-        AgendaItem.objects.select_related("review", "review__provider", "review__service"),
-        policy.Verb.VIEW,
-        service_field="review__service",
-        provider_field="review__provider",
-    )
-    try:
-        item = qs.get(pk=pk)
-    except (AgendaItem.DoesNotExist, ValueError):
-        raise Http404("Not found") from None
-    if verb != policy.Verb.VIEW:
-        policy.require(user, verb, item.review)
-    return item
+    return policy.get_through_or_404(user, AgendaItem.objects.all(), "review", verb, pk=pk)
 
 
 def challenge_for(user, pk: int) -> Challenge:

@@ -18,9 +18,9 @@ from icalendar import Calendar, Event
 
 from core import permissions as policy
 from core import selectors as core_selectors
-from core.forms import apply_errors
 from core.models import Provider
 from core.panels import reads
+from core.views import button, form_page, saved
 from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising
 from governance.reviews import selectors as selectors
 from governance.reviews import services as services
@@ -89,22 +89,18 @@ def _create(request, provider, service):
     default_kind = OversightReview.Kind.WEEKLY_SERVICE if service else OversightReview.Kind.QUARTERLY_PROVIDER
     if request.method == "POST":
         form = ReviewForm(request.POST, people=people)
-        if form.is_valid():
-            try:
-                review = services.review_create(
-                    actor=request.user, provider=provider, service=service, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, f"{review.title} is scheduled.")
-                return redirect(review)
     else:
         form = ReviewForm(people=people, initial={"kind": default_kind, "chair": request.user.pk})
-    return render(
+    return form_page(
         request,
-        "governance/reviews/form.html",
-        {"form": form, "scope": scope, "service": service, "provider": provider},
+        form,
+        save=lambda data: services.review_create(actor=request.user, provider=provider, service=service, **data),
+        success=lambda review: saved(request, f"{review.title} is scheduled.", review),
+        render=lambda: render(
+            request,
+            "governance/reviews/form.html",
+            {"form": form, "scope": scope, "service": service, "provider": provider},
+        ),
     )
 
 
@@ -192,30 +188,26 @@ def review_detail(request, pk: int):
     return _render_detail(request, review)
 
 
+def _agenda_button(request, pk: int, call, done: str):
+    """A chair's button above the agenda: call the service, then back to the agenda."""
+    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
+    return button(
+        request, lambda: call(actor=request.user, review=review), done=done, to=_detail_url(review, "agenda-heading")
+    )
+
+
 @login_required
 @require_POST
 def review_start(request, pk: int):
-    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
-    try:
-        services.review_start(actor=request.user, review=review)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "The meeting has started. The agenda is fixed from the data as it stands now.")
-    return redirect(_detail_url(review, "agenda-heading"))
+    done = "The meeting has started. The agenda is fixed from the data as it stands now."
+    return _agenda_button(request, pk, services.review_start, done)
 
 
 @login_required
 @require_POST
 def agenda_refresh(request, pk: int):
-    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
-    try:
-        services.agenda_refresh(actor=request.user, review=review)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "The agenda is up to date. Items the meeting recorded on are kept.")
-    return redirect(_detail_url(review, "agenda-heading"))
+    done = "The agenda is up to date. Items the meeting recorded on are kept."
+    return _agenda_button(request, pk, services.agenda_refresh, done)
 
 
 def _item_response(
@@ -250,19 +242,34 @@ def _errors_response(request, item, note, **forms):
     return redirect(_detail_url(item.review, f"item-{item.pk}"))
 
 
+def _on_item(request, pk: int, verb, form_name: str, form_class, record, *, done, not_done: str):
+    """Something the meeting records on one agenda item (a challenge, a decision): the item's
+    card again for htmx, or back to the meeting page at that item. ``done`` says what was
+    recorded, from the form's data."""
+    item = selectors.agenda_item_for(request.user, pk, verb)
+    form = form_class(request.POST)
+    return form_page(
+        request,
+        form,
+        save=lambda data: record(actor=request.user, item=item, **data),
+        success=lambda _: _item_response(request, item, note=done(form.cleaned_data)),
+        render=lambda: _errors_response(request, item, not_done, **{form_name: form}),
+    )
+
+
 @login_required
 @require_POST
 def item_challenge(request, pk: int):
-    item = selectors.agenda_item_for(request.user, pk, V.CHALLENGE)
-    form = ChallengeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.item_challenge(actor=request.user, item=item, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _item_response(request, item, note="Your challenge is recorded.")
-    return _errors_response(request, item, "The challenge was not recorded.", challenge_form=form)
+    return _on_item(
+        request,
+        pk,
+        V.CHALLENGE,
+        "challenge_form",
+        ChallengeForm,
+        services.item_challenge,
+        done=lambda _: "Your challenge is recorded.",
+        not_done="The challenge was not recorded.",
+    )
 
 
 @login_required
@@ -295,33 +302,36 @@ def challenge_respond(request, pk: int):
 @login_required
 @require_POST
 def item_decide(request, pk: int):
-    item = selectors.agenda_item_for(request.user, pk, V.RUN_REVIEW)
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.item_decide(actor=request.user, item=item, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _item_response(request, item, note="The decision is recorded.")
-    return _errors_response(request, item, "The decision was not recorded.", decision_form=form)
+    return _on_item(
+        request,
+        pk,
+        V.RUN_REVIEW,
+        "decision_form",
+        DecisionForm,
+        services.item_decide,
+        done=lambda _: "The decision is recorded.",
+        not_done="The decision was not recorded.",
+    )
 
 
 @login_required
 @require_POST
 def item_decide_closure(request, pk: int):
     """A closure proposal decided in the meeting, with the same form as everywhere else."""
-    item = selectors.agenda_item_for(request.user, pk, V.RUN_REVIEW)
-    form = ClosureDecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.item_decide_closure(actor=request.user, item=item, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            verb = "approved" if form.cleaned_data["decision"] == ClosureDecisionForm.APPROVE else "refused"
-            return _item_response(request, item, note=f"Closure {verb}; the decision is recorded on this item.")
-    return _errors_response(request, item, "The closure decision was not recorded.", closure_form=form)
+    return _on_item(
+        request,
+        pk,
+        V.RUN_REVIEW,
+        "closure_form",
+        ClosureDecisionForm,
+        services.item_decide_closure,
+        done=lambda data: f"Closure {_approved_or_refused(data)}; the decision is recorded on this item.",
+        not_done="The closure decision was not recorded.",
+    )
+
+
+def _approved_or_refused(data: dict) -> str:
+    return "approved" if data["decision"] == ClosureDecisionForm.APPROVE else "refused"
 
 
 @login_required
@@ -331,18 +341,20 @@ def review_action_add(request, pk: int):
     form = ActionArisingForm(
         request.POST, people=_people(review), items=review.agenda_items.order_by("order", "pk"), prefix="arising"
     )
-    if form.is_valid():
-        try:
-            arising = services.review_action_add(actor=request.user, review=review, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            note = "The action is recorded."
-            if arising.recovery_action_id:
-                note += " A draft action was added to the recovery plan."
-            messages.success(request, note)
-            return redirect(_detail_url(review, "actions-heading"))
-    return _render_detail(request, review, action_form=form)
+
+    def added(arising):
+        note = "The action is recorded."
+        if arising.recovery_action_id:
+            note += " A draft action was added to the recovery plan."
+        return saved(request, note, _detail_url(review, "actions-heading"))
+
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.review_action_add(actor=request.user, review=review, **data),
+        success=added,
+        render=lambda: _render_detail(request, review, action_form=form),
+    )
 
 
 @login_required
@@ -350,17 +362,15 @@ def review_action_add(request, pk: int):
 def review_finalise(request, pk: int):
     review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
     form = FinaliseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.review_finalise(actor=request.user, review=review, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, "The minutes are final and kept as evidence, linked to the actions and themes discussed."
-            )
-            return redirect(review)
-    return _render_detail(request, review, finalise_form=form)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.review_finalise(actor=request.user, review=review, **data),
+        success=lambda _: saved(
+            request, "The minutes are final and kept as evidence, linked to the actions and themes discussed.", review
+        ),
+        render=lambda: _render_detail(request, review, finalise_form=form),
+    )
 
 
 @login_required
@@ -372,26 +382,25 @@ def review_amend(request, pk: int):
     items = review.agenda_items.order_by("order", "pk")
     if request.method == "POST":
         form = AmendForm(request.POST, items=items)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.review_amend(
-                    actor=request.user,
-                    review=review,
-                    reason=data["reason"],
-                    summary=data["summary"] or None,
-                    item=data["item"],
-                    decision=data["decision"] or None,
-                    rationale=data["rationale"] or None,
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, "The amendment is recorded with its reason.")
-                return redirect(_detail_url(review, "amendments-heading"))
     else:
         form = AmendForm(items=items, initial={"summary": review.summary})
-    return render(request, "governance/reviews/amend.html", {"review": review, "form": form})
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.review_amend(
+            actor=request.user,
+            review=review,
+            reason=data["reason"],
+            summary=data["summary"] or None,
+            item=data["item"],
+            decision=data["decision"] or None,
+            rationale=data["rationale"] or None,
+        ),
+        success=lambda _: saved(
+            request, "The amendment is recorded with its reason.", _detail_url(review, "amendments-heading")
+        ),
+        render=lambda: render(request, "governance/reviews/amend.html", {"review": review, "form": form}),
+    )
 
 
 @reads(dashboard=service_dashboard_for_page)

@@ -148,6 +148,12 @@ def _move(
     )
 
 
+def _back_in_progress(actor, action: RecoveryAction, via: str, at: datetime.datetime, why_back: str, **move) -> None:
+    """Two recorded moves at once: to ``via`` (refused, reopened), then straight on to in progress."""
+    _move(actor=actor, action=action, to=via, at=at, **move)
+    _move(actor=actor, action=action, to=S.IN_PROGRESS, at=at, reason=why_back)
+
+
 def _sync(target: RecoveryAction, source: RecoveryAction) -> RecoveryAction:
     """Copy the saved state back onto the caller's object."""
     for field in target._meta.concrete_fields:
@@ -378,22 +384,16 @@ def action_decide_closure(
         )
         theme_recompute_visibility(theme=fresh.theme)
         return _sync(action, fresh)
-    _move(
-        actor=actor,
-        action=fresh,
-        to=S.REFUSED,
-        at=at,
+    _back_in_progress(
+        actor,
+        fresh,
+        S.REFUSED,
+        at,
+        "Back in progress until the further checks are done.",
         reason=rationale,
         further_checks=further_checks,
         updates={"proposed_by": None, "proposed_at": None},
         extra_snapshot=where,
-    )
-    _move(
-        actor=actor,
-        action=fresh,
-        to=S.IN_PROGRESS,
-        at=at,
-        reason="Back in progress until the further checks are done.",
     )
     return _sync(action, fresh)
 
@@ -406,15 +406,15 @@ def action_reopen(*, actor, action: RecoveryAction, reason: str, at: datetime.da
     _check_allowed(fresh, S.REOPENED)
     reason = _required(reason, "reason", "Say why the action is being reopened.")
     at = at or timezone.now()
-    _move(
-        actor=actor,
-        action=fresh,
-        to=S.REOPENED,
-        at=at,
+    _back_in_progress(
+        actor,
+        fresh,
+        S.REOPENED,
+        at,
+        "Back in progress after reopening.",
         reason=reason,
         updates={"closed_at": None, "closed_by": None},
     )
-    _move(actor=actor, action=fresh, to=S.IN_PROGRESS, at=at, reason="Back in progress after reopening.")
     theme = fresh.theme
     if theme.status == FailureTheme.Status.CLOSED:
         theme_move(

@@ -2,54 +2,50 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
 
 from core import permissions as policy
+from core.forms import posted
+from core.views import form_page, saved
 from recovery.closure import services as services
 from recovery.closure.forms import ClosureDecisionForm, ConfirmForm, ProposeClosureForm, ReopenForm
 from recovery.models import RecoveryAction
 from recovery.plan import selectors as selectors
-from recovery.plan.views import action_crumbs, apply_errors, posted, render_form
+from recovery.plan.views import page_for
 
 V = policy.Verb
 S = RecoveryAction.Status
 
 
-def _done(request, action: RecoveryAction, message: str):
-    messages.success(request, message)
-    return redirect(action)
-
-
-def _page(request, action, form, *, title: str, intro: str = "", extra=None):
-    return render_form(
+def _transition(request, action, form, save, *, done, title: str, intro: str = "", extra=dict, show_form=True):
+    """One move of the action: on success say ``done`` (words, or a function of the form's
+    data) and go back to the action; else the form page again (without the form when
+    ``show_form`` is false). ``extra()``: more for the page."""
+    return form_page(
         request,
-        title=title,
-        intro=intro,
-        form=form,
-        cancel_url=action.get_absolute_url(),
-        crumbs=action_crumbs(action),
-        extra={"action": action, **(extra or {})},
+        form,
+        save=save,
+        success=lambda _: saved(request, done(form.cleaned_data) if callable(done) else done, action),
+        render=lambda: page_for(
+            request,
+            action,
+            form if show_form else None,
+            title=title,
+            intro=intro,
+            extra={"action": action, **extra()},
+        ),
     )
 
 
 @login_required
 def action_open(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
-    form = ConfirmForm(posted(request), submit="Open action")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_open(actor=request.user, action=action)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _done(request, action, f"{action.reference} is open.")
-    return _page(
+    return _transition(
         request,
         action,
-        form,
+        ConfirmForm(posted(request), submit="Open action"),
+        lambda _: services.action_open(actor=request.user, action=action),
+        done=f"{action.reference} is open.",
         title=f"Open {action.reference}",
         intro="Opening puts the action on the recovery plan. Work starts once its intended outcome is agreed.",
     )
@@ -58,50 +54,40 @@ def action_open(request, pk: int):
 @login_required
 def action_start(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
-    form = ConfirmForm(posted(request), submit="Start work")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_start(actor=request.user, action=action)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _done(request, action, f"Work on {action.reference} has started.")
-    return _page(
+    if action.intended_outcome:
+        intro = f"Intended outcome: {action.intended_outcome}"
+    else:
+        intro = "This action has no intended outcome yet: edit the action and write it first."
+    return _transition(
         request,
         action,
-        form,
+        ConfirmForm(posted(request), submit="Start work"),
+        lambda _: services.action_start(actor=request.user, action=action),
+        done=f"Work on {action.reference} has started.",
         title=f"Start work on {action.reference}",
-        intro=f"Intended outcome: {action.intended_outcome}"
-        if action.intended_outcome
-        else "This action has no intended outcome yet: edit the action and write it first.",
+        intro=intro,
     )
 
 
 @login_required
 def action_propose(request, pk: int):
     action = selectors.action_for(request.user, pk, V.PROPOSE_CLOSURE)
-    form = ProposeClosureForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_propose_closure(
-                actor=request.user,
-                action=action,
-                note=form.cleaned_data["note"],
-                justification=form.cleaned_data["justification"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _done(request, action, f"Closure of {action.reference} proposed. Someone else will decide it.")
-    problems = services.closure_problems(action) if action.status == S.IN_PROGRESS else {}
-    return _page(
+    return _transition(
         request,
         action,
-        form,
+        ProposeClosureForm(posted(request)),
+        lambda data: services.action_propose_closure(
+            actor=request.user, action=action, note=data["note"], justification=data["justification"]
+        ),
+        done=f"Closure of {action.reference} proposed. Someone else will decide it.",
         title=f"Propose closure of {action.reference}",
         intro="Closure needs impact evidence dated since work started, and every measure met "
         "(or a written justification).",
-        extra={"problems": problems, "page": selectors.action_page(action), "show_checklist": True},
+        extra=lambda: {
+            "problems": services.closure_problems(action) if action.status == S.IN_PROGRESS else {},
+            "page": selectors.action_page(action),
+            "show_checklist": True,
+        },
     )
 
 
@@ -113,35 +99,31 @@ def action_decide(request, pk: int):
     if request.method == "POST":
         services.check_decider(request.user, action)  # the service's rule and words
     form = ClosureDecisionForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.action_decide_closure(actor=request.user, action=action, **data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            if data["decision"] == services.APPROVE:
-                return _done(request, action, f"{action.reference} is closed.")
-            return _done(request, action, f"Closure refused: {action.reference} is back in progress.")
-    return _page(
+    return _transition(
         request,
         action,
-        None if own else form,
+        form,
+        lambda data: services.action_decide_closure(actor=request.user, action=action, **data),
+        done=lambda data: (
+            f"{action.reference} is closed."
+            if data["decision"] == services.APPROVE
+            else f"Closure refused: {action.reference} is back in progress."
+        ),
         title=f"Decide closure of {action.reference}",
         intro="You proposed this closure, so someone else must decide it." if own else "",
-        extra={"page": selectors.action_page(action), "show_proposal": True},
+        extra=lambda: {"page": selectors.action_page(action), "show_proposal": True},
+        show_form=not own,
     )
 
 
 @login_required
 def action_reopen(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
-    form = ReopenForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_reopen(actor=request.user, action=action, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _done(request, action, f"{action.reference} is reopened and back in progress.")
-    return _page(request, action, form, title=f"Reopen {action.reference}")
+    return _transition(
+        request,
+        action,
+        ReopenForm(posted(request)),
+        lambda data: services.action_reopen(actor=request.user, action=action, reason=data["reason"]),
+        done=f"{action.reference} is reopened and back in progress.",
+        title=f"Reopen {action.reference}",
+    )

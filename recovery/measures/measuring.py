@@ -103,15 +103,10 @@ STATE_STYLE = {
 }
 
 
-@dataclass
-class MeasureSummary:
-    """Everything a page or a PDF shows about one measure, from already-loaded points."""
+class _StateWords:
+    """The words and style of a measure's ``state``, the same wherever the state was read from."""
 
-    measure: OutcomeMeasure
-    points: list[DataPoint]
-    state: str
-    spc: SpcResult
-    stale: bool | None = None  # filled in by ``summarise(..., today=...)``
+    __slots__ = ()
 
     @property
     def state_label(self) -> str:
@@ -120,6 +115,21 @@ class MeasureSummary:
     @property
     def state_style(self) -> str:
         return STATE_STYLE[self.state]
+
+    @property
+    def met(self) -> bool:
+        return self.state in (State.TARGET_MET, State.SUSTAINED)
+
+
+@dataclass
+class MeasureSummary(_StateWords):
+    """Everything a page or a PDF shows about one measure, from already-loaded points."""
+
+    measure: OutcomeMeasure
+    points: list[DataPoint]
+    state: str
+    spc: SpcResult
+    stale: bool | None = None  # filled in by ``summarise(..., today=...)``
 
     @property
     def latest(self) -> DataPoint | None:
@@ -140,10 +150,6 @@ class MeasureSummary:
     @property
     def target_text(self) -> str:
         return charts.fmt_value(self.measure.target_value, self.measure.unit)
-
-    @property
-    def met(self) -> bool:
-        return self.state in (State.TARGET_MET, State.SUSTAINED)
 
     @property
     def run(self) -> int:
@@ -250,7 +256,7 @@ class LatestValue:
     value: float
 
 
-class MeasureSnapshot:
+class MeasureSnapshot(_StateWords):
     """What lists show about a measure, read from its stored ``summary_*`` columns.
 
     Answers the same questions as :class:`MeasureSummary` that the dashboard, the recovery map
@@ -270,18 +276,6 @@ class MeasureSnapshot:
     @property
     def state(self) -> str:
         return self.measure.summary_state
-
-    @property
-    def state_label(self) -> str:
-        return State(self.state).label
-
-    @property
-    def state_style(self) -> str:
-        return STATE_STYLE[self.state]
-
-    @property
-    def met(self) -> bool:
-        return self.state in (State.TARGET_MET, State.SUSTAINED)
 
     @property
     def variation(self) -> str:

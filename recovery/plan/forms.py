@@ -14,6 +14,7 @@ from core.models import FrameworkItem
 from evidence.models import SourceType
 from recovery.models import FailureTheme, LeadershipLearning, RecoveryAction
 from recovery.plan.models import ThemeMove, theme_moves_from
+from recovery.plan.services import ACTION_FIELDS
 
 
 class FrameworkItemField(forms.ModelMultipleChoiceField):
@@ -132,18 +133,7 @@ class ActionForm(forms.ModelForm):
 
     class Meta:
         model = RecoveryAction
-        fields = [
-            "title",
-            "baseline_issue",
-            "intended_outcome",
-            "measurable_target",
-            "owner",
-            "due_date",
-            "risk_level",
-            "review_role",
-            "review_cadence",
-            "evidence_required",
-        ]
+        fields = list(ACTION_FIELDS)  # what the action services take, in the order the form asks
         widgets = {
             "due_date": DateInput(),
             "baseline_issue": forms.Textarea(attrs={"rows": 3}),

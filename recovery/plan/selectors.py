@@ -99,23 +99,7 @@ def action_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> RecoveryA
 
 def step_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> ActionStep:
     """A step, scoped through its action (steps have no tenant columns of their own)."""
-    from django.core.exceptions import PermissionDenied
-    from django.http import Http404
-
-    qs = policy.objects_for(
-        user,
-        ActionStep.objects.select_related("action", "action__service", "action__provider"),
-        policy.Verb.VIEW,
-        service_field="action__service",
-        provider_field="action__provider",
-    )
-    try:
-        step = qs.get(pk=pk)
-    except (ActionStep.DoesNotExist, ValueError):
-        raise Http404("Not found") from None
-    if verb != policy.Verb.VIEW and not policy.can(user, verb, step.action):
-        raise PermissionDenied("Your role does not allow this.")
-    return step
+    return policy.get_through_or_404(user, ActionStep.objects.all(), "action", verb, pk=pk)
 
 
 def linkable_evidence(user, action: RecoveryAction) -> QuerySet[EvidenceItem]:

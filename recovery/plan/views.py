@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import permissions as policy
-from core.forms import apply_errors, posted
+from core.forms import posted
 from core.models import Provider
 from core.selectors import history_for, service_for_slug
+from core.views import button, form_page, saved
 from recovery.closure import services as closure_services
 from recovery.models import FailureTheme, RecoveryAction
 from recovery.plan import selectors as selectors
@@ -37,6 +39,14 @@ def render_form(request, *, title: str, form, cancel_url: str, crumbs=(), intro:
     context = {"title": title, "form": form, "cancel_url": cancel_url, "crumbs": crumbs, "intro": intro}
     context.update(extra or {})
     return render(request, "recovery/plan/form.html", context)
+
+
+def page_for(request, obj: FailureTheme | RecoveryAction, form, *, title: str, intro: str = "", extra=None):
+    """The form page for something done to a theme or an action: back to it, under its crumbs."""
+    crumbs = action_crumbs(obj) if isinstance(obj, RecoveryAction) else theme_crumbs(obj)
+    return render_form(
+        request, title=title, intro=intro, form=form, cancel_url=obj.get_absolute_url(), crumbs=crumbs, extra=extra
+    )
 
 
 def theme_crumbs(theme: FailureTheme) -> list[tuple[str, str]]:
@@ -74,28 +84,27 @@ def _theme_create(request, *, provider: Provider, service):
     policy.require(request.user, V.EDIT_PLAN, where)
     owners = policy.users_with(V.VIEW, where)
     form = ThemeForm(posted(request), owners=owners, initial={"owner": request.user})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            theme = services.theme_create(
-                actor=request.user,
-                provider=provider,
-                service=service,
-                framework_items=list(data["framework_items"]),
-                **{name: data[name] for name in THEME_FIELDS},
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Theme “{theme.title}” created. Add what leaders learned and the actions next.")
-            return redirect(theme)
-    return render_form(
+    return form_page(
         request,
-        title="New provider-wide theme" if service is None else "New failure theme",
-        intro="A weakness found at inspection or by your own checks, that the recovery plan must put right.",
-        form=form,
-        cancel_url=where.get_absolute_url(),
-        crumbs=[(where.name, where.get_absolute_url())],
+        form,
+        save=lambda data: services.theme_create(
+            actor=request.user,
+            provider=provider,
+            service=service,
+            framework_items=list(data["framework_items"]),
+            **{name: data[name] for name in THEME_FIELDS},
+        ),
+        success=lambda theme: saved(
+            request, f"Theme “{theme.title}” created. Add what leaders learned and the actions next.", theme
+        ),
+        render=lambda: render_form(
+            request,
+            title="New provider-wide theme" if service is None else "New failure theme",
+            intro="A weakness found at inspection or by your own checks, that the recovery plan must put right.",
+            form=form,
+            cancel_url=where.get_absolute_url(),
+            crumbs=[(where.name, where.get_absolute_url())],
+        ),
     )
 
 
@@ -140,24 +149,18 @@ def theme_edit(request, pk: int):
         edit=True,
         initial={"framework_items": list(theme.framework_items.all())},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        fields = {name: data[name] for name in (*THEME_FIELDS, "keep_visible_override", "keep_visible_override_reason")}
-        try:
-            services.theme_update(
-                actor=request.user, theme=theme, framework_items=list(data["framework_items"]), **fields
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Theme saved.")
-            return redirect(theme)
-    return render_form(
+    fields = (*THEME_FIELDS, "keep_visible_override", "keep_visible_override_reason")
+    return form_page(
         request,
-        title=f"Edit theme: {theme.title}",
-        form=form,
-        cancel_url=theme.get_absolute_url(),
-        crumbs=theme_crumbs(theme),
+        form,
+        save=lambda data: services.theme_update(
+            actor=request.user,
+            theme=theme,
+            framework_items=list(data["framework_items"]),
+            **{name: data[name] for name in fields},
+        ),
+        success=lambda _: saved(request, "Theme saved.", theme),
+        render=lambda: page_for(request, theme, form, title=f"Edit theme: {theme.title}"),
     )
 
 
@@ -189,30 +192,26 @@ def theme_move(request, pk: int):
 def learning_add(request, pk: int):
     theme = selectors.theme_for(request.user, pk, V.EDIT_PLAN)
     form = LearningForm(posted(request), evidence=selectors.evidence_for_theme(request.user, theme))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.learning_add(
-                actor=request.user,
-                theme=theme,
-                factors=data["factors"],
-                why_it_happened=data["why_it_happened"],
-                governance_change=data["governance_change"],
-                how_tested=data["how_tested"],
-                evidence=list(data["evidence"]),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Learning recorded. The nominated individual will review it.")
-            return redirect(theme)
-    return render_form(
+    return form_page(
         request,
-        title="Record leadership learning",
-        intro="Why leaders let this happen, what governance changed, and how you will know the change works.",
-        form=form,
-        cancel_url=theme.get_absolute_url(),
-        crumbs=theme_crumbs(theme),
+        form,
+        save=lambda data: services.learning_add(
+            actor=request.user,
+            theme=theme,
+            factors=data["factors"],
+            why_it_happened=data["why_it_happened"],
+            governance_change=data["governance_change"],
+            how_tested=data["how_tested"],
+            evidence=list(data["evidence"]),
+        ),
+        success=lambda _: saved(request, "Learning recorded. The nominated individual will review it.", theme),
+        render=lambda: page_for(
+            request,
+            theme,
+            form,
+            title="Record leadership learning",
+            intro="Why leaders let this happen, what governance changed, and how you will know the change works.",
+        ),
     )
 
 
@@ -221,21 +220,12 @@ def learning_review(request, pk: int):
     learning = selectors.learning_for(request.user, pk, V.REVIEW_LEARNING)
     theme = learning.theme
     form = LearningReviewForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.learning_review(actor=request.user, learning=learning, note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Review recorded.")
-            return redirect(theme)
-    return render_form(
+    return form_page(
         request,
-        title="Review leadership learning",
-        form=form,
-        cancel_url=theme.get_absolute_url(),
-        crumbs=theme_crumbs(theme),
-        extra={"learning": learning},
+        form,
+        save=lambda data: services.learning_review(actor=request.user, learning=learning, note=data["note"]),
+        success=lambda _: saved(request, "Review recorded.", theme),
+        render=lambda: page_for(request, theme, form, title="Review leadership learning", extra={"learning": learning}),
     )
 
 
@@ -248,27 +238,23 @@ def action_create(request, pk: int):
     owners = policy.users_with(V.VIEW, theme.service or theme.provider)
     initial = {"risk_level": theme.risk_level, "owner": request.user}
     form = ActionForm(posted(request), owners=owners, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            action = services.action_create(
-                actor=request.user, theme=theme, **{name: data[name] for name in services.ACTION_FIELDS}
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, f"{action.reference} created as a draft. Add its steps and measures, then open it."
-            )
-            return redirect(action)
-    return render_form(
+    return form_page(
         request,
-        title="New recovery action",
-        intro="Say what is wrong now and what will be different for people. The intended outcome must be "
-        "written before work starts.",
-        form=form,
-        cancel_url=theme.get_absolute_url(),
-        crumbs=theme_crumbs(theme),
+        form,
+        save=lambda data: services.action_create(
+            actor=request.user, theme=theme, **{name: data[name] for name in services.ACTION_FIELDS}
+        ),
+        success=lambda action: saved(
+            request, f"{action.reference} created as a draft. Add its steps and measures, then open it.", action
+        ),
+        render=lambda: page_for(
+            request,
+            theme,
+            form,
+            title="New recovery action",
+            intro="Say what is wrong now and what will be different for people. The intended outcome must be "
+            "written before work starts.",
+        ),
     )
 
 
@@ -303,23 +289,14 @@ def action_edit(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
     owners = policy.users_with(V.VIEW, action.service or action.provider)
     form = ActionForm(posted(request), instance=action, owners=owners, edit=True)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.action_update(
-                actor=request.user, action=action, **{name: data[name] for name in services.ACTION_FIELDS}
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Action saved.")
-            return redirect(action)
-    return render_form(
+    return form_page(
         request,
-        title=f"Edit {action.reference}",
-        form=form,
-        cancel_url=action.get_absolute_url(),
-        crumbs=action_crumbs(action),
+        form,
+        save=lambda data: services.action_update(
+            actor=request.user, action=action, **{name: data[name] for name in services.ACTION_FIELDS}
+        ),
+        success=lambda _: saved(request, "Action saved.", action),
+        render=lambda: page_for(request, action, form, title=f"Edit {action.reference}"),
     )
 
 
@@ -328,21 +305,14 @@ def action_reassign(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
     owners = policy.users_with(V.VIEW, action.service or action.provider).exclude(pk=action.owner_id)
     form = ReassignForm(posted(request), owners=owners)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_reassign(actor=request.user, action=action, owner=form.cleaned_data["owner"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"{action.reference} now belongs to {action.owner}.")
-            return redirect(action)
-    return render_form(
+    return form_page(
         request,
-        title=f"Reassign {action.reference}",
-        intro=f"Currently owned by {action.owner}.",
-        form=form,
-        cancel_url=action.get_absolute_url(),
-        crumbs=action_crumbs(action),
+        form,
+        save=lambda data: services.action_reassign(actor=request.user, action=action, owner=data["owner"]),
+        success=lambda _: saved(request, f"{action.reference} now belongs to {action.owner}.", action),
+        render=lambda: page_for(
+            request, action, form, title=f"Reassign {action.reference}", intro=f"Currently owned by {action.owner}."
+        ),
     )
 
 
@@ -353,23 +323,23 @@ def action_reassign(request, pk: int):
 def step_add(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
     form = StepForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            step = services.step_add(actor=request.user, action=action, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Step {step.order} added.")
-            if "another" in request.POST:
-                return redirect("recovery:step_add", pk=action.pk)
-            return redirect(f"{action.get_absolute_url()}#steps")
-    return render_form(
+    next_url = (
+        reverse("recovery:step_add", kwargs={"pk": action.pk})
+        if "another" in request.POST
+        else f"{action.get_absolute_url()}#steps"
+    )
+    return form_page(
         request,
-        title=f"Add a step to {action.reference}",
-        intro="One operational step: who does it, what they do, and where it is written down.",
-        form=form,
-        cancel_url=action.get_absolute_url(),
-        crumbs=action_crumbs(action),
+        form,
+        save=lambda data: services.step_add(actor=request.user, action=action, **data),
+        success=lambda step: saved(request, f"Step {step.order} added.", next_url),
+        render=lambda: page_for(
+            request,
+            action,
+            form,
+            title=f"Add a step to {action.reference}",
+            intro="One operational step: who does it, what they do, and where it is written down.",
+        ),
     )
 
 
@@ -379,21 +349,12 @@ def step_done(request, pk: int):
     step = selectors.step_for(request.user, pk, V.RECORD_DATA)
     action = step.action
     form = StepDoneForm(request.POST)
-    if form.is_valid():
-        try:
-            services.step_complete(actor=request.user, step=step, done_on=form.cleaned_data["done_on"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Step {step.order} marked done.")
-            return redirect(f"{action.get_absolute_url()}#steps")
-    return render_form(
+    return form_page(
         request,
-        title=f"Mark step {step.order} done",
-        intro=step.what,
-        form=form,
-        cancel_url=action.get_absolute_url(),
-        crumbs=action_crumbs(action),
+        form,
+        save=lambda data: services.step_complete(actor=request.user, step=step, done_on=data["done_on"]),
+        success=lambda _: saved(request, f"Step {step.order} marked done.", f"{action.get_absolute_url()}#steps"),
+        render=lambda: page_for(request, action, form, title=f"Mark step {step.order} done", intro=step.what),
     )
 
 
@@ -406,34 +367,40 @@ def action_evidence(request, pk: int):
     action = selectors.action_for(request.user, pk, V.ADD_EVIDENCE)
     if request.method == "POST" and "unlink" in request.POST:
         item = action.evidence.filter(pk=request.POST["unlink"]).first() if request.POST["unlink"].isdigit() else None
+        back = reverse("recovery:action_evidence", kwargs={"pk": action.pk})
         if item is None:
             messages.error(request, "That evidence is not linked to this action.")
-        else:
-            try:
-                services.action_evidence_unlink(actor=request.user, action=action, item=item)
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(request, f"“{item.title}” unlinked from {action.reference}.")
-        return redirect("recovery:action_evidence", pk=action.pk)
+            return redirect(back)
+        return button(
+            request,
+            lambda: services.action_evidence_unlink(actor=request.user, action=action, item=item),
+            done=f"“{item.title}” unlinked from {action.reference}.",
+            to=back,
+        )
     items = selectors.linkable_evidence(request.user, action)
     form = EvidenceLinkForm(posted(request), items=items)
-    if request.method == "POST" and form.is_valid():
-        item = form.cleaned_data["item"]
-        try:
-            services.action_evidence_link(actor=request.user, action=action, item=item)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"“{item.title}” linked to {action.reference}.")
-            return redirect(f"{action.get_absolute_url()}#evidence")
-    linked = list(action.evidence.order_by("-refers_to", "-pk"))
-    context = {
-        "action": action,
-        "form": form,
-        "linked": linked,
-        "has_choices": items.exists(),
-        "crumbs": action_crumbs(action),
-        "can_unlink": action.status != RecoveryAction.Status.CLOSURE_PROPOSED,
-    }
-    return render(request, "recovery/plan/action_evidence.html", context)
+
+    def link(data):
+        services.action_evidence_link(actor=request.user, action=action, item=data["item"])
+        return data["item"]
+
+    def page():
+        context = {
+            "action": action,
+            "form": form,
+            "linked": list(action.evidence.order_by("-refers_to", "-pk")),
+            "has_choices": items.exists(),
+            "crumbs": action_crumbs(action),
+            "can_unlink": action.status != RecoveryAction.Status.CLOSURE_PROPOSED,
+        }
+        return render(request, "recovery/plan/action_evidence.html", context)
+
+    return form_page(
+        request,
+        form,
+        save=link,
+        success=lambda item: saved(
+            request, f"“{item.title}” linked to {action.reference}.", f"{action.get_absolute_url()}#evidence"
+        ),
+        render=page,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from governance.reviews.tests.factories import proposed_action
-from tests.matrix_support import ALL, Row, only
+from tests.matrix_support import ALL, Row, only, post
 
 DECIDERS = only("rm", "ni")  # an ordinary-risk proposal: the RM at the service, or the NI
 
@@ -15,18 +15,11 @@ def _proposal(w, s):
 ROWS = [
     Row("governance:closure_queue", ALL, scope="global"),
     Row("governance:closure_review", DECIDERS, _proposal),
-    Row(
+    post(
         "governance:closure_decide",
         DECIDERS,
         _proposal,
-        method="post",
-        data=lambda w, s: {"decision": "refuse", "rationale": "Too early.", "further_checks": "Re-audit."},
+        {"decision": "refuse", "rationale": "Too early.", "further_checks": "Re-audit."},
     ),
-    Row(
-        "governance:closure_request_evidence",
-        DECIDERS,
-        _proposal,
-        method="post",
-        data=lambda w, s: {"text": "Add the family feedback from March."},
-    ),
+    post("governance:closure_request_evidence", DECIDERS, _proposal, {"text": "Add the family feedback from March."}),
 ]

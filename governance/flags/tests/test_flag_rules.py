@@ -56,6 +56,17 @@ def assert_lifecycle(world, kind, cause, clear, **subject):
     return flag
 
 
+def overdue_action(world) -> RecoveryAction:
+    """In progress since today, due three days ago."""
+    return ActionFactory(
+        theme=ThemeFactory(service=world.service, owner=world.rm),
+        owner=world.rm,
+        status=S.IN_PROGRESS,
+        started_on=TODAY,
+        due_date=days_ago(3),
+    )
+
+
 def closed_action(world, **fields) -> RecoveryAction:
     theme = ThemeFactory(service=world.service, owner=world.rm)
     defaults = dict(
@@ -210,13 +221,7 @@ def test_closure_proposal_waiting_too_long(world, settings):
 
 
 def test_overdue_action(world):
-    action = ActionFactory(
-        theme=ThemeFactory(service=world.service, owner=world.rm),
-        owner=world.rm,
-        status=S.IN_PROGRESS,
-        started_on=TODAY,
-        due_date=days_ago(3),
-    )
+    action = overdue_action(world)
 
     def clear():
         RecoveryAction.objects.filter(pk=action.pk).update(due_date=TODAY + datetime.timedelta(days=14))
@@ -308,13 +313,7 @@ def test_no_drift_on_an_open_action_outside_watch(world):
 
 
 def test_a_resolved_cause_that_returns_raises_a_new_flag(world):
-    action = ActionFactory(
-        theme=ThemeFactory(service=world.service, owner=world.rm),
-        owner=world.rm,
-        status=S.IN_PROGRESS,
-        started_on=TODAY,
-        due_date=days_ago(3),
-    )
+    action = overdue_action(world)
     scan(world)
     RecoveryAction.objects.filter(pk=action.pk).update(due_date=TODAY)
     scan(world)

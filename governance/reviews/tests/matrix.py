@@ -11,7 +11,7 @@ from governance.reviews.tests.factories import (
     in_progress_review,
     proposed_action,
 )
-from tests.matrix_support import ALL, Row, only
+from tests.matrix_support import ALL, Row, only, post
 
 RUNNERS = only("rm", "quality", "ni")  # RUN_REVIEW at the service
 PROVIDER_RUNNERS = only("quality", "ni")  # RUN_REVIEW across the provider
@@ -67,26 +67,13 @@ ROWS = [
     Row("governance:review_detail", ALL, _review),
     Row("governance:review_start", RUNNERS, _review, method="post"),
     Row("governance:agenda_refresh", RUNNERS, _started, method="post"),
-    Row(
-        "governance:item_challenge",
-        CHALLENGERS,
-        _item,
-        method="post",
-        data=lambda w, s: {"kind": "challenge", "text": "Which records were sampled?"},
-    ),
-    Row(
-        "governance:challenge_respond",
-        RUNNERS,
-        _challenge,
-        method="post",
-        data=lambda w, s: {"response": "Ten records, chosen at random."},
-    ),
-    Row(
+    post("governance:item_challenge", CHALLENGERS, _item, {"kind": "challenge", "text": "Which records were sampled?"}),
+    post("governance:challenge_respond", RUNNERS, _challenge, {"response": "Ten records, chosen at random."}),
+    post(
         "governance:item_decide",
         RUNNERS,
         _item,
-        method="post",
-        data=lambda w, s: {"decision": "partly_assured", "rationale": "Better, but only two weeks of data."},
+        {"decision": "partly_assured", "rationale": "Better, but only two weeks of data."},
     ),
     Row(
         "governance:item_decide_closure",
@@ -95,19 +82,12 @@ ROWS = [
         method="post",
         data=lambda w, s: {"decision": "refuse", "rationale": "Too early.", "further_checks": "Re-audit."},
     ),
-    Row(
+    post(
         "governance:review_action_add",
         RUNNERS,
         _started,
-        method="post",
-        data=lambda w, s: {"arising-description": "Re-audit in a month.", "arising-owner": w.ni.pk},
+        lambda w, s: {"arising-description": "Re-audit in a month.", "arising-owner": w.ni.pk},
     ),
-    Row(
-        "governance:review_finalise",
-        RUNNERS,
-        _started,
-        method="post",
-        data=lambda w, s: {"summary": "Partly assured overall."},
-    ),
+    post("governance:review_finalise", RUNNERS, _started, {"summary": "Partly assured overall."}),
     Row("governance:review_amend", RUNNERS, _finalised),
 ]

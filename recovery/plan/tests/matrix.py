@@ -10,7 +10,7 @@ from core.tests.factories import UserFactory
 from evidence.tests.factories import EvidenceFactory
 from recovery.models import LeadershipLearning, RecoveryAction
 from recovery.tests.factories import ActionFactory, StepFactory, ThemeFactory, in_progress_action, proposed_action
-from tests.matrix_support import ALL, Row, only
+from tests.matrix_support import ALL, Row, only, post
 
 S = RecoveryAction.Status
 PLAN_EDITORS = only("rm", "deputy", "lead", "quality", "ni")
@@ -66,32 +66,29 @@ ROWS = [
     ),
     Row("recovery:theme_detail", ALL, lambda w, s: {"pk": _theme(w, s).pk}),
     Row("recovery:theme_edit", PLAN_EDITORS, lambda w, s: {"pk": _theme(w, s).pk}),
-    Row(
+    post(
         "recovery:theme_move",
         PLAN_EDITORS,
         lambda w, s: {"pk": _theme(w, s).pk},
-        method="post",
-        data=lambda w, s: {"move": "monitor", "reason": "All actions in progress; watching the measures."},
+        {"move": "monitor", "reason": "All actions in progress; watching the measures."},
     ),
     Row("recovery:learning_add", PLAN_EDITORS, lambda w, s: {"pk": _theme(w, s).pk}),
-    Row(
+    post(
         "recovery:learning_review",
         only("ni"),
         lambda w, s: {"pk": _learning(w, s).pk},
-        method="post",
-        data=lambda w, s: {"note": "Tested on a visit: sampling happens."},
+        {"note": "Tested on a visit: sampling happens."},
     ),
     Row("recovery:action_create", PLAN_EDITORS, lambda w, s: {"pk": _theme(w, s).pk}),
     Row("recovery:action_detail", ALL, lambda w, s: {"pk": _action(w, s).pk}),
     Row("recovery:action_edit", PLAN_EDITORS, lambda w, s: {"pk": _action(w, s).pk}),
     Row("recovery:action_reassign", PLAN_EDITORS, lambda w, s: {"pk": _action(w, s).pk}),
     Row("recovery:step_add", PLAN_EDITORS, lambda w, s: {"pk": _action(w, s).pk}),
-    Row(
+    post(
         "recovery:step_done",
         RECORDERS,
         lambda w, s: {"pk": StepFactory(action=in_progress_action(s)).pk},
-        method="post",
-        data=lambda w, s: {"done_on": timezone.localdate().isoformat()},
+        lambda w, s: {"done_on": timezone.localdate().isoformat()},
     ),
     Row("recovery:action_evidence", EVIDENCE_ADDERS, lambda w, s: {"pk": _action(w, s).pk}),
     Row("recovery:action_open", PLAN_EDITORS, lambda w, s: {"pk": _action(w, s).pk}, method="post"),
@@ -101,25 +98,22 @@ ROWS = [
         lambda w, s: {"pk": _action(w, s, status=S.OPEN).pk},
         method="post",
     ),
-    Row(
+    post(
         "recovery:action_propose",
         PROPOSERS,
         lambda w, s: {"pk": _proposable(w, s).pk},
-        method="post",
-        data=lambda w, s: {"note": "Four weeks of prompt escalation.", "justification": "No measure: sampled."},
+        {"note": "Four weeks of prompt escalation.", "justification": "No measure: sampled."},
     ),
-    Row(
+    post(
         "recovery:action_decide",
         DECIDERS,
         lambda w, s: {"pk": _decidable(w, s).pk},
-        method="post",
-        data=lambda w, s: {"decision": "refuse", "rationale": "One week only.", "further_checks": "Re-audit."},
+        {"decision": "refuse", "rationale": "One week only.", "further_checks": "Re-audit."},
     ),
-    Row(
+    post(
         "recovery:action_reopen",
         PLAN_EDITORS,
         lambda w, s: {"pk": _closed(w, s).pk},
-        method="post",
-        data=lambda w, s: {"reason": "Complaints rising again."},
+        {"reason": "Complaints rising again."},
     ),
 ]
