@@ -8,7 +8,8 @@ loaded data. ``governance/flags/services.py`` reconciles the answer with the ope
 Rules (each flag names its kind, subject and a stable cause):
 - unsupported closure: a closed action with no impact evidence dated on or after its start;
   a measure not met and no written justification; a high-risk closure not decided by the
-  provider's nominated individual; no re-audit or data point within two review cycles of closure;
+  provider's nominated individual (or closed without them after its risk was lowered from high);
+  no re-audit or data point within two review cycles of closure;
 - overdue review: an open action or theme past its review cadence; a scheduled oversight
   review whose day has passed without it being held; a closure proposal waiting longer than
   ``CLOSURE_PROPOSAL_MAX_WAIT_DAYS``;
@@ -94,6 +95,7 @@ class _Data:
     impact_dates: dict[int, list[datetime.date]]  # action id -> refers_to of linked impact evidence
     audit_evidence_dates: dict[int, list[datetime.date]]  # action id -> refers_to of linked audits
     closing_actor: dict[int, int]  # action id -> who moved it to closed (latest)
+    lowered_from_high: frozenset[int]  # closed actions whose risk was once lowered from high
     ni_ids: frozenset[int]
     unheld_reviews: list[OversightReview]
     overdue_audits: list[OverdueAudit]
@@ -158,7 +160,6 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
         ActionTransition.objects.filter(
             action__provider=provider,
             action__status=S.CLOSED,
-            action__risk_level=RiskLevel.HIGH,
             to_status=S.CLOSED,
         )
         .order_by("at", "pk")
@@ -166,6 +167,12 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
     )
     for action_id, actor_id in decisions:
         closing_actor[action_id] = actor_id  # the latest closure wins
+    # Closed actions whose risk was lowered from high at some point (a recorded risk change).
+    lowered_from_high = frozenset(
+        ActionTransition.objects.filter(
+            action__provider=provider, action__status=S.CLOSED, snapshot__risk__from=RiskLevel.HIGH
+        ).values_list("action_id", flat=True)
+    )
     ni_ids = frozenset(
         Membership.objects.filter(provider=provider, role=Role.NOMINATED_INDIVIDUAL).values_list("user_id", flat=True)
     )
@@ -190,6 +197,7 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
         impact_dates=impact_dates,
         audit_evidence_dates=audit_evidence_dates,
         closing_actor=closing_actor,
+        lowered_from_high=lowered_from_high,
         ni_ids=ni_ids,
         unheld_reviews=unheld_reviews,
         overdue_audits=overdue,
@@ -250,6 +258,14 @@ def _closure_rules(data: _Data, a: RecoveryAction) -> Iterable[FlagSpec]:
             K.UNSUPPORTED_CLOSURE,
             "no_ni_decision",
             "A high-risk action was closed without a decision by the nominated individual.",
+        )
+    elif a.pk in data.lowered_from_high and data.closing_actor.get(a.pk) not in data.ni_ids:
+        yield _action_spec(
+            a,
+            K.UNSUPPORTED_CLOSURE,
+            "risk_lowered_no_ni",
+            "Closed without the nominated individual after its risk was lowered from high: a high-risk "
+            "closure needs their decision, whatever the risk level says at the end.",
         )
     if a.closed_at is not None:
         closed_on = timezone.localdate(a.closed_at)

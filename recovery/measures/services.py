@@ -13,6 +13,7 @@ from django.utils import timezone
 from core import permissions as policy
 from recovery.measures.measuring import SNAPSHOT_FIELDS, PointValue, point_value, snapshot_values, summarise
 from recovery.models import DataPoint, OutcomeMeasure, RecoveryAction
+from recovery.plan.services import check_not_awaiting_decision
 
 MEASURE_FIELDS = (
     "name",
@@ -72,6 +73,7 @@ def validate_measure_fields(data: dict, *, measure: OutcomeMeasure | None = None
 def measure_create(*, actor, action: RecoveryAction, check_permission: bool = True, **fields) -> OutcomeMeasure:
     if check_permission:
         policy.require(actor, policy.Verb.EDIT_PLAN, action)
+    check_not_awaiting_decision(action)
     validate_measure_fields(fields)
     measure = OutcomeMeasure(action=action, provider_id=action.provider_id, service_id=action.service_id)
     for name in MEASURE_FIELDS:
@@ -86,6 +88,7 @@ def measure_create(*, actor, action: RecoveryAction, check_permission: bool = Tr
 @transaction.atomic
 def measure_update(*, actor, measure: OutcomeMeasure, **fields) -> OutcomeMeasure:
     policy.require(actor, policy.Verb.EDIT_PLAN, measure)
+    check_not_awaiting_decision(measure.action)
     merged = {name: fields.get(name, getattr(measure, name)) for name in MEASURE_FIELDS}
     validate_measure_fields(merged, measure=measure)
     for name, value in merged.items():

@@ -149,6 +149,14 @@ class ActionForm(forms.ModelForm):
     def __init__(self, *args, owners, edit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
+        if edit and self.instance.status != RecoveryAction.Status.DRAFT:
+            # Asked by the service only when the risk level really changes (the change is recorded).
+            self.fields["risk_reason"] = forms.CharField(
+                label="Why the risk level is changing",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Only when you change the risk level: recorded on the action's timeline.",
+            )
         self.helper = submit_helper("Save changes" if edit else "Create action")
 
 

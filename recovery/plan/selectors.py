@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core import permissions as policy
+from core.choices import RiskLevel
 from core.models import Provider, Service
 from evidence.models import EvidenceItem
 from recovery.measures.measuring import MeasureSummary, summarise
@@ -161,6 +162,9 @@ TRANSITION_TITLES = {
 
 
 def _transition_title(t: ActionTransition) -> str:
+    if "risk" in t.snapshot:
+        old, new = (RiskLevel(t.snapshot["risk"][k]).label.lower() for k in ("from", "to"))
+        return f"Risk changed from {old} to {new}"
     if t.to_status == S.IN_PROGRESS and t.from_status == S.OPEN:
         return "Work started"
     if t.to_status == S.IN_PROGRESS:

@@ -18,7 +18,14 @@ from core import permissions as policy
 from core.choices import CADENCE_DAYS, Regulation
 from core.models import Provider, Service
 from evidence.models import EvidenceItem
-from recovery.models import ActionStep, FailureTheme, LeadershipLearning, RecoveryAction, ThemeTransition
+from recovery.models import (
+    ActionStep,
+    ActionTransition,
+    FailureTheme,
+    LeadershipLearning,
+    RecoveryAction,
+    ThemeTransition,
+)
 from recovery.plan.models import THEME_MOVES
 
 THEME_FIELDS = (
@@ -266,20 +273,53 @@ def action_create(
     return action
 
 
+PROPOSAL_LOCK = (
+    "A closure proposal is waiting for a decision: the plan, its measures and its evidence are locked "
+    "until the proposal is approved or refused."
+)
+
+
+def check_not_awaiting_decision(action: RecoveryAction) -> None:
+    """What a closure decision rests on (risk, plan, measures, evidence) cannot change under it."""
+    if action.status == RecoveryAction.Status.CLOSURE_PROPOSED:
+        raise ValidationError(PROPOSAL_LOCK, code="awaiting_decision")
+
+
 @transaction.atomic
-def action_update(*, actor, action: RecoveryAction, **fields) -> RecoveryAction:
-    """Edit the plan of an action. Once work has started the intended outcome cannot be emptied."""
+def action_update(*, actor, action: RecoveryAction, risk_reason: str = "", **fields) -> RecoveryAction:
+    """Edit the plan of an action. Once work has started the intended outcome cannot be emptied.
+
+    Locked while a closure proposal waits for its decision. Once the action is open, a change of
+    risk level needs ``risk_reason`` and is recorded as an ``ActionTransition`` (status unchanged,
+    ``snapshot["risk"]``), so the decider sees it beside the proposal and the scan can find a
+    closure whose risk was lowered without the nominated individual.
+    """
     policy.require(actor, policy.Verb.EDIT_PLAN, action)
+    action = RecoveryAction.objects.select_for_update().get(pk=action.pk)
     if action.status == RecoveryAction.Status.CLOSED:
         raise ValidationError("A closed action cannot be edited. Reopen it first, with a reason.")
+    check_not_awaiting_decision(action)
+    old_risk = action.risk_level
     for name in ACTION_FIELDS:
         if name in fields:
             setattr(action, name, fields[name])
     if action.started_on and not (action.intended_outcome or "").strip():
         raise ValidationError({"intended_outcome": "Work has started: the intended outcome cannot be removed."})
+    risk_changed = action.risk_level != old_risk and action.status != RecoveryAction.Status.DRAFT
+    if risk_changed and not (risk_reason or "").strip():
+        raise ValidationError({"risk_reason": "Say why the risk level is changing: the change is recorded."})
     _check_owner(action.owner, action)
     action.full_clean(exclude=["created_by"])
     action.save()
+    if risk_changed:
+        ActionTransition.objects.create(
+            action=action,
+            from_status=action.status,
+            to_status=action.status,
+            actor=actor,
+            reason=risk_reason.strip(),
+            snapshot={"risk": {"from": old_risk, "to": action.risk_level}},
+        )
     return action
 
 

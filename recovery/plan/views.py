@@ -293,7 +293,10 @@ def action_edit(request, pk: int):
         request,
         form,
         save=lambda data: services.action_update(
-            actor=request.user, action=action, **{name: data[name] for name in services.ACTION_FIELDS}
+            actor=request.user,
+            action=action,
+            risk_reason=data.get("risk_reason", ""),
+            **{name: data[name] for name in services.ACTION_FIELDS},
         ),
         success=lambda _: saved(request, "Action saved.", action),
         render=lambda: page_for(request, action, form, title=f"Edit {action.reference}"),
