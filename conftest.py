@@ -122,6 +122,8 @@ def runtime_database(transactional_db) -> dict:
     from django.db import DatabaseError, connection
 
     if connection.vendor != "postgresql":
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI runs on PostgreSQL: set DATABASE_URL")
         pytest.skip("database roles are PostgreSQL's")
     name, password = runtime_role_credentials()
     with connection.cursor() as cursor:

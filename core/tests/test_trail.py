@@ -189,3 +189,22 @@ def test_concurrent_writers_extend_one_unbroken_chain(world):
     assert errors == []
     assert AuditChainLink.objects.count() == LogEntry.objects.count()
     assert "intact" in verify()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_grants_are_idempotent_cover_new_tables_and_refuse_the_owner(runtime_database, as_runtime):
+    call_command("grant_runtime_role", role=runtime_database["USER"], stdout=io.StringIO())  # again: no error
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE core_later_table (id int)")  # as a later migration would, by the owner
+    try:
+        as_runtime("INSERT INTO core_later_table VALUES (1)")
+        assert as_runtime("SELECT count(*) FROM core_later_table") == [(1,)]
+        as_runtime.refused("DROP TABLE core_later_table")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE core_later_table")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        (owner,) = cursor.fetchone()
+    with pytest.raises(CommandError, match="the owner"):
+        call_command("grant_runtime_role", role=owner, stdout=io.StringIO())

@@ -15,6 +15,9 @@ table, drop or disable a trigger, and (not being a superuser) cannot switch
 
 from __future__ import annotations
 
+import os
+
+import environ
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
@@ -32,25 +35,29 @@ class Command(BaseCommand):
     help = "Grant the runtime role (which owns nothing) the privileges the app needs; run as the owner."
 
     def add_arguments(self, parser):
-        parser.add_argument("--role", required=True, help="The runtime role, e.g. recovery_app.")
-        parser.add_argument(
-            "--password-env",
+        who = parser.add_mutually_exclusive_group(required=True)
+        who.add_argument("--role", help="The runtime role, e.g. recovery_app (it must exist).")
+        who.add_argument(
+            "--url-env",
             metavar="VAR",
-            help="Create the role (LOGIN) if missing, or reset its password, from this environment variable.",
+            help="Take the role and its password from the database URL in this environment variable "
+            "(e.g. RUNTIME_DATABASE_URL): the role is created if missing, its password set.",
         )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
-    def handle(self, *args, role: str, password_env: str | None, database: str, **options):
-        import os
-
+    def handle(self, *args, role: str | None, url_env: str | None, database: str, **options):
+        password = None
+        if url_env:
+            url = os.environ.get(url_env, "")
+            if not url:
+                raise CommandError(f"{url_env} is not set.")
+            config = environ.Env.db_url_config(url)
+            role, password = config.get("USER") or "", config.get("PASSWORD") or None
+            if not role or not password:
+                raise CommandError(f"{url_env} must name a user and a password.")
         connection = connections[database]
         if connection.vendor != "postgresql":
             raise CommandError("Database roles are kept on PostgreSQL only.")
-        password = None
-        if password_env:
-            password = os.environ.get(password_env)
-            if not password:
-                raise CommandError(f"{password_env} is empty.")
         with transaction.atomic(using=database), connection.cursor() as cursor:
             cursor.execute("SELECT current_user, current_database(), current_schema()")
             owner, dbname, schema = cursor.fetchone()
@@ -62,13 +69,15 @@ class Command(BaseCommand):
                 if password is None:
                     raise CommandError(
                         f"Role {role} does not exist: create it (CREATE ROLE {role} LOGIN PASSWORD '...') "
-                        "or pass --password-env."
+                        "or pass --url-env."
                     )
                 cursor.execute(
                     f"CREATE ROLE {quote(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %s", [password]
                 )
             elif row[0]:
                 raise CommandError(f"{role} is a superuser: the runtime role must not be.")
+            elif self._member_of(cursor, role, owner):
+                raise CommandError(f"{role} is a member of {owner}: it would act as the owner.")
             elif password is not None:
                 cursor.execute(f"ALTER ROLE {quote(role)} LOGIN PASSWORD %s", [password])
             cursor.execute(
@@ -115,3 +124,8 @@ class Command(BaseCommand):
             f"{role} on {dbname}: {counts['ordinary']} ordinary tables, {counts['append-only']} append-only "
             f"(SELECT, INSERT), {counts['read-only']} read-only; owner {owner}."
         )
+
+    @staticmethod
+    def _member_of(cursor, role: str, owner: str) -> bool:
+        cursor.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [role, owner])
+        return cursor.fetchone()[0]
