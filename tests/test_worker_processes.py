@@ -155,10 +155,8 @@ def sending(services):
 
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
 
-    def reset_pools():  # connections made under the other broker setting are not reused
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
+    def reset_pools():  # as Celery does after a fork: the next send makes pools for the new broker
+        app._pool = None  # (not closed: kombu shares pools between equal connections)
         app.amqp._producer_pool = None
 
     app.conf.update(broker_url=services, result_backend=services, task_always_eager=False)
