@@ -97,3 +97,42 @@ def login(client):
         return client
 
     return _login
+
+
+def runtime_role_credentials() -> tuple[str, str]:
+    """(name, password) of the runtime database role: RUNTIME_DATABASE_URL's, as .ci/run sets it."""
+    import environ
+
+    config = environ.Env.db_url_config(
+        os.environ.get("RUNTIME_DATABASE_URL") or "postgres://recovery_app:recovery_app@127.0.0.1:5432/unused"
+    )
+    return config["USER"], config["PASSWORD"]
+
+
+@pytest.fixture
+def runtime_database(transactional_db) -> dict:
+    """Connection settings for this test database as the runtime role (PostgreSQL only).
+
+    The test runner connects as the owner, creates the role if it is missing and grants it what
+    production grants (``grant_runtime_role``), committed, so another process can use it.
+    """
+    import io
+
+    from django.core.management import call_command
+    from django.db import DatabaseError, connection
+
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI runs on PostgreSQL: set DATABASE_URL")
+        pytest.skip("database roles are PostgreSQL's")
+    name, password = runtime_role_credentials()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name])
+        if cursor.fetchone() is None:
+            try:
+                cursor.execute(f'CREATE ROLE "{name}" LOGIN PASSWORD %s', [password])
+            except DatabaseError:  # created meanwhile by another test process
+                cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name])
+                assert cursor.fetchone(), f"could not create the runtime role {name}"
+    call_command("grant_runtime_role", role=name, stdout=io.StringIO())
+    return {**connection.settings_dict, "USER": name, "PASSWORD": password}

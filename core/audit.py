@@ -3,7 +3,9 @@
 Each app registers its own models here-style in its AppConfig.ready. Log entries are
 written by signal handlers inside the same database transaction as the change (requests
 are atomic, services use ``transaction.atomic``). Nobody can edit them: the admin shows
-them read-only and, on PostgreSQL, a trigger refuses UPDATE and DELETE (migration 0003).
+them read-only and, on PostgreSQL, triggers refuse UPDATE, DELETE and TRUNCATE (migrations
+0003-0004), the runtime role may only SELECT and INSERT, and every entry is chained
+(``AuditChainLink``, ``verify_audit_trail``; see core/db.py).
 """
 
 from auditlog.registry import auditlog

@@ -8,8 +8,10 @@ from .framework import (
 )
 from .organisations import Membership, Provider, Rating, Role, Service, ServiceType
 from .tenancy import TenantModel
+from .trail import AuditChainLink
 
 __all__ = [
+    "AuditChainLink",
     "EvidenceCategory",
     "FrameworkCrosswalk",
     "FrameworkItem",

@@ -1,10 +1,12 @@
-"""Scans as a whole: bounded queries, the command, the tasks (in-process) and a real worker."""
+"""Scans as a whole: bounded queries, the command and the tasks in-process.
+
+The real worker, started as production starts it, is tests/test_worker_processes.py.
+"""
 
 from __future__ import annotations
 
 import datetime
 import io
-import os
 
 import pytest
 from django.core.management import call_command
@@ -152,34 +154,3 @@ def test_beat_schedule_names_real_tasks():
     app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks, entry["task"]
-
-
-@pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
-def test_scan_through_a_real_celery_worker(world):
-    """A worker thread takes the task from Redis, scans, and reports back through Redis."""
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        pytest.skip("REDIS_URL is not set (CI sets it)")
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery_app import app
-
-    ActionFactory(
-        theme=ThemeFactory(service=world.service, owner=world.rm),
-        owner=world.rm,
-        status=S.IN_PROGRESS,
-        started_on=TODAY,
-        due_date=TODAY - datetime.timedelta(days=2),
-    )
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            first = tasks.scan_provider.delay(world.provider.pk).get(timeout=60)
-            second = tasks.scan_provider.delay(world.provider.pk).get(timeout=60)
-    finally:
-        app.conf.update(saved)
-    assert first["raised"].get(Flag.Kind.OVERDUE_ACTION) == 1
-    assert second["raised"] == {} and second["still_open"].get(Flag.Kind.OVERDUE_ACTION) == 1
-    assert Flag.objects.filter(kind=Flag.Kind.OVERDUE_ACTION, resolved_at__isnull=True).count() == 1
