@@ -13,3 +13,6 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_FAILURE_LIMIT = 5
+# Test-only: seconds a pack render pauses before laying out the PDF, so a test can kill the
+# worker process mid-render (tests/test_stuck_work.py). Read only here; production has no such hook.
+PACK_RENDER_TEST_DELAY = env.float("PACK_RENDER_TEST_DELAY", default=0)
