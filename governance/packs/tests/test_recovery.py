@@ -194,11 +194,12 @@ def test_concurrent_reapers_act_once_on_each_pack(world, media):
         pytest.skip("concurrent writers need PostgreSQL (CI runs this on PostgreSQL)")
     queued = pack(world.provider, [world.service], user=world.quality)
     lost = pack(world.provider, [world.service], user=world.quality)
-    # The broker is "memory://" here: sends go nowhere, only the row changes are counted.
+    # Sent for real, but to an in-process "memory://" broker (never to REDIS_URL, where other
+    # tests' workers would take them): only the row changes are counted.
     from config.celery_app import app
 
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = False
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url="memory://", task_always_eager=False)
     _reset_producers(app)
     _age(queued, queued_at=timezone.now() - requeue_after() - MINUTE)
     _age(lost, status=Status.RENDERING, started_at=timezone.now() - render_stale_after() - MINUTE, attempts=1)
@@ -218,7 +219,7 @@ def test_concurrent_reapers_act_once_on_each_pack(world, media):
         for t in threads:
             t.join(60)
     finally:
-        app.conf.task_always_eager = saved
+        app.conf.update(saved)
         _reset_producers(app)
     assert len(results) == 4
     assert sorted(pk for r in results for pk in r.requeued) == [queued.pk]
