@@ -144,8 +144,41 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
 CELERY_TASK_TIME_LIMIT = 12 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Every job is idempotent (see each tasks.py), so a message is acknowledged only when its task
+# has finished, and a task whose worker process died (kill -9, out of memory) goes back on the
+# queue for another worker instead of being lost. A pack that keeps killing its worker is
+# failed after PACK_RENDER_ATTEMPTS claims, so redelivery cannot loop.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that sends a job must not hang on a broker that is down: connect within
+# BROKER_CONNECT_TIMEOUT seconds and do not retry (web code publishes with retry=False and
+# ignore_result, see governance/packs/services.py; the reaper sends the job again later).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("BROKER_CONNECT_TIMEOUT", default=2.0)
+# Redis redelivers a message not acknowledged within visibility_timeout seconds (a worker killed
+# whole). With acks_late a message stays unacknowledged while its task waits for a retry
+# countdown (at most core.jobs.RETRY's retry_backoff_max, 600 s) and then runs (at most
+# CELERY_TASK_TIME_LIMIT). The timeout must exceed both together, or a long task still running
+# would be delivered a second time: 600 + 720 s, rounded up to 30 minutes (Redis's default is 1 h).
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=30 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    # The result store's own reconnect loop (20 tries, about 19 s by default) bounded too.
+    "retry_policy": {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+# The queue jobs are sent to and taken from: deployments (or test runs) sharing one Redis
+# keep apart by naming their own.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+# Stuck packs (governance/packs/stuck.py, run every few minutes by beat): a queued pack not
+# taken for PACK_REQUEUE_MINUTES is sent again; a pack still "rendering" past the hard time
+# limit plus a minute was lost with its worker and is sent again, until it has been claimed
+# PACK_RENDER_ATTEMPTS times; then it is failed, with a "Try again" button.
+PACK_REQUEUE_MINUTES = env.int("PACK_REQUEUE_MINUTES", default=5)
+PACK_RENDER_ATTEMPTS = env.int("PACK_RENDER_ATTEMPTS", default=3)
 # The one beat schedule; each app's scans are added in governance (the top layer).
 # Times are CELERY_TIMEZONE (Europe/London). Every job is safe to run twice.
 CELERY_BEAT_SCHEDULE: dict = {
@@ -160,6 +193,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "governance-monthly-digests": {
         "task": "governance.digests.tasks.send_monthly_digests",
         "schedule": crontab(hour=7, minute=0, day_of_month="1"),
+    },
+    "governance-reap-stuck-packs": {
+        "task": "governance.packs.reap_stuck_packs",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

@@ -17,3 +17,6 @@ AXES_FAILURE_LIMIT = 5
 # transactional tests may empty them in a test_* database when the session says so (core/db.py).
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c recovery.test_flush=on"  # noqa: F405
+# Test-only: seconds a pack render pauses before laying out the PDF, so a test can kill the
+# worker process mid-render (tests/test_stuck_work.py). Read only here; production has no such hook.
+PACK_RENDER_TEST_DELAY = env.float("PACK_RENDER_TEST_DELAY", default=0)

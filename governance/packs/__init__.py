@@ -6,7 +6,9 @@
 - ``models``, ``forms``, ``views``, ``urls``: the pack row, the request form and its pages.
 - ``rendering``: template -> HTML -> PDF with WeasyPrint and a restricted URL fetcher.
 - ``chunked``: a long full pack laid out in bounded chunks; ``merge`` joins them with pikepdf (qpdf).
-- ``services``: request a pack (queues the job after commit) and render it (claims the row).
+- ``services``: request a pack (queues the job after commit; a broker that is down leaves it
+  queued with a note) and render it (claims the row, counting attempts).
 - ``selectors``: which packs a user may see, per service and per provider.
-- ``tasks``: the Celery job, a thin wrapper over ``services.pack_render``.
+- ``stuck``: the reaper (re-sends or fails stuck packs) and "Try again".
+- ``tasks``: the Celery jobs, thin wrappers over ``services.pack_render`` and ``stuck.packs_reap``.
 """

@@ -2,12 +2,49 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import Provider, Service
 from recovery.models import RecoveryAction
+
+RENDERER_UNAVAILABLE = (
+    "The renderer is unavailable just now; your pack is saved and will be sent to the renderer again shortly."
+)
+
+WAITING = "Waiting for the renderer"
+
+
+def requeue_after() -> datetime.timedelta:
+    """A queued pack not taken by a worker for this long is sent to the renderer again."""
+    return datetime.timedelta(minutes=settings.PACK_REQUEUE_MINUTES)
+
+
+def render_stale_after() -> datetime.timedelta:
+    """A pack still "rendering" this long was lost with its worker: the hard time limit kills any
+    render before then (CELERY_TASK_TIME_LIMIT), so nothing is still working on it."""
+    return datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+def stuck_q(now: datetime.datetime) -> Q:
+    """Packs that may be tried again: failed, never handed over, or stuck past their limits.
+
+    ``EvidencePack.is_stuck`` is the same rule for one row in Python; keep them together.
+    """
+    waited = now - requeue_after()
+    Status = EvidencePack.Status
+    return (
+        Q(status=Status.FAILED)
+        | Q(status=Status.QUEUED, progress_note=RENDERER_UNAVAILABLE)
+        | Q(status=Status.QUEUED, queued_at__lt=waited)
+        | Q(status=Status.QUEUED, queued_at__isnull=True, requested_at__lt=waited)
+        | Q(status=Status.RENDERING, started_at__lt=now - render_stale_after())
+    )
 
 
 class EvidencePack(models.Model):
@@ -49,6 +86,11 @@ class EvidencePack(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Recovery of stuck work (governance/packs/stuck.py): when the render job was last sent to the
+    # broker (or tried), how many times a render has claimed the pack, and which job holds it.
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    claimed_by = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -58,3 +100,19 @@ class EvidencePack(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("governance:pack_detail", kwargs={"pk": self.pk})
+
+    @property
+    def renderer_unavailable(self) -> bool:
+        """Saved but not yet handed to the renderer: the broker was down when it was sent."""
+        return self.status == self.Status.QUEUED and self.progress_note == RENDERER_UNAVAILABLE
+
+    def is_stuck(self, now: datetime.datetime | None = None) -> bool:
+        """May be tried again (``stuck_q`` for this row): failed, or waiting past its limit."""
+        now = now or timezone.now()
+        if self.status == self.Status.FAILED or self.renderer_unavailable:
+            return True
+        if self.status == self.Status.QUEUED:
+            return (self.queued_at or self.requested_at) < now - requeue_after()
+        if self.status == self.Status.RENDERING:
+            return self.started_at is not None and self.started_at < now - render_stale_after()
+        return False

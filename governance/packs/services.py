@@ -2,6 +2,12 @@
 
 A render never leaves half a file: the PDF is built in memory and the FileField is written
 only when the whole document exists; a failure records its reason on the pack instead.
+Only a ``done`` pack names a file, and only a ``done`` pack is downloaded.
+
+Sending the job never fails a request: with the broker down the pack stays queued with a
+note saying so, and the reaper (``stuck``) sends it again. Each claim of a pack counts an
+attempt; the attempt number fences the later writes, so a render that lost its claim cannot
+store or fail the pack another render now holds.
 """
 
 from __future__ import annotations
@@ -19,12 +25,14 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from core import permissions as policy
 from core.models import Provider, Service
 from governance.models import EvidencePack
 from governance.packs import chunked, parameters, rendering
 from governance.packs import context as pack_context
+from governance.packs.models import RENDERER_UNAVAILABLE, WAITING, render_stale_after
 from recovery.models import RecoveryAction
 
 logger = logging.getLogger(__name__)
@@ -34,9 +42,6 @@ TEMPLATES = {
     EvidencePack.Kind.COMMISSIONER: "governance/packs/pdf/commissioner.html",
     EvidencePack.Kind.ACTION: "governance/packs/pdf/action.html",
 }
-# A pack left "rendering" this long was lost with its worker; a new run may claim it again.
-STALE_RENDER = datetime.timedelta(minutes=15)
-
 Status = EvidencePack.Status
 
 
@@ -82,7 +87,8 @@ def pack_request(
         kind=kind,
         parameters=params.as_json(),
         requested_by=user,
-        progress_note="Waiting for the renderer",
+        progress_note=WAITING,
+        queued_at=timezone.now(),
     )
     pack.services.set(services)
     if queue:
@@ -92,24 +98,86 @@ def pack_request(
 
 def pack_queue(*, pack_id: int) -> None:
     """Send the render job once the surrounding transaction has committed (in-process without a broker)."""
+    transaction.on_commit(lambda: pack_publish(pack_id=pack_id))
+
+
+# What a broker that is down or unreachable raises on publish (kombu wraps redis' errors).
+BROKER_ERRORS = (KombuError, OSError)
+
+
+def pack_publish(*, pack_id: int) -> bool:
+    """Hand the render job to the broker now; False, with the pack's note saying so, if it is down.
+
+    No retry and no result store: a web request answers at once (CELERY_BROKER_CONNECTION_TIMEOUT
+    bounds the connect), and the pack row, not a Celery result, says how the render went.
+    """
     from governance.packs.tasks import render_pack
 
-    transaction.on_commit(lambda: render_pack.delay(pack_id))
-
-
-def pack_claim(*, pack_id: int) -> bool:
-    """Move the pack from queued to rendering; True only for the one caller that did it."""
-    stale = timezone.now() - STALE_RENDER
-    changed = (
-        EvidencePack.objects.filter(pk=pack_id)
-        .filter(Q(status=Status.QUEUED) | Q(status=Status.RENDERING, started_at__lt=stale))
-        .update(status=Status.RENDERING, started_at=timezone.now(), progress=5, progress_note="Starting", error="")
+    try:
+        render_pack.apply_async((pack_id,), retry=False, ignore_result=True)
+    except BROKER_ERRORS as exc:
+        logger.warning("Pack %s saved but not sent to the renderer (broker unavailable): %s", pack_id, exc)
+        EvidencePack.objects.filter(pk=pack_id, status=Status.QUEUED).update(progress_note=RENDERER_UNAVAILABLE)
+        return False
+    EvidencePack.objects.filter(pk=pack_id, status=Status.QUEUED, progress_note=RENDERER_UNAVAILABLE).update(
+        progress_note=WAITING
     )
-    return changed == 1
+    return True
 
 
-def _progress(pack_id: int, progress: int, note: str) -> None:
-    EvidencePack.objects.filter(pk=pack_id, status=Status.RENDERING).update(progress=progress, progress_note=note)
+def exhausted_message(attempts: int) -> str:
+    return (
+        f"The renderer stopped {attempts} times while producing this pack (its process was lost, for "
+        "example out of memory). No file was kept. Try again, or choose a shorter period or fewer sections."
+    )
+
+
+def pack_claim(*, pack_id: int, job_id: str | None = None) -> bool:
+    """Move the pack from queued to rendering; True only for the one caller that did it.
+
+    A pack still "rendering" may be claimed again by the same job (``job_id``: a message
+    redelivered because its worker process died, or a retry of the task) or by anyone once it
+    is stale. A pack claimed ``PACK_RENDER_ATTEMPTS`` times is failed instead, so a pack that
+    kills its worker cannot be redelivered forever.
+    """
+    now = timezone.now()
+    claimable = Q(status=Status.QUEUED) | Q(status=Status.RENDERING, started_at__lt=now - render_stale_after())
+    if job_id:
+        claimable |= Q(status=Status.RENDERING, claimed_by=job_id)
+    limit = settings.PACK_RENDER_ATTEMPTS
+    changed = EvidencePack.objects.filter(claimable, pk=pack_id, attempts__lt=limit).update(
+        status=Status.RENDERING,
+        started_at=now,
+        progress=5,
+        progress_note="Starting",
+        error="",
+        attempts=F("attempts") + 1,
+        claimed_by=job_id or "",
+    )
+    if changed == 1:
+        return True
+    EvidencePack.objects.filter(claimable, pk=pack_id, attempts__gte=limit).update(
+        status=Status.FAILED,
+        error=exhausted_message(limit),
+        progress_note="Failed",
+        finished_at=now,
+        claimed_by="",
+    )
+    return False
+
+
+def _progress(pack_id: int, attempt: int, progress: int, note: str) -> None:
+    EvidencePack.objects.filter(pk=pack_id, status=Status.RENDERING, attempts=attempt).update(
+        progress=progress, progress_note=note
+    )
+
+
+def _test_pause(pack_id: int, attempt: int) -> None:
+    """Test settings only (PACK_RENDER_TEST_DELAY): hold the render so a test can kill its worker."""
+    delay = getattr(settings, "PACK_RENDER_TEST_DELAY", 0)
+    if delay:
+        _progress(pack_id, attempt, 30, "Paused for a test")
+        time.sleep(delay)
 
 
 @dataclass
@@ -135,37 +203,44 @@ def _chunk(pack: EvidencePack, ctx: dict) -> bool:
 
 
 def pack_render(
-    *, pack_id: int, keep_html: bool = False, html_sink: Callable[[str], None] | None = None
+    *,
+    pack_id: int,
+    job_id: str | None = None,
+    keep_html: bool = False,
+    html_sink: Callable[[str], None] | None = None,
 ) -> RenderResult | None:
     """Render a claimed pack; None when another run has it (or it is finished).
 
+    ``job_id``: the Celery task id, so a redelivered message may take back its own claim.
     ``keep_html`` keeps a single document's HTML on the result; ``html_sink`` is given the
     finished HTML of every document laid out (one, or each chunk and the front), for the benchmark.
     """
-    if not pack_claim(pack_id=pack_id):
+    if not pack_claim(pack_id=pack_id, job_id=job_id):
         logger.info("Pack %s is not waiting to render; nothing to do", pack_id)
         return None
     pack = EvidencePack.objects.select_related("provider", "service", "requested_by", "action").get(pk=pack_id)
+    attempt = pack.attempts
     result = RenderResult(pack=pack)
     try:
         started = time.perf_counter()
-        _progress(pack_id, 15, "Gathering the plan, measures and evidence")
+        _progress(pack_id, attempt, 15, "Gathering the plan, measures and evidence")
+        _test_pause(pack_id, attempt)
         ctx = pack_context.build_pack_context(pack)
         if _chunk(pack, ctx):
             result.html_seconds = time.perf_counter() - started
             started = time.perf_counter()
 
             def progress(done: int, of: int) -> None:
-                _progress(pack_id, 40 + 45 * done // of, f"Laying out the PDF: part {done} of {of}")
+                _progress(pack_id, attempt, 40 + 45 * done // of, f"Laying out the PDF: part {done} of {of}")
 
             pdf, stats = chunked.render_chunked(ctx, html_sink=html_sink, progress=progress)
             result.pdf_seconds = time.perf_counter() - started
             result.path, result.chunks, result.chunk_stats = "chunked", stats.chunks, stats
         else:
-            _progress(pack_id, 40, "Writing the pages")
+            _progress(pack_id, attempt, 40, "Writing the pages")
             html = rendering.render_html(TEMPLATES[pack.kind], ctx)
             result.html_seconds = time.perf_counter() - started
-            _progress(pack_id, 60, "Laying out the PDF")
+            _progress(pack_id, attempt, 60, "Laying out the PDF")
             if html_sink is not None:
                 html_sink(html)
             started = time.perf_counter()
@@ -175,11 +250,11 @@ def pack_render(
             if keep_html:
                 result.html = html
         result.tagged = pdf.tagged
-        _progress(pack_id, 90, "Storing the file")
+        _progress(pack_id, attempt, 90, "Storing the file")
         _store(pack, pdf, ctx, render_path=result.path, chunks=result.chunks)
     except Exception as exc:  # record every failure on the pack; nothing half-written is kept
         logger.exception("Pack %s failed to render", pack_id)
-        pack_fail(pack_id=pack_id, error=_error_text(exc))
+        pack_fail(pack_id=pack_id, error=_error_text(exc), attempt=attempt)
         pack.refresh_from_db()
         return result
     pack.refresh_from_db()
@@ -198,7 +273,12 @@ def _filename(pack: EvidencePack) -> str:
 
 
 def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, ctx: dict, *, render_path: str, chunks: int) -> None:
-    """Write the file and the facts about it together; remove the file if the row cannot be saved."""
+    """Write the file and the facts about it together; remove the file if the row cannot be saved.
+
+    The row names the file only once it is whole (``save`` has returned), in the same UPDATE
+    that makes the pack ``done``; a render killed while writing leaves a nameless file no row
+    points to, and the pack is never served.
+    """
     digest = hashlib.sha256(pdf.data).hexdigest()
     pack.file.save(_filename(pack), ContentFile(pdf.data), save=False)
     try:
@@ -207,7 +287,7 @@ def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, ctx: dict, *, render_
             params["pdf_structure"] = pdf.tagged
             params["render_path"] = render_path
             params["render_chunks"] = chunks
-            updated = EvidencePack.objects.filter(pk=pack.pk, status=Status.RENDERING).update(
+            updated = EvidencePack.objects.filter(pk=pack.pk, status=Status.RENDERING, attempts=pack.attempts).update(
                 file=pack.file.name,
                 page_count=pdf.page_count,
                 size_bytes=len(pdf.data),
@@ -218,6 +298,7 @@ def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, ctx: dict, *, render_
                 progress_note="Ready",
                 finished_at=timezone.now(),
                 error="",
+                claimed_by="",
             )
             if updated != 1:
                 raise RuntimeError("The pack changed while it was rendering.")
@@ -226,13 +307,18 @@ def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, ctx: dict, *, render_
         raise
 
 
-def pack_fail(*, pack_id: int, error: str) -> None:
-    EvidencePack.objects.filter(pk=pack_id).exclude(status=Status.DONE).update(
+def pack_fail(*, pack_id: int, error: str, attempt: int | None = None) -> None:
+    """Fail the pack (not a finished one); with ``attempt``, only if that render still holds it."""
+    qs = EvidencePack.objects.filter(pk=pack_id).exclude(status=Status.DONE)
+    if attempt is not None:
+        qs = qs.filter(status=Status.RENDERING, attempts=attempt)
+    qs.update(
         status=Status.FAILED,
         error=error or "Unknown error",
         progress_note="Failed",
         finished_at=timezone.now(),
         progress=F("progress"),
+        claimed_by="",
     )
 
 

@@ -1,21 +1,38 @@
-"""The pack render job: thin, takes an id, safe to run twice (the service claims the row)."""
+"""The pack jobs: thin, take an id, safe to run twice.
+
+``render_pack`` claims the row before any work (``services.pack_claim``), so a second delivery
+of the same pack does nothing unless it is the same job taking back its own claim after its
+worker process died (acks_late + reject_on_worker_lost redeliver it). Its result is the pack
+row, never a Celery result. ``reap_stuck_packs`` (beat, every few minutes) sends stuck packs
+again or fails them; each change is a conditional UPDATE, so overlapping runs are harmless.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.db import OperationalError
 
-from governance.packs import services
+from governance.packs import services, stuck
 
 
 @shared_task(
+    bind=True,
     name="governance.packs.render_pack",
     autoretry_for=(OperationalError,),
     retry_backoff=True,
     retry_backoff_max=120,
     max_retries=3,
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
 )
-def render_pack(pack_id: int) -> str:
+def render_pack(self, pack_id: int) -> str:
     """Render one pack. Rendering errors fail the pack (with its reason), not the job."""
-    result = services.pack_render(pack_id=pack_id)
+    result = services.pack_render(pack_id=pack_id, job_id=self.request.id)
     return "skipped" if result is None else result.pack.status
+
+
+@shared_task(name="governance.packs.reap_stuck_packs", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def reap_stuck_packs() -> dict:
+    """Send again the packs stuck in the queue or lost while rendering; fail those out of attempts."""
+    return stuck.packs_reap().as_dict()

@@ -13,4 +13,5 @@ urlpatterns = [
     path("packs/<int:pk>/", views.pack_detail, name="pack_detail"),
     path("packs/<int:pk>/status/", views.pack_status, name="pack_status"),
     path("packs/<int:pk>/download/", views.pack_download, name="pack_download"),
+    path("packs/<int:pk>/retry/", views.pack_retry, name="pack_retry"),
 ]

@@ -4,12 +4,18 @@ Rendering never happens in the request: generating records the pack and queues t
 after commit (in-process when there is no broker). The detail page polls a small status
 partial until the pack is ready or has failed. Downloads are streamed by a view that asks
 the permission policy first; MEDIA_ROOT is never served.
+
+The views that send a job run outside the request-wide transaction (``non_atomic_requests``):
+their service commits, the job is sent, and the page already knows whether the broker took
+it. A broker that is down never fails the request: the pack is kept, queued, with a note.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -18,8 +24,9 @@ from core import permissions as policy
 from core import selectors as core_selectors
 from core.models import Provider
 from governance.models import EvidencePack
-from governance.packs import selectors, services
+from governance.packs import selectors, services, stuck
 from governance.packs.forms import PackForm
+from governance.packs.models import RENDERER_UNAVAILABLE
 from recovery.models import RecoveryAction
 
 RECENT = 5
@@ -65,6 +72,14 @@ def provider_pack_list(request, provider: str):
     )
 
 
+def _queued_message(request, pack: EvidencePack, text: str) -> None:
+    pack.refresh_from_db(fields=["status", "progress_note"])
+    if pack.renderer_unavailable:
+        messages.warning(request, RENDERER_UNAVAILABLE)
+    else:
+        messages.info(request, text)
+
+
 def _generate(request, *, provider, origin_service):
     choices = policy.services(request.user, policy.Verb.GENERATE_PACK).filter(provider=provider).order_by("name")
     initial = [origin_service] if origin_service else list(choices)
@@ -82,7 +97,7 @@ def _generate(request, *, provider, origin_service):
             key_questions=data["key_questions"],
             sections=data["sections"],
         )
-        messages.info(request, "Your pack is being prepared. This page shows its progress.")
+        _queued_message(request, pack, "Your pack is being prepared. This page shows its progress.")
         return redirect(pack)
     return render(
         request,
@@ -92,18 +107,21 @@ def _generate(request, *, provider, origin_service):
     )
 
 
+@transaction.non_atomic_requests
 @login_required
 def pack_create(request, service: str):
     service_obj = core_selectors.service_for_slug(request.user, service, policy.Verb.GENERATE_PACK)
     return _generate(request, provider=service_obj.provider, origin_service=service_obj)
 
 
+@transaction.non_atomic_requests
 @login_required
 def provider_pack_create(request, provider: str):
     provider_obj = policy.get_or_404(request.user, Provider.objects.all(), policy.Verb.GENERATE_PACK, slug=provider)
     return _generate(request, provider=provider_obj, origin_service=None)
 
 
+@transaction.non_atomic_requests
 @login_required
 @require_POST
 def action_pack_create(request, pk: int):
@@ -112,15 +130,20 @@ def action_pack_create(request, pk: int):
     pack = services.pack_request(
         user=request.user, provider=action.provider, services=[], action=action, kind=EvidencePack.Kind.ACTION
     )
-    messages.info(request, f"A concern-to-outcome PDF for {action.reference} is being prepared.")
+    _queued_message(request, pack, f"A concern-to-outcome PDF for {action.reference} is being prepared.")
     return redirect(pack)
+
+
+def _status_context(request, pack: EvidencePack) -> dict:
+    """The pack, and whether this user gets the "Try again" button (failed or stuck, may generate)."""
+    return {"pack": pack, "can_retry": pack.is_stuck() and stuck.pack_may_generate(request.user, pack)}
 
 
 @login_required
 @require_GET
 def pack_detail(request, pk: int):
     pack = selectors.pack_for(request.user, pk)
-    return render(request, "governance/packs/detail.html", {"pack": pack})
+    return render(request, "governance/packs/detail.html", _status_context(request, pack))
 
 
 @login_required
@@ -128,7 +151,7 @@ def pack_detail(request, pk: int):
 def pack_status(request, pk: int):
     """The polling partial: progress while queued or rendering, the result once finished."""
     pack = selectors.pack_for(request.user, pk)
-    response = render(request, "governance/packs/_status.html", {"pack": pack})
+    response = render(request, "governance/packs/_status.html", _status_context(request, pack))
     response["Cache-Control"] = "no-store"
     return response
 
@@ -148,3 +171,18 @@ def pack_download(request, pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@transaction.non_atomic_requests
+@login_required
+@require_POST
+def pack_retry(request, pk: int):
+    """Start a failed or stuck pack again (the pack-creation permission, checked by the service)."""
+    pack = selectors.pack_for(request.user, pk)
+    try:
+        pack = stuck.pack_retry(user=request.user, pack=pack)
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+        return redirect(pack)
+    _queued_message(request, pack, "The pack is being prepared again. This page shows its progress.")
+    return redirect(pack)

@@ -1,6 +1,6 @@
 """Who may use each evidence pack URL (see tests/matrix_support.py).
 
-Generating needs GENERATE_PACK (quality lead, nominated individual); anyone who may see
+Generating (and "Try again") needs GENERATE_PACK (quality lead, nominated individual); anyone who may see
 every service in a pack may open and download it.
 """
 
@@ -25,6 +25,13 @@ def _pack(w, s):
     return {"pk": p.pk}
 
 
+def _failed_pack(w, s):
+    """A failed pack for service ``s``: "Try again" applies."""
+    p = pack(s.provider, [s], user=w.quality)
+    EvidencePack.objects.filter(pk=p.pk).update(status=EvidencePack.Status.FAILED, error="matrix")
+    return {"pk": p.pk}
+
+
 def _action(w, s):
     theme = ThemeFactory(service=s, provider=s.provider, owner=w.rm)
     return {"pk": ActionFactory(theme=theme, owner=w.rm).pk}
@@ -39,4 +46,5 @@ ROWS = [
     Row("governance:pack_detail", ALL, _pack),
     Row("governance:pack_status", ALL, _pack),
     Row("governance:pack_download", ALL, _pack),
+    Row("governance:pack_retry", GENERATORS, _failed_pack, method="post"),
 ]
