@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import permissions as policy
+from core.forms import apply_errors
 from core.models import Provider
 from core.selectors import service_for_slug
 from governance.flags import selectors as flag_selectors
@@ -93,8 +94,7 @@ def flag_acknowledge(request, pk: int):
             acknowledge_service(actor=request.user, flag=flag, note=form.cleaned_data["note"])
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
+                apply_errors(form, exc)
             else:
                 messages.info(request, " ".join(exc.messages))
                 return redirect(flag.get_absolute_url())
