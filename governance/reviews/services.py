@@ -12,7 +12,6 @@ needs a reason and appends a ``ReviewAmendment`` (the table refuses updates and 
 from __future__ import annotations
 
 import datetime
-import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,7 +24,6 @@ from evidence.models import SourceType
 from evidence.services import evidence_create
 from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising, ReviewAmendment
 from governance.reviews.agenda import KIND_ORDER, build_agenda, discussed_subjects
-from governance.reviews.models import CalendarFeed
 from recovery.closure.services import APPROVE as CLOSURE_APPROVE
 from recovery.closure.services import action_decide_closure
 from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
@@ -495,26 +493,3 @@ def review_amend(
     if not changes:
         raise ValidationError("Nothing was changed: edit the summary or an item's decision.")
     return ReviewAmendment.objects.create(review=review, reason=reason, changes=changes, amended_by=actor)
-
-
-# --- The calendar feed's secret -----------------------------------------------------------
-
-
-@transaction.atomic
-def calendar_feed_renew(*, actor) -> CalendarFeed:
-    """A new feed address for ``actor``: every earlier one stops working."""
-    feed, _ = CalendarFeed.objects.select_for_update().get_or_create(user=actor)
-    feed.secret = secrets.token_urlsafe(32)
-    feed.revoked = False
-    feed.save()
-    return feed
-
-
-@transaction.atomic
-def calendar_feed_revoke(*, actor) -> CalendarFeed:
-    """No feed address for ``actor`` until they renew it."""
-    feed, _ = CalendarFeed.objects.select_for_update().get_or_create(user=actor)
-    feed.secret = secrets.token_urlsafe(32)
-    feed.revoked = True
-    feed.save()
-    return feed

@@ -22,6 +22,7 @@ from core.models import Provider
 from core.panels import reads
 from core.views import button, form_page, saved
 from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising
+from governance.reviews import feed
 from governance.reviews import selectors as selectors
 from governance.reviews import services as services
 from governance.reviews.forms import (
@@ -435,10 +436,10 @@ def calendar(request):
 def calendar_feed_link(request):
     """Renew (a new address; the old one stops) or revoke (no address) the person's feed."""
     if request.POST.get("feed") == "revoke":
-        services.calendar_feed_revoke(actor=request.user)
+        feed.calendar_feed_revoke(actor=request.user)
         messages.success(request, "Your calendar feed is switched off: the old address no longer works.")
     else:
-        services.calendar_feed_renew(actor=request.user)
+        feed.calendar_feed_renew(actor=request.user)
         messages.success(request, "Your calendar feed has a new address: the old one no longer works.")
     return redirect(reverse("governance:calendar") + "#ics-heading")
 
