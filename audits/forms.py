@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.forms import DateInput, apply_errors
+from core.forms import DateInput, PlausibleDateField, apply_errors
 from core.models import FrameworkItem, Service
 
 from . import compliance as comp
@@ -150,7 +150,7 @@ def new_form(formset, index: int):
 
 class StartForm(forms.Form):
     template = forms.ModelChoiceField(queryset=AuditTemplate.objects.none(), label="Audit", empty_label=None)
-    on = forms.DateField(
+    on = PlausibleDateField(
         label="Period",
         help_text="Any day in the period you are auditing. Today means this week (or month, or quarter).",
         widget=DateInput(),
@@ -229,7 +229,7 @@ class AuditFieldsForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
     )
-    impact_check_date = forms.DateField(
+    impact_check_date = PlausibleDateField(
         label="Date to re-check that the actions changed practice",
         required=False,
         widget=_date_widget(),
@@ -301,7 +301,7 @@ class ArisingForm(forms.Form):
     owner = forms.ChoiceField(
         label="Owner", required=False, error_messages={"invalid_choice": "Choose an owner from the list."}
     )
-    due_date = forms.DateField(
+    due_date = PlausibleDateField(
         label="Due",
         required=False,
         widget=_date_widget(),

@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from core.forms import DateInput, apply_errors
+from core.forms import DateInput, PlausibleDateField, apply_errors
 from core.models import EvidenceCategory, FrameworkItem
 
 from . import selectors
@@ -53,7 +53,7 @@ def _default_nature_help() -> str:
 class EvidenceForm(forms.Form):
     service = forms.ChoiceField(label="Where it belongs")
     title = forms.CharField(max_length=200, help_text="A short name someone else would recognise.")
-    refers_to = forms.DateField(
+    refers_to = PlausibleDateField(
         label="Date it refers to",
         widget=DateInput(),
         help_text="When the thing it shows happened (not the date you upload it).",
@@ -197,8 +197,8 @@ class LibraryFilterForm(forms.Form):
     )
     source_type = forms.ChoiceField(label="Source type", required=False, choices=[("", "Any"), *SourceType.choices])
     nature = forms.ChoiceField(label="Impact or activity", required=False, choices=[("", "Either"), *Nature.choices])
-    date_from = forms.DateField(label="Refers to, from", required=False, widget=DateInput())
-    date_to = forms.DateField(label="Refers to, to", required=False, widget=DateInput())
+    date_from = PlausibleDateField(label="Refers to, from", required=False, widget=DateInput())
+    date_to = PlausibleDateField(label="Refers to, to", required=False, widget=DateInput())
     linked = forms.ChoiceField(
         label="Linked",
         required=False,

@@ -50,3 +50,21 @@ def test_no_form_has_a_status_field():
         if any(name == "status" or name.endswith("_status") for name in fields):
             offenders.append(f"{form.__module__}.{form.__qualname__}")
     assert offenders == []
+
+
+def test_every_date_a_person_types_is_bounded_to_a_plausible_window():
+    """A date field on any form refuses 9999-12-31 and 0001-01-01 with a message (core.forms)."""
+    from core.forms import PlausibleDateField, PlausibleDateTimeField
+
+    unbounded = []
+    for form in _project_forms():
+        try:
+            fields = form.base_fields
+        except AttributeError:
+            continue
+        for name, field in fields.items():
+            if isinstance(field, forms.DateField | forms.DateTimeField) and not isinstance(
+                field, PlausibleDateField | PlausibleDateTimeField
+            ):
+                unbounded.append(f"{form.__module__}.{form.__qualname__}.{name}")
+    assert unbounded == []

@@ -9,6 +9,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
 
+from core.forms import PlausibleDateField
 from governance.models import EvidencePack
 from governance.packs.parameters import KEY_QUESTIONS, SECTIONS
 
@@ -28,8 +29,8 @@ class PackForm(forms.Form):
     services = forms.ModelMultipleChoiceField(
         queryset=None, widget=forms.CheckboxSelectMultiple, help_text="Services whose recovery the pack covers."
     )
-    date_from = forms.DateField(label="Period from", widget=DATE)
-    date_to = forms.DateField(label="Period to", widget=DATE)
+    date_from = PlausibleDateField(label="Period from", widget=DATE)
+    date_to = PlausibleDateField(label="Period to", widget=DATE)
     key_questions = forms.MultipleChoiceField(
         choices=KEY_QUESTIONS,
         initial=[code for code, _ in KEY_QUESTIONS],

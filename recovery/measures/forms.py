@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.choices import Cadence
-from core.forms import DateInput, apply_errors
+from core.forms import DateInput, PlausibleDateField, apply_errors
 from recovery.measures.services import MEASURE_FIELDS, validate_measure_fields, validate_point
 from recovery.models import OutcomeMeasure
 
@@ -41,9 +41,9 @@ class MeasureForm(forms.Form):
     )
     unit = forms.CharField(label="Unit", max_length=20, required=False, help_text="For example: % or complaints.")
     baseline_value = forms.FloatField(label="Baseline value", help_text="Where things stood before the action began.")
-    baseline_date = forms.DateField(label="Baseline date", widget=DateInput())
+    baseline_date = PlausibleDateField(label="Baseline date", widget=DateInput())
     target_value = forms.FloatField(label="Target value")
-    target_date = forms.DateField(
+    target_date = PlausibleDateField(
         label="Target date", help_text="When the target should be reached.", widget=DateInput()
     )
     sustain_periods = forms.IntegerField(
@@ -85,7 +85,7 @@ class MeasureForm(forms.Form):
 
 
 class DataPointForm(forms.Form):
-    period_date = forms.DateField(
+    period_date = PlausibleDateField(
         label="Period ending", help_text="The last day of the period this value describes.", widget=DateInput()
     )
     numerator = forms.IntegerField(label="Items that met the standard", required=False)

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from core.choices import Regulation
-from core.forms import DateInput, submit_helper
+from core.forms import DateInput, PlausibleDateField, submit_helper
 from core.models import FrameworkItem
 from evidence.models import SourceType
 from recovery.models import FailureTheme, LeadershipLearning, RecoveryAction
@@ -54,6 +54,7 @@ class ThemeForm(forms.ModelForm):
             "review_cadence",
         ]
         widgets = {"source_date": DateInput(), "weakness_found": forms.Textarea(attrs={"rows": 4})}
+        field_classes = {"source_date": PlausibleDateField}
         labels = {"review_cadence": "Reviewed"}
 
     def __init__(self, *args, owners, edit: bool = False, **kwargs):
@@ -64,7 +65,7 @@ class ThemeForm(forms.ModelForm):
         ).order_by("version__published", "key_question__order", "order")
         self.fields["source_date"].label = "Date of the report or finding"
         if edit:
-            self.fields["keep_visible_override"] = forms.DateField(
+            self.fields["keep_visible_override"] = PlausibleDateField(
                 label="Keep visible until (override)",
                 required=False,
                 widget=DateInput(),
@@ -134,6 +135,7 @@ class ActionForm(forms.ModelForm):
     class Meta:
         model = RecoveryAction
         fields = list(ACTION_FIELDS)  # what the action services take, in the order the form asks
+        field_classes = {"due_date": PlausibleDateField}
         widgets = {
             "due_date": DateInput(),
             "baseline_issue": forms.Textarea(attrs={"rows": 3}),
@@ -182,7 +184,7 @@ class StepForm(forms.Form):
 
 
 class StepDoneForm(forms.Form):
-    done_on = forms.DateField(label="Done on", widget=DateInput(), initial=timezone.localdate)
+    done_on = PlausibleDateField(label="Done on", widget=DateInput(), initial=timezone.localdate)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
