@@ -124,3 +124,14 @@ def test_the_same_closure_decided_by_the_ni_is_not_flagged_for_it(world):
     closure.action_decide_closure(actor=world.ni, action=action, decision="approve", rationale="Tested.")
     specs = [s for s in compute_flags(world.provider, today=timezone.localdate()).values() if s.subject_id == action.pk]
     assert "risk_lowered_no_ni" not in {s.cause for s in specs}
+
+
+def test_the_action_page_says_the_plan_is_locked_while_a_proposal_waits(world, client):
+    action = proposed_action(world.service, proposer=world.deputy)
+    client.force_login(world.rm)
+    html = client.get(reverse("recovery:action_detail", kwargs={"pk": action.pk})).content.decode()
+    edit_url = reverse("recovery:action_edit", kwargs={"pk": action.pk})
+    assert "locked until the closure decision" in html and f'href="{edit_url}"' not in html
+    response = client.get(edit_url, follow=True)
+    assert response.redirect_chain[-1][0] == action.get_absolute_url()
+    assert PROPOSAL_LOCK in response.content.decode()

@@ -268,7 +268,10 @@ def action_detail(request, pk: int):
         "action": action,
         "crumbs": action_crumbs(action)[:-1],
         "page": page,
-        "can_edit": policy.can(user, V.EDIT_PLAN, action) and action.status != S.CLOSED,
+        # While a closure proposal waits, what the decision rests on is locked (services.PROPOSAL_LOCK).
+        "plan_locked": action.status == S.CLOSURE_PROPOSED,
+        "can_edit": policy.can(user, V.EDIT_PLAN, action) and action.status not in (S.CLOSED, S.CLOSURE_PROPOSED),
+        "can_add_step": policy.can(user, V.EDIT_PLAN, action) and action.status != S.CLOSED,
         "can_pack": policy.can(user, V.GENERATE_PACK, action),
         "can_record": policy.can(user, V.RECORD_DATA, action),
         "can_evidence": policy.can(user, V.ADD_EVIDENCE, action),
@@ -287,6 +290,9 @@ def action_detail(request, pk: int):
 @login_required
 def action_edit(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
+    if request.method == "GET" and action.status == RecoveryAction.Status.CLOSURE_PROPOSED:
+        messages.info(request, services.PROPOSAL_LOCK)  # a save would be refused by the service
+        return redirect(action)
     owners = policy.users_with(V.VIEW, action.service or action.provider)
     form = ActionForm(posted(request), instance=action, owners=owners, edit=True)
     return form_page(
