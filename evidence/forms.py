@@ -226,36 +226,6 @@ class LibraryFilterForm(forms.Form):
             else:
                 field.widget.attrs["class"] = "textinput form-control"
 
-    def plain_fields(self) -> list[dict]:
-        """Each filter as plain data for the hand-written markup in evidence/library.html.
-
-        Rendering nine fields through crispy and Django's widget templates was about a third
-        of the library's time; the template writes the same names, ids, values, labels, help
-        texts and errors directly.
-        """
-        errors = self.errors if self.is_bound else {}
-        fields = []
-        for bf in self:
-            widget = bf.field.widget
-            value = widget.format_value(bf.value())
-            entry = {
-                "name": bf.html_name,
-                "id": bf.auto_id,
-                "label": bf.label,
-                "help_text": bf.help_text,
-                "errors": errors.get(bf.name, []),
-                "css": "dateinput" if isinstance(widget, forms.DateInput) else "textinput",
-                "input_type": getattr(widget, "input_type", "text"),
-                "maxlength": getattr(bf.field, "max_length", None),
-                "value": value,
-                "options": None,
-            }
-            if isinstance(widget, forms.Select):
-                chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value or "")}
-                entry["options"] = [(str(v), label, str(v) in chosen) for v, label in bf.field.choices]
-            fields.append(entry)
-        return fields
-
     def filters(self) -> selectors.LibraryFilters:
         if not self.is_bound:
             return selectors.LibraryFilters()

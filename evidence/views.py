@@ -87,7 +87,6 @@ def _library(request, provider: Provider, service: Service | None):
         "provider": provider,
         "service": service,
         "form": form,
-        "filter_fields": form.plain_fields(),
         "page": page,
         "filtered": form.is_bound and any(v for k, v in request.GET.items() if k != "page"),
         "query": query.urlencode(),
