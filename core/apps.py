@@ -6,4 +6,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Providers, people and the CQC framework"
 
     def ready(self) -> None:
+        from celery.signals import before_task_publish
+
         from . import audit  # noqa: F401  (registers models with the audit trail)
+        from .health import stamp_sent_at
+
+        # Every published job notes when it was sent: the readiness check reads the queue's age.
+        before_task_publish.connect(stamp_sent_at, dispatch_uid="core.health.stamp_sent_at")

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import health, views
 
 app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz/", views.healthz, name="healthz"),
+    # Answered by core.health.HealthProbeMiddleware before host validation; named for reverse().
+    path("healthz/", health.liveness, name="healthz"),
+    path("healthz/ready/", health.readiness, name="readiness"),
     path("account/", views.account, name="account"),
     path("providers/<slug:provider>/", views.provider_detail, name="provider_detail"),
     path("services/<slug:service>/", views.service_detail, name="service_detail"),

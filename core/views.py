@@ -3,10 +3,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
 
 from . import permissions as policy
 from . import selectors
@@ -61,14 +58,6 @@ def saved(request, message: str, to, *args, **kwargs):
     """Say what was done and go on to ``to`` (anything ``redirect`` takes)."""
     messages.success(request, message)
     return redirect(to, *args, **kwargs)
-
-
-@require_GET
-def healthz(request):
-    """Liveness for the container health check: the app answers and the database responds."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
 
 
 @login_required

@@ -11,8 +11,11 @@ from celery.schedules import crontab
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-# A .env file is optional; real deployments set the environment directly.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A .env file is read only when asked (as cookiecutter-django does): a checkout holding the
+# compose .env (copied from .env.example) must not turn `make demo` or `make test` into
+# production-shaped runs. Real deployments set the environment directly.
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
@@ -34,6 +37,7 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "csp",
+    "django_guid",
     # Our apps, lowest layer first: each may import only from the ones above it.
     "core",
     "evidence",
@@ -44,6 +48,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The container's own health probes answer before host validation (core/health.py).
+    "core.health.HealthProbeMiddleware",
+    # A request id for every request, in every log line and in the Celery tasks it queues.
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -194,6 +202,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "governance.digests.tasks.send_monthly_digests",
         "schedule": crontab(hour=7, minute=0, day_of_month="1"),
     },
+    "core-heartbeat": {  # beat's liveness (core/health.py); seconds between beats
+        "task": "core.heartbeat",
+        "schedule": env.float("HEALTH_HEARTBEAT_SECONDS", default=60.0),
+    },
     "governance-reap-stuck-packs": {
         "task": "governance.packs.reap_stuck_packs",
         "schedule": crontab(minute="*/5"),
@@ -259,14 +271,50 @@ SITE_NAME = "Recovery governance"
 # Absolute address of the app, for links in emails (digests, password resets by jobs).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Request ids (django-guid): an incoming X-Request-ID (a UUID, from the proxy) is kept, else one
+# is made; it is returned in the response, set on every log record as ``request_id`` and sent
+# with each Celery task the request queues, so the worker's log lines carry it too.
+from django_guid.integrations import CeleryIntegration  # noqa: E402
+
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    "IGNORE_URLS": ["healthz", "healthz/ready"],
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)],
+}
+
+# Health (core/health.py): /healthz/ is liveness (the database answers); /healthz/ready/ runs
+# every check below (django-health-check) and answers 500 when one fails.
+HEALTH_QUEUE_MAX_AGE_SECONDS = env.int("HEALTH_QUEUE_MAX_AGE_SECONDS", default=300)
+HEALTH_HEARTBEAT_MAX_AGE_SECONDS = env.int("HEALTH_HEARTBEAT_MAX_AGE_SECONDS", default=180)
+
+# Logs: one JSON object a line (LOG_FORMAT=json, production's default) or plain text, each line
+# with the request id. The calendar feed's secret is in its URL path: never write it to a log.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # The calendar feed's secret is in its URL path: never write it to a log.
-    "filters": {"mask_secrets": {"()": "core.log_filters.MaskSecretsInPaths"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(celery_parent_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "filters": {
+        "mask_secrets": {"()": "core.log_filters.MaskSecretsInPaths"},
+        "request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"},
+        "celery_tracing": {"()": "django_guid.integrations.celery.log_filters.CeleryTracing"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_secrets"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["mask_secrets", "request_id", "celery_tracing"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -275,5 +323,20 @@ LOGGING = {
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        "django_guid": {"level": "WARNING"},
     },
 }
+
+# Error reporting (optional): set SENTRY_DSN to send unhandled errors of web, worker and beat to
+# Sentry (or a compatible service). No personal data is sent: no cookies, bodies or user details.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,
+        max_request_body_size="never",
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -7,6 +7,7 @@ ROWS = [
     Row("core:service_detail", ALL, lambda w, s: {"service": s.slug}),
     Row("core:service_history", ALL, lambda w, s: {"service": s.slug}),
     Row("core:healthz", scope="public"),
+    Row("core:readiness", scope="public"),
     Row("login", scope="public"),
     Row("logout", scope="public", method="post"),
     Row("password_change", scope="global"),

@@ -36,6 +36,7 @@ LEAKS = ("{#", "#}", "{{", "}}", "{%", "%}")
 SKIP_VIEWS = {
     "logout",
     "core:healthz",
+    "core:readiness",
     "evidence:download",
     "evidence:export_csv",
     "evidence:provider_export_csv",

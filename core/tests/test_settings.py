@@ -34,3 +34,21 @@ def test_production_passes_the_deploy_check_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_dot_env_file_is_read_only_when_asked():
+    """Following the README's "copy .env.example to .env" must not change `make demo`/`make test`."""
+    import pytest
+
+    dot_env = ROOT / ".env"
+    if dot_env.exists():
+        pytest.skip("this checkout has its own .env")
+    dot_env.write_text("SITE_URL=https://from-dot-env.example\n")
+    try:
+        show = ["shell", "-c", "from django.conf import settings; print(settings.SITE_URL)"]
+        plain = _run(show, DJANGO_SETTINGS_MODULE="config.settings.local")
+        asked = _run(show, DJANGO_SETTINGS_MODULE="config.settings.local", DJANGO_READ_DOT_ENV_FILE="true")
+    finally:
+        dot_env.unlink()
+    assert "from-dot-env" not in plain.stdout, plain.stdout + plain.stderr
+    assert asked.stdout.strip().endswith("https://from-dot-env.example"), asked.stdout + asked.stderr
