@@ -16,6 +16,9 @@ import pytest
 from core.models import Provider, Role, Service, User
 from core.tests.factories import MembershipFactory, ProviderFactory, ServiceFactory, UserFactory
 
+# Fixtures for the tests that start real processes and a real S3 API server.
+pytest_plugins = ["tests.processes", "tests.s3"]
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct-horse-battery"

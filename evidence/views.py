@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core import permissions as policy
 from core import selectors as core_selectors
+from core.files import FileUnavailable, open_stored
 from core.models import Provider, Service
 from core.views import form_page, saved
 
@@ -345,10 +346,9 @@ def download(request, pk: int):
     if not selectors.can_download(request.user, item):
         raise Http404("No file")
     try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, OSError):
-        logger.error("Evidence file missing from storage: item %s (%s)", item.pk, item.file.name)
-        raise Http404("No file") from None
+        handle = open_stored(request, item.file, what=f"evidence “{item.title}”", back_url=item.get_absolute_url())
+    except FileUnavailable as unavailable:
+        return unavailable.response
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.test_worker_processes import CELERY, ROOT, Process, production_env, services  # noqa: F401
+from tests.processes import CELERY, ROOT, Process, production_env
 
 BIN = Path(sys.executable).parent
 
@@ -84,7 +84,7 @@ def test_the_web_healthcheck_passes_with_the_example_allowed_hosts(tmp_path):
     assert '"request_id"' in web.text() or "Booting worker" in web.text()
 
 
-def test_worker_and_beat_healthchecks_pass(services, tmp_path):  # noqa: F811
+def test_worker_and_beat_healthchecks_pass(services, tmp_path):
     env = production_env(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}", services)
     env.update(HEALTH_HEARTBEAT_SECONDS="1", CELERY_QUEUE=f"health-{os.getpid()}")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)

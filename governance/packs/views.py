@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import permissions as policy
 from core import selectors as core_selectors
+from core.files import FileUnavailable, open_stored
 from core.models import Provider
 from governance.models import EvidencePack
 from governance.packs import selectors, services, stuck
@@ -162,8 +163,12 @@ def pack_download(request, pk: int):
     pack = selectors.pack_for(request.user, pk)
     if pack.status != EvidencePack.Status.DONE or not pack.file:
         raise Http404("This pack has no file.")
+    try:
+        handle = open_stored(request, pack.file, what="this evidence pack", back_url=pack.get_absolute_url())
+    except FileUnavailable as unavailable:
+        return unavailable.response
     response = FileResponse(
-        pack.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=pack.file.name.rsplit("/", 1)[-1],
         content_type="application/pdf",
