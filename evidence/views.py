@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core import permissions as policy
 from core import selectors as core_selectors
+from core.access import AccessKind, records_access
 from core.models import Provider, Service
 from core.views import form_page, saved
 
@@ -101,6 +102,7 @@ def _library(request, provider: Provider, service: Service | None):
 
 @login_required
 @require_GET
+@records_access(AccessKind.PAGE, label="Evidence library")
 def library(request, service: str):
     service_obj = core_selectors.service_for_slug(request.user, service)
     return _library(request, service_obj.provider, service_obj)
@@ -108,6 +110,7 @@ def library(request, service: str):
 
 @login_required
 @require_GET
+@records_access(AccessKind.PAGE, label="Evidence library")
 def provider_library(request, provider: str):
     return _library(request, _provider_for_wide_role(request, provider), None)
 
@@ -167,6 +170,7 @@ def _export(request, provider: Provider, service: Service | None, filename: str)
 
 @login_required
 @require_GET
+@records_access(AccessKind.EXPORT, label="Evidence CSV export")
 def export_csv(request, service: str):
     service_obj = core_selectors.service_for_slug(request.user, service)
     return _export(request, service_obj.provider, service_obj, service_obj.slug)
@@ -174,6 +178,7 @@ def export_csv(request, service: str):
 
 @login_required
 @require_GET
+@records_access(AccessKind.EXPORT, label="Evidence CSV export")
 def provider_export_csv(request, provider: str):
     provider_obj = _provider_for_wide_role(request, provider)
     return _export(request, provider_obj, None, provider_obj.slug)
@@ -252,6 +257,7 @@ def _service_refused(form: EvidenceForm, exc: ValidationError) -> None:
 
 @login_required
 @require_GET
+@records_access(AccessKind.PAGE, label="Evidence item")
 def detail(request, pk: int):
     item = _item(request, pk)
     user = request.user
@@ -339,6 +345,7 @@ def remove(request, pk: int):
 
 @login_required
 @require_GET
+@records_access(AccessKind.DOWNLOAD, label="Evidence file")
 def download(request, pk: int):
     """Stream a stored file to someone allowed to see it. Never inline, never sniffed."""
     item = _item(request, pk)

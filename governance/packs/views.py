@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import permissions as policy
 from core import selectors as core_selectors
+from core.access import AccessKind, record_access
 from core.models import Provider
 from governance.models import EvidencePack
 from governance.packs import selectors, services, stuck
@@ -162,6 +163,7 @@ def pack_download(request, pk: int):
     pack = selectors.pack_for(request.user, pk)
     if pack.status != EvidencePack.Status.DONE or not pack.file:
         raise Http404("This pack has no file.")
+    record_access(request, kind=AccessKind.PACK, subject=pack, label="Evidence pack")
     response = FileResponse(
         pack.file.open("rb"),
         as_attachment=True,
