@@ -9,7 +9,16 @@ class CoreConfig(AppConfig):
         from celery.signals import before_task_publish
 
         from . import audit  # noqa: F401  (registers models with the audit trail)
+        from . import permissions as policy
         from .health import stamp_sent_at
+        from .panels import register_nav_link
 
         # Every published job notes when it was sent: the readiness check reads the queue's age.
         before_task_publish.connect(stamp_sent_at, dispatch_uid="core.health.stamp_sent_at")
+
+        register_nav_link(
+            order=90,
+            label="Who looked at what",
+            url_name="core:access_records",
+            visible=lambda user: policy.can(user, policy.Verb.VIEW_ACCESS_RECORDS),
+        )

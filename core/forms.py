@@ -15,7 +15,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
-from core.models import User
+from core.models import AccessKind, Service, User
 
 
 class DateInput(forms.DateInput):
@@ -138,3 +138,30 @@ class AccountForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = submit_helper("Save details", name="save")
+
+
+class AccessRecordFilterForm(forms.Form):
+    """The filters of "Who looked at what". The choices are only what the reader may see, so
+    another provider's person or service is an invalid choice, never a result."""
+
+    person = forms.ModelChoiceField(label="Person", required=False, queryset=User.objects.none(), empty_label="Anyone")
+    service = forms.ModelChoiceField(
+        label="Service", required=False, queryset=Service.objects.none(), empty_label="Any service"
+    )
+    kind = forms.ChoiceField(label="What was done", required=False)
+    date_from = PlausibleDateField(label="From", required=False)
+    date_to = PlausibleDateField(label="To", required=False)
+
+    def __init__(self, *args, people, services, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda u: f"{u.get_full_name() or u.email} ({u.email})"
+        self.fields["service"].queryset = services
+        self.fields["kind"].choices = [("", "Anything"), *AccessKind.choices]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from . import access
 from .models import Membership, Provider, Role, Service
 
 
@@ -43,6 +44,7 @@ class Verb(StrEnum):
     CHALLENGE = "challenge"  # raise questions and challenges in reviews
     HANDLE_FLAGS = "handle_flags"
     GENERATE_PACK = "generate_pack"
+    VIEW_ACCESS_RECORDS = "view_access_records"  # "Who looked at what"
 
 
 V = Verb
@@ -57,7 +59,8 @@ ROLE_VERBS: dict[str, frozenset[Verb]] = {
     Role.LEAD: frozenset(_PLAN_WORK),
     Role.ACTION_OWNER: frozenset({V.VIEW, V.RECORD_DATA, V.ADD_EVIDENCE, V.PROPOSE_CLOSURE}),
     Role.QUALITY_LEAD: frozenset(
-        _PLAN_WORK | {V.MANAGE_TEMPLATES, V.REMOVE_EVIDENCE, V.RUN_REVIEW, V.CHALLENGE, V.GENERATE_PACK}
+        _PLAN_WORK
+        | {V.MANAGE_TEMPLATES, V.REMOVE_EVIDENCE, V.RUN_REVIEW, V.CHALLENGE, V.GENERATE_PACK, V.VIEW_ACCESS_RECORDS}
     ),
     Role.NOMINATED_INDIVIDUAL: frozenset(
         {
@@ -71,6 +74,7 @@ ROLE_VERBS: dict[str, frozenset[Verb]] = {
             V.CHALLENGE,
             V.HANDLE_FLAGS,
             V.GENERATE_PACK,
+            V.VIEW_ACCESS_RECORDS,
         }
     ),
     Role.BOARD_MEMBER: frozenset({V.VIEW, V.CHALLENGE}),
@@ -198,6 +202,7 @@ def get_or_404(user, queryset: QuerySet, verb: Verb = Verb.VIEW, **lookup):
         raise Http404("Not found") from None
     if verb != Verb.VIEW and not can(user, verb, obj):
         raise PermissionDenied("Your role does not allow this.")
+    access.saw(obj)  # a recorded page's subject (core/access.py)
     return obj
 
 
@@ -217,6 +222,7 @@ def get_through_or_404(user, queryset: QuerySet, parent: str, verb: Verb = Verb.
         raise Http404("Not found") from None
     if verb != Verb.VIEW:
         require(user, verb, getattr(obj, parent))
+    access.saw(getattr(obj, parent))  # the row has no tenant columns; its parent has
     return obj
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, Prefetch
+from django.db.models import Model, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from . import permissions as policy
-from .models import FrameworkItem, FrameworkVersion, Provider, Service
+from .models import AccessRecord, FrameworkItem, FrameworkVersion, Provider, Service
 
 
 def providers_with_services(user) -> list[Provider]:
@@ -93,3 +97,49 @@ def framework_items_grouped() -> list[tuple[FrameworkVersion, list[FrameworkItem
 
 def service_for_slug(user, slug: str, verb: policy.Verb = policy.Verb.VIEW) -> Service:
     return policy.get_or_404(user, Service.objects.select_related("provider"), verb, slug=slug)
+
+
+# --- who looked at what --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessFilters:
+    person: Any = None  # a User
+    service: Service | None = None
+    kind: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+
+def access_record_services(user) -> QuerySet[Service]:
+    """Services whose access records ``user`` may read (quality leads, nominated individuals)."""
+    return policy.services(user, policy.Verb.VIEW_ACCESS_RECORDS).order_by("provider__name", "name")
+
+
+def access_record_people(user) -> QuerySet:
+    """People who may appear in those records: members of those providers and services."""
+    access = policy.access_for(user)
+    verb = policy.Verb.VIEW_ACCESS_RECORDS
+    scope = Q(memberships__provider_id__in=access.wide_provider_ids(verb)) | Q(
+        memberships__service_id__in=access.service_ids(verb)
+    )
+    return get_user_model().objects.filter(scope).distinct().order_by("first_name", "last_name", "email")
+
+
+def access_records(user, filters: AccessFilters) -> QuerySet[AccessRecord]:
+    """The access records ``user`` may read, newest first, narrowed by ``filters``; one query
+    per page of rows (with the person, service and provider), whatever the table holds."""
+    records = policy.objects_for(user, AccessRecord.objects.all(), policy.Verb.VIEW_ACCESS_RECORDS)
+    if filters.person is not None:
+        records = records.filter(user=filters.person)
+    if filters.service is not None:
+        records = records.filter(service=filters.service)
+    if filters.kind:
+        records = records.filter(kind=filters.kind)
+    zone = timezone.get_current_timezone()
+    if filters.date_from:
+        records = records.filter(at__gte=datetime.datetime.combine(filters.date_from, datetime.time.min, zone))
+    if filters.date_to:
+        next_day = filters.date_to + datetime.timedelta(days=1)
+        records = records.filter(at__lt=datetime.datetime.combine(next_day, datetime.time.min, zone))
+    return records.select_related("user", "service", "provider").order_by("-at", "-pk")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("providers/<slug:provider>/", views.provider_detail, name="provider_detail"),
     path("services/<slug:service>/", views.service_detail, name="service_detail"),
     path("services/<slug:service>/history/", views.service_history, name="service_history"),
+    path("access-records/", views.access_records, name="access_records"),
 ]

@@ -1,13 +1,16 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from . import permissions as policy
 from . import selectors
-from .forms import AccountForm, apply_errors
+from .forms import AccessRecordFilterForm, AccountForm, apply_errors
 from .models import Provider
 from .panels import provider_links, service_panels
 
@@ -105,3 +108,44 @@ def account(request):
         form = AccountForm(instance=request.user)
     memberships = request.user.memberships.select_related("provider", "service")
     return render(request, "core/account.html", {"form": form, "memberships": memberships})
+
+
+ACCESS_PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def access_records(request):
+    """Who looked at what: reads and exports of the services the reader leads, newest first."""
+    user = request.user
+    policy.require(user, policy.Verb.VIEW_ACCESS_RECORDS)
+    form = AccessRecordFilterForm(
+        request.GET or None,
+        people=selectors.access_record_people(user),
+        services=selectors.access_record_services(user),
+    )
+    if not form.is_bound:
+        records = selectors.access_records(user, selectors.AccessFilters())
+    elif form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.AccessFilters(
+            person=data["person"],
+            service=data["service"],
+            kind=data["kind"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+        records = selectors.access_records(user, filters)
+    else:
+        records = selectors.access_records(user, selectors.AccessFilters()).none()
+    page = Paginator(records, ACCESS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "retention_days": settings.ACCESS_RECORD_RETENTION_DAYS,
+    }
+    return render(request, "core/access_records.html", context)

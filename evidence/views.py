@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core import permissions as policy
 from core import selectors as core_selectors
+from core.access import AccessKind, records_access
 from core.files import FileUnavailable, open_stored
 from core.models import Provider, Service
 from core.views import form_page, saved
@@ -102,6 +103,7 @@ def _library(request, provider: Provider, service: Service | None):
 
 @login_required
 @require_GET
+@records_access(AccessKind.PAGE, label="Evidence library")
 def library(request, service: str):
     service_obj = core_selectors.service_for_slug(request.user, service)
     return _library(request, service_obj.provider, service_obj)
@@ -109,6 +111,7 @@ def library(request, service: str):
 
 @login_required
 @require_GET
+@records_access(AccessKind.PAGE, label="Evidence library")
 def provider_library(request, provider: str):
     return _library(request, _provider_for_wide_role(request, provider), None)
 
@@ -168,6 +171,7 @@ def _export(request, provider: Provider, service: Service | None, filename: str)
 
 @login_required
 @require_GET
+@records_access(AccessKind.EXPORT, label="Evidence CSV export")
 def export_csv(request, service: str):
     service_obj = core_selectors.service_for_slug(request.user, service)
     return _export(request, service_obj.provider, service_obj, service_obj.slug)
@@ -175,6 +179,7 @@ def export_csv(request, service: str):
 
 @login_required
 @require_GET
+@records_access(AccessKind.EXPORT, label="Evidence CSV export")
 def provider_export_csv(request, provider: str):
     provider_obj = _provider_for_wide_role(request, provider)
     return _export(request, provider_obj, None, provider_obj.slug)
@@ -253,6 +258,7 @@ def _service_refused(form: EvidenceForm, exc: ValidationError) -> None:
 
 @login_required
 @require_GET
+@records_access(AccessKind.PAGE, label="Evidence item")
 def detail(request, pk: int):
     item = _item(request, pk)
     user = request.user
@@ -340,6 +346,7 @@ def remove(request, pk: int):
 
 @login_required
 @require_GET
+@records_access(AccessKind.DOWNLOAD, label="Evidence file")
 def download(request, pk: int):
     """Stream a stored file to someone allowed to see it. Never inline, never sniffed."""
     item = _item(request, pk)

@@ -35,7 +35,8 @@ class Row:
     method: str = "get"
     data: Callable[[Any, Any], dict] | None = None
     # "service": the object belongs to a service; "provider": to the provider as a whole;
-    # "global": not tied to one object (home page, account); "public": no sign-in needed.
+    # "global": not tied to one object (home page, account; if roles are named, others get 403);
+    # "public": no sign-in needed.
     scope: str = "service"
     headers: dict = field(default_factory=dict)
 

@@ -13,7 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import PERSONAS, PROVIDER_LEVEL
-from tests.matrix_support import Row
+from tests.matrix_support import ALL, Row
 
 APPS = ["core", "evidence", "recovery", "audits", "governance"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +70,12 @@ def _expected(row: Row, persona: str, side: str) -> str:
     return "ok" if persona in row.allowed else "403"
 
 
+def _expected_global(row: Row, persona: str) -> str:
+    """A page not tied to one object: open to every signed-in person unless the row names roles
+    (then the others, the outsider included, get 403)."""
+    return "ok" if row.allowed == ALL or persona in row.allowed else "403"
+
+
 def _classify(status: int) -> str:
     if status in (403, 404):
         return str(status)
@@ -94,7 +100,7 @@ def test_matrix(row: Row, world, client):
     for persona in PERSONAS:
         client.force_login(world.users[persona])
         for side, service in sides.items():
-            expected = "ok" if row.scope == "global" else _expected(row, persona, side)
+            expected = _expected_global(row, persona) if row.scope == "global" else _expected(row, persona, side)
             got = _classify(_request(client, row, world, service).status_code)
             if got != expected:
                 mismatches.append(f"{persona} @ {side}: expected {expected}, got {got}")

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from core import permissions as policy
+from core.access import AccessKind, records_access
 from core.forms import apply_errors
 from core.selectors import history_for, service_for_slug
 from core.views import form_page, redrawn_status, saved
@@ -27,6 +28,7 @@ from ..services.audit import RECORD_REF_HELP
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Audits")
 def audit_list(request, service: str):
     service_obj = service_for_slug(request.user, service)
     audits = list(selectors.audit_list(service_obj))
@@ -128,6 +130,7 @@ def _save(request, audit: Audit) -> tuple[AuditGrid, bool]:
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Audit being logged")
 def audit_edit(request, pk: int):
     audit = _draft(request, pk)
     if audit.is_locked:
@@ -259,6 +262,7 @@ def audit_submit(request, pk: int):
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Audit")
 def detail(request, pk: int):
     audit = selectors.audit_for_user(request.user, pk)
     criteria = selectors.criteria_of(audit)

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "core.middleware.SecurityHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Who looked at what: writes the record a view declared (core/access.py), after the view.
+    "core.access.AccessRecordMiddleware",
     # Axes last, as its docs ask: it turns a lockout into our own page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -287,6 +289,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# Who looked at what (core/access.py). The address recorded is REMOTE_ADDR unless
+# ACCESS_RECORD_IP_HEADER names the header a proxy you run in front of the app sets (e.g.
+# X-Forwarded-For); then the last address in it, the one that proxy added. Never set it
+# without such a proxy: a client could write any address it liked.
+ACCESS_RECORD_IP_HEADER = env("ACCESS_RECORD_IP_HEADER", default="")
+# How long access records are kept. The table is append-only (nothing in the app deletes or
+# purges it), so records are kept at least this long; the page states the period.
+ACCESS_RECORD_RETENTION_DAYS = env.int("ACCESS_RECORD_RETENTION_DAYS", default=6 * 366)
 
 # Product settings.
 CLOSURE_PROPOSAL_MAX_WAIT_DAYS = env.int("CLOSURE_PROPOSAL_MAX_WAIT_DAYS", default=14)

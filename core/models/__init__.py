@@ -1,3 +1,4 @@
+from .access import AccessKind, AccessRecord
 from .accounts import User
 from .framework import (
     EvidenceCategory,
@@ -11,6 +12,8 @@ from .tenancy import TenantModel
 from .trail import AuditChainLink
 
 __all__ = [
+    "AccessKind",
+    "AccessRecord",
     "AuditChainLink",
     "EvidenceCategory",
     "FrameworkCrosswalk",

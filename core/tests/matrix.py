@@ -1,4 +1,4 @@
-from tests.matrix_support import ALL, Row
+from tests.matrix_support import ALL, Row, only
 
 ROWS = [
     Row("core:home", scope="global"),
@@ -6,6 +6,8 @@ ROWS = [
     Row("core:provider_detail", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("core:service_detail", ALL, lambda w, s: {"service": s.slug}),
     Row("core:service_history", ALL, lambda w, s: {"service": s.slug}),
+    # Who looked at what: across the services the reader may see records of; 403 for other roles.
+    Row("core:access_records", only("quality", "ni"), scope="global"),
     Row("core:healthz", scope="public"),
     Row("core:readiness", scope="public"),
     Row("login", scope="public"),

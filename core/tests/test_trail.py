@@ -25,6 +25,7 @@ TRAIL = {
     "recovery_actiontransition",
     "recovery_themetransition",
     "governance_reviewamendment",
+    "core_accessrecord",  # who looked at what
 }
 
 
@@ -114,6 +115,11 @@ def test_the_runtime_role_still_does_the_apps_work(world, as_runtime):
     (new_id,) = as_runtime(copy + " RETURNING id")[0]
     as_runtime("UPDATE core_service SET name = name || ' (runtime)' WHERE id = %s", [world.service.pk])
     assert as_runtime("SELECT count(*) FROM recovery_recoveryaction")[0][0] >= 0
+    as_runtime(
+        "INSERT INTO core_accessrecord (user_id, provider_id, kind, label, object_type, url_name, path, user_agent, at)"
+        " VALUES (%s, %s, 'page', 'Action', '', '', '/', '', now())",
+        [world.quality.pk, world.provider.pk],
+    )
     assert AuditChainLink.objects.filter(entry_id=new_id).exists()
     call_command("verify_audit_trail", stdout=io.StringIO())
 

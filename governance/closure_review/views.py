@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.access import AccessKind, records_access
 from core.views import form_page
 from governance.closure_review import services as services
 from governance.reviews import selectors as selectors
@@ -61,6 +62,7 @@ def _render(request, action, *, decision_form=None, evidence_form=None, status=2
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Closure review")
 def closure_review(request, pk: int):
     action = _decidable(request, pk)
     if action is None:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import permissions as policy
 from core import selectors as core_selectors
+from core.access import AccessKind, record_access
 from core.files import FileUnavailable, open_stored
 from core.models import Provider
 from governance.models import EvidencePack
@@ -167,6 +168,7 @@ def pack_download(request, pk: int):
         handle = open_stored(request, pack.file, what="this evidence pack", back_url=pack.get_absolute_url())
     except FileUnavailable as unavailable:
         return unavailable.response
+    record_access(request, kind=AccessKind.PACK, subject=pack, label="Evidence pack")
     response = FileResponse(
         handle,
         as_attachment=True,

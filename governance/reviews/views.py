@@ -18,6 +18,7 @@ from icalendar import Calendar, Event
 
 from core import permissions as policy
 from core import selectors as core_selectors
+from core.access import AccessKind, records_access
 from core.models import Provider
 from core.panels import reads
 from core.views import button, form_page, saved
@@ -50,6 +51,7 @@ def _detail_url(review, anchor: str = "") -> str:
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Oversight reviews")
 def review_list(request, service: str):
     service_obj = core_selectors.service_for_slug(request.user, service)
     reviews = selectors.reviews_for_service(request.user, service_obj)
@@ -68,6 +70,7 @@ def review_list(request, service: str):
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Oversight reviews")
 def provider_review_list(request, provider: str):
     provider_obj = policy.get_or_404(request.user, Provider.objects.all(), slug=provider)
     reviews = selectors.reviews_for_provider(request.user, provider_obj)
@@ -184,6 +187,7 @@ def _render_detail(request, review, *, action_form=None, finalise_form=None, sta
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Oversight review")
 def review_detail(request, pk: int):
     review = selectors.review_for(request.user, pk)
     return _render_detail(request, review)

@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from core import permissions as policy
+from core.access import AccessKind, records_access
 from core.forms import apply_errors
 from core.selectors import history_for
 from recovery.measures import charts
@@ -91,6 +92,7 @@ def measure_edit(request, pk: int):
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Measure")
 def measure_detail(request, pk: int):
     measure = selectors.measure_for(request.user, pk, Verb.VIEW)
     summary = selectors.measure_summary(measure, today=timezone.localdate())

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from core import permissions as policy
+from core.access import AccessKind, records_access
 from core.models import Provider
 from core.panels import reads
 from core.selectors import service_for_slug
@@ -64,12 +65,14 @@ def _render_map(request, *, provider, service, services_qs):
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Recovery map")
 def map_service(request, service: str):
     service_obj = service_for_slug(request.user, service)
     return _render_map(request, provider=service_obj.provider, service=service_obj, services_qs=None)
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Recovery map")
 def map_provider(request, provider: str):
     provider_obj = policy.get_or_404(request.user, Provider.objects.all(), slug=provider)
     visible = policy.services(request.user).filter(provider=provider_obj).order_by("name")

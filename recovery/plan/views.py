@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import permissions as policy
+from core.access import AccessKind, records_access
 from core.forms import posted
 from core.models import Provider
 from core.selectors import history_for, service_for_slug
@@ -121,6 +122,7 @@ def provider_theme_create(request, provider: str):
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Theme")
 def theme_detail(request, pk: int):
     theme = selectors.theme_for(request.user, pk)
     user = request.user
@@ -259,6 +261,7 @@ def action_create(request, pk: int):
 
 
 @login_required
+@records_access(AccessKind.PAGE, label="Action")
 def action_detail(request, pk: int):
     action = selectors.action_for(request.user, pk)
     user = request.user
