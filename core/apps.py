@@ -7,3 +7,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit  # noqa: F401  (registers models with the audit trail)
+        from .mfa import policy, signals  # noqa: F401  (the MFA_REQUIRED_ROLES check; sign-in hooks)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("account/", views.account, name="account"),
+    path("", include("core.mfa.urls")),
     path("providers/<slug:provider>/", views.provider_detail, name="provider_detail"),
     path("services/<slug:service>/", views.service_detail, name="service_detail"),
     path("services/<slug:service>/history/", views.service_history, name="service_history"),
