@@ -19,6 +19,7 @@ from .policy import is_enrolled, required_reason
 
 APP_DEVICE_NAME = "Authenticator app"
 CODES_DEVICE_NAME = "Recovery codes"
+TOTP_DIGITS = 6  # django-otp's default, which enrolment keeps
 _SEPARATORS = re.compile(r"[\s-]+")
 
 
@@ -84,7 +85,7 @@ def second_factor_verify(*, user, code: str):
     Raises ``CodeRefused``; a wrong code also counts on the device's own back-off (written by
     django-otp in its own transaction, so not atomic here: raising must not undo it)."""
     code = normalise(code)
-    if code.isdigit():
+    if code.isdigit() and len(code) == TOTP_DIGITS:  # recovery codes are eight characters
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     else:
         device = StaticDevice.objects.filter(user=user, confirmed=True).first()

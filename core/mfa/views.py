@@ -26,7 +26,8 @@ from .policy import Step, is_enrolled, required_reason
 
 def _next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    hosts = {request.get_host()}
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, hosts, request.is_secure()):
         return target
     return "core:home"
 

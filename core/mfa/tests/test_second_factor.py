@@ -290,3 +290,11 @@ def test_htmx_requests_are_redirected_by_header(world, client, require):
     assert response.status_code == 204
     assert response["HX-Redirect"] == ENROL
     assert SecondFactorMiddleware._open(VERIFY)
+
+
+def test_after_the_code_only_a_page_of_this_site_is_next(world, client, require):
+    require()
+    device, _ = enrolled(world.rm)
+    sign_in(client, world.rm)
+    response = client.post(VERIFY, {"code": code_for(device, ahead=1), "next": "https://evil.example/"})
+    assert response["Location"] == HOME
