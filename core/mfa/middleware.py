@@ -24,9 +24,9 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not self._open(request.path_info):
+        if user is not None and user.is_authenticated:
             due = session.owed(request)
-            if due is not None:
+            if due is not None and not self._open(request.path_info):
                 return self._send_to(request, TARGETS[due])
         return self.get_response(request)
 
