@@ -298,3 +298,23 @@ def test_after_the_code_only_a_page_of_this_site_is_next(world, client, require)
     sign_in(client, world.rm)
     response = client.post(VERIFY, {"code": code_for(device, ahead=1), "next": "https://evil.example/"})
     assert response["Location"] == HOME
+
+
+def test_a_role_given_during_a_session_takes_effect_at_the_next_recheck(world, client, require, monkeypatch):
+    require("viewer")
+    sign_in(client, world.rm)
+    assert client.get(HOME).status_code == 200
+    world.service.memberships.create(user=world.rm, provider=world.provider, role="viewer")
+    assert client.get(HOME).status_code == 200  # what the session owes was worked out at sign-in
+    monkeypatch.setattr("core.mfa.session.RECHECK_SECONDS", -1)
+    assert client.get(HOME)["Location"].startswith(ENROL)
+
+
+def test_production_requires_it_of_the_provider_level_roles_and_admins():
+    from core.tests.test_settings import _run
+
+    key = "k" * 20 + "9f8e7d6c5b4a3210ZYXWVUTSRQponmlkjihgfedcba"
+    script = "from django.conf import settings; print(','.join(settings.MFA_REQUIRED_ROLES))"
+    result = _run(["shell", "-c", script], DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY=key)
+    printed = result.stdout.strip().splitlines()[-1:]
+    assert printed == ["nominated_individual,quality_lead,board_member,staff"], result.stderr
