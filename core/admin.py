@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .mfa import services as mfa_services
 from .models import (
     EvidenceCategory,
     FrameworkCrosswalk,
@@ -27,6 +30,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["email", "first_name", "last_name", "job_title", "is_active", "is_staff"]
     search_fields = ["email", "first_name", "last_name"]
     inlines = [MembershipInline]
+    actions = ["reset_second_factor"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "job_title", "digest_opt_in")}),
@@ -34,6 +38,22 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    @admin.action(description="Reset second factor (lost phone): remove the app and recovery codes")
+    def reset_second_factor(self, request, queryset):
+        reset = [user for user in queryset if mfa_services.second_factor_reset(user=user, by=request.user)]
+        if reset:
+            names = ", ".join(user.email for user in reset)
+            self.message_user(request, f"Second factor reset for {names}; recorded on the audit trail.")
+        else:
+            self.message_user(request, "None of them had a second factor to reset.", messages.WARNING)
+
+
+# django-otp's own device admins would let staff delete devices off the audit trail (and see
+# keys): resets go through the user's "Reset second factor" action instead.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
 
 
 class ServiceInline(admin.TabularInline):
@@ -53,8 +73,8 @@ class ProviderAdmin(admin.ModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "provider", "service_type", "overall_rating", "last_inspection_date"]
-    list_filter = ["provider", "service_type", "overall_rating"]
+    list_display = ["name", "provider", "service_type", "overall_rating", "last_inspection_date", "mfa_required"]
+    list_filter = ["provider", "service_type", "overall_rating", "mfa_required"]
     search_fields = ["name", "slug", "cqc_location_id"]
     prepopulated_fields = {"slug": ["name"]}
 

@@ -11,6 +11,8 @@ class CoreConfig(AppConfig):
         from . import audit  # noqa: F401  (registers models with the audit trail)
         from . import permissions as policy
         from .health import stamp_sent_at
+        from .mfa import policy as mfa_policy  # noqa: F401  (the MFA_REQUIRED_ROLES check)
+        from .mfa import signals  # noqa: F401  (sign-in hooks)
         from .panels import register_nav_link
 
         # Every published job notes when it was sent: the readiness check reads the queue's age.

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import health, views
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz/", health.liveness, name="healthz"),
     path("healthz/ready/", health.readiness, name="readiness"),
     path("account/", views.account, name="account"),
+    path("", include("core.mfa.urls")),
     path("providers/<slug:provider>/", views.provider_detail, name="provider_detail"),
     path("services/<slug:service>/", views.service_detail, name="service_detail"),
     path("services/<slug:service>/history/", views.service_history, name="service_history"),

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET
 from . import permissions as policy
 from . import selectors
 from .forms import AccessRecordFilterForm, AccountForm, apply_errors
+from .mfa import policy as mfa_policy
+from .mfa import services as mfa_services
 from .models import Provider
 from .panels import provider_links, service_panels
 
@@ -107,7 +109,15 @@ def account(request):
     else:
         form = AccountForm(instance=request.user)
     memberships = request.user.memberships.select_related("provider", "service")
-    return render(request, "core/account.html", {"form": form, "memberships": memberships})
+    enrolled = mfa_policy.is_enrolled(request.user)
+    second_factor = {
+        "enrolled": enrolled,
+        "required": mfa_policy.required_reason(request.user),
+        "codes_left": mfa_services.recovery_codes_left(user=request.user) if enrolled else 0,
+    }
+    return render(
+        request, "core/account.html", {"form": form, "memberships": memberships, "second_factor": second_factor}
+    )
 
 
 ACCESS_PAGE_SIZE = 50

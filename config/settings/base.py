@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_guid",
+    # Second factor (django-otp): TOTP apps and single-use recovery codes; see core/mfa/.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Our apps, lowest layer first: each may import only from the ones above it.
     "core",
     "evidence",
@@ -58,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session given its second factor (django-otp)?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -66,6 +72,8 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     # Who looked at what: writes the record a view declared (core/access.py), after the view.
     "core.access.AccessRecordMiddleware",
+    # A session that owes its second factor reaches only the code or enrolment page.
+    "core.mfa.middleware.SecondFactorMiddleware",
     # Axes last, as its docs ask: it turns a lockout into our own page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -254,8 +262,21 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "core.throttling.PairAndAddressHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Cleared when a sign-in is complete: after the password, or after the code when a second
+# factor follows (core/throttling.py defers it; core/mfa/ clears it).
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "core.throttling.username_of"
+
+# Second factor (core/mfa/). People holding a role named in MFA_REQUIRED_ROLES, anywhere, must
+# use a TOTP app (with recovery codes); "staff" names Django staff and superusers. A service's
+# "require a second factor" flag adds everyone who can reach that service. Anyone may turn it
+# on for themselves. Production requires it for the provider-level roles by default.
+MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=[])
+MFA_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = "Recovery governance"
+# Keys and recovery codes are never shown in the admin; resets go through the user's page.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Audit trail (django-auditlog): who changed what, old -> new, written in the same transaction.
 AUDITLOG_INCLUDE_ALL_MODELS = False

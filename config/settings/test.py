@@ -13,6 +13,9 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_FAILURE_LIMIT = 5
+# No role needs a second factor in tests unless a test says so (core/mfa/tests/), so the
+# personas and demo users sign in with their password alone.
+MFA_REQUIRED_ROLES: list[str] = []
 # On PostgreSQL the append-only tables refuse TRUNCATE; the test runner's flush between
 # transactional tests may empty them in a test_* database when the session says so (core/db.py).
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405

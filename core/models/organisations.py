@@ -62,6 +62,12 @@ class Service(models.Model):
     rating_caring = models.CharField("Caring", max_length=30, choices=Rating.choices, default=Rating.NOT_RATED)
     rating_responsive = models.CharField("Responsive", max_length=30, choices=Rating.choices, default=Rating.NOT_RATED)
     rating_well_led = models.CharField("Well-led", max_length=30, choices=Rating.choices, default=Rating.NOT_RATED)
+    mfa_required = models.BooleanField(
+        "require a second factor",
+        default=False,
+        help_text="Everyone who can reach this service (its own staff and the provider-wide roles) "
+        "must sign in with a code from an authenticator app.",
+    )
 
     class Meta:
         ordering = ["provider__name", "name"]
