@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -65,6 +66,11 @@ class Table:
 
 def is_formula_like(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the control characters .xlsx and .docx (XML) cannot hold."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
 def _local(value: datetime.datetime) -> datetime.datetime:
@@ -140,7 +146,7 @@ def _cell(ws, value: Any, column: Column) -> WriteOnlyCell | Any:
         cell = WriteOnlyCell(ws, value=value)
         cell.number_format = column.number_format
         return cell
-    text = str(value)
+    text = xml_safe(str(value))
     if is_formula_like(text) or column.wrap:
         cell = WriteOnlyCell(ws, value=text)
         if is_formula_like(text):
@@ -161,13 +167,13 @@ def write_workbook(tables: Iterable[Table], handle) -> None:
     wb = Workbook(write_only=True)
     taken: set[str] = set()
     for table in tables:
-        ws = wb.create_sheet(sheet_title(table.title, taken))
+        ws = wb.create_sheet(sheet_title(xml_safe(table.title), taken))
         ws.freeze_panes = "A2"
         for i, column in enumerate(table.columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = min(column.width, MAX_WIDTH)
         header = []
         for column in table.columns:
-            cell = WriteOnlyCell(ws, value=column.header)
+            cell = WriteOnlyCell(ws, value=xml_safe(column.header))
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
             if is_formula_like(column.header):
                 cell.data_type, cell.quotePrefix = "s", True

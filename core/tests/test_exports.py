@@ -65,6 +65,11 @@ def test_csv_has_the_bom_iso_dates_and_defused_formulas():
     assert rows[2][4].startswith("2026-03-01 ")
 
 
+def test_control_characters_are_dropped_not_a_server_error():
+    ws = _workbook([Table("Plan", COLUMNS, [("Bell\x07 and\x00 null", None, None, None, None)])])["Plan"]
+    assert ws["A2"].value == "Bell and null"
+
+
 def test_sheet_names_are_valid_and_unique():
     taken: set[str] = set()
     assert sheet_title("Actions: open/closed [all]", taken) == "Actions  open closed  all"
