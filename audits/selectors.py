@@ -11,10 +11,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core import permissions as policy
+from core.exports import Column, Table
 from core.models import Service
 from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
 
-from .models import Audit, AuditTemplate, AuditTemplateVersion, Criterion, MeasureFeed
+from . import compliance as comp
+from .models import Audit, AuditActionArising, AuditRecord, AuditTemplate, AuditTemplateVersion, Criterion, MeasureFeed
 from .periods import period_bounds, period_label, periods_back, previous_period
 
 DONE = "done"
@@ -81,6 +83,189 @@ def audit_list(service: Service) -> QuerySet[Audit]:
         .select_related("template_version__template", "auditor", "amends")
         .order_by("-period_end", "-pk")
     )
+
+
+# --- the export ------------------------------------------------------------------------------
+
+
+def audits_for_export(service: Service) -> list[Audit]:
+    """The service's audits as the list shows them, with their criteria, sampled records and
+    actions arising (four queries whatever the number of audits)."""
+    return list(
+        audit_list(service).prefetch_related(
+            Prefetch("template_version__criteria", queryset=Criterion.objects.order_by("order", "pk")),
+            Prefetch("records", queryset=AuditRecord.objects.order_by("order", "pk")),
+            Prefetch(
+                "actions_arising",
+                queryset=AuditActionArising.objects.select_related("owner", "theme", "action").order_by("order", "pk"),
+            ),
+        )
+    )
+
+
+AUDIT_COLUMNS = (
+    Column("ID", 7),
+    Column("Audit", 36, wrap=True),
+    Column("Version", 8),
+    Column("Area", 22),
+    Column("Period start", 12),
+    Column("Period end", 12),
+    Column("Auditor", 20),
+    Column("Status", 14),
+    Column("Compliance %", 11, "0.0"),
+    Column("Effective", 9),
+    Column("Effectiveness gaps", 36, wrap=True),
+    Column("Findings", 50, wrap=True),
+    Column("Impact check", 12),
+    Column("Records sampled", 9),
+    Column("Actions arising", 9),
+    Column("Submitted", 16),
+    Column("Amends audit", 9),
+    Column("Amendment reason", 36, wrap=True),
+)
+
+
+def audits_table(audits: list[Audit]) -> Table:
+    """One row per audit (the CSV, and the workbook's first sheet)."""
+
+    def rows():
+        for a in audits:
+            template = a.template_version.template
+            yield (
+                a.pk,
+                template.title,
+                a.template_version.number,
+                template.get_area_display(),
+                a.period_start,
+                a.period_end,
+                str(a.auditor),
+                a.get_status_display(),
+                a.compliance,
+                a.is_effective,
+                "; ".join(a.effectiveness_gap_labels()),
+                a.findings,
+                a.impact_check_date,
+                len(a.records.all()),
+                len(a.actions_arising.all()),
+                a.submitted_at,
+                a.amends_id,
+                a.amendment_reason,
+            )
+
+    return Table("Audits", AUDIT_COLUMNS, rows())
+
+
+ANSWER_LABELS = {comp.YES: "Yes", comp.NO: "No", comp.NA: "Not applicable"}
+ANSWER_COLUMNS = (
+    Column("Audit ID", 8),
+    Column("Audit", 30),
+    Column("Period end", 12),
+    Column("Record", 14),
+    Column("Criterion", 6),
+    Column("Question", 50, wrap=True),
+    Column("Answer", 14),
+    Column("Comment", 40, wrap=True),
+)
+
+
+def answers_table(audits: list[Audit]) -> Table:
+    """One row per sampled record and criterion: what the auditor answered."""
+
+    def rows():
+        for a in audits:
+            criteria = list(a.template_version.criteria.all())
+            for record in a.records.all():
+                for c in criteria:
+                    answer = record.answers.get(c.key, "")
+                    yield (
+                        a.pk,
+                        a.template_version.template.title,
+                        a.period_end,
+                        record.record_ref,
+                        c.order,
+                        c.text,
+                        ANSWER_LABELS.get(answer, "Not answered"),
+                        record.comment,
+                    )
+
+    return Table("Answers", ANSWER_COLUMNS, rows())
+
+
+COMPLIANCE_COLUMNS = (
+    Column("Audit ID", 8),
+    Column("Audit", 30),
+    Column("Period end", 12),
+    Column("Criterion", 6),
+    Column("Question", 50, wrap=True),
+    Column("Yes", 6),
+    Column("No", 6),
+    Column("Not applicable", 8),
+    Column("Not answered", 8),
+    Column("Compliance %", 11, "0.0"),
+)
+
+
+def compliance_table(audits: list[Audit]) -> Table:
+    """Compliance per criterion (yes / (yes + no)), worked out as the audit page does."""
+
+    def rows():
+        for a in audits:
+            criteria = list(a.template_version.criteria.all())
+            result = comp.compute([r.answers for r in a.records.all()], [c.key for c in criteria])
+            for c in criteria:
+                t = result.per_criterion[c.key]
+                yield (
+                    a.pk,
+                    a.template_version.template.title,
+                    a.period_end,
+                    c.order,
+                    c.text,
+                    t.yes,
+                    t.no,
+                    t.na,
+                    t.blank,
+                    t.percent,
+                )
+
+    return Table("Compliance by criterion", COMPLIANCE_COLUMNS, rows())
+
+
+ARISING_COLUMNS = (
+    Column("Audit ID", 8),
+    Column("Audit", 30),
+    Column("Period end", 12),
+    Column("Finding turned into work", 50, wrap=True),
+    Column("Kind", 22),
+    Column("Owner", 20),
+    Column("Due", 12),
+    Column("Theme", 30),
+    Column("Recovery action", 30),
+    Column("Linked on", 16),
+)
+
+
+def arising_table(audits: list[Audit]) -> Table:
+    def rows():
+        for a in audits:
+            for x in a.actions_arising.all():
+                yield (
+                    a.pk,
+                    a.template_version.template.title,
+                    a.period_end,
+                    x.description,
+                    x.get_kind_display(),
+                    str(x.owner) if x.owner else "",
+                    x.due_date,
+                    x.theme.title if x.theme else "",
+                    f"{x.action.reference} {x.action.title}" if x.action else "",
+                    x.linked_at,
+                )
+
+    return Table("Actions arising", ARISING_COLUMNS, rows())
+
+
+def audit_tables(audits: list[Audit]) -> list[Table]:
+    return [audits_table(audits), answers_table(audits), compliance_table(audits), arising_table(audits)]
 
 
 def audit_for_user(user, pk, verb: policy.Verb = policy.Verb.VIEW) -> Audit:

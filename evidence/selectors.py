@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch
+from django.utils import timezone
 
 from core import permissions as policy
+from core.exports import Column, Table
 from core.models import EvidenceCategory, FrameworkVersion, KeyQuestion, Provider, Service
 
 from .models import EvidenceItem, Nature
@@ -157,6 +159,50 @@ def link_summary(item: EvidenceItem) -> str:
             label = meta.verbose_name if n == 1 else meta.verbose_name_plural
             parts.append(f"{n} {label}")
     return "; ".join(parts)
+
+
+# --- the export -----------------------------------------------------------------------
+
+LIBRARY_COLUMNS = (
+    Column("ID", 8),
+    Column("Title", 40, wrap=True),
+    Column("Service", 20),
+    Column("Refers to", 12),
+    Column("Uploaded", 12),
+    Column("Category", 22),
+    Column("Source type", 24),
+    Column("Impact or activity", 12),
+    Column("Where it is recorded", 28),
+    Column("File name", 24),
+    Column("SHA-256", 20),
+    Column("Linked to", 30),
+)
+
+
+def library_table(items: QuerySet[EvidenceItem]) -> Table:
+    """The library's items as export rows: metadata only, never a file's contents.
+
+    ``items`` is ``library_items`` (the page's own filters and scope); two queries whatever
+    its size (the items with their link counts, and nothing per row)."""
+
+    def rows():
+        for item in with_links(items).order_by("-refers_to", "-pk"):
+            yield (
+                item.pk,
+                item.title,
+                item.service.name if item.service else "Provider-wide",
+                item.refers_to,
+                timezone.localtime(item.created_at).date(),
+                item.category.name if item.category else "",
+                item.get_source_type_display(),
+                item.get_nature_display(),
+                item.recorded_in,
+                item.file_name,
+                item.file_sha256,
+                link_summary(item),
+            )
+
+    return Table("Evidence", LIBRARY_COLUMNS, rows())
 
 
 def theme_choices(user, *, provider: Provider, service: Service | None = None) -> QuerySet | None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core import exports
 from core import permissions as policy
 from core import selectors as core_selectors
 from core.access import AccessKind, records_access
@@ -80,11 +79,13 @@ def _library(request, provider: Provider, service: Service | None):
     if service is not None:
         can_add = policy.can(request.user, V.ADD_EVIDENCE, service)
         add_query = f"service={service.slug}"
-        export_url = reverse("evidence:export_csv", kwargs={"service": service.slug})
+        export_urls = {f: reverse(f"evidence:export_{f}", kwargs={"service": service.slug}) for f in ("xlsx", "csv")}
     else:
         can_add = policy.can(request.user, V.ADD_EVIDENCE, provider)
         add_query = f"provider={provider.slug}"
-        export_url = reverse("evidence:provider_export_csv", kwargs={"provider": provider.slug})
+        export_urls = {
+            f: reverse(f"evidence:provider_export_{f}", kwargs={"provider": provider.slug}) for f in ("xlsx", "csv")
+        }
     context = {
         "provider": provider,
         "service": service,
@@ -95,7 +96,7 @@ def _library(request, provider: Provider, service: Service | None):
         "coverage": selectors.coverage(items),
         "can_add": can_add,
         "add_query": add_query,
-        "export_url": export_url,
+        "export_urls": export_urls,
         "provider_level": selectors.is_provider_level(request.user, provider),
     }
     return render(request, "evidence/library.html", context)
@@ -116,73 +117,29 @@ def provider_library(request, provider: str):
     return _library(request, _provider_for_wide_role(request, provider), None)
 
 
-CSV_HEADER = [
-    "id",
-    "title",
-    "service",
-    "refers_to",
-    "uploaded",
-    "category",
-    "source_type",
-    "nature",
-    "recorded_in",
-    "file_name",
-    "sha256",
-    "linked_to",
-]
-
-
-def _cell(value) -> str:
-    """Plain text a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _export(request, provider: Provider, service: Service | None, filename: str) -> HttpResponse:
+def _export(request, provider: Provider, service: Service | None, fmt: str):
+    """The library as the page shows it (same scope, same filters), as a download."""
     _form, items = _library_context(request, provider, service)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="evidence-{filename}-{stamp}.csv"'
-    response["X-Content-Type-Options"] = "nosniff"
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    for item in selectors.with_links(items):
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    item.pk,
-                    item.title,
-                    item.service.name if item.service else "Provider-wide",
-                    item.refers_to.isoformat(),
-                    timezone.localtime(item.created_at).date().isoformat(),
-                    item.category.name if item.category else "",
-                    item.get_source_type_display(),
-                    item.get_nature_display(),
-                    item.recorded_in,
-                    item.file_name,
-                    item.file_sha256,
-                    selectors.link_summary(item),
-                )
-            ]
-        )
-    return response
+    table = selectors.library_table(items)
+    name = exports.download_name("evidence", service.slug if service else provider.slug, ext=fmt)
+    if fmt == "csv":
+        return exports.csv_response(table, name)
+    return exports.xlsx_response([table], name)
 
 
 @login_required
 @require_GET
-@records_access(AccessKind.EXPORT, label="Evidence CSV export")
-def export_csv(request, service: str):
+@records_access(AccessKind.EXPORT, label="Evidence library export")
+def export(request, service: str, fmt: str):
     service_obj = core_selectors.service_for_slug(request.user, service)
-    return _export(request, service_obj.provider, service_obj, service_obj.slug)
+    return _export(request, service_obj.provider, service_obj, fmt)
 
 
 @login_required
 @require_GET
-@records_access(AccessKind.EXPORT, label="Evidence CSV export")
-def provider_export_csv(request, provider: str):
-    provider_obj = _provider_for_wide_role(request, provider)
-    return _export(request, provider_obj, None, provider_obj.slug)
+@records_access(AccessKind.EXPORT, label="Evidence library export")
+def provider_export(request, provider: str, fmt: str):
+    return _export(request, _provider_for_wide_role(request, provider), None, fmt)
 
 
 # --- one item ------------------------------------------------------------------------

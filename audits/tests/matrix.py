@@ -69,6 +69,8 @@ ROWS = [
     Row("audits:template_edit", only("quality"), lambda w, s: {"pk": _template(w, s).pk}, scope="provider"),
     Row("audits:feed_create", PLANNERS, lambda w, s: {"pk": _template(w, s).pk}, scope="provider"),
     Row("audits:audit_list", ALL, lambda w, s: {"service": s.slug}),
+    Row("audits:export_xlsx", ALL, lambda w, s: {"service": s.slug}),
+    Row("audits:export_csv", ALL, lambda w, s: {"service": s.slug}),
     Row("audits:schedule", ALL, lambda w, s: {"service": s.slug}),
     Row("audits:audit_start", LOGGERS, lambda w, s: {"service": s.slug}),
     Row("audits:audit_edit", LOGGERS, lambda w, s: {"pk": _draft(w, s).pk}),

@@ -6,10 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from core import exports
 from core import permissions as policy
 from core.access import AccessKind, records_access
 from core.forms import apply_errors
@@ -40,8 +42,22 @@ def audit_list(request, service: str):
             "audits": audits,
             "can_log": policy.can(request.user, policy.Verb.LOG_AUDIT, service_obj),
             "ineffective": sum(1 for a in audits if a.status == Audit.Status.SUBMITTED and a.is_effective is False),
+            "export_urls": {f: reverse(f"audits:export_{f}", args=[service_obj.slug]) for f in ("xlsx", "csv")},
         },
     )
+
+
+@login_required
+@require_GET
+@records_access(AccessKind.EXPORT, label="Audits export")
+def audit_export(request, service: str, fmt: str):
+    """The service's audits, as the list shows them, with answers, compliance and actions arising."""
+    service_obj = service_for_slug(request.user, service)
+    audits = selectors.audits_for_export(service_obj)
+    name = exports.download_name("audits", service_obj.slug, ext=fmt)
+    if fmt == "csv":
+        return exports.csv_response(selectors.audits_table(audits), name)
+    return exports.xlsx_response(selectors.audit_tables(audits), name)
 
 
 @login_required

@@ -30,7 +30,13 @@ RECORDED = {
     "evidence:provider_library": AccessKind.PAGE,
     "evidence:detail": AccessKind.PAGE,
     "evidence:export_csv": AccessKind.EXPORT,
+    "evidence:export_xlsx": AccessKind.EXPORT,
     "evidence:provider_export_csv": AccessKind.EXPORT,
+    "evidence:provider_export_xlsx": AccessKind.EXPORT,
+    "audits:export_xlsx": AccessKind.EXPORT,
+    "audits:export_csv": AccessKind.EXPORT,
+    **{f"recovery:plan_export_{fmt}": AccessKind.EXPORT for fmt in ("xlsx", "csv", "docx")},
+    **{f"recovery:provider_plan_export_{fmt}": AccessKind.EXPORT for fmt in ("xlsx", "csv", "docx")},
     "evidence:download": AccessKind.DOWNLOAD,
     "governance:pack_download": AccessKind.PACK,
     "recovery:theme_detail": AccessKind.PAGE,
@@ -47,7 +53,8 @@ RECORDED = {
     "governance:closure_review": AccessKind.PAGE,
 }
 RECORDED_IN_VIEW = {"governance:pack_download"}  # record_access() inside the view, not the decorator
-PROVIDER_WIDE = {"evidence:provider_library", "evidence:provider_export_csv", "recovery:map_provider"}
+PROVIDER_WIDE = {"evidence:provider_library", "evidence:provider_export_csv", "evidence:provider_export_xlsx"}
+PROVIDER_WIDE |= {"recovery:map_provider", *(f"recovery:provider_plan_export_{f}" for f in ("xlsx", "csv", "docx"))}
 PROVIDER_WIDE |= {"governance:provider_review_list"}
 
 GET_ROWS = {row.name: row for row in ROWS if row.method == "get"}

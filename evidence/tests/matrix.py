@@ -26,8 +26,10 @@ def _item_with_file(w, s) -> dict:
 ROWS = [
     Row("evidence:library", ALL, lambda w, s: {"service": s.slug}),
     Row("evidence:export_csv", ALL, lambda w, s: {"service": s.slug}),
+    Row("evidence:export_xlsx", ALL, lambda w, s: {"service": s.slug}),
     Row("evidence:provider_library", PROVIDER_LEVEL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("evidence:provider_export_csv", PROVIDER_LEVEL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
+    Row("evidence:provider_export_xlsx", PROVIDER_LEVEL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("evidence:create", ADDERS, data=lambda w, s: {"service": s.slug}),
     Row("evidence:detail", ALL, _item),
     Row("evidence:edit", ADDERS, _item),

@@ -1,10 +1,8 @@
-"""The evidence library: filters, coverage grid, CSV export and bounded queries."""
+"""The evidence library: filters, coverage grid, CSV and Excel exports and bounded queries."""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 
 import pytest
 from django.db import connection
@@ -16,6 +14,7 @@ from evidence import selectors, services
 from evidence.models import EvidenceItem, Nature, SourceType
 from evidence.tests import samples
 from evidence.tests.factories import EvidenceFactory
+from tests.exports_support import assert_sheet_header, csv_rows, sheet_rows, workbook
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -201,10 +200,20 @@ def test_library_is_paginated(world, client):
 # --- CSV -------------------------------------------------------------------------------
 
 
-def _rows(response) -> list[list[str]]:
-    assert response["Content-Type"].startswith("text/csv")
-    assert response["Content-Disposition"].startswith("attachment;")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+HEADER = [
+    "ID",
+    "Title",
+    "Service",
+    "Refers to",
+    "Uploaded",
+    "Category",
+    "Source type",
+    "Impact or activity",
+    "Where it is recorded",
+    "File name",
+    "SHA-256",
+    "Linked to",
+]
 
 
 def test_csv_export_has_the_columns_and_the_filtered_rows(world, client, spread):
@@ -221,21 +230,8 @@ def test_csv_export_has_the_columns_and_the_filtered_rows(world, client, spread)
     )
     client.force_login(world.rm)
     url = reverse("evidence:export_csv", args=[world.service.slug])
-    rows = _rows(client.get(url, {"source_type": SourceType.OBSERVATION}))
-    assert rows[0] == [
-        "id",
-        "title",
-        "service",
-        "refers_to",
-        "uploaded",
-        "category",
-        "source_type",
-        "nature",
-        "recorded_in",
-        "file_name",
-        "sha256",
-        "linked_to",
-    ]
+    rows = csv_rows(client.get(url, {"source_type": SourceType.OBSERVATION}))
+    assert rows[0] == HEADER
     by_id = {row[0]: row for row in rows[1:]}
     assert set(by_id) == {str(item.pk), str(spread["obs"].pk)}
     row = by_id[str(item.pk)]
@@ -254,9 +250,46 @@ def test_csv_export_has_the_columns_and_the_filtered_rows(world, client, spread)
 
 def test_provider_csv_includes_every_service_and_provider_wide(world, client, spread):
     client.force_login(world.quality)
-    rows = _rows(client.get(reverse("evidence:provider_export_csv", args=[world.provider.slug])))
+    rows = csv_rows(client.get(reverse("evidence:provider_export_csv", args=[world.provider.slug])))
     assert {row[2] for row in rows[1:]} == {"Oak House", "Oak Lodge", "Provider-wide"}
     assert len(rows) == 1 + 5
+
+
+def test_excel_export_is_the_same_list_with_real_dates_and_no_formulas(world, client, spread):
+    item = EvidenceFactory(
+        service=world.service,
+        title='=HYPERLINK("http://example.test")',
+        recorded_in="Handover – night shift",
+        source_type=SourceType.OBSERVATION,
+    )
+    client.force_login(world.rm)
+    url = reverse("evidence:export_xlsx", args=[world.service.slug])
+    wb = workbook(client.get(url, {"source_type": SourceType.OBSERVATION}))
+    ws = wb["Evidence"]
+    assert_sheet_header(ws, HEADER)
+    by_id = {row[0]: row for row in sheet_rows(ws)[1:]}
+    assert set(by_id) == {item.pk, spread["obs"].pk}  # the page's filter applies
+    row = ws[[r[0].value for r in ws.iter_rows()].index(item.pk) + 1]
+    assert row[1].value == '=HYPERLINK("http://example.test")'  # shown as typed...
+    assert row[1].data_type == "s" and row[1].quotePrefix  # ...and never run
+    assert row[3].is_date and row[3].value.date() == item.refers_to
+    assert row[8].value == "Handover – night shift"
+
+
+def test_csv_round_trips_a_dash_and_starts_with_the_bom(world, client):
+    EvidenceFactory(service=world.service, title="Falls review – January")
+    client.force_login(world.rm)
+    rows = csv_rows(client.get(reverse("evidence:export_csv", args=[world.service.slug])))
+    assert rows[1][1] == "Falls review – January"
+
+
+def test_provider_excel_export_is_for_provider_level_roles(world, client, spread):
+    client.force_login(world.quality)
+    wb = workbook(client.get(reverse("evidence:provider_export_xlsx", args=[world.provider.slug])))
+    assert {row[2] for row in sheet_rows(wb.active)[1:]} == {"Oak House", "Oak Lodge", "Provider-wide"}
+    client.force_login(world.rm)
+    assert client.get(reverse("evidence:provider_export_xlsx", args=[world.provider.slug])).status_code == 403
+    assert client.get(reverse("evidence:export_xlsx", args=[world.other_service.slug])).status_code == 404
 
 
 # --- bounded queries -------------------------------------------------------------------
@@ -275,7 +308,7 @@ def _count(client, url, params=None) -> int:
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("view", ["evidence:library", "evidence:export_csv"])
+@pytest.mark.parametrize("view", ["evidence:library", "evidence:export_csv", "evidence:export_xlsx"])
 def test_library_query_count_does_not_grow_with_items(world, client, view, django_assert_max_num_queries):
     client.force_login(world.rm)
     url = reverse(view, args=[world.service.slug])

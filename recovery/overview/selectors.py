@@ -238,6 +238,45 @@ def _map_gap_counts(themes: QuerySet[FailureTheme], actions: QuerySet[RecoveryAc
     return theme_totals["total"], counts
 
 
+def plan_scope(
+    user, *, provider: Provider, service: Service | None, key_question: str, risk: str, status: str
+) -> tuple[QuerySet[FailureTheme], QuerySet[RecoveryAction], QuerySet[RecoveryAction]]:
+    """The map's filters, shared by the map and the action-plan export.
+
+    Returns the visible themes (annotated ``has_learning``), the filtered actions (not yet
+    scoped to the user: prefetches scope them) and the visible filtered actions.
+    """
+    actions = RecoveryAction.objects.filter(provider=provider)
+    if service is not None:
+        actions = actions.filter(service=service)
+    if risk:
+        actions = actions.filter(risk_level=risk)
+    if status:
+        actions = actions.filter(status=status)
+    visible_actions = policy.objects_for(user, actions, policy.Verb.VIEW)
+
+    themes = policy.objects_for(user, FailureTheme.objects.filter(provider=provider), policy.Verb.VIEW)
+    if key_question:
+        tagged = FailureTheme.objects.filter(framework_items__key_question__code=key_question).values("pk")
+        themes = themes.filter(pk__in=tagged)
+    with_actions = visible_actions.values("theme_id")
+    if risk or status:
+        themes = themes.filter(pk__in=with_actions)
+    elif service is not None:
+        themes = themes.filter(Q(service=service) | Q(pk__in=with_actions))
+    themes = themes.annotate(has_learning=Exists(LeadershipLearning.objects.filter(theme=OuterRef("pk"))))
+    return themes, actions, visible_actions
+
+
+def theme_order() -> tuple:
+    """High risk first, then by title: the map's order and the export's."""
+    return (
+        Case(*(When(risk_level=level, then=Value(rank)) for level, rank in RISK_ORDER.items()), default=Value(9)),
+        Lower("title"),
+        "pk",
+    )
+
+
 def recovery_map(
     user,
     *,
@@ -258,25 +297,9 @@ def recovery_map(
     Themes come high risk first, then by title; the gap counts cover every page.
     """
     today = today or timezone.localdate()
-    actions = RecoveryAction.objects.filter(provider=provider)
-    if service is not None:
-        actions = actions.filter(service=service)
-    if risk:
-        actions = actions.filter(risk_level=risk)
-    if status:
-        actions = actions.filter(status=status)
-    visible_actions = policy.objects_for(user, actions, policy.Verb.VIEW)
-
-    themes = policy.objects_for(user, FailureTheme.objects.filter(provider=provider), policy.Verb.VIEW)
-    if key_question:
-        tagged = FailureTheme.objects.filter(framework_items__key_question__code=key_question).values("pk")
-        themes = themes.filter(pk__in=tagged)
-    with_actions = visible_actions.values("theme_id")
-    if risk or status:
-        themes = themes.filter(pk__in=with_actions)
-    elif service is not None:
-        themes = themes.filter(Q(service=service) | Q(pk__in=with_actions))
-    themes = themes.annotate(has_learning=Exists(LeadershipLearning.objects.filter(theme=OuterRef("pk"))))
+    themes, actions, visible_actions = plan_scope(
+        user, provider=provider, service=service, key_question=key_question, risk=risk, status=status
+    )
     total, gap_counts = _map_gap_counts(themes, visible_actions, today)
 
     ordered = (
@@ -285,11 +308,7 @@ def recovery_map(
             Prefetch("actions", queryset=_action_queryset(user, actions), to_attr="map_actions"),
             Prefetch("framework_items", queryset=FrameworkItem.objects.select_related("key_question")),
         )
-        .order_by(
-            Case(*(When(risk_level=level, then=Value(rank)) for level, rank in RISK_ORDER.items()), default=Value(9)),
-            Lower("title"),
-            "pk",
-        )
+        .order_by(*theme_order())
     )
     paginator = Paginator(ordered, per_page or MAP_THEMES_PER_PAGE)
     paginator.count = total  # already counted with the gaps: no second COUNT query

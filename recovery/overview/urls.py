@@ -5,4 +5,22 @@ from recovery.overview import views
 urlpatterns = [
     path("services/<slug:service>/recovery-map/", views.map_service, name="map_service"),
     path("providers/<slug:provider>/recovery-map/", views.map_provider, name="map_provider"),
+    *(
+        path(
+            f"services/<slug:service>/recovery-map/export.{fmt}",
+            views.plan_export_service,
+            {"fmt": fmt},
+            name=f"plan_export_{fmt}",
+        )
+        for fmt in views.EXPORT_FORMATS
+    ),
+    *(
+        path(
+            f"providers/<slug:provider>/recovery-map/export.{fmt}",
+            views.plan_export_provider,
+            {"fmt": fmt},
+            name=f"provider_plan_export_{fmt}",
+        )
+        for fmt in views.EXPORT_FORMATS
+    ),
 ]

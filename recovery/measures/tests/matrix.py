@@ -29,4 +29,10 @@ ROWS = [
     Row("recovery:point_edit", RECORDERS, lambda w, s: {"pk": _point(w, s).pk}),
     Row("recovery:map_service", ALL, lambda w, s: {"service": s.slug}),
     Row("recovery:map_provider", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
+    # The map's exports: whoever sees the map may take it away (rows scoped as on the page).
+    *(Row(f"recovery:plan_export_{fmt}", ALL, lambda w, s: {"service": s.slug}) for fmt in ("xlsx", "csv", "docx")),
+    *(
+        Row(f"recovery:provider_plan_export_{fmt}", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider")
+        for fmt in ("xlsx", "csv", "docx")
+    ),
 ]
