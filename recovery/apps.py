@@ -18,6 +18,14 @@ class RecoveryConfig(AppConfig):
         auditlog.register(m.ThemeTransition)
         auditlog.register(m.OutcomeMeasure, m2m_fields={"evidence"})
         auditlog.register(m.DataPoint)
+        # A plan import's rows and fixes are working data; its confirm writes its own entry
+        # (recovery.importing.services.plan_import_confirm). The rows it brought in are logged.
+        auditlog.register(m.ImportedRow)
+
+        from recovery.importing.timeline import action_timeline_entries
+        from recovery.plan.timeline import register_timeline_source
+
+        register_timeline_source(action_timeline_entries)
 
         from core.panels import register_service_panel
         from recovery.overview.views import dashboard_panel_context
