@@ -184,7 +184,7 @@ def _read_ods(archive: zipfile.ZipFile, data: bytes) -> Sheet:
         )
     from odf import opendocument
     from odf.namespaces import OFFICENS, TABLENS
-    from odf.table import Table, TableCell, TableRow
+    from odf.table import Table, TableRow
 
     try:
         doc = opendocument.load(io.BytesIO(data))
@@ -209,7 +209,7 @@ def _read_ods(archive: zipfile.ZipFile, data: bytes) -> Sheet:
                 if len(cells) >= MAX_COLUMNS:
                     break
                 cells.append(value)
-            if isinstance(cell, TableCell) and cell.qname[1] == "table-cell":
+            if cell.qname[1] == "table-cell":
                 across = int(cell.attributes.get((TABLENS, "number-columns-spanned"), 1) or 1)
                 down = int(cell.attributes.get((TABLENS, "number-rows-spanned"), 1) or 1)
                 start = len(cells) - 1

@@ -42,3 +42,15 @@ def imports_at(user, service) -> list[PlanImport]:
 def notes_for(action) -> list[ImportedRow]:
     rows = ImportedRow.objects.filter(action=action).select_related("plan_import__created_by")
     return list(rows.defer("plan_import__rows", "plan_import__fixes", "plan_import__result"))
+
+
+def samples(plan_import: PlanImport, width: int) -> list[str]:
+    """The first value under each heading, to help choose what the column is."""
+    from recovery.importing.interpret import text_of
+
+    out = [""] * width
+    for _number, cells in plan_import.rows[1:50]:
+        for index, cell in enumerate(cells[:width]):
+            if not out[index] and cell not in (None, ""):
+                out[index] = text_of(_cell(cell))
+    return out
