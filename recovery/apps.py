@@ -18,9 +18,9 @@ class RecoveryConfig(AppConfig):
         auditlog.register(m.ThemeTransition)
         auditlog.register(m.OutcomeMeasure, m2m_fields={"evidence"})
         auditlog.register(m.DataPoint)
-        # A plan import's rows and fixes are working data; its confirm writes its own entry
-        # (recovery.importing.services.plan_import_confirm). The rows it brought in are logged.
-        auditlog.register(m.ImportedRow)
+        # Plan imports (PlanImport, ImportedRow) are working data and bookkeeping: the confirm
+        # writes one entry with the file's SHA-256 and row count, and the actions it creates,
+        # updates and opens are logged as any others (recovery.importing.services).
 
         from recovery.importing.timeline import action_timeline_entries
         from recovery.plan.timeline import register_timeline_source

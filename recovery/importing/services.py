@@ -183,6 +183,7 @@ def plan_import_confirm(*, actor, plan_import: PlanImport, dry_run: bool = False
     existing = {r.row_key: r for r in found.select_related("action")}
     user_skipped = set(plan_import.skipped)
     result = ImportResult()
+    new_rows: list[ImportedRow] = []
     seen: dict[str, int] = {}
     for row in rows:
         if row.number in user_skipped:
@@ -207,20 +208,27 @@ def plan_import_confirm(*, actor, plan_import: PlanImport, dry_run: bool = False
                 result.updated.append(row.number)
             continue
         theme = themes.for_row(row)
-        action = plan.action_create(actor=actor, theme=theme, check_permission=False, **_action_fields(row, owners))
+        action = plan.action_create(
+            actor=actor, theme=theme, check_permission=False, relations_loaded=True, **_action_fields(row, owners)
+        )
         if row.can_open:
             closure.action_open(actor=actor, action=action)
-        ImportedRow.objects.create(
-            provider_id=plan_import.provider_id,
-            service=plan_import.service,
-            action=action,
-            plan_import=plan_import,
-            row_key=row.key,
-            content_hash=row.content_hash,
-            row_number=row.number,
-            notes=row.notes,
+        new_rows.append(
+            ImportedRow(
+                provider_id=plan_import.provider_id,
+                service=plan_import.service,
+                action=action,
+                plan_import=plan_import,
+                row_key=row.key,
+                content_hash=row.content_hash,
+                row_number=row.number,
+                notes=row.notes,
+            )
         )
         result.imported.append(row.number)
+    # The bookkeeping of which row became which action, written at once (the actions and
+    # their transitions are on the trail row by row; the import's own entry names the file).
+    ImportedRow.objects.bulk_create(new_rows, batch_size=500)
     if not dry_run:
         before_stage = plan_import.stage
         plan_import.stage = PlanImport.Stage.IMPORTED
