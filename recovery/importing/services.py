@@ -90,9 +90,12 @@ def plan_import_map(*, actor, plan_import: PlanImport, mapping: list[str]) -> Pl
 
 
 @transaction.atomic
-def plan_import_fix(*, actor, plan_import: PlanImport, fixes: dict[int, dict], skipped: set[int]) -> PlanImport:
-    """Keep what was typed in the preview for the rows it names (field -> value) and which
-    rows to skip. Values are checked again when the preview is drawn and at confirm."""
+def plan_import_fix(
+    *, actor, plan_import: PlanImport, fixes: dict[int, dict], skipped: set[int], shown: set[int] | None = None
+) -> PlanImport:
+    """Keep what was typed in the preview for the rows it names (field -> value) and which of
+    the rows ``shown`` (default: those in ``fixes``) to skip. Values are checked again when the
+    preview is drawn and at confirm."""
     policy.require(actor, policy.Verb.EDIT_PLAN, plan_import)
     plan_import = PlanImport.objects.select_for_update().get(pk=plan_import.pk)
     _check_open(plan_import)
@@ -105,7 +108,8 @@ def plan_import_fix(*, actor, plan_import: PlanImport, fixes: dict[int, dict], s
         if kept:
             stored[str(number)] = {**stored.get(str(number), {}), **kept}
     plan_import.fixes = stored
-    plan_import.skipped = sorted((set(plan_import.skipped) - numbers) | (set(skipped) & numbers))
+    shown = (set(fixes) if shown is None else set(shown)) & numbers
+    plan_import.skipped = sorted((set(plan_import.skipped) - shown) | (set(skipped) & shown))
     plan_import.save(update_fields=["fixes", "skipped", "updated_at"])
     return plan_import
 

@@ -24,6 +24,7 @@ from recovery.importing.mapping import FIELDS
 from recovery.importing.models import PlanImport
 
 V = policy.Verb
+FIX_FORMS = 100
 
 
 def _crumbs(service, *more):
@@ -105,7 +106,10 @@ def preview(request, pk: int):
     rows = [] if done else selectors.preview(plan_import, ctx)
     problem_rows = [r for r in rows if r.problems]
     skipped = set(plan_import.skipped)
-    initial = [{"row": r.number, "skip": r.number in skipped, **_fixed(plan_import, r.number)} for r in problem_rows]
+    # A fix form for the first FIX_FORMS rows with problems; beyond that the page would be too
+    # long to use: those rows are listed with their problems and skipped unless fixed in the file.
+    fixable = problem_rows[:FIX_FORMS]
+    initial = [{"row": r.number, "skip": r.number in skipped, **_fixed(plan_import, r.number)} for r in fixable]
     formset = FixFormSet(posted(request), initial=initial, prefix="rows", people=ctx.people)
     if request.method == "POST" and not done and formset.is_valid():
         fixes = {f.cleaned_data["row"]: f.fixes() for f in formset.forms if f.cleaned_data.get("row")}
@@ -129,6 +133,7 @@ def preview(request, pk: int):
         "formset": formset,
         "confirm_form": ConfirmForm(),
         "problem_count": len(problem_rows),
+        "unfixable_count": max(len(problem_rows) - FIX_FORMS, 0),
         "ready_count": sum(1 for r in rows if not r.problems and r.number not in skipped),
         "result": plan_import.result,
         "crumbs": _crumbs(plan_import.service, ("Import a plan", _upload_url(plan_import))),

@@ -113,6 +113,7 @@ def test_import_plan_command_imports_names_skipped_rows_and_a_second_run_adds_no
     out = io.StringIO()
     call_command("import_plan", str(path), "--service", world.service.slug, "--dry-run", stdout=out)
     assert "Would import 3 row(s)" in out.getvalue() and RecoveryAction.objects.count() == 0
+    assert PlanImport.objects.count() == 0  # a dry run keeps nothing, not even the import
     out = io.StringIO()
     call_command("import_plan", str(path), "--service", world.service.slug, stdout=out)
     text = out.getvalue()
@@ -236,3 +237,14 @@ def test_another_providers_import_is_not_found(world, client):
     for name in ("plan_import_mapping", "plan_import_preview"):
         assert client.get(reverse(f"recovery:{name}", kwargs={"pk": plan_import.pk})).status_code == 404
     assert client.post(reverse("recovery:plan_import_confirm", kwargs={"pk": plan_import.pk})).status_code == 404
+
+
+def test_a_long_file_offers_fix_forms_for_the_first_hundred_problem_rows_and_lists_the_rest(world, client):
+    lines = ["Issue,Action,Owner,Due"] + [f"Issue {i},Action {i},Nobody {i},31/01/2027" for i in range(150)]
+    data = "\r\n".join(lines).encode()
+    plan_import = services.plan_import_start(actor=world.rm, service=world.service, filename="p.csv", data=data)
+    services.plan_import_map(actor=world.rm, plan_import=plan_import, mapping=plan_import.mapping)
+    client.force_login(world.rm)
+    page = client.get(reverse("recovery:plan_import_preview", kwargs={"pk": plan_import.pk})).content.decode()
+    assert page.count('name="rows-99-skip"') == 1 and 'name="rows-100-skip"' not in page
+    assert "50 more row(s) with problems" in page and 'id="row-151"' in page

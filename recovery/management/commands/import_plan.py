@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from core import permissions as policy
 from core.models import Role, Service, User
@@ -40,14 +41,17 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No file at {file}.")
         try:
-            plan_import = services.plan_import_start(
-                actor=actor, service=service_obj, filename=path.name, data=path.read_bytes()
-            )
-            mapping = plan_import.mapping
-            for heading, name in zip(services.heads_of(plan_import), mapping, strict=False):
-                self.stdout.write(f"  {heading} -> {FIELDS[name] if name else 'notes'}")
-            services.plan_import_map(actor=actor, plan_import=plan_import, mapping=mapping)
-            result = services.plan_import_confirm(actor=actor, plan_import=plan_import, dry_run=dry_run)
+            with transaction.atomic():
+                plan_import = services.plan_import_start(
+                    actor=actor, service=service_obj, filename=path.name, data=path.read_bytes()
+                )
+                mapping = plan_import.mapping
+                for heading, name in zip(services.heads_of(plan_import), mapping, strict=False):
+                    self.stdout.write(f"  {heading} -> {FIELDS[name] if name else 'notes'}")
+                services.plan_import_map(actor=actor, plan_import=plan_import, mapping=mapping)
+                result = services.plan_import_confirm(actor=actor, plan_import=plan_import, dry_run=dry_run)
+                if dry_run:
+                    transaction.set_rollback(True)  # not even the import record is kept
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         prefix = "Would import" if dry_run else "Imported"
