@@ -73,7 +73,7 @@ ROWS = {
         "2027-02-15",
         "Four consecutive weeks of planned staffing",
         "Green",
-        "Rota tool in use",
+        "Complete - closed at the October meeting",
     ],
     11: ["A6", "Staffing instability", "Safe", "", "Agency staff inducted on first shift", "Lead Persona", "ASAP"],
     12: [

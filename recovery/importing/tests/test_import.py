@@ -83,6 +83,8 @@ def test_web_preview_names_every_problem_row_and_writes_nothing_until_confirm(wo
     # Baseline and intended outcome: open; no outcome: a draft. RAG/status never closes anything.
     assert imported[4].status == S.OPEN and imported[6].status == S.DRAFT
     assert not RecoveryAction.objects.filter(status=S.CLOSED).exists()
+    assert imported[10].status == S.OPEN  # "Complete - closed ..." in the file is a note, not a closure
+    assert ImportedRow.objects.get(row_number=10).notes["Progress update"].startswith("Complete")
     assert imported[6].owner == world.rm  # "Registered manager": the one person in that role
     assert str(imported[6].due_date) == "2027-03-31" and str(imported[8].due_date) == "2027-04-30"
     assert imported[4].theme.title == "Medicines records incomplete"
