@@ -26,6 +26,14 @@ class UploadForm(forms.Form):
         self.helper = submit_helper("Upload and choose columns", name="upload")
         self.fields["file"].widget.attrs["accept"] = ".xlsx,.ods,.csv,.txt"
 
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if file.size > MAX_BYTES:  # refused before it is read into memory
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; a plan is much smaller."
+            )
+        return file
+
 
 class MappingForm(forms.Form):
     """One choice per column of the file: which field it fills, or "keep in the notes"."""

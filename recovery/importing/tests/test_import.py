@@ -207,6 +207,7 @@ BAD_FILES = {
     "50,000 rows": (None, "more than 5,000 rows"),
     "formulas never calculated": (None, "formulas with no saved result"),
     "header only": (b"Issue,Action,Owner\r\n", "no rows of actions"),
+    "too large": (b"Issue,Action\r\n" + b"x" * (10 * 1024 * 1024), "larger than 10 MB"),
 }
 
 
