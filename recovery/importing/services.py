@@ -175,7 +175,9 @@ def plan_import_confirm(*, actor, plan_import: PlanImport, dry_run: bool = False
     skipped; rows with problems are skipped with their reasons. ``dry_run`` works it all out
     and rolls back."""
     policy.require(actor, policy.Verb.EDIT_PLAN, plan_import)
-    plan_import = PlanImport.objects.select_for_update().select_related("service__provider").get(pk=plan_import.pk)
+    plan_import = (
+        PlanImport.objects.select_for_update(of=("self",)).select_related("service__provider").get(pk=plan_import.pk)
+    )
     _check_open(plan_import)
     if check_mapping(plan_import.mapping):
         raise ValidationError(check_mapping(plan_import.mapping))
