@@ -251,3 +251,23 @@ def test_a_long_file_offers_fix_forms_for_the_first_hundred_problem_rows_and_lis
     page = client.get(reverse("recovery:plan_import_preview", kwargs={"pk": plan_import.pk})).content.decode()
     assert page.count('name="rows-99-skip"') == 1 and 'name="rows-100-skip"' not in page
     assert "50 more row(s) with problems" in page and 'id="row-151"' in page
+
+
+def test_an_issue_merged_down_over_its_actions_belongs_to_each_row():
+    def fill(ws):
+        ws.append(["Plan"])
+        ws.append(["Issue", "Action", "Owner", "Due"])
+        ws.append(["Falls not reviewed", "Post-fall huddle", "Rm Persona", "1/2/2027"])
+        ws.append([None, "Monthly falls analysis", "Rm Persona", "1/3/2027"])
+        ws.merge_cells("A3:A4")
+
+    sheet = reading.read_plan(_xlsx(fill))
+    assert [cells[0] for _n, cells in sheet.rows[2:]] == ["Falls not reviewed", "Falls not reviewed"]
+
+
+def test_headings_people_use_map_to_the_fields():
+    from recovery.importing.mapping import find_header, propose_mapping
+
+    heads = ["No.", "CQC finding", "Actions required", "Person responsible", "Target date", "How will we know?"]
+    assert propose_mapping(heads) == ["ref", "issue", "action", "owner", "due", "outcome"]
+    assert find_header([(1, ["Oak House action plan"]), (2, heads), (3, ["1", "x", "y"])]) == 1
