@@ -18,6 +18,14 @@ class RecoveryConfig(AppConfig):
         auditlog.register(m.ThemeTransition)
         auditlog.register(m.OutcomeMeasure, m2m_fields={"evidence"})
         auditlog.register(m.DataPoint)
+        # Plan imports (PlanImport, ImportedRow) are working data and bookkeeping: the confirm
+        # writes one entry with the file's SHA-256 and row count, and the actions it creates,
+        # updates and opens are logged as any others (recovery.importing.services).
+
+        from recovery.importing.timeline import action_timeline_entries
+        from recovery.plan.timeline import register_timeline_source
+
+        register_timeline_source(action_timeline_entries)
 
         from core.panels import register_service_panel
         from recovery.overview.views import dashboard_panel_context

@@ -1,9 +1,11 @@
 """Recovery models, defined in each feature package and gathered here for Django.
 
 Django loads an app's models from ``<app>.models``; the plan feature (themes, learning,
-actions, steps, transitions) and the measures feature (measures, data points) own theirs.
+actions, steps, transitions), the measures feature (measures, data points) and the importing
+feature (plan imports, imported rows) own theirs.
 """
 
+from recovery.importing.models import ImportedRow, PlanImport
 from recovery.measures.models import DataPoint, OutcomeMeasure
 from recovery.plan.models import (
     ActionStep,
@@ -19,8 +21,10 @@ __all__ = [
     "ActionTransition",
     "DataPoint",
     "FailureTheme",
+    "ImportedRow",
     "LeadershipLearning",
     "OutcomeMeasure",
+    "PlanImport",
     "RecoveryAction",
     "ThemeTransition",
 ]

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("recovery.closure.urls")),
     path("", include("recovery.measures.urls")),
     path("", include("recovery.overview.urls")),
+    path("", include("recovery.importing.urls")),
 ]

@@ -55,6 +55,7 @@ TIMELINE_LABELS = {
     "transition": "Decision",
     "challenge": "Challenge",
     "review": "Review decision",
+    "imported": "From the imported plan",
 }
 
 
