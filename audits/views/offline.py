@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -50,6 +51,7 @@ def _config() -> dict:
     }
 
 
+@transaction.non_atomic_requests
 @require_GET
 def service_worker(request):
     """``/sw.js``: the worker's settings, then its code. Never cached, so updates are seen."""
@@ -60,6 +62,7 @@ def service_worker(request):
     return response
 
 
+@transaction.non_atomic_requests
 @require_GET
 def manifest(request):
     """The web app manifest: the app can be installed on a tablet and opened full screen."""
@@ -84,6 +87,7 @@ def manifest(request):
     return response
 
 
+@transaction.non_atomic_requests
 @require_GET
 def offline(request):
     """What the worker shows for a page it does not keep when there is no connection.

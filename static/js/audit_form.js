@@ -141,7 +141,9 @@
     if (retryTimer) { return; }
     retryTimer = setTimeout(function () { retryTimer = null; resend(); }, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 60000);
-    if (navigator.serviceWorker) {
+    // Background Sync fires when the browser is back online (at once if it thinks it is: a
+    // server that does not answer is left to the retries).
+    if (navigator.serviceWorker && !navigator.onLine) {
       navigator.serviceWorker.ready.then(function (reg) {
         if (reg.sync) { return reg.sync.register("audit-drafts"); }
       }).catch(function () { /* no Background Sync: the online event and the retries still send */ });
@@ -220,7 +222,7 @@
       showConflict(copy, version, false);
     } else {
       setState("device");
-      if (xhr.status >= 500 || signedOut(xhr)) { retryLater(); }
+      if (xhr.status >= 500) { retryLater(); }  // signed out: sent at the next change once signed in
     }
   });
   form.addEventListener("htmx:sendError", function (event) {
@@ -244,7 +246,7 @@
   });
   if (navigator.serviceWorker) {
     navigator.serviceWorker.addEventListener("message", function (event) {
-      if (event.data && event.data.type === "send-drafts") { backOnline(); }
+      if (event.data && event.data.type === "send-drafts") { resend(); }
     });
   }
 
@@ -341,46 +343,56 @@
     form.querySelector("#records-body input:not([type=hidden])").focus();
   });
 
-  // What this device holds for this audit, against the version the page shows.
-  var saved = readCopy();
-  if (saved && saved.user && saved.user !== user) {
-    dropCopy();  // typed under another sign-in: never shown or sent under this one
-    saved = null;
-  }
-  if (saved && saved.entries) {
-    var same = normalise(saved.entries) === normalise(entries());
-    if (saved.v === 2 && saved.base && !newer(pageVersion, saved.base)) {
-      // The page is the version the copy was made from, or an older one kept on this device
-      // (opened offline): the copy is simply the latest.
-      copy = saved;
-      if (!same) { fill(saved); }
-      baseField.value = saved.base;
-      saveIdField.value = saved.saveId || "";
-      if (saved.sent) {
-        setState("sent");
-      } else {
-        setState("device");
-        setStatus(navigator.onLine ? "Showing the answers kept on this device. Sending…" : NO_CONNECTION);
-        resend();
-      }
-    } else if (same || saved.sent) {
-      dropCopy();  // the server moved on and this device holds nothing it lacks
-    } else {
-      showConflict(saved, pageVersion, true);
+  // What this device holds for this audit, against the version the page shows. After htmx has
+  // started (it is loaded with defer, and sets up the page on DOMContentLoaded).
+  function compareWithTheCopy() {
+    var saved = readCopy();
+    if (saved && saved.user && saved.user !== user) {
+      dropCopy();  // typed under another sign-in: never shown or sent under this one
+      saved = null;
     }
+    if (saved && saved.entries) {
+      var same = normalise(saved.entries) === normalise(entries());
+      if (saved.v === 2 && saved.base && !newer(pageVersion, saved.base)) {
+        // The page is the version the copy was made from, or an older one kept on this device
+        // (opened offline): the copy is simply the latest.
+        copy = saved;
+        if (!same) { fill(saved); }
+        baseField.value = saved.base;
+        saveIdField.value = saved.saveId || "";
+        if (saved.sent) {
+          setState("sent");
+        } else {
+          setState("device");
+          setStatus(navigator.onLine ? "Showing the answers kept on this device. Sending…" : NO_CONNECTION);
+          resend();
+        }
+      } else if (same || saved.sent) {
+        dropCopy();  // the server moved on and this device holds nothing it lacks
+      } else {
+        showConflict(saved, pageVersion, true);
+      }
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { setTimeout(compareWithTheCopy, 0); });
+  } else {
+    compareWithTheCopy();
   }
 
   // --- installable, and usable offline ------------------------------------------------------
+  // The worker keeps this page each time it is opened through it. The first visit comes before
+  // the worker, so the page keeps itself: the markup as the server sent it (this script runs
+  // before anything on the page is changed), with no second request.
   if (navigator.serviceWorker && form.dataset.serviceWorker) {
+    var firstVisit = !navigator.serviceWorker.controller && window.caches ?
+      "<!doctype html>\n" + document.documentElement.outerHTML : null;
     navigator.serviceWorker.register(form.dataset.serviceWorker, { scope: "/" }).then(function () {
-      // The first visit came before the worker: keep this page on the device now.
-      if (navigator.serviceWorker.controller || !window.caches) { return; }
-      return fetch(location.pathname, { credentials: "same-origin" }).then(function (response) {
-        if (response.ok && !response.redirected) {
-          return caches.open("rg-audit-pages").then(function (cache) { return cache.put(location.pathname, response); });
-        }
+      if (!firstVisit) { return; }
+      return caches.open("rg-audit-pages").then(function (cache) {
+        return cache.put(location.pathname, new Response(firstVisit, { headers: { "Content-Type": "text/html; charset=utf-8" } }));
       });
-    }).catch(function () { /* no worker (private mode, old browser): the page still works online */ });
+    }).catch(function () { /* no worker (blocked, private mode, old browser): the page still works online */ });
   }
 
   var summary = document.getElementById("error-summary");
