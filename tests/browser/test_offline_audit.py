@@ -186,3 +186,66 @@ def test_the_offline_page_lists_the_audits_kept_on_this_device(world, page):
     expect(link).to_have_attribute("href", url)
     link.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log audit: Falls weekly")
+
+
+def _luminance(rgb: str) -> float:
+    def channel(v: int) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(v) for v in re.findall(r"\d+", rgb)[:3])
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_state_of_the_badge_meets_wcag_aa_contrast(world, page):
+    audit = _weekly_audit(world)
+    _sign_in(page)
+    page.goto(reverse("audits:audit_edit", args=[audit.pk]))
+    for state in ("device", "sending", "sent", "conflict"):
+        colours = page.evaluate(
+            """(state) => { const el = document.getElementById("sync-state");
+                            el.hidden = false; el.dataset.state = state;
+                            const s = getComputedStyle(el);
+                            return [s.color, s.backgroundColor, s.borderTopColor]; }""",
+            state,
+        )
+        text, background, border = colours
+        assert _contrast(text, background) >= 4.5, (state, colours)
+        assert _contrast(border, "rgb(255, 255, 255)") >= 3, (state, colours)  # the badge's edge on the page
+
+
+def test_signing_out_with_answers_not_yet_sent_asks_first_then_deletes_them(world, page):
+    audit = _weekly_audit(world)
+    _sign_in(page)
+    url = _open_and_keep(page, audit)
+    page.route("**/autosave/", lambda route: route.abort())  # the server cannot be reached
+    _answer_row(page, 1, "R-6001")
+    expect(page.locator("#autosave-status")).to_contain_text("no connection")
+    key = f"audit-draft-{audit.pk}"
+
+    dialogs = []
+
+    def answer(dialog, accept):
+        dialogs.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    page.get_by_role("button", name=str(world.rm)).click()
+    page.get_by_role("button", name="Sign out").click()
+    _wait(lambda: dialogs)
+    assert "Answers for 1 audit have not reached the server yet" in dialogs[0]
+    assert page.url.endswith(url)  # stayed signed in, the answers kept
+    assert page.evaluate(f"localStorage.getItem('{key}')") is not None
+
+    page.once("dialog", lambda d: answer(d, True))
+    page.get_by_role("button", name=str(world.rm)).click()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/accounts/login/")
+    assert page.evaluate(f"localStorage.getItem('{key}')") is None
+    assert page.evaluate(KEPT, url) is False
+    assert audit.records.count() == 0
