@@ -131,7 +131,15 @@
 
   form.addEventListener("change", function () { recompute(); changed(); });
   form.addEventListener("input", function (event) { if (event.target.type !== "radio") { changed(); } });
-  form.addEventListener("submit", keepCopy);
+  form.addEventListener("submit", function (event) {
+    keepCopy();
+    if (!navigator.onLine) {  // a page the browser cannot fetch would replace this one
+      event.preventDefault();
+      setState("device");
+      setStatus("Saving a draft or submitting needs a connection. Your answers are kept on this device and " +
+        "will be sent when you are back online; submit then.");
+    }
+  });
 
   // --- sending, now or when the connection returns -----------------------------------------
   function resend() {

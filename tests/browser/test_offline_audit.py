@@ -102,6 +102,11 @@ def test_a_weekly_audit_logged_with_the_network_off_arrives_when_it_returns(worl
     expect(_state(page)).to_have_text("Saved on this device")
     assert audit.records.count() == 0
 
+    # Submitting needs the server: the page stays, and says so.
+    page.get_by_role("button", name="Submit audit").click()
+    expect(page.locator("#autosave-status")).to_contain_text("needs a connection")
+    expect(page.get_by_label("Record reference, row 3")).to_have_value("R-3003")
+
     # Still offline, the page opened again shows what was typed, from the device.
     page.reload()
     expect(page.get_by_label("Record reference, row 3")).to_have_value("R-3003")
