@@ -15,7 +15,7 @@ class AuditsConfig(AppConfig):
         auditlog.register(m.AuditTemplate, m2m_fields={"framework_items", "services"})
         auditlog.register(m.AuditTemplateVersion)
         auditlog.register(m.Criterion)
-        auditlog.register(m.Audit)
+        auditlog.register(m.Audit, exclude_fields=["last_save_id"])  # a device's id per save: noise
         auditlog.register(m.AuditRecord)
         auditlog.register(m.AuditActionArising)
         auditlog.register(m.MeasureFeed)

@@ -235,6 +235,11 @@ class AuditFieldsForm(forms.Form):
         widget=_date_widget(),
         error_messages={"invalid": "Enter the impact check date as a date."},
     )
+    # Kept by the page script (static/js/audit_form.js): the draft version this copy was made
+    # from (a copy older than the server's is a conflict) and the device's id for this save
+    # (the same save sent again is not applied twice). See audit_save_draft.
+    base_version = forms.CharField(required=False, max_length=24, widget=forms.HiddenInput)
+    save_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -342,7 +347,11 @@ def _initial_from(audit: Audit, blank_rows: int) -> tuple[dict, list[dict], list
         arising.append(
             {"description": a.description, "owner": str(a.owner_id or ""), "due_date": a.due_date, "target": target}
         )
-    main = {"findings": audit.findings, "impact_check_date": audit.impact_check_date}
+    main = {
+        "findings": audit.findings,
+        "impact_check_date": audit.impact_check_date,
+        "base_version": audit.draft_version,
+    }
     return main, records, arising
 
 
@@ -454,7 +463,16 @@ class AuditGrid:
             "findings": main.get("findings", ""),
             "impact_check_date": main.get("impact_check_date"),
             "actions": [self._arising_input(form.cleaned_data) for form in self.arising],
+            "base_version": main.get("base_version", ""),
+            "save_id": main.get("save_id", ""),
         }
+
+    def rebase(self, version: str) -> None:
+        """Show what was posted again, now based on the server's ``version``: saving it once
+        more replaces that version knowingly (after a conflict)."""
+        data = self.main.data.copy()
+        data["base_version"], data["save_id"] = version, ""
+        self.main.data = data
 
     def _arising_input(self, data: dict) -> ArisingInput:
         target = data.get("target", "")

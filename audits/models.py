@@ -7,6 +7,8 @@ evidence item.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -129,6 +131,9 @@ class Audit(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The device's id of the last draft save applied (static/js/audit_form.js), so a copy sent
+    # again after its answer was lost is recognised instead of saved twice or called a conflict.
+    last_save_id = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-period_end", "-pk"]
@@ -147,6 +152,17 @@ class Audit(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("audits:detail", kwargs={"pk": self.pk})
+
+    @property
+    def draft_version(self) -> str:
+        """The draft's version: microseconds since the epoch of its last save, as digits.
+
+        A copy kept on a device remembers the version it was based on; saving it when the draft
+        has moved on since is a conflict (``audit_save_draft``). Digits so that a device can
+        also tell which of two versions is newer.
+        """
+        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+        return str((self.updated_at - epoch) // datetime.timedelta(microseconds=1))
 
     @property
     def is_locked(self) -> bool:

@@ -5,6 +5,10 @@ from . import views
 app_name = "audits"
 
 urlpatterns = [
+    # Offline capture (audits/views/offline.py): the worker at the root so it may control the audit pages.
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("offline/", views.offline, name="offline"),
     path("providers/<slug:provider>/audit-templates/", views.template_list, name="template_list"),
     path("providers/<slug:provider>/audit-templates/new/", views.template_create, name="template_create"),
     path("providers/<slug:provider>/audit-templates/criterion-row/", views.criterion_row, name="criterion_row"),

@@ -123,6 +123,10 @@ def _audit_for_period(service: Service, template: AuditTemplate, end: datetime.d
     return Audit.objects.filter(service=service, template=template, period_end=end, amends__isnull=True).first()
 
 
+class DraftConflict(ValidationError):
+    """The draft was saved by someone else (or another device) since the copy being saved was made."""
+
+
 def _check_draft(actor, audit: Audit, check_permission: bool) -> None:
     if check_permission:
         policy.require(actor, policy.Verb.LOG_AUDIT, audit)
@@ -139,15 +143,24 @@ def audit_save_draft(
     findings: str = "",
     impact_check_date: datetime.date | None = None,
     actions: Sequence[ArisingInput] = (),
+    base_version: str = "",
+    save_id: str = "",
     check_permission: bool = True,
 ) -> Audit:
     """Save everything typed so far. Empty rows are dropped; nothing is locked.
 
     Refuses (saving nothing) only what must never be stored: a record reference that looks
     like a name, an owner without access to the service, a theme or action elsewhere.
+    With ``base_version`` (the ``draft_version`` the copy was made from), a draft saved since
+    is a ``DraftConflict``; a ``save_id`` equal to the last one applied is that same save sent
+    again, answered with the draft as it is.
     """
     audit = Audit.objects.select_for_update(of=("self",)).select_related("template_version").get(pk=audit.pk)
     _check_draft(actor, audit, check_permission)
+    if save_id and save_id == audit.last_save_id:
+        return audit
+    if base_version and base_version != audit.draft_version:
+        raise DraftConflict("This draft was changed elsewhere since this copy of it was made.")
     keys = list(audit.template_version.criteria.values_list("key", flat=True))
     records = [r for r in records if not r.is_empty()]
     actions = [a for a in actions if not a.is_empty()]
@@ -213,7 +226,8 @@ def audit_save_draft(
     )
     audit.findings = findings.strip()
     audit.impact_check_date = impact_check_date
-    audit.save(update_fields=["findings", "impact_check_date", "updated_at"])
+    audit.last_save_id = save_id[:64]
+    audit.save(update_fields=["findings", "impact_check_date", "last_save_id", "updated_at"])
     return audit
 
 

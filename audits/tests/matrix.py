@@ -54,6 +54,10 @@ _submit = _Posted()
 _remove = _Removal()
 
 ROWS = [
+    # Offline capture: the service worker, the manifest and the offline page hold no one's data.
+    Row("audits:service_worker", scope="public"),
+    Row("audits:manifest", scope="public"),
+    Row("audits:offline", scope="public"),
     Row("audits:template_list", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("audits:template_create", only("quality"), lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("audits:criterion_row", only("quality"), lambda w, s: {"provider": s.provider.slug}, scope="provider"),

@@ -12,6 +12,7 @@ from .logging import (
     remove_row,
     schedule,
 )
+from .offline import manifest, offline, service_worker
 from .templates import (
     criteria_change,
     criterion_row,
@@ -35,9 +36,12 @@ __all__ = [
     "criterion_row",
     "detail",
     "feed_create",
+    "manifest",
+    "offline",
     "record_row",
     "remove_row",
     "schedule",
+    "service_worker",
     "template_create",
     "template_detail",
     "template_edit",

@@ -26,7 +26,7 @@ from ..periods import period_label
 from ..services import audit_amend, audit_save_draft
 from ..services import audit_start as audit_start_service
 from ..services import audit_submit as submit
-from ..services.audit import RECORD_REF_HELP
+from ..services.audit import RECORD_REF_HELP, DraftConflict
 
 
 @login_required
@@ -132,17 +132,40 @@ def _draft(request, pk: int) -> Audit:
     return selectors.audit_for_user(request.user, pk, policy.Verb.LOG_AUDIT)
 
 
-def _save(request, audit: Audit) -> tuple[AuditGrid, bool]:
-    """Bind the posted grid and, if it is valid, save it as the draft."""
+def _save(request, audit: Audit) -> tuple[AuditGrid, Audit | None]:
+    """Bind the posted grid and, if it is valid, save it as the draft (returned, else None).
+
+    A copy based on an older version of the draft raises ``DraftConflict``.
+    """
     grid = _grid(audit, request.POST)
     if not grid.is_valid():
-        return grid, False
+        return grid, None
     try:
-        audit_save_draft(actor=request.user, audit=audit, **grid.inputs())
+        return grid, audit_save_draft(actor=request.user, audit=audit, **grid.inputs())
+    except DraftConflict:
+        raise
     except ValidationError as e:
         grid.add_service_errors(e)
-        return grid, False
-    return grid, True
+        return grid, None
+
+
+def _changed_at(audit: Audit) -> str:
+    audit.refresh_from_db(fields=["updated_at"])
+    at = timezone.localtime(audit.updated_at)
+    return f"{at:%H:%M} on {at.day} {at:%b}"
+
+
+def _render_conflict(request, audit: Audit, doing: str):
+    """The draft changed since this copy was made: show the copy again, with the choice."""
+    grid = _grid(audit, request.POST)
+    grid.is_valid()
+    when = _changed_at(audit)
+    grid.rebase(audit.draft_version)
+    grid.add_error(
+        f"Not {doing}: this draft was changed elsewhere at {when}, after you opened it. What you typed is "
+        "still here: save again to replace that version with this one, or open the audit again to see it."
+    )
+    return _render_edit(request, audit, grid, status=409)
 
 
 @login_required
@@ -153,7 +176,10 @@ def audit_edit(request, pk: int):
         messages.info(request, "This audit was submitted and is locked. Amend it to change it.")
         return redirect(audit)
     if request.method == "POST":
-        grid, ok = _save(request, audit)
+        try:
+            grid, ok = _save(request, audit)
+        except DraftConflict:
+            return _render_conflict(request, audit, "saved")
         if ok:
             messages.success(request, f"Draft saved at {timezone.localtime():%H:%M}.")
             return redirect("audits:audit_edit", pk=audit.pk)
@@ -165,14 +191,30 @@ def audit_edit(request, pk: int):
 @login_required
 @require_POST
 def audit_autosave(request, pk: int):
-    """Save the whole grid as a draft; answer with the status line the page shows."""
+    """Save the whole grid as a draft; answer with the status line the page shows.
+
+    The page script reads two headers: ``Audit-Version`` (the draft's version now, which the
+    next save is based on) and ``Audit-Conflict`` (the copy was based on an older version:
+    nothing was saved, and the auditor chooses which to keep).
+    """
     audit = _draft(request, pk)
     if audit.is_locked:
         return _status(request, "Not saved: this audit has been submitted and is locked.", 409)
-    grid, ok = _save(request, audit)
-    if not ok:
+    try:
+        grid, saved_audit = _save(request, audit)
+    except DraftConflict:
+        when = _changed_at(audit)
+        response = _status(
+            request, f"Not sent: this draft was changed elsewhere at {when}, after this copy was made.", 409
+        )
+        response["Audit-Conflict"] = "changed"
+        response["Audit-Version"] = audit.draft_version
+        return response
+    if saved_audit is None:
         return _status(request, f"Not saved: {grid.first_problem()}", 422)
-    return _status(request, f"Saved {timezone.localtime():%H:%M}")
+    response = _status(request, f"Saved {timezone.localtime():%H:%M}")
+    response["Audit-Version"] = saved_audit.draft_version
+    return response
 
 
 def _status(request, text: str, status: int = 200):
@@ -263,7 +305,10 @@ def audit_submit(request, pk: int):
     if audit.is_locked:
         messages.info(request, "This audit was already submitted.")
         return redirect(audit)
-    grid, ok = _save(request, audit)
+    try:
+        grid, ok = _save(request, audit)
+    except DraftConflict:
+        return _render_conflict(request, audit, "submitted")
     if not ok:
         grid.add_error("The audit was not submitted, and the draft was not saved. Correct the marked fields.")
         return _render_edit(request, audit, grid, status=400)

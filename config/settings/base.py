@@ -293,7 +293,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # our own stylesheets only for <style>/<link>; inline style="" attributes are allowed
 # (style-src-attr), because badges take their colour from data (SPC signals, assurance
 # levels). An attribute cannot run script, so scripts stay strict. SVG charts are inline
-# markup (no img request); img-src adds data: for Bootstrap's icons.
+# markup (no img request); img-src adds data: for Bootstrap's icons. The service worker
+# (/sw.js, offline audits) and the web app manifest are our own files too, said outright.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -304,6 +305,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],

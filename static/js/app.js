@@ -7,4 +7,43 @@
     var target = event.detail.target.querySelector("[data-autofocus]");
     if (target) { target.focus(); }
   });
+
+  // What this device keeps for the offline audit pages (static/js/audit_form.js: a copy of each
+  // audit's answers; static/js/service_worker.js: the pages) goes with the session at sign-out.
+  // Answers the server does not have yet are named first, and the person may stay signed in.
+  var DEVICE_COPY = /^audit-draft-\d+$/;
+  var PAGES_CACHE = "rg-audit-pages";
+
+  function deviceCopies() {
+    var found = [];
+    try {
+      for (var i = 0; i < localStorage.length; i += 1) {
+        if (DEVICE_COPY.test(localStorage.key(i))) { found.push(localStorage.key(i)); }
+      }
+    } catch (e) { /* storage disabled: nothing kept */ }
+    return found;
+  }
+  function unsent(key) {
+    try { var copy = JSON.parse(localStorage.getItem(key) || "null"); return !!copy && !copy.sent; } catch (e) { return false; }
+  }
+
+  document.querySelectorAll("form[data-sign-out]").forEach(function (signOut) {
+    signOut.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var copies = deviceCopies();
+      var waiting = copies.filter(unsent).length;
+      if (waiting && !window.confirm("Answers for " + waiting + (waiting === 1 ? " audit have" : " audits have") +
+          " not reached the server yet and are kept only on this device. Signing out deletes them. Sign out anyway?")) {
+        return;
+      }
+      copies.forEach(function (key) { localStorage.removeItem(key); });
+      var forgotten = window.caches ? caches.delete(PAGES_CACHE).catch(function () { return false; }) : Promise.resolve();
+      forgotten.then(function () { signOut.submit(); });
+    });
+  });
+
+  // A page that says an audit is no longer a draft: its copy on this device has no use.
+  document.querySelectorAll("[data-forget-device-copy]").forEach(function (el) {
+    try { localStorage.removeItem(el.dataset.forgetDeviceCopy); } catch (e) { /* ignore */ }
+  });
 })();

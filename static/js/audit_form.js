@@ -4,9 +4,17 @@
 // the browser itself:
 // - compliance per criterion and overall as answers are chosen, with no round trip (the
 //   server works the stored figures out again on submit);
-// - a copy of the form on this device (localStorage) at every change, dropped once the server
-//   has saved it, and offered back on the next visit; the rows are rebuilt from the formsets'
-//   empty rows (<template>), so restoring needs no connection;
+// - the copy on this device (localStorage, one per audit), written at every change: the
+//   answers, the draft version they were based on (``base``), an id for this save and whether
+//   the server has it. It is what is sent when the connection returns (the "online" event,
+//   Background Sync's nudge from the service worker, and retries with backoff), through the
+//   same autosave; a copy sent again after a lost answer is recognised by its id. The copy is
+//   kept once sent, as the latest the device knows, so a page shown from the device without a
+//   connection (static/js/service_worker.js) shows the answers as last sent, not as first opened;
+// - the state of this audit's answers, in one live region: "Saved on this device", "Sending…",
+//   "Sent" or "Conflict". A conflict (the server's draft changed after the version the device
+//   copy was based on) is never settled silently: the auditor keeps one or the other;
+// - offline, "Add a record" / "Add an action" build the row from the formset's empty row;
 // - the autosave status when htmx gets no answer (offline, signed out, server error);
 // - Enter in a grid field does not submit the audit; focus starts on the error summary.
 (function () {
@@ -15,16 +23,40 @@
   var form = document.getElementById("audit-form");
   if (!form) { return; }
   var statusEl = document.getElementById("autosave-status");
+  var stateEl = document.getElementById("sync-state");
+  var baseField = form.querySelector('[name="base_version"]');
+  var saveIdField = form.querySelector('[name="save_id"]');
   var keys = (form.dataset.keys || "").split(" ").filter(Boolean);
   var storageKey = form.dataset.storageKey;
+  var user = form.dataset.user || "";
+  var pageVersion = baseField.value;
   var LISTS = { records: ["records-body", "record-template"], actions: ["arising-rows", "arising-template"] };
+  var ADDERS = { "add-record": "records", "add-arising": "actions" };
   var COUNTER = /-(TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS$/;
   var ROW_FIELD = /^(records|actions)-(\d+)-(.+)$/;
+  var NOT_ANSWERS = { csrfmiddlewaretoken: 1, base_version: 1, save_id: 1 };
+  var STATES = { device: "Saved on this device", sending: "Sending…", sent: "Sent", conflict: "Conflict" };
+  var NO_CONNECTION = "Not saved: no connection. Your answers are kept on this device and will be sent when you are back online.";
   var changes = 0;
   var sentAt = -1;
+  var copy = null;          // the copy on this device, as stored
+  var conflict = null;      // while the auditor chooses: { copy, server } (nothing is sent meanwhile)
+  var retryDelay = 2000;
+  var retryTimer = null;
 
   function setStatus(text) { statusEl.textContent = text; }
+  function setState(name) {
+    stateEl.dataset.state = name;
+    stateEl.textContent = STATES[name] || "";
+    stateEl.hidden = !name;
+  }
   function rows(prefix) { return form.querySelectorAll("#" + LISTS[prefix][0] + " > [data-row]"); }
+  function newId() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+  // Versions are microseconds as digits (Audit.draft_version): comparable as numbers.
+  function newer(a, b) { return Number(a) > Number(b); }
 
   // --- compliance as you answer --------------------------------------------------------------
   function percent(yes, no) { return yes + no ? Math.round(1000 * yes / (yes + no)) / 10 : null; }
@@ -55,7 +87,7 @@
   function entries() {
     var out = [];
     new FormData(form).forEach(function (value, name) {
-      if (name !== "csrfmiddlewaretoken") { out.push([name, String(value)]); }
+      if (!NOT_ANSWERS[name]) { out.push([name, String(value)]); }
     });
     return out;
   }
@@ -75,27 +107,67 @@
     return JSON.stringify([ordered(byRow.records), ordered(byRow.actions), rest.sort()]);
   }
 
-  function keepCopy() {
-    try {
-      localStorage.setItem(storageKey, JSON.stringify({ at: new Date().toISOString(), entries: entries() }));
-    } catch (e) { /* storage full or disabled: autosave still runs */ }
+  function store(next) {
+    copy = next;
+    try { localStorage.setItem(storageKey, JSON.stringify(next)); } catch (e) { /* storage full or disabled: autosave still runs */ }
   }
-  function dropCopy() { try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ } }
+  function keepCopy() {
+    store({ v: 2, at: new Date().toISOString(), entries: entries(), base: baseField.value, user: user,
+            saveId: saveIdField.value, sent: false });
+  }
+  function dropCopy() { copy = null; try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ } }
   function readCopy() {
     try { return JSON.parse(localStorage.getItem(storageKey) || "null"); } catch (e) { return null; }
   }
 
   function changed() {
     changes += 1;
+    saveIdField.value = newId();
     keepCopy();
-    setStatus("Not saved yet…");
+    if (conflict) { return; }
+    setState("device");
+    setStatus(navigator.onLine ? "Not saved yet…" : NO_CONNECTION);
   }
 
   form.addEventListener("change", function () { recompute(); changed(); });
   form.addEventListener("input", function (event) { if (event.target.type !== "radio") { changed(); } });
-  form.addEventListener("submit", keepCopy);
+  form.addEventListener("submit", function (event) {
+    keepCopy();
+    if (!navigator.onLine) {  // a page the browser cannot fetch would replace this one
+      event.preventDefault();
+      setState("device");
+      setStatus("Saving a draft or submitting needs a connection. Your answers are kept on this device and " +
+        "will be sent when you are back online; submit then.");
+    }
+  });
 
-  // --- what htmx cannot report ---------------------------------------------------------------
+  // --- sending, now or when the connection returns -----------------------------------------
+  function resend() {
+    if (copy && !copy.sent && !conflict) { htmx.trigger(form, "audit-resend"); }
+  }
+  function retryLater() {
+    if (retryTimer) { return; }
+    retryTimer = setTimeout(function () { retryTimer = null; resend(); }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 60000);
+    // Background Sync fires when the browser is back online (at once if it thinks it is: a
+    // server that does not answer is left to the retries).
+    if (navigator.serviceWorker && !navigator.onLine) {
+      navigator.serviceWorker.ready.then(function (reg) {
+        if (reg.sync) { return reg.sync.register("audit-drafts"); }
+      }).catch(function () { /* no Background Sync: the online event and the retries still send */ });
+    }
+  }
+  function backOnline() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    retryDelay = 2000;
+    resend();
+  }
+  window.addEventListener("online", backOnline);
+  window.addEventListener("offline", function () {
+    if (copy && !copy.sent && !conflict) { setState("device"); setStatus(NO_CONNECTION); }
+  });
+
   // Signed out: the autosave was redirected (to the sign-in page), not answered.
   function signedOut(xhr) {
     var asked = new URL(form.getAttribute("hx-post"), location.href).pathname;
@@ -103,7 +175,27 @@
   }
 
   form.addEventListener("htmx:beforeRequest", function (event) {
-    if (event.detail.elt === form) { sentAt = changes; }
+    var elt = event.detail.elt;
+    if (elt === form) {
+      if (conflict) { event.preventDefault(); return; }
+      if (!navigator.onLine) {
+        event.preventDefault();
+        setState("device");
+        setStatus(NO_CONNECTION);
+        retryLater();
+        return;
+      }
+      sentAt = changes;
+      setState("sending");
+    } else if (ADDERS[elt.id] && !navigator.onLine) {
+      event.preventDefault();  // no connection: the row comes from the formset's empty row
+      addRows(ADDERS[elt.id], 1);
+      var added = rows(ADDERS[elt.id]);
+      var first = added[added.length - 1].querySelector("input:not([type=hidden]), textarea, select");
+      if (first) { first.focus(); }
+      recompute();
+      changed();
+    }
   });
   // Fired on the swap target (the status line), outside the form.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
@@ -113,26 +205,58 @@
       event.detail.shouldSwap = false;
       setStatus("Not saved: you have been signed out. Sign in again in another tab; your answers are kept on this device.");
     } else if (xhr.status === 409 || xhr.status === 422) {
-      event.detail.shouldSwap = true;  // "Not saved: …" from the server
+      event.detail.shouldSwap = true;  // "Not saved: …" / "Not sent: …" from the server
       event.detail.isError = false;
     } else if (xhr.status >= 400) {
       setStatus("Not saved (error " + xhr.status + "). Your answers are kept on this device.");
     }
   });
   form.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.elt !== form) { return; }
     var xhr = event.detail.xhr;
-    if (event.detail.elt === form && xhr.status === 200 && !signedOut(xhr) && sentAt === changes) { dropCopy(); }
+    if (!xhr || xhr.status === 0) { return; }  // no answer: htmx:sendError
+    var version = xhr.getResponseHeader("Audit-Version");
+    if (xhr.status === 200 && !signedOut(xhr)) {
+      retryDelay = 2000;
+      if (version) { baseField.value = version; }
+      if (!copy) { keepCopy(); }
+      copy.base = baseField.value;
+      if (sentAt === changes) {
+        copy.sent = true;
+        setState("sent");
+      }
+      store(copy);
+    } else if (xhr.status === 409 && xhr.getResponseHeader("Audit-Conflict")) {
+      showConflict(copy, version, false);
+    } else {
+      setState("device");
+      if (xhr.status >= 500) { retryLater(); }  // signed out: sent at the next change once signed in
+    }
   });
   form.addEventListener("htmx:sendError", function (event) {
-    setStatus(event.detail.elt === form ?
-      "Not saved: no connection. Your answers are kept on this device and will be sent when you are back online." :
-      "That needs a connection. Your answers are kept on this device; try again when you are back online.");
+    if (event.detail.elt === form) {
+      setState("device");
+      setStatus(NO_CONNECTION);
+      retryLater();
+    } else {
+      setStatus("That needs a connection. Your answers are kept on this device; try again when you are back online.");
+    }
   });
-  // A row added or removed: the figures and the copy follow (removing also autosaves).
+  // A row added or removed: the figures and the copy follow (removing also autosaves, as a
+  // new save: its id must differ from the last one's).
   form.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.elt !== form) { recompute(); keepCopy(); }
+    if (event.detail.elt !== form) {
+      recompute();
+      changes += 1;
+      saveIdField.value = newId();
+      keepCopy();
+    }
   });
-  window.addEventListener("online", function () { if (readCopy()) { htmx.trigger(form, "audit-resend"); } });
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "send-drafts") { resend(); }
+    });
+  }
 
   // Enter in a grid field must not submit the whole audit by accident.
   form.addEventListener("keydown", function (event) {
@@ -142,60 +266,141 @@
     }
   });
 
-  // --- restoring the copy, offline too ------------------------------------------------------
-  function restore(copy) {
+  // --- putting a copy back on the page, offline too ----------------------------------------
+  // Rows are built from the formsets' empty rows (<template>), so no connection is needed.
+  function addRows(prefix, count) {
+    var list = document.getElementById(LISTS[prefix][0]);
+    var total = form.querySelector('[name="' + prefix + '-TOTAL_FORMS"]');
+    var empty = document.getElementById(LISTS[prefix][1]).innerHTML;
+    var from = parseInt(total.value, 10) || 0;
+    var holder = document.createElement(list.tagName === "TBODY" ? "tbody" : "div");
+    var html = "";
+    for (var i = from; i < Math.min(from + count, 1000); i += 1) { html += empty.split("__prefix__").join(String(i)); }
+    holder.innerHTML = html;
+    while (holder.firstElementChild) {
+      var row = holder.firstElementChild;
+      list.appendChild(row);
+      htmx.process(row);
+    }
+    total.value = String(Math.min(from + count, 1000));
+    rows(prefix).forEach(function (row, n) {
+      row.querySelectorAll("[data-row-number]").forEach(function (el) { el.textContent = String(n + 1); });
+    });
+  }
+
+  function fill(saved) {
     var totals = {};
-    copy.entries.forEach(function (e) {
+    saved.entries.forEach(function (e) {
       var m = /^(records|actions)-TOTAL_FORMS$/.exec(e[0]);
       if (m) { totals[m[1]] = Math.min(parseInt(e[1], 10) || 0, 1000); }
     });
     Object.keys(LISTS).forEach(function (prefix) {
-      var list = document.getElementById(LISTS[prefix][0]);
-      var empty = document.getElementById(LISTS[prefix][1]).innerHTML;
-      var html = "";
-      for (var i = 0; i < (totals[prefix] || 0); i += 1) { html += empty.split("__prefix__").join(String(i)); }
-      list.innerHTML = html;
-      form.querySelector('[name="' + prefix + '-TOTAL_FORMS"]').value = String(totals[prefix] || 0);
-      rows(prefix).forEach(function (row, n) {
-        row.querySelectorAll("[data-row-number]").forEach(function (el) { el.textContent = String(n + 1); });
-      });
-      htmx.process(list);
+      document.getElementById(LISTS[prefix][0]).innerHTML = "";
+      form.querySelector('[name="' + prefix + '-TOTAL_FORMS"]').value = "0";
+      addRows(prefix, totals[prefix] || 0);
     });
-    copy.entries.forEach(function (e) {
+    saved.entries.forEach(function (e) {
       if (COUNTER.test(e[0])) { return; }
       form.querySelectorAll('[name="' + CSS.escape(e[0]) + '"]').forEach(function (field) {
         if (field.type === "radio") { field.checked = field.value === e[1]; } else { field.value = e[1]; }
       });
     });
     recompute();
-    changed();
-    setStatus("Restored the copy from this device. Saving…");
-    htmx.trigger(form, "audit-resend");
   }
 
-  var copy = readCopy();
-  if (copy && copy.entries) {
-    if (normalise(copy.entries) === normalise(entries())) {
-      dropCopy();
-    } else {
-      var banner = document.getElementById("restore-banner");
-      var when = new Date(copy.at);
-      document.getElementById("restore-text").textContent = "This device holds answers for this audit from " +
-        when.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) +
-        " that the server does not have (the connection may have dropped).";
-      banner.hidden = false;
-      document.getElementById("restore-yes").addEventListener("click", function () {
-        banner.hidden = true;
-        restore(copy);
-        var first = form.querySelector("#records-body input:not([type=hidden])");
-        if (first) { first.focus(); }
-      });
-      document.getElementById("restore-no").addEventListener("click", function () {
-        banner.hidden = true;
-        dropCopy();
-        setStatus("Discarded the copy on this device.");
-      });
+  // The device's copy and the server's draft differ, and each has something the other lacks.
+  function showConflict(saved, serverVersion, atLoad) {
+    conflict = { copy: saved, server: serverVersion || pageVersion, atLoad: atLoad };
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    setState("conflict");
+    var when = new Date(saved && saved.at ? saved.at : Date.now());
+    var banner = document.getElementById("restore-banner");
+    document.getElementById("restore-text").textContent = "This device holds answers for this audit from " +
+      when.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) + " that the server does not " +
+      "have, and the audit was changed on the server after they were typed (by someone else, or on another " +
+      "device). " + (atLoad ? "The page shows the server's version." : "The page shows this device's answers.") +
+      " Choose which to keep; the other is discarded.";
+    if (atLoad) { setStatus("Conflict: choose which version to keep."); }
+    banner.hidden = false;
+  }
+
+  document.getElementById("restore-yes").addEventListener("click", function () {
+    var chosen = conflict;
+    document.getElementById("restore-banner").hidden = true;
+    conflict = null;
+    if (chosen.copy && normalise(chosen.copy.entries) !== normalise(entries())) { fill(chosen.copy); }
+    baseField.value = chosen.server;  // replacing the server's version, knowingly
+    changed();
+    setStatus("Keeping this device's answers. Sending…");
+    htmx.trigger(form, "audit-resend");
+    var first = form.querySelector("#records-body input:not([type=hidden])");
+    if (first) { first.focus(); }
+  });
+  document.getElementById("restore-no").addEventListener("click", function () {
+    var chosen = conflict;
+    document.getElementById("restore-banner").hidden = true;
+    conflict = null;
+    dropCopy();
+    if (!chosen.atLoad) {
+      location.reload();  // the page shows this device's answers: fetch the server's
+      return;
     }
+    setState("");
+    setStatus("Discarded the answers on this device; the page shows the server's version.");
+    form.querySelector("#records-body input:not([type=hidden])").focus();
+  });
+
+  // What this device holds for this audit, against the version the page shows. After htmx has
+  // started (it is loaded with defer, and sets up the page on DOMContentLoaded).
+  function compareWithTheCopy() {
+    var saved = readCopy();
+    if (saved && saved.user && saved.user !== user) {
+      dropCopy();  // typed under another sign-in: never shown or sent under this one
+      saved = null;
+    }
+    if (saved && saved.entries) {
+      var same = normalise(saved.entries) === normalise(entries());
+      if (saved.v === 2 && saved.base && !newer(pageVersion, saved.base)) {
+        // The page is the version the copy was made from, or an older one kept on this device
+        // (opened offline): the copy is simply the latest.
+        copy = saved;
+        if (!same) { fill(saved); }
+        baseField.value = saved.base;
+        saveIdField.value = saved.saveId || "";
+        if (saved.sent) {
+          setState("sent");
+        } else {
+          setState("device");
+          setStatus(navigator.onLine ? "Showing the answers kept on this device. Sending…" : NO_CONNECTION);
+          resend();
+        }
+      } else if (same || saved.sent) {
+        dropCopy();  // the server moved on and this device holds nothing it lacks
+      } else {
+        showConflict(saved, pageVersion, true);
+      }
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { setTimeout(compareWithTheCopy, 0); });
+  } else {
+    compareWithTheCopy();
+  }
+
+  // --- installable, and usable offline ------------------------------------------------------
+  // The worker keeps this page each time it is opened through it. The first visit comes before
+  // the worker, so the page keeps itself: the markup as the server sent it (this script runs
+  // before anything on the page is changed), with no second request.
+  if (navigator.serviceWorker && form.dataset.serviceWorker) {
+    var firstVisit = !navigator.serviceWorker.controller && window.caches ?
+      "<!doctype html>\n" + document.documentElement.outerHTML : null;
+    navigator.serviceWorker.register(form.dataset.serviceWorker, { scope: "/" }).then(function () {
+      if (!firstVisit) { return; }
+      return caches.open("rg-audit-pages").then(function (cache) {
+        return cache.put(location.pathname, new Response(firstVisit, { headers: { "Content-Type": "text/html; charset=utf-8" } }));
+      });
+    }).catch(function () { /* no worker (blocked, private mode, old browser): the page still works online */ });
   }
 
   var summary = document.getElementById("error-summary");

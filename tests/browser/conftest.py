@@ -42,6 +42,10 @@ def browser():
 
 
 def _page(browser, live_server, **options):
+    # The audit page's service worker is blocked unless a test asks for it: its own requests
+    # (/sw.js, the offline page) would run beside the journey's, and live_server shares one
+    # SQLite connection between requests. tests/browser/test_offline_audit.py allows it.
+    options.setdefault("service_workers", "block")
     context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=live_server.url, **options)
     context.set_default_timeout(15_000)
     return context, context.new_page()
@@ -61,6 +65,14 @@ def page(browser, live_server):
 def strict_page(browser, live_server):
     """A page that honours the Content-Security-Policy, as a person's browser does."""
     context, page = _page(browser, live_server)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def offline_page(browser, live_server):
+    """A strict page whose context runs service workers (offline audits); set_offline cuts it off."""
+    context, page = _page(browser, live_server, service_workers="allow")
     yield page
     context.close()
 
