@@ -12,7 +12,7 @@ from . import permissions as policy
 from . import selectors
 from .forms import AccountForm, apply_errors
 from .models import Provider
-from .panels import provider_links, service_panels
+from .panels import account_links, provider_links, service_panels
 
 
 def form_page(
@@ -115,4 +115,8 @@ def account(request):
     else:
         form = AccountForm(instance=request.user)
     memberships = request.user.memberships.select_related("provider", "service")
-    return render(request, "core/account.html", {"form": form, "memberships": memberships})
+    return render(
+        request,
+        "core/account.html",
+        {"form": form, "memberships": memberships, "links": account_links(request.user)},
+    )
