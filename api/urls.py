@@ -2,6 +2,7 @@
 The versioned endpoints are ``api/v1_urls.py`` (namespace ``api_v1``)."""
 
 from django.urls import path
+from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api import pages
@@ -27,6 +28,7 @@ class DocsView(SpectacularSwaggerSplitView):
 
 urlpatterns = [
     path("account/tokens/", pages.tokens, name="tokens"),
-    path("api/schema/", SchemaView.as_view(), name="schema"),
-    path("api/docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    # Not kept by browsers or proxies, like every signed-in page (they change with each release).
+    path("api/schema/", never_cache(SchemaView.as_view()), name="schema"),
+    path("api/docs/", never_cache(DocsView.as_view(url_name="api:schema")), name="docs"),
 ]

@@ -55,7 +55,9 @@ def test_lists_take_the_same_queries_for_few_and_many(world, api_as, django_asse
 
 def test_a_client_lists_only_its_own_providers_actions(world, api_as):
     _populate(world, 3)
-    own = _list(api_as(world.quality), "action")
+    response = api_as(world.quality).get(reverse("api_v1:action-list"))
+    assert "no-store" in response["Cache-Control"]  # care data: never kept by a proxy or browser
+    own = response.json()
     assert own["count"] == 4 and {a["provider"] for a in own["results"]} == {"oak"}
     # A service-level role sees its own service only (not the sibling).
     rm = _list(api_as(world.rm), "action")
