@@ -4,16 +4,19 @@ The first successful (2xx) answer to a write sent with a key is kept with a hash
 request (method, path and body). Sending the key again with the same request replays that
 answer (``Idempotent-Replayed: true``) and writes nothing; with a different request it is
 refused with 422. Refusals (4xx) are not kept: the request can be corrected and sent again
-with the same key. Keys belong to the token that sent them.
+with the same key. Keys belong to the token that sent them and are remembered for
+``KEEP_FOR`` (24 hours): each new key a token sends clears that token's older ones.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -22,6 +25,7 @@ from api.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+KEEP_FOR = datetime.timedelta(hours=24)
 REUSED = "This Idempotency-Key was already used with a different request. Use a new key for a new request."
 
 
@@ -48,12 +52,14 @@ def once(request, run: Callable[[], Response]) -> Response:
             status=status.HTTP_400_BAD_REQUEST,
         )
     fingerprint = _fingerprint(request)
-    record = IdempotencyRecord.objects.filter(token=request.auth, key=key).first()
+    kept = IdempotencyRecord.objects.filter(token=request.auth, created_at__gte=timezone.now() - KEEP_FOR)
+    record = kept.filter(key=key).first()
     if record is not None:
         return _replay(record, fingerprint)
     response = run()
     if 200 <= response.status_code < 300:
         body = json.loads(JSONRenderer().render(response.data))
+        IdempotencyRecord.objects.filter(token=request.auth, created_at__lt=timezone.now() - KEEP_FOR).delete()
         try:
             with transaction.atomic():
                 IdempotencyRecord.objects.create(

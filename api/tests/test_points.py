@@ -311,3 +311,16 @@ def test_a_read_only_token_cannot_bulk(world, api_as):
     measure = _measure(world.service)
     item = {"measure": measure.pk, "period_date": day(1), "numerator": 1, "denominator": 2}
     assert api_as(world.lead, scope="read").post(BULK, {"points": [item]}).status_code == 403
+
+
+def test_keys_are_forgotten_after_a_day(world, api_as):
+    measure = _measure(world.service)
+    api = api_as(world.lead)
+    body = {"period_date": day(2), "numerator": 5, "denominator": 10}
+    assert api.post(points_url(measure), body, **{"Idempotency-Key": "old"}).status_code == 201
+    IdempotencyRecord.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    # The old key is a new request again (the point is there: 200, not a replay) ...
+    again = api.post(points_url(measure), body, **{"Idempotency-Key": "old"})
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again
+    # ... and the expired record was cleared when the new answer was kept.
+    assert IdempotencyRecord.objects.get().created_at > timezone.now() - datetime.timedelta(minutes=5)
