@@ -110,3 +110,20 @@ def test_someone_elses_token_cannot_be_revoked(world, login):
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
     assert f"rg_{theirs.prefix}" not in client.get(reverse("api:tokens")).content.decode()
+
+
+def test_support_staff_can_revoke_a_token_in_the_admin(world, client):
+    from django.contrib.auth import get_user_model
+
+    make_token(world.lead)
+    row = ApiToken.objects.get()
+    admin_user = get_user_model().objects.create_superuser(email="support@example.test", password="x-long-password")
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:api_apitoken_changelist"))
+    assert listing.status_code == 200 and row.secret_hash not in listing.content.decode()
+    assert client.get(reverse("admin:api_apitoken_change", args=[row.pk])).status_code == 200
+    response = client.post(reverse("admin:api_apitoken_changelist"), {"action": "revoke", "_selected_action": [row.pk]})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.revoked_at is not None
+    assert _entries(row).last().actor == admin_user
