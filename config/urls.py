@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("evidence.urls")),
     path("", include("audits.urls")),
     path("", include("governance.urls")),
+    path("", include("api.urls")),
+    path("api/v1/", include(("api.v1_urls", "api_v1"))),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -67,6 +67,7 @@ class Link:
 
 _PROVIDER_LINKS: list[Link] = []
 _NAV_LINKS: list[Link] = []
+_ACCOUNT_LINKS: list[Link] = []
 
 
 def _add(links: list[Link], link: Link) -> None:
@@ -86,6 +87,11 @@ def register_nav_link(*, order: int, label: str, url_name: str, visible=None) ->
     _add(_NAV_LINKS, Link(order, label, url_name, visible))
 
 
+def register_account_link(*, order: int, label: str, url_name: str, visible=None) -> None:
+    """A link on the account page (e.g. the API tokens page); ``url_name`` takes no arguments."""
+    _add(_ACCOUNT_LINKS, Link(order, label, url_name, visible))
+
+
 def provider_links(user, provider) -> list[tuple[str, str]]:
     from django.urls import reverse
 
@@ -100,3 +106,11 @@ def nav_links(user) -> list[tuple[str, str]]:
     from django.urls import reverse
 
     return [(link.label, reverse(link.url_name)) for link in _NAV_LINKS if link.visible is None or link.visible(user)]
+
+
+def account_links(user) -> list[tuple[str, str]]:
+    from django.urls import reverse
+
+    return [
+        (link.label, reverse(link.url_name)) for link in _ACCOUNT_LINKS if link.visible is None or link.visible(user)
+    ]

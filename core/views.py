@@ -14,7 +14,7 @@ from .forms import AccessRecordFilterForm, AccountForm, apply_errors
 from .mfa import policy as mfa_policy
 from .mfa import services as mfa_services
 from .models import Provider
-from .panels import provider_links, service_panels
+from .panels import account_links, provider_links, service_panels
 
 
 def form_page(
@@ -115,9 +115,13 @@ def account(request):
         "required": mfa_policy.required_reason(request.user),
         "codes_left": mfa_services.recovery_codes_left(user=request.user) if enrolled else 0,
     }
-    return render(
-        request, "core/account.html", {"form": form, "memberships": memberships, "second_factor": second_factor}
-    )
+    context = {
+        "form": form,
+        "memberships": memberships,
+        "second_factor": second_factor,
+        "links": account_links(request.user),
+    }
+    return render(request, "core/account.html", context)
 
 
 ACCESS_PAGE_SIZE = 50

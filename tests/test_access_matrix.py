@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from conftest import PERSONAS, PROVIDER_LEVEL
 from tests.matrix_support import ALL, Row
 
-APPS = ["core", "evidence", "recovery", "audits", "governance"]
+APPS = ["core", "evidence", "recovery", "audits", "governance", "api"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,7 +30,9 @@ def _rows() -> list[Row]:
 
 
 ROWS = _rows()
-EXCLUDED_NAMESPACES = {"admin"}  # Django admin: staff only, tested in core/tests/test_admin.py
+# Django admin: staff only, tested in core/tests/test_admin.py. The REST API (api_v1): tokens, not
+# sign-in (401 JSON, never a redirect); api/tests/test_access.py walks it with the same personas.
+EXCLUDED_NAMESPACES = {"admin", "api_v1"}
 
 
 def _url_names(patterns, prefix: str = "") -> set[str]:

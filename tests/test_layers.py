@@ -1,6 +1,6 @@
 """The apps form layers, and a module may import only from its own layer or those below.
 
-    core  <-  evidence  <-  recovery  <-  audits  <-  governance  <-  demo
+    core  <-  evidence  <-  recovery  <-  audits  <-  governance  <-  api  <-  demo
 
 Lower apps show upper content through registries (``core.panels``, ``recovery.plan.timeline``),
 never by importing upward. This test reads every module's imports (including imports inside
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-LAYERS = ["core", "evidence", "recovery", "audits", "governance", "demo"]
+LAYERS = ["core", "evidence", "recovery", "audits", "governance", "api", "demo"]
 RANK = {app: i for i, app in enumerate(LAYERS)}
 ROOT = Path(__file__).resolve().parent.parent
 

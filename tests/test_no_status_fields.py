@@ -7,7 +7,7 @@ import pkgutil
 
 from django import forms
 
-APPS = ("core", "evidence", "recovery", "audits", "governance")
+APPS = ("core", "evidence", "recovery", "audits", "governance", "api")
 # GET filters that choose which rows a list shows; they never write a status.
 FILTERS_ONLY = {"recovery.overview.forms.MapFilterForm"}
 

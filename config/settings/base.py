@@ -42,12 +42,16 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served locally (no CDN)
     # Our apps, lowest layer first: each may import only from the ones above it.
     "core",
     "evidence",
     "recovery",
     "audits",
     "governance",
+    "api",  # the REST API: above governance, imported by nothing
     "demo",  # the demo world and seed_demo: the top layer, imported by nothing
 ]
 
@@ -322,6 +326,40 @@ ACCESS_RECORD_IP_HEADER = env("ACCESS_RECORD_IP_HEADER", default="")
 # How long access records are kept. The table is append-only (nothing in the app deletes or
 # purges it), so records are kept at least this long; the page states the period.
 ACCESS_RECORD_RETENTION_DAYS = env.int("ACCESS_RECORD_RETENTION_DAYS", default=6 * 366)
+# The REST API (api/): token authentication only (no session, so no CSRF and no redirect to
+# sign-in), JSON in and out, per-token rate limits counted in the default cache.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle", "api.throttling.TokenWriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": env("API_RATE_LIMIT", default="600/min"),
+        "api_token_write": env("API_WRITE_RATE_LIMIT", default="120/min"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.views.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Recovery governance API",
+    "DESCRIPTION": "Read the recovery plan, audits, flags and reviews; record measure data. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "MeasureKindEnum": "recovery.measures.models.OutcomeMeasure.Kind",
+        "FlagKindEnum": "governance.flags.models.Flag.Kind",
+        "ReviewKindEnum": "governance.reviews.models.OversightReview.Kind",
+        "CadenceEnum": "core.choices.Cadence",
+    },
+}
 
 # Product settings.
 CLOSURE_PROPOSAL_MAX_WAIT_DAYS = env.int("CLOSURE_PROPOSAL_MAX_WAIT_DAYS", default=14)

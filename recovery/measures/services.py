@@ -208,8 +208,12 @@ def point_record(
     source: str = DataPoint.Source.MANUAL,
     note: str = "",
     check_permission: bool = True,
+    refresh_summary: bool = True,
 ) -> DataPoint:
-    """Add a data point. Audits call this with ``source=audit`` (and their own permission check)."""
+    """Add a data point. Audits call this with ``source=audit`` (and their own permission check).
+
+    ``refresh_summary=False`` is for a caller recording many points of one measure in one
+    transaction (the API's bulk endpoint), which then calls ``measure_refresh_summary`` once."""
     if check_permission:
         policy.require(actor, policy.Verb.RECORD_DATA, measure)
     plotted = validate_point(
@@ -225,7 +229,8 @@ def point_record(
         note=note,
         recorded_by=actor,
     )
-    measure_refresh_summary(measure)
+    if refresh_summary:
+        measure_refresh_summary(measure)
     return point
 
 
