@@ -30,6 +30,16 @@ MEASURE_FIELDS = (
 )
 
 
+# The largest numbers a measure holds. Anything bigger is a typo (or a test of the form): a
+# 400-digit count cannot become a float, and 1e308 makes the chart's limits infinite.
+MAX_SAMPLE = 1_000_000
+MAX_VALUE = 1_000_000_000
+
+
+def _too_large(value: float | None, limit: float) -> bool:
+    return value is not None and abs(value) > limit
+
+
 def validate_measure_fields(data: dict, *, measure: OutcomeMeasure | None = None) -> None:
     """Refuse nonsense with messages a person can act on (raised per field).
 
@@ -50,6 +60,8 @@ def validate_measure_fields(data: dict, *, measure: OutcomeMeasure | None = None
         value = data.get(name)
         if value is not None and value < 0:
             errors[name] = "This cannot be negative."
+        if _too_large(value, MAX_VALUE):
+            errors[name] = f"Enter a number no larger than {MAX_VALUE:,}."
         if value is not None and kind == OutcomeMeasure.Kind.PERCENTAGE and value > 100:
             errors[name] = "A percentage cannot be above 100."
     b_date, t_date = data.get("baseline_date"), data.get("target_date")
@@ -176,6 +188,11 @@ def validate_point(
     elif period_date > timezone.localdate():
         errors["period_date"] = "A data point cannot describe a future date."
     if measure.kind == OutcomeMeasure.Kind.PERCENTAGE:
+        for name, count in (("numerator", numerator), ("denominator", denominator)):
+            if _too_large(count, MAX_SAMPLE):
+                errors[name] = f"Enter a count no larger than {MAX_SAMPLE:,}."
+        if errors:
+            raise ValidationError(errors)
         if numerator is None:
             errors["numerator"] = "Enter how many sampled items met the standard."
         if denominator is None:
@@ -191,6 +208,8 @@ def validate_point(
             errors["value"] = "Enter the value for this period."
         elif value < 0:
             errors["value"] = "Counts cannot be negative."
+        elif _too_large(value, MAX_VALUE):
+            errors["value"] = f"Enter a number no larger than {MAX_VALUE:,}."
     if errors:
         raise ValidationError(errors)
     return point_value(measure.kind, numerator, denominator, value)
