@@ -21,6 +21,12 @@ class AuditsConfig(AppConfig):
         auditlog.register(m.MeasureFeed)
         auditlog.register(m.AuditDataPoint)
 
+        from recovery.measures.services import register_hand_entry_rule
+
+        from .services.feeds import fed_by_audit
+
+        register_hand_entry_rule(fed_by_audit)
+
         register_service_panel(order=30, template="audits/panel.html", context=_panel_context)
         from core.panels import register_provider_link
 

@@ -47,7 +47,10 @@ def _shown(value) -> str:
 def _history_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
     """(label, before, after) per changed field; on creation only the fields that were set."""
     raw = entry.changes_dict or {}
-    display = entry.changes_display_dict or {}
+    try:
+        display = entry.changes_display_dict or {}
+    except (OverflowError, ValueError):  # a date at the edge of the range cannot be shown in local time
+        display = {}
     model = entry.content_type.model_class()
     created = entry.action == LogEntry.Action.CREATE
     rows = []

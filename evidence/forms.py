@@ -16,6 +16,8 @@ from .models import DEFAULT_NATURE, EvidenceItem, Nature, SourceType
 from .services import ACCEPTED_DESCRIPTION, FileRefused, validate_upload
 
 PROVIDER_WIDE_CHOICE = "__provider__"
+# A longer name is refused on the form (Django cuts names to 255 before the form sees them).
+MAX_FILE_NAME = 200
 
 
 def framework_tree() -> list[dict]:
@@ -92,6 +94,11 @@ class EvidenceForm(forms.Form):
     )
     file = forms.FileField(
         required=False,
+        max_length=MAX_FILE_NAME,
+        error_messages={
+            "max_length": f"This file's name is too long (over {MAX_FILE_NAME} characters). "
+            "Rename the file more briefly and choose it again."
+        },
         help_text=f"Optional. {ACCEPTED_DESCRIPTION}, up to {{mb}} MB. Files are checked by their content, "
         "not their name.",
     )

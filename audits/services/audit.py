@@ -166,6 +166,16 @@ def audit_save_draft(
     actions = [a for a in actions if not a.is_empty()]
 
     errors: dict[str, list[str]] = {}
+    # PostgreSQL cannot store a NUL character (it answered 500); the forms refuse it too.
+    nul = "contains a null character (\\x00), which cannot be stored; remove it."
+    if "\x00" in findings:
+        errors.setdefault("findings", []).append(f"The findings {nul}")
+    for i, r in enumerate(records, 1):
+        if "\x00" in r.ref + r.comment + "".join(r.answers.values()):
+            errors.setdefault("records", []).append(f"Record {i} {nul}")
+    for i, a in enumerate(actions, 1):
+        if "\x00" in a.description:
+            errors.setdefault("actions", []).append(f"Action {i} {nul}")
     for i, r in enumerate(records, 1):
         message = validate_record_ref(r.ref)
         if message:

@@ -90,9 +90,25 @@ def feed_backfill(*, actor, feed: MeasureFeed) -> int:
             note=f"{audit.template_version.template} audit: {tally.yes} of {tally.answered} answers met the standard",
             check_permission=False,
         )
-        AuditDataPoint.objects.create(audit=audit, measure=measure, data_point=point)
+        _link(audit, measure, point)
         added += 1
     return added
+
+
+def _link(audit: Audit, measure: OutcomeMeasure, point: DataPoint) -> None:
+    """Record that ``audit`` gave ``point`` (the period's one point, perhaps already linked)."""
+    AuditDataPoint.objects.update_or_create(data_point=point, defaults={"audit": audit, "measure": measure})
+
+
+def fed_by_audit(measure: OutcomeMeasure) -> str | None:
+    """Why a value cannot be typed for ``measure`` by hand, if an audit feeds it (else None)."""
+    feed = MeasureFeed.objects.filter(measure=measure).select_related("template").first()
+    if feed is None:
+        return None
+    return (
+        f"This measure is fed by the “{feed.template.title}” audit: its values come from submitted audits. "
+        "Log or amend the audit instead."
+    )
 
 
 def _in_scope(audit: Audit) -> Q:
@@ -149,7 +165,7 @@ def feed_measures(*, actor, audit: Audit, keys: Sequence[str], result: comp.Comp
                 note=note,
                 check_permission=False,
             )
-            AuditDataPoint.objects.create(audit=audit, measure=measure, data_point=point)
+            _link(audit, measure, point)
     for feed in feeds:
         if feed.kind == MeasureFeed.Kind.EFFECTIVENESS:
             _update_effectiveness(actor=actor, measure=feed.measure, audit=audit, today=today)

@@ -52,6 +52,11 @@ def _validate(
             errors["criteria"] = f"Write the wording of criterion {', '.join(missing)}."
         elif any(len(c.text) > 300 for c in criteria):
             errors["criteria"] = "Keep each criterion under 300 characters; put detail in its guidance."
+        elif any("\x00" in c.text + c.guidance for c in criteria):
+            # PostgreSQL cannot store a NUL character (a 500); the form refuses it too.
+            errors["criteria"] = "Remove the null character (\\x00) from the criteria; it cannot be stored."
+    if "\x00" in (title or ""):
+        errors["title"] = "Remove the null character (\\x00); it cannot be stored."
     if errors:
         raise ValidationError(errors)
 

@@ -396,3 +396,28 @@ def test_a_new_feed_adds_the_points_of_audits_already_submitted(world):
     from audits.services.feeds import feed_backfill
 
     assert feed_backfill(actor=world.rm, feed=measure.feed) == 0
+
+
+def test_a_null_character_is_refused_by_the_services_not_stored(world):
+    """PostgreSQL cannot store NUL (a 500); the forms refuse it, and so do the services they call."""
+    with pytest.raises(ValidationError) as e:
+        services.template_create(
+            actor=world.quality,
+            provider=world.provider,
+            title="Falls\x00",
+            area=AuditTemplate.Area.RECORDS,
+            criteria=[CriterionInput(text="A\x00", guidance="g")],
+        )
+    assert set(e.value.message_dict) == {"title", "criteria"}
+    audit = _start(world)
+    with pytest.raises(ValidationError) as e:
+        services.audit_save_draft(
+            actor=world.rm,
+            audit=audit,
+            records=[RecordInput(ref="R-1", comment="c\x00")],
+            findings="f\x00",
+            actions=[ArisingInput(description="d\x00")],
+        )
+    assert set(e.value.message_dict) == {"findings", "records", "actions"}
+    assert "null character" in e.value.message_dict["records"][0]
+    assert audit.records.count() == 0

@@ -368,3 +368,22 @@ def test_start_page_prefills_today_in_a_format_the_date_field_accepts(world, cli
     client.force_login(world.rm)
     page = client.get(reverse("audits:audit_start", args=[world.service.slug])).content.decode()
     assert f'value="{timezone.localdate().isoformat()}"' in page
+
+
+def test_a_second_submit_that_loaded_the_draft_before_the_first_locked_it_is_told_so(world, client, monkeypatch):
+    """The double click: both requests read the draft before either locks it. The second one
+    waits for the row lock, finds the audit submitted, and says so (before: the edit page with
+    "correct the marked fields", and under load a 500)."""
+    from audits.views import logging as views
+
+    audit = _draft(world, criteria=2)
+    stale = Audit.objects.get(pk=audit.pk)  # what the second request loaded
+    data = _grid(["c1", "c2"], [("R-2001", ["yes", "yes"], "")])
+    client.force_login(world.rm)
+    assert client.post(reverse("audits:audit_submit", args=[audit.pk]), data).status_code == 302
+    monkeypatch.setattr(views, "_draft", lambda request, pk: stale)
+    response = client.post(reverse("audits:audit_submit", args=[audit.pk]), data, follow=True)
+    assert response.redirect_chain[-1][0] == audit.get_absolute_url()
+    assert "already submitted" in response.content.decode()
+    autosave = client.post(reverse("audits:audit_autosave", args=[audit.pk]), data)
+    assert autosave.status_code == 409

@@ -183,6 +183,8 @@ def audit_edit(request, pk: int):
         if ok:
             messages.success(request, f"Draft saved at {timezone.localtime():%H:%M}.")
             return redirect("audits:audit_edit", pk=audit.pk)
+        if _submitted_meanwhile(audit):
+            return _already_submitted(request, audit)
         grid.add_error("The draft was not saved. Correct the marked fields; everything you typed is still here.")
         return _render_edit(request, audit, grid, status=400)
     return _render_edit(request, audit, _grid(audit))
@@ -210,6 +212,8 @@ def audit_autosave(request, pk: int):
         response["Audit-Conflict"] = "changed"
         response["Audit-Version"] = audit.draft_version
         return response
+    if saved_audit is None and _submitted_meanwhile(audit):
+        return _status(request, "Not saved: this audit has been submitted and is locked.", 409)
     if saved_audit is None:
         return _status(request, f"Not saved: {grid.first_problem()}", 422)
     response = _status(request, f"Saved {timezone.localtime():%H:%M}")
@@ -310,15 +314,30 @@ def audit_submit(request, pk: int):
     except DraftConflict:
         return _render_conflict(request, audit, "submitted")
     if not ok:
+        if _submitted_meanwhile(audit):
+            return _already_submitted(request, audit)
         grid.add_error("The audit was not submitted, and the draft was not saved. Correct the marked fields.")
         return _render_edit(request, audit, grid, status=400)
     try:
         submit(actor=request.user, audit=audit)
     except ValidationError as e:
+        if _submitted_meanwhile(audit):
+            return _already_submitted(request, audit)
         grid.add_service_errors(e)
         grid.add_error("The audit was not submitted. Your answers are saved as a draft.")
         return _render_edit(request, audit, grid, status=400)
     messages.success(request, "Audit submitted. It is now locked; amend it if something was wrong.")
+    return redirect("audits:detail", pk=audit.pk)
+
+
+def _submitted_meanwhile(audit: Audit) -> bool:
+    """Whether another request (a second click, a colleague) submitted the audit after this one
+    loaded it: the services refuse to touch a locked audit, and this says why."""
+    return Audit.objects.filter(pk=audit.pk).exclude(status=Audit.Status.DRAFT).exists()
+
+
+def _already_submitted(request, audit: Audit):
+    messages.info(request, "This audit was already submitted (a second click, or someone else). It is locked now.")
     return redirect("audits:detail", pk=audit.pk)
 
 

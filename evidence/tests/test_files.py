@@ -190,3 +190,44 @@ def test_markup_anywhere_in_a_text_file_is_refused():
     assert refused.value.code == "markup"
     # The same padding without the markup is ordinary text.
     assert services.validate_upload(samples.upload("notes.txt", b"Weekly notes. " * 700)) == services.TEXT
+
+
+def _multipart(fields: dict, filename: str, content: bytes) -> tuple[bytes, str]:
+    """A browser's multipart body, built by hand: the test client's own upload cuts names to 255."""
+    boundary = "----recoveryboundary7MA4YWxkTrZu0gW"
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: text/csv\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize("filename", ["a" * 1000 + ".csv", "é" * 1000 + ".csv"])
+def test_a_very_long_file_name_is_a_message_on_the_form_with_everything_kept(world, client, filename):
+    """Before: a 1,000-character name overflowed Django's 1 KB part-header limit (a bare 400 page)."""
+    client.force_login(world.rm)
+    url = reverse("evidence:create") + f"?service={world.service.slug}"
+    fields = _form_data(world, description="Typed: handover for rooms 1-12.")
+    body, content_type = _multipart(fields, filename, samples.CSV)
+    response = client.generic("POST", url, body, content_type=content_type)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "name is too long" in form.errors["file"][0]
+    html = response.content.decode()
+    assert "Typed: handover for rooms 1-12." in html
+    assert 'value="Handover observation, night shift"' in html
+    assert not EvidenceItem.objects.exists()
+
+
+def test_a_long_but_ordinary_file_name_is_kept_shortened(world, client):
+    client.force_login(world.rm)
+    url = reverse("evidence:create") + f"?service={world.service.slug}"
+    body, content_type = _multipart(_form_data(world), "b" * 180 + ".csv", samples.CSV)
+    assert client.generic("POST", url, body, content_type=content_type).status_code == 302
+    assert EvidenceItem.objects.get().file_name == "b" * 120 + ".csv"

@@ -106,7 +106,9 @@ class DataPoint(models.Model):
 
     class Meta:
         ordering = ["period_date", "pk"]
-        indexes = [models.Index(fields=["measure", "period_date"])]
+        # One value per period: a second entry is a correction of the first, never a new row
+        # (a double click, a retry or two audits at once must not plot the period twice).
+        constraints = [models.UniqueConstraint(fields=["measure", "period_date"], name="one_point_per_measure_period")]
 
     def __str__(self) -> str:
         return f"{self.measure}: {self.value} on {self.period_date}"

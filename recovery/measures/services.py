@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,6 +31,16 @@ MEASURE_FIELDS = (
 )
 
 
+# The largest numbers a measure holds. Anything bigger is a typo (or a test of the form): a
+# 400-digit count cannot become a float, and 1e308 makes the chart's limits infinite.
+MAX_SAMPLE = 1_000_000
+MAX_VALUE = 1_000_000_000
+
+
+def _too_large(value: float | None, limit: float) -> bool:
+    return value is not None and abs(value) > limit
+
+
 def validate_measure_fields(data: dict, *, measure: OutcomeMeasure | None = None) -> None:
     """Refuse nonsense with messages a person can act on (raised per field).
 
@@ -50,6 +61,8 @@ def validate_measure_fields(data: dict, *, measure: OutcomeMeasure | None = None
         value = data.get(name)
         if value is not None and value < 0:
             errors[name] = "This cannot be negative."
+        if _too_large(value, MAX_VALUE):
+            errors[name] = f"Enter a number no larger than {MAX_VALUE:,}."
         if value is not None and kind == OutcomeMeasure.Kind.PERCENTAGE and value > 100:
             errors[name] = "A percentage cannot be above 100."
     b_date, t_date = data.get("baseline_date"), data.get("target_date")
@@ -176,6 +189,11 @@ def validate_point(
     elif period_date > timezone.localdate():
         errors["period_date"] = "A data point cannot describe a future date."
     if measure.kind == OutcomeMeasure.Kind.PERCENTAGE:
+        for name, count in (("numerator", numerator), ("denominator", denominator)):
+            if _too_large(count, MAX_SAMPLE):
+                errors[name] = f"Enter a count no larger than {MAX_SAMPLE:,}."
+        if errors:
+            raise ValidationError(errors)
         if numerator is None:
             errors["numerator"] = "Enter how many sampled items met the standard."
         if denominator is None:
@@ -191,9 +209,44 @@ def validate_point(
             errors["value"] = "Enter the value for this period."
         elif value < 0:
             errors["value"] = "Counts cannot be negative."
+        elif _too_large(value, MAX_VALUE):
+            errors["value"] = f"Enter a number no larger than {MAX_VALUE:,}."
     if errors:
         raise ValidationError(errors)
     return point_value(measure.kind, numerator, denominator, value)
+
+
+PERIOD_NAMES = {"weekly": "week", "fortnightly": "fortnight", "monthly": "month", "quarterly": "quarter"}
+
+# Rules an upper layer adds for hand-entered values (``register_hand_entry_rule``): each takes
+# the measure and returns why a value may not be typed for it, or None. Audits register "this
+# measure is fed by an audit".
+_hand_entry_rules: list[Callable[[OutcomeMeasure], str | None]] = []
+
+
+def register_hand_entry_rule(rule: Callable[[OutcomeMeasure], str | None]) -> None:
+    if rule not in _hand_entry_rules:
+        _hand_entry_rules.append(rule)
+
+
+def period_name(measure: OutcomeMeasure, period_date: datetime.date) -> str:
+    """ "the week ending 5 Dec 2026" (by the measure's cadence)."""
+    return f"the {PERIOD_NAMES.get(measure.cadence, 'period')} ending {period_date.day} {period_date:%b %Y}"
+
+
+def _lock_measure(measure: OutcomeMeasure) -> None:
+    """Take the measure's row lock (as ``measure_refresh_summary`` does), so two writers of its
+    points go one after the other and the second sees the first's point."""
+    list(OutcomeMeasure.objects.select_for_update(no_key=True).filter(pk=measure.pk).values_list("pk"))
+
+
+def _same(point: DataPoint, numerator, denominator, plotted: float, note: str) -> bool:
+    return (point.numerator, point.denominator, point.value, point.note) == (
+        None if numerator is None else float(numerator),
+        None if denominator is None else float(denominator),
+        plotted,
+        note,
+    )
 
 
 @transaction.atomic
@@ -210,15 +263,58 @@ def point_record(
     check_permission: bool = True,
     refresh_summary: bool = True,
 ) -> DataPoint:
-    """Add a data point. Audits call this with ``source=audit`` (and their own permission check).
+    """The measure's value for the period ending ``period_date``: one point per period.
+
+    A hand entry (``source=manual``) for a period that has a value is refused (correct that
+    one instead), unless it repeats it exactly (a double click or a retry), which returns the
+    existing point and adds nothing. Audits call this with ``source=audit`` (and their own
+    permission check): the audit owns its period, so its value replaces whatever is there.
 
     ``refresh_summary=False`` is for a caller recording many points of one measure in one
-    transaction (the API's bulk endpoint), which then calls ``measure_refresh_summary`` once."""
+    transaction (the API's bulk endpoint), which then calls ``measure_refresh_summary`` once.
+    """
     if check_permission:
         policy.require(actor, policy.Verb.RECORD_DATA, measure)
     plotted = validate_point(
         measure, period_date=period_date, numerator=numerator, denominator=denominator, value=value
     )
+    _lock_measure(measure)
+    existing = DataPoint.objects.filter(measure=measure, period_date=period_date).first()
+    if source == DataPoint.Source.AUDIT:
+        if existing is not None:
+            replaced = (
+                "" if existing.source == DataPoint.Source.AUDIT else f" (replaced a hand-entered {existing.value:g})"
+            )
+            return _point_save(
+                existing,
+                period_date=period_date,
+                numerator=numerator,
+                denominator=denominator,
+                plotted=plotted,
+                note=(note + replaced)[:300],
+                source=DataPoint.Source.AUDIT,
+            )
+    else:
+        if existing is not None and existing.source == DataPoint.Source.AUDIT:
+            raise ValidationError(
+                {
+                    "period_date": f"The value for {period_name(measure, period_date)} comes from an audit; "
+                    "amend the audit to change it."
+                }
+            )
+        if existing is not None:
+            if _same(existing, numerator, denominator, plotted, note):
+                return existing  # the same entry again: a double click or a retry
+            raise ValidationError(
+                {
+                    "period_date": f"There is already a value for {period_name(measure, period_date)} "
+                    f"({existing.value:g}); correct it instead."
+                }
+            )
+        for rule in _hand_entry_rules:
+            reason = rule(measure)
+            if reason:
+                raise ValidationError({"period_date": reason})
     point = DataPoint.objects.create(
         measure=measure,
         period_date=period_date,
@@ -231,6 +327,18 @@ def point_record(
     )
     if refresh_summary:
         measure_refresh_summary(measure)
+    return point
+
+
+def _point_save(point: DataPoint, *, period_date, numerator, denominator, plotted, note, source=None) -> DataPoint:
+    point.value = plotted
+    point.period_date, point.numerator, point.denominator = period_date, numerator, denominator
+    if note is not None:
+        point.note = note
+    if source is not None:
+        point.source = source
+    point.save()
+    measure_refresh_summary(point.measure)
     return point
 
 
@@ -249,12 +357,22 @@ def point_update(
     """Correct a data point (the audit trail keeps the old value)."""
     if check_permission:
         policy.require(actor, policy.Verb.RECORD_DATA, point.measure)
-    point.value = validate_point(
+    plotted = validate_point(
         point.measure, period_date=period_date, numerator=numerator, denominator=denominator, value=value
     )
-    point.period_date, point.numerator, point.denominator = period_date, numerator, denominator
-    if note is not None:
-        point.note = note
-    point.save()
-    measure_refresh_summary(point.measure)
-    return point
+    _lock_measure(point.measure)
+    other = DataPoint.objects.filter(measure_id=point.measure_id, period_date=period_date).exclude(pk=point.pk).first()
+    if other is not None and point.source == DataPoint.Source.AUDIT and other.source == DataPoint.Source.MANUAL:
+        # An amended audit moves its point onto a day typed by hand: the audit owns the period.
+        note = f"{note if note is not None else point.note} (replaced a hand-entered {other.value:g})"[:300]
+        other.delete()
+    elif other is not None:
+        raise ValidationError(
+            {
+                "period_date": f"There is already a value for {period_name(point.measure, period_date)} "
+                f"({other.value:g}); correct that one instead."
+            }
+        )
+    return _point_save(
+        point, period_date=period_date, numerator=numerator, denominator=denominator, plotted=plotted, note=note
+    )

@@ -282,7 +282,7 @@ def test_drift_after_closure(world):
     _points(measure, [*STEADY, 40], start=70)
 
     def clear():
-        _points(measure, [90, 91, 90], start=0)
+        _points(measure, [90, 91, 90], start=-7)  # the weeks after the fall (one point per period)
 
     flag = assert_lifecycle(world, K.DRIFT, "concern_after_closure", clear, subject_id=measure.pk)
     assert "reopening" in flag.detail

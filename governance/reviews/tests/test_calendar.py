@@ -249,3 +249,30 @@ def test_the_feed_keeps_its_own_caching_for_a_signed_in_client(world, client):
     client.force_login(world.rm)
     feed = client.get(reverse("governance:ics_feed", kwargs={"token": ics_token(world.rm)}))
     assert feed["Cache-Control"] == "private, max-age=900"
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime.datetime(1, 1, 1, 0, 0, tzinfo=datetime.UTC),
+        datetime.datetime(9999, 12, 31, 23, 30, tzinfo=datetime.UTC),
+    ],
+)
+def test_every_page_listing_a_review_survives_one_stored_at_any_date(world, login, when):
+    """Before: a review at 0001-01-01 00:00 UTC made the review lists 500 (local time overflows)."""
+    far = OversightReviewFactory(service=world.service, provider=world.provider, title="Far review", scheduled_for=when)
+    OversightReviewFactory(service=world.service, provider=world.provider, title="Normal review")
+    client = login(world.quality)
+    pages = [
+        reverse("governance:review_list", kwargs={"service": world.service.slug}),
+        reverse("governance:provider_review_list", kwargs={"provider": world.provider.slug}),
+        reverse("governance:review_detail", kwargs={"pk": far.pk}),
+        reverse("governance:calendar"),
+        reverse("core:service_detail", kwargs={"service": world.service.slug}),
+        reverse("governance:provider_dashboard", kwargs={"provider": world.provider.slug}),
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    listed = client.get(pages[0]).content.decode()
+    assert "Far review" in listed and "Normal review" in listed

@@ -235,7 +235,9 @@ def test_measure_page_shows_chart_signals_and_accessible_table(world, client, me
 
 def test_measure_page_links_for_a_recorder(world, client, measure):
     point = DataPointFactory(measure=measure)
-    audit_point = DataPointFactory(measure=measure, source=DataPoint.Source.AUDIT)
+    audit_point = DataPointFactory(
+        measure=measure, source=DataPoint.Source.AUDIT, period_date=TODAY - datetime.timedelta(days=7)
+    )
     client.force_login(world.owner)
     html = client.get(measure.get_absolute_url()).content.decode()
     assert reverse("recovery:point_add", kwargs={"pk": measure.pk}) in html

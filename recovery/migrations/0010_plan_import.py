@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0004_audit_chain'),
-        ('recovery', '0007_theme_transitions'),
+        ('recovery', '0009_one_point_per_measure_period'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,53 @@
+"""0008 merges the duplicate points stored before one point per period became a rule."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+BEFORE = [("recovery", "0007_theme_transitions")]
+AFTER = [("recovery", "0009_one_point_per_measure_period")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicates_are_merged_keeping_the_audit_fed_or_the_latest_point(world):
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    apps = executor.loader.project_state([*BEFORE, ("audits", "0003_audit_template_unique_period")]).apps
+    Measure, Point = apps.get_model("recovery", "OutcomeMeasure"), apps.get_model("recovery", "DataPoint")
+    Action = apps.get_model("recovery", "RecoveryAction")
+    Link, Audit = apps.get_model("audits", "AuditDataPoint"), apps.get_model("audits", "Audit")
+    from audits.tests.factories import SubmittedAuditFactory
+    from recovery.tests.factories import ActionFactory
+
+    action = Action.objects.get(pk=ActionFactory(service=world.service, provider=world.provider).pk)
+    today = timezone.localdate()
+    fields = dict(
+        action=action, provider_id=action.provider_id, service_id=action.service_id, kind="percentage",
+        direction="higher", baseline_value=50, baseline_date=today - datetime.timedelta(days=90),
+        target_value=90, target_date=today + datetime.timedelta(days=30),
+    )  # fmt: skip
+    fed, typed = Measure.objects.create(name="Fed", **fields), Measure.objects.create(name="Typed", **fields)
+    audit_point = Point.objects.create(measure=fed, period_date=today, value=75, source="audit", note="Audit")
+    Point.objects.create(measure=fed, period_date=today, value=40, source="manual")  # typed after the audit
+    audit = Audit.objects.get(pk=SubmittedAuditFactory(service=world.service, auditor=world.rm).pk)
+    Link.objects.create(audit=audit, measure=fed, data_point=audit_point)
+    Point.objects.create(measure=typed, period_date=today, value=60, source="manual")
+    latest = Point.objects.create(measure=typed, period_date=today, value=65, source="manual", note="Recount")
+    Point.objects.create(measure=typed, period_date=today - datetime.timedelta(days=7), value=55, source="manual")
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(AFTER)
+
+    from recovery.models import DataPoint, OutcomeMeasure
+
+    kept = DataPoint.objects.get(measure_id=fed.pk, period_date=today)
+    assert kept.pk == audit_point.pk and kept.value == 75
+    assert "merged: 1 other value(s) for this period removed: 40" in kept.note
+    kept = DataPoint.objects.get(measure_id=typed.pk, period_date=today)
+    assert kept.pk == latest.pk and kept.note.startswith("Recount [merged")
+    assert DataPoint.objects.filter(measure_id=typed.pk).count() == 2
+    assert OutcomeMeasure.objects.get(pk=typed.pk).summary_point_count == 2
