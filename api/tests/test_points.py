@@ -4,7 +4,6 @@ period, ``Idempotency-Key`` replays, the bulk endpoint, and the errors a client 
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 from auditlog.models import LogEntry
@@ -291,7 +290,8 @@ def test_bulk_refuses_more_than_1000_points_and_an_empty_list(world, api_as):
     assert not DataPoint.objects.exists()
 
 
-def test_bulk_of_1000_points_is_quick(world, api_as):
+def test_bulk_of_1000_points_is_taken_whole(world, api_as):
+    """The limit itself goes through (speed is for benchmarks, not a timed test)."""
     measures = [_measure(world.service) for _ in range(10)]
     items = [
         {"measure": m.pk, "period_date": day(n), "numerator": n % 10, "denominator": 10}
@@ -299,12 +299,9 @@ def test_bulk_of_1000_points_is_quick(world, api_as):
         for n in range(100)
     ]
     api = api_as(world.lead)
-    started = time.perf_counter()
     response = api.post(BULK, {"points": items})
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200 and response.json()["recorded"] == 1000
     assert DataPoint.objects.count() == 1000
-    assert elapsed < 30, elapsed
 
 
 def test_a_read_only_token_cannot_bulk(world, api_as):
