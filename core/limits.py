@@ -54,13 +54,23 @@ def text_field(*args, max_length: int, **kwargs) -> models.TextField:
     return models.TextField(*args, max_length=max_length, validators=[MaxChars(max_length)], **kwargs)
 
 
+class LengthCheck(models.CheckConstraint):
+    """``LENGTH(field) <= limit`` in the database, for writes that skip validation.
+
+    ``full_clean`` does not ask the database again: the field's ``MaxChars`` validator has
+    already said the same thing, on the field, without a query.
+    """
+
+    def validate(self, model, instance, exclude=None, using=None) -> None:
+        return None
+
+
 def length_checks(**limits: int) -> list[models.CheckConstraint]:
-    """One CheckConstraint per field: ``LENGTH(field) <= limit`` (named after the model)."""
+    """One ``LengthCheck`` per field (named after the model and the field)."""
     return [
-        models.CheckConstraint(
+        LengthCheck(
             condition=LessThanOrEqual(Length(field), limit),
             name=f"%(app_label)s_%(class)s_{field}_max_length",
-            violation_error_message=f"{field}: {too_long_message(limit, limit + 1)}",
         )
         for field, limit in limits.items()
     ]
@@ -76,15 +86,16 @@ def problems(model: type[models.Model], **values) -> dict[str, str]:
     return found
 
 
-def check(model: type[models.Model], **values) -> None:
+def check(model: type[models.Model], *, report_as: dict[str, str] | None = None, **values) -> None:
     """Refuse (ValidationError naming each field) text longer than ``model``'s fields allow.
 
     Services call it with what they are about to save, so a long value from any caller gets the
-    form's message on the field, never the database's IntegrityError.
+    form's message on the field, never the database's IntegrityError. ``report_as`` names a
+    field as the service's caller knows it (``{"review_note": "note"}``).
     """
     found = problems(model, **values)
     if found:
-        raise ValidationError(found)
+        raise ValidationError({(report_as or {}).get(name, name): message for name, message in found.items()})
 
 
 def check_instance(obj: models.Model, *fields: str) -> None:

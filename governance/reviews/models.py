@@ -100,7 +100,7 @@ class AgendaItem(models.Model):
     subject_url = models.CharField(max_length=250, blank=True)
     snapshot = models.JSONField(default=dict, blank=True, help_text="What the data said when the item was added.")
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
-    rationale = text_field(blank=True, max_length=limits.NARRATIVE)
+    rationale = text_field(blank=True, max_length=limits.LONG_NARRATIVE)  # a closure decision: rationale and checks
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -109,7 +109,7 @@ class AgendaItem(models.Model):
     class Meta:
         ordering = ["review", "order", "pk"]
         constraints = [
-            *length_checks(rationale=limits.NARRATIVE),
+            *length_checks(rationale=limits.LONG_NARRATIVE),
             models.UniqueConstraint(
                 fields=["review", "kind", "subject_type", "subject_id"],
                 condition=Q(subject_id__isnull=False),

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core import limits
 from core import permissions as policy
 from recovery.measures.measuring import SNAPSHOT_FIELDS, PointValue, point_value, snapshot_values, summarise
 from recovery.models import DataPoint, OutcomeMeasure, RecoveryAction
@@ -212,6 +213,7 @@ def point_record(
     """Add a data point. Audits call this with ``source=audit`` (and their own permission check)."""
     if check_permission:
         policy.require(actor, policy.Verb.RECORD_DATA, measure)
+    limits.check(DataPoint, note=note)
     plotted = validate_point(
         measure, period_date=period_date, numerator=numerator, denominator=denominator, value=value
     )
@@ -249,6 +251,7 @@ def point_update(
     )
     point.period_date, point.numerator, point.denominator = period_date, numerator, denominator
     if note is not None:
+        limits.check(DataPoint, note=note)
         point.note = note
     point.save()
     measure_refresh_summary(point.measure)

@@ -114,10 +114,10 @@ class ThemeTransition(models.Model):
     to_status = models.CharField(max_length=20, choices=FailureTheme.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
-    reason = text_field(max_length=limits.NOTE)
+    reason = text_field(max_length=limits.NARRATIVE)  # an action's reopening reason is quoted
 
     class Meta:
-        constraints = [*length_checks(reason=limits.NOTE)]
+        constraints = [*length_checks(reason=limits.NARRATIVE)]
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -336,7 +336,7 @@ class ActionStep(models.Model):
     action = models.ForeignKey(RecoveryAction, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField(default=0)
     role = models.CharField(max_length=120, help_text="e.g. Senior carer on shift")
-    what = text_field("what is done", max_length=limits.NOTE)
+    what = text_field("what is done", max_length=limits.NARRATIVE)  # a step from an audit quotes it
     recorded_where = models.CharField("where it is recorded", max_length=200, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -344,7 +344,7 @@ class ActionStep(models.Model):
     done_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        constraints = [*length_checks(what=limits.NOTE)]
+        constraints = [*length_checks(what=limits.NARRATIVE)]
         ordering = ["order", "pk"]
 
     def __str__(self) -> str:

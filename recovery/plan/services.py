@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core import limits
 from core import permissions as policy
 from core.choices import CADENCE_DAYS, Regulation
 from core.models import Provider, Service
@@ -180,6 +181,7 @@ def theme_move(
             raise ValidationError(
                 f"{unfinished} action(s) on this theme are not closed yet. Close or finish them first."
             )
+    limits.check(ThemeTransition, reason=reason)
     at = at or timezone.now()
     previous = fresh.status
     fresh.status = to
@@ -245,6 +247,7 @@ def learning_review(*, actor, learning: LeadershipLearning, note: str) -> Leader
     policy.require(actor, policy.Verb.REVIEW_LEARNING, learning)
     if not (note or "").strip():
         raise ValidationError({"note": "Say what you checked and whether the learning holds."})
+    limits.check(LeadershipLearning, review_note=note.strip(), report_as={"review_note": "note"})
     learning.reviewed_by, learning.reviewed_at, learning.review_note = actor, timezone.now(), note.strip()
     learning.save(update_fields=["reviewed_by", "reviewed_at", "review_note", "updated_at"])
     return learning
@@ -309,6 +312,8 @@ def action_update(*, actor, action: RecoveryAction, risk_reason: str = "", **fie
     if risk_changed and not (risk_reason or "").strip():
         raise ValidationError({"risk_reason": "Say why the risk level is changing: the change is recorded."})
     _check_owner(action.owner, action)
+    if risk_changed:
+        limits.check(ActionTransition, reason=risk_reason.strip(), report_as={"reason": "risk_reason"})
     action.full_clean(exclude=["created_by"])
     action.save()
     if risk_changed:
