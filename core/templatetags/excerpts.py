@@ -2,12 +2,16 @@
 
 Text up to the limit is shown whole. Longer text is cut at the last space before the limit and
 ends "… [continued in the product]", so a reader never takes an excerpt for the whole record.
-Narratives shown full width (a card, a list of facts) are not cut: they flow across pages.
+The limit is a number or the name of a size in ``core.limits`` (``excerpt:"NARRATIVE"``):
+narratives shown full width (a card, a list of facts) are cut only past their field's own
+bound, which only a row written before the bounds existed can be (issue 12).
 """
 
 from __future__ import annotations
 
 from django import template
+
+from core import limits as sizes
 
 register = template.Library()
 
@@ -15,9 +19,9 @@ CONTINUED = "… [continued in the product]"
 
 
 @register.filter
-def excerpt(value, limit: int = 1500) -> str:
+def excerpt(value, limit: int | str = 1500) -> str:
     text = "" if value is None else str(value)
-    limit = int(limit)
+    limit = getattr(sizes, limit) if isinstance(limit, str) and not limit.isdigit() else int(limit)
     if len(text) <= limit:
         return text
     cut = text[:limit]
