@@ -98,16 +98,6 @@ def check(model: type[models.Model], *, report_as: dict[str, str] | None = None,
         raise ValidationError({(report_as or {}).get(name, name): message for name, message in found.items()})
 
 
-def check_instance(obj: models.Model, *fields: str) -> None:
-    """``check`` for the named fields of an instance (every bounded text field when none is named)."""
-    names = fields or [
-        f.name
-        for f in obj._meta.concrete_fields
-        if isinstance(f, (models.CharField, models.TextField)) and f.max_length
-    ]
-    check(type(obj), **{name: getattr(obj, name) for name in names})
-
-
 def clip(text: str, limit: int, *, marker: str = " …") -> str:
     """System-written text (an error, a flag's detail) cut to ``limit``, saying it was cut."""
     return text if len(text) <= limit else text[: limit - len(marker)] + marker

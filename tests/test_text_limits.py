@@ -102,3 +102,18 @@ def test_full_clean_gives_the_plain_message(world):
     assert caught.value.message_dict["intended_outcome"] == [
         "Keep this to 5,000 characters or fewer (you typed 6,000)."
     ]
+
+
+@pytest.mark.django_db
+def test_a_service_refuses_long_text_on_the_field_not_with_an_integrity_error(world):
+    from recovery.models import LeadershipLearning
+    from recovery.plan.services import learning_review
+
+    _action(world)
+    learning = LeadershipLearning.objects.filter(service=world.service).first()
+    with pytest.raises(ValidationError) as caught:
+        learning_review(actor=world.users["ni"], learning=learning, note="z" * 5001)
+    assert caught.value.message_dict == {"note": ["Keep this to 5,000 characters or fewer (you typed 5,001)."]}
+    learning_review(actor=world.users["ni"], learning=learning, note="z" * 5000)
+    learning.refresh_from_db()
+    assert len(learning.review_note) == 5000
