@@ -3,10 +3,11 @@ from __future__ import annotations
 from django import forms
 
 from api.models import ApiToken
+from core.forms import BoundedCharField
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(
+    name = BoundedCharField(
         label="Name", max_length=100, help_text="What will use it, e.g. the rota system or a nightly export."
     )
     scope = forms.ChoiceField(

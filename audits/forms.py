@@ -12,7 +12,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.forms import DateInput, PlausibleDateField, apply_errors
+from core import limits
+from core.forms import BoundedCharField, DateInput, PlausibleDateField, apply_errors, bounded_formfield
 from core.models import FrameworkItem, Service
 
 from . import compliance as comp
@@ -24,10 +25,10 @@ from .services.audit import validate_record_ref
 
 
 class TemplateForm(forms.ModelForm):
-    change_note = forms.CharField(
+    change_note = BoundedCharField(
         label="What changed (optional)",
         required=False,
-        max_length=300,
+        max_length=limits.SHORT_NOTE,
         help_text="Kept with the new version when criteria change.",
     )
 
@@ -49,6 +50,7 @@ class TemplateForm(forms.ModelForm):
             "services": forms.CheckboxSelectMultiple,
             "framework_items": forms.SelectMultiple(attrs={"size": 8}),
         }
+        formfield_callback = bounded_formfield
 
     def __init__(self, *args, provider, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,8 +71,8 @@ class CriterionForm(forms.Form):
     """One criterion in the template editor; ``key`` is kept for an existing criterion."""
 
     key = forms.SlugField(required=False, max_length=60, widget=forms.HiddenInput)
-    text = forms.CharField(label="Criterion", required=False, max_length=300)
-    guidance = forms.CharField(label="Guidance for the auditor", required=False)
+    text = BoundedCharField(label="Criterion", required=False, max_length=limits.SHORT_NOTE)
+    guidance = BoundedCharField(label="Guidance for the auditor", required=False, max_length=limits.NOTE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,10 +171,10 @@ class StartForm(forms.Form):
 
 
 class AmendForm(forms.Form):
-    reason = forms.CharField(
+    reason = BoundedCharField(
         label="Why does this audit need amending?",
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=limits.NOTE,
         help_text="Kept with both versions, e.g. “Record R-1042 was answered against the wrong criterion.”",
     )
 
@@ -224,8 +226,9 @@ def _date_widget() -> forms.DateInput:
 
 
 class AuditFieldsForm(forms.Form):
-    findings = forms.CharField(
+    findings = BoundedCharField(
         label="What did the sample show? Name the gaps and any pattern.",
+        max_length=limits.NARRATIVE,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
     )
@@ -249,8 +252,8 @@ class AuditFieldsForm(forms.Form):
 class RecordForm(forms.Form):
     """One sampled record: its reference, an answer per criterion and a comment."""
 
-    ref = forms.CharField(label="Record reference", required=False, max_length=40)
-    comment = forms.CharField(label="Comment", required=False, max_length=300)
+    ref = BoundedCharField(label="Record reference", required=False, max_length=40)
+    comment = BoundedCharField(label="Comment", required=False, max_length=limits.SHORT_NOTE)
 
     def __init__(self, *args, criteria: Sequence[Criterion], **kwargs):
         super().__init__(*args, **kwargs)
@@ -298,8 +301,9 @@ class RecordForm(forms.Form):
 class ArisingForm(forms.Form):
     """One action arising: what, who, by when, and where it goes in the recovery plan."""
 
-    description = forms.CharField(
+    description = BoundedCharField(
         label="What needs to happen",
+        max_length=limits.NOTE,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )

@@ -13,7 +13,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from core import limits
 from core.choices import Cadence
+from core.limits import length_checks, text_field
 from core.models import FrameworkItem, Provider, Service
 from evidence.models import EvidenceItem
 from recovery.models import ActionStep, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
@@ -86,11 +88,14 @@ class Criterion(models.Model):
     key = models.SlugField(max_length=60)
     order = models.PositiveSmallIntegerField()
     text = models.CharField(max_length=300)
-    guidance = models.TextField(blank=True)
+    guidance = text_field(blank=True, max_length=limits.NOTE)
 
     class Meta:
         ordering = ["version", "order"]
-        constraints = [models.UniqueConstraint(fields=["version", "key"], name="criterion_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="criterion_key_unique"),
+            *length_checks(guidance=limits.NOTE),
+        ]
 
     def __str__(self) -> str:
         return self.text
@@ -112,7 +117,7 @@ class Audit(models.Model):
     period_end = models.DateField()
     auditor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audits")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
-    findings = models.TextField(blank=True)
+    findings = text_field(blank=True, max_length=limits.NARRATIVE)
     impact_check_date = models.DateField(
         null=True, blank=True, help_text="When a re-check will show whether the actions changed practice."
     )
@@ -125,7 +130,7 @@ class Audit(models.Model):
     amends = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amended_by", editable=False
     )
-    amendment_reason = models.TextField(blank=True, editable=False)
+    amendment_reason = text_field(blank=True, editable=False, max_length=limits.NOTE)
     evidence_item = models.OneToOneField(
         EvidenceItem, on_delete=models.PROTECT, null=True, blank=True, related_name="audit", editable=False
     )
@@ -139,12 +144,13 @@ class Audit(models.Model):
         ordering = ["-period_end", "-pk"]
         indexes = [models.Index(fields=["provider", "service", "period_end"])]
         constraints = [
+            *length_checks(findings=limits.NARRATIVE, amendment_reason=limits.NOTE),
             # One audit per template, service and period; an amendment points at the audit it replaces.
             models.UniqueConstraint(
                 fields=["service", "template", "period_end"],
                 condition=models.Q(amends__isnull=True),
                 name="one_audit_per_template_and_period",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -209,7 +215,7 @@ class AuditActionArising(models.Model):
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="actions_arising")
     order = models.PositiveSmallIntegerField(default=0)
-    description = models.TextField()
+    description = text_field(max_length=limits.NOTE)
     # Optional while the audit is a draft (autosave keeps half-typed rows); required to submit.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -224,6 +230,7 @@ class AuditActionArising(models.Model):
     linked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        constraints = [*length_checks(description=limits.NOTE)]
         ordering = ["order", "pk"]
 
     def __str__(self) -> str:

@@ -153,3 +153,20 @@ DROP TRIGGER IF EXISTS auditlog_logentry_chain ON auditlog_logentry;
 DROP FUNCTION IF EXISTS core_audit_chain_link();
 DROP FUNCTION IF EXISTS core_audit_entry_digest(text, auditlog_logentry);
 """
+
+
+class AddCheckNotValid(migrations.AddConstraint):
+    """``AddConstraint`` for a CheckConstraint that PostgreSQL adds ``NOT VALID``.
+
+    Every write from then on is checked, but rows written before (for instance the 1 MB texts
+    that started the length limits, issue 12) are neither refused nor rewritten: their text is
+    kept and the pages and packs still show it. Other databases add the constraint as usual.
+    """
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if schema_editor.connection.vendor != "postgresql" or not self.allow_migrate_model(
+            schema_editor.connection.alias, model
+        ):
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        schema_editor.execute(f"{self.constraint.create_sql(model, schema_editor)} NOT VALID", params=None)

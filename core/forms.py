@@ -13,8 +13,11 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
 from django.utils import timezone
 
+from core.limits import MaxChars
 from core.models import AccessKind, Service, User
 
 
@@ -86,6 +89,26 @@ class PlausibleDateTimeField(forms.DateTimeField):
             check_plausible(day)
 
 
+class BoundedCharField(forms.CharField):
+    """A text field with a length limit that says it plainly (``core.limits``).
+
+    ``max_length`` is required: every free-text field has a bound (a test walks every form).
+    Too long an entry gets "Keep this to 2,000 characters or fewer (you typed 5,210)." and the
+    form re-renders with what was typed; the input or textarea also carries ``maxlength``.
+    """
+
+    def __init__(self, *, max_length: int, **kwargs):
+        super().__init__(max_length=max_length, **kwargs)
+        self.validators = [MaxChars(v.limit_value) if type(v) is MaxLengthValidator else v for v in self.validators]
+
+
+def bounded_formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
+    """A ModelForm's ``Meta.formfield_callback``: its text fields become ``BoundedCharField``."""
+    if isinstance(db_field, (models.CharField, models.TextField)) and db_field.max_length and not db_field.choices:
+        kwargs.setdefault("form_class", BoundedCharField)
+    return db_field.formfield(**kwargs)
+
+
 def submit_helper(label: str, *, css: str = "btn-primary", name: str = "submit") -> FormHelper:
     """A crispy helper that renders the whole form with one submit button."""
     helper = FormHelper()
@@ -134,6 +157,7 @@ class AccountForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "job_title", "digest_opt_in"]
+        formfield_callback = bounded_formfield
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

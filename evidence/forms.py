@@ -8,7 +8,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from core.forms import DateInput, PlausibleDateField, apply_errors
+from core import limits
+from core.forms import BoundedCharField, DateInput, PlausibleDateField, apply_errors
 from core.models import EvidenceCategory, FrameworkItem
 
 from . import selectors
@@ -54,7 +55,7 @@ def _default_nature_help() -> str:
 
 class EvidenceForm(forms.Form):
     service = forms.ChoiceField(label="Where it belongs")
-    title = forms.CharField(max_length=200, help_text="A short name someone else would recognise.")
+    title = BoundedCharField(max_length=limits.NAME, help_text="A short name someone else would recognise.")
     refers_to = PlausibleDateField(
         label="Date it refers to",
         widget=DateInput(),
@@ -69,19 +70,20 @@ class EvidenceForm(forms.Form):
         required=False,
         choices=[("", "As usual for the source type"), *Nature.choices],
     )
-    nature_override_reason = forms.CharField(
+    nature_override_reason = BoundedCharField(
         label="Why it is an exception",
         required=False,
-        max_length=300,
+        max_length=limits.SHORT_NOTE,
         help_text="Only needed when you change impact or activity from the usual.",
     )
-    recorded_in = forms.CharField(
+    recorded_in = BoundedCharField(
         label="Where it is recorded",
-        max_length=200,
+        max_length=limits.NAME,
         help_text="e.g. senior oversight log, care records system, supervision file.",
     )
-    description = forms.CharField(
+    description = BoundedCharField(
         required=False,
+        max_length=limits.NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What it shows. Refer to records by reference or initials, never by a person's name.",
     )
@@ -179,9 +181,9 @@ class EvidenceForm(forms.Form):
 
 
 class RemoveForm(forms.Form):
-    reason = forms.CharField(
+    reason = BoundedCharField(
         label="Why is this evidence being removed?",
-        max_length=300,
+        max_length=limits.SHORT_NOTE,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: uploaded to the wrong service, or contains a person's name. The reason is kept "
         "with the record.",
@@ -197,7 +199,7 @@ class RemoveForm(forms.Form):
 class LibraryFilterForm(forms.Form):
     """The library's filters. Invalid values are dropped, never an error page."""
 
-    q = forms.CharField(label="Search titles and descriptions", required=False, max_length=100)
+    q = BoundedCharField(label="Search titles and descriptions", required=False, max_length=100)
     service = forms.ChoiceField(label="Where", required=False)
     category = forms.ModelChoiceField(
         label="CQC evidence category", required=False, queryset=EvidenceCategory.objects.none(), empty_label="Any"

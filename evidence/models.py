@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from core import limits
+from core.limits import length_checks, text_field
 from core.models import EvidenceCategory, FrameworkItem, Provider, Service
 
 
@@ -78,7 +80,7 @@ class EvidenceItem(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="evidence_items")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="evidence_items", null=True, blank=True)
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = text_field(blank=True, max_length=limits.NARRATIVE)
     refers_to = models.DateField("date it refers to", help_text="When the thing it shows happened.")
     category = models.ForeignKey(
         EvidenceCategory, on_delete=models.PROTECT, null=True, blank=True, verbose_name="CQC evidence category"
@@ -110,6 +112,7 @@ class EvidenceItem(models.Model):
     objects = EvidenceQuerySet.as_manager()
 
     class Meta:
+        constraints = [*length_checks(description=limits.NARRATIVE)]
         ordering = ["-refers_to", "-pk"]
         indexes = [
             # The library: current items of a service and the provider-wide ones, newest first.

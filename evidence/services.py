@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from core import limits
 from core import permissions as policy
 from core.models import EvidenceCategory, FrameworkItem, Provider, Service
 
@@ -402,8 +403,7 @@ def evidence_remove(*, actor, item: EvidenceItem, reason: str) -> EvidenceItem:
         raise ValidationError("This evidence was already removed.")
     if not reason:
         raise ValidationError({"reason": "Say why this evidence is being removed."})
-    if len(reason) > EvidenceItem._meta.get_field("removal_reason").max_length:
-        raise ValidationError({"reason": "Keep the reason under 300 characters."})
+    limits.check(EvidenceItem, removal_reason=reason, report_as={"removal_reason": "reason"})
     item.removed_at = timezone.now()
     item.removed_by = actor
     item.removal_reason = reason

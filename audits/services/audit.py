@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import limits
 from core import permissions as policy
 from core.models import EvidenceCategory, FrameworkVersion, Service
 from evidence import services as evidence_services
@@ -180,7 +181,13 @@ def audit_save_draft(
         message = validate_record_ref(r.ref)
         if message:
             errors.setdefault("records", []).append(f"Record {i}: {message}")
+        for message in limits.problems(AuditRecord, comment=r.comment.strip()).values():
+            errors.setdefault("records", []).append(f"Record {i}, comment: {message}")
+    for message in limits.problems(Audit, findings=(findings or "").strip()).values():
+        errors.setdefault("findings", []).append(message)
     for i, a in enumerate(actions, 1):
+        for message in limits.problems(AuditActionArising, description=a.description.strip()).values():
+            errors.setdefault("actions", []).append(f"Action {i}: {message}")
         if a.owner is not None and not policy.can(a.owner, policy.Verb.VIEW, audit.service):
             errors.setdefault("actions", []).append(f"Action {i}: the owner must have access to this service.")
         if a.theme is not None and a.theme.service_id not in (None, audit.service_id):
@@ -419,6 +426,7 @@ def audit_amend(*, actor, audit: Audit, reason: str) -> Audit:
     policy.require(actor, policy.Verb.LOG_AUDIT, audit)
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the submitted audit needs amending."})
+    limits.check(Audit, amendment_reason=reason.strip(), report_as={"amendment_reason": "reason"})
     if audit.status != Audit.Status.SUBMITTED:
         raise ValidationError("Only the current submitted version of an audit can be amended.")
     pending = Audit.objects.filter(amends=audit).first()

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from core import limits
 from core import permissions as policy
 from core.models import FrameworkItem, Provider, Service
 
@@ -36,6 +37,7 @@ def _validate(
     errors: dict[str, str] = {}
     if not (title or "").strip():
         errors["title"] = "Give the template a title."
+    errors.update(limits.problems(AuditTemplate, title=(title or "").strip()))
     if area not in AuditTemplate.Area.values:
         errors["area"] = "Choose the area this audit covers."
     if frequency not in AuditTemplate.Frequency.values:
@@ -50,9 +52,13 @@ def _validate(
         missing = [str(i) for i, c in enumerate(criteria, 1) if not c.text.strip()]
         if missing:
             errors["criteria"] = f"Write the wording of criterion {', '.join(missing)}."
-        elif any(len(c.text) > 300 for c in criteria):
-            errors["criteria"] = "Keep each criterion under 300 characters; put detail in its guidance."
-        elif any("\x00" in c.text + c.guidance for c in criteria):
+        for i, c in enumerate(criteria, 1):
+            found = limits.problems(Criterion, text=c.text.strip(), guidance=c.guidance.strip())
+            if "text" in found and "criteria" not in errors:
+                errors["criteria"] = f"Criterion {i}: {found['text']} Put detail in its guidance."
+            elif found and "criteria" not in errors:
+                errors["criteria"] = f"Criterion {i}, guidance: {found['guidance']}"
+        if "criteria" not in errors and any("\x00" in c.text + c.guidance for c in criteria):
             # PostgreSQL cannot store a NUL character (a 500); the form refuses it too.
             errors["criteria"] = "Remove the null character (\\x00) from the criteria; it cannot be stored."
     if "\x00" in (title or ""):
@@ -172,6 +178,7 @@ def template_update(
 ) -> AuditTemplateVersion:
     """Save the template; returns its current version (new if used criteria changed)."""
     policy.require(actor, policy.Verb.MANAGE_TEMPLATES, template)
+    limits.check(AuditTemplateVersion, change_note=change_note.strip())
     template = AuditTemplate.objects.select_for_update().get(pk=template.pk)
     _check_and_save(
         template,

@@ -1,12 +1,12 @@
 from django import forms
 
-from core.forms import submit_helper
+from core.forms import BoundedCharField, submit_helper
 
 
 class CodeForm(forms.Form):
     """A code from the authenticator app, or (on the sign-in step) a recovery code."""
 
-    code = forms.CharField(
+    code = BoundedCharField(
         label="Code",
         max_length=20,
         strip=True,

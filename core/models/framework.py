@@ -7,6 +7,9 @@ items across versions. Only names and codes are seeded; admins may edit the text
 
 from django.db import models
 
+from core import limits
+from core.limits import length_checks, text_field
+
 
 class FrameworkVersion(models.Model):
     class Status(models.TextChoices):
@@ -54,12 +57,15 @@ class FrameworkItem(models.Model):
     key_question = models.ForeignKey(KeyQuestion, on_delete=models.CASCADE, related_name="items")
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = text_field(blank=True, max_length=limits.NARRATIVE)
     order = models.PositiveSmallIntegerField()
 
     class Meta:
         ordering = ["version", "key_question__order", "order"]
-        constraints = [models.UniqueConstraint(fields=["version", "code"], name="frameworkitem_unique_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="frameworkitem_unique_code"),
+            *length_checks(description=limits.NARRATIVE),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

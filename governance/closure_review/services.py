@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core import limits
 from governance.models import Challenge
 from recovery.closure.services import check_decider
 from recovery.models import RecoveryAction
@@ -25,6 +26,7 @@ def closure_request_evidence(*, actor, action: RecoveryAction, text: str) -> Cha
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Say what further evidence you need, and why."})
+    limits.check(Challenge, text=text)
     return Challenge.objects.create(
         provider_id=fresh.provider_id,
         service_id=fresh.service_id,

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core import limits
+from core.limits import length_checks, text_field
 from core.models import Provider, Service
 
 
@@ -36,24 +38,25 @@ class Flag(models.Model):
     subject_url = models.CharField(max_length=250, blank=True)
     # A stable key for the reason, e.g. "no_impact_evidence" or "audit:12:2026-W46".
     cause = models.CharField(max_length=120)
-    detail = models.TextField()
+    detail = text_field(max_length=limits.NOTE)
     raised_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledgement_note = models.TextField(blank=True)
+    acknowledgement_note = text_field(blank=True, max_length=limits.NOTE)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at", "-pk"]
         constraints = [
+            *length_checks(detail=limits.NOTE, acknowledgement_note=limits.NOTE),
             models.UniqueConstraint(
                 fields=["kind", "subject_type", "subject_id", "cause"],
                 condition=Q(resolved_at__isnull=True),
                 name="one_open_flag_per_cause",
-            )
+            ),
         ]
         indexes = [models.Index(fields=["provider", "service", "kind", "resolved_at"])]
 

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from audits.periods import period_label
 from audits.selectors import OverdueAudit, overdue_audits
+from core import limits
 from core.choices import CADENCE_DAYS, RiskLevel
 from core.models import Membership, Provider, Role, Service
 from evidence.models import Nature, SourceType
@@ -217,7 +218,7 @@ def _spec(subject_type: str, obj, kind: str, cause: str, *, label: str, page: st
         service_id=obj.service_id,
         label=label[:250],
         url=_url(page, pk=obj.pk),
-        detail=detail,
+        detail=limits.clip(detail, limits.NOTE),
     )
 
 

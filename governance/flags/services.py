@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core import limits
 from core import permissions as policy
 from core.audit import log_bulk_update
 from core.models import Provider
@@ -131,6 +132,7 @@ def flag_acknowledge(*, actor, flag: Flag, note: str) -> Flag:
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Write a note: what you looked at, and what you did or decided."})
+    limits.check(Flag, acknowledgement_note=note, report_as={"acknowledgement_note": "note"})
     locked = Flag.objects.select_for_update().get(pk=flag.pk)
     if locked.resolved_at is not None:
         raise ValidationError("This flag has already been resolved; there is nothing to acknowledge.")

@@ -10,8 +10,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core import limits
 from core import permissions as policy
-from core.forms import apply_errors
+from core.forms import BoundedCharField, apply_errors
 from core.models import Provider
 from core.selectors import service_for_slug
 from governance.flags import selectors as flag_selectors
@@ -22,11 +23,11 @@ PAGE_SIZE = 50
 
 
 class AcknowledgeForm(forms.Form):
-    note = forms.CharField(
+    note = BoundedCharField(
         label="What did you look at, and what did you do or decide?",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required. It stays with the flag as part of the record.",
-        max_length=2000,
+        max_length=limits.NOTE,
     )
 
 

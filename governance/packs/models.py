@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core import limits
+from core.limits import length_checks, text_field
 from core.models import Provider, Service
 from recovery.models import RecoveryAction
 
@@ -77,7 +79,7 @@ class EvidencePack(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, editable=False)
     progress = models.PositiveSmallIntegerField(default=0)
     progress_note = models.CharField(max_length=200, blank=True)
-    error = models.TextField(blank=True)
+    error = text_field(blank=True, max_length=limits.NOTE)
     file = models.FileField(upload_to="packs/", blank=True, max_length=300)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
@@ -93,6 +95,7 @@ class EvidencePack(models.Model):
     claimed_by = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
+        constraints = [*length_checks(error=limits.NOTE)]
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:

@@ -27,6 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
+from core import limits
 from core import permissions as policy
 from core.models import Provider, Service
 from governance.models import EvidencePack
@@ -264,7 +265,7 @@ def pack_render(
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, parameters.PackParameterError):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}"[:2000]
+    return limits.clip(f"{type(exc).__name__}: {exc}", limits.NOTE)
 
 
 def _filename(pack: EvidencePack) -> str:
@@ -314,7 +315,7 @@ def pack_fail(*, pack_id: int, error: str, attempt: int | None = None) -> None:
         qs = qs.filter(status=Status.RENDERING, attempts=attempt)
     qs.update(
         status=Status.FAILED,
-        error=error or "Unknown error",
+        error=limits.clip(error or "Unknown error", limits.NOTE),
         progress_note="Failed",
         finished_at=timezone.now(),
         progress=F("progress"),

@@ -9,7 +9,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
-from core.forms import PlausibleDateField, PlausibleDateTimeField
+from core import limits
+from core.forms import BoundedCharField, PlausibleDateField, PlausibleDateTimeField
 from governance.models import AgendaItem, Challenge, OversightReview
 
 User = get_user_model()
@@ -17,12 +18,14 @@ User = get_user_model()
 
 class ReviewForm(forms.Form):
     kind = forms.ChoiceField(label="Kind of review", choices=OversightReview.Kind.choices)
-    title = forms.CharField(
-        max_length=200, required=False, help_text="Leave empty to name it after the kind of review and the service."
+    title = BoundedCharField(
+        max_length=limits.NAME,
+        required=False,
+        help_text="Leave empty to name it after the kind of review and the service.",
     )
     scheduled_for = PlausibleDateTimeField(label="Date and time")
     duration_minutes = forms.IntegerField(label="Length (minutes)", min_value=15, max_value=480, initial=60)
-    location = forms.CharField(max_length=200, required=False, help_text="A room, or how to join online.")
+    location = BoundedCharField(max_length=limits.NAME, required=False, help_text="A room, or how to join online.")
     chair = forms.ModelChoiceField(queryset=User.objects.none())
     attendees = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
@@ -45,19 +48,24 @@ class ChallengeForm(forms.Form):
         ],
         initial=Challenge.Kind.CHALLENGE,
     )
-    text = forms.CharField(label="Question or challenge", widget=forms.Textarea(attrs={"rows": 2}))
+    text = BoundedCharField(
+        label="Question or challenge", widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.NOTE
+    )
 
 
 class ResponseForm(forms.Form):
-    response = forms.CharField(label="Response given", widget=forms.Textarea(attrs={"rows": 2}))
+    response = BoundedCharField(
+        label="Response given", widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.NARRATIVE
+    )
 
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label="Decision", choices=AgendaItem.Decision.choices, widget=forms.RadioSelect, required=False
     )
-    rationale = forms.CharField(
+    rationale = BoundedCharField(
         label="Rationale",
+        max_length=limits.NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text="What the meeting tested and what it showed.",
@@ -65,7 +73,9 @@ class DecisionForm(forms.Form):
 
 
 class ActionArisingForm(forms.Form):
-    description = forms.CharField(label="What has to be done", widget=forms.Textarea(attrs={"rows": 2}))
+    description = BoundedCharField(
+        label="What has to be done", widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.NOTE
+    )
     owner = forms.ModelChoiceField(queryset=User.objects.none())
     due_date = PlausibleDateField(label="Due")
     agenda_item = forms.ModelChoiceField(
@@ -82,23 +92,33 @@ class ActionArisingForm(forms.Form):
 
 
 class FinaliseForm(forms.Form):
-    summary = forms.CharField(
+    summary = BoundedCharField(
         label="Summary of the minutes",
+        max_length=limits.LONG_NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What the meeting found, how assured it is overall, and what it agreed.",
     )
 
 
 class AmendForm(forms.Form):
-    reason = forms.CharField(label="Reason for the amendment", widget=forms.Textarea(attrs={"rows": 2}))
-    summary = forms.CharField(label="Summary of the minutes", widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    reason = BoundedCharField(
+        label="Reason for the amendment", widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.NOTE
+    )
+    summary = BoundedCharField(
+        label="Summary of the minutes",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=limits.LONG_NARRATIVE,
+    )
     item = forms.ModelChoiceField(
         label="Change the decision on", queryset=AgendaItem.objects.none(), required=False, empty_label="(no item)"
     )
     decision = forms.ChoiceField(
         label="New decision", choices=[("", "(unchanged)"), *AgendaItem.Decision.choices], required=False
     )
-    rationale = forms.CharField(label="New rationale", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    rationale = BoundedCharField(
+        label="New rationale", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.NARRATIVE
+    )
 
     def __init__(self, *args, items=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,6 +126,8 @@ class AmendForm(forms.Form):
 
 
 class EvidenceRequestForm(forms.Form):
-    text = forms.CharField(
-        label="What further evidence do you need, and why?", widget=forms.Textarea(attrs={"rows": 2})
+    text = BoundedCharField(
+        label="What further evidence do you need, and why?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.NOTE,
     )

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core import limits
+from core.limits import length_checks, text_field
 from core.models import Provider, Service
 from evidence.models import EvidenceItem
 from recovery.models import RecoveryAction
@@ -45,7 +47,7 @@ class OversightReview(models.Model):
     attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="reviews_attended")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED, editable=False)
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
-    summary = models.TextField("minutes summary", blank=True)
+    summary = text_field("minutes summary", blank=True, max_length=limits.LONG_NARRATIVE)
     finalised_at = models.DateTimeField(null=True, blank=True, editable=False)
     finalised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
@@ -56,6 +58,7 @@ class OversightReview(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*length_checks(summary=limits.LONG_NARRATIVE)]
         ordering = ["-scheduled_for"]
         indexes = [models.Index(fields=["provider", "service", "scheduled_for"])]
 
@@ -97,7 +100,7 @@ class AgendaItem(models.Model):
     subject_url = models.CharField(max_length=250, blank=True)
     snapshot = models.JSONField(default=dict, blank=True, help_text="What the data said when the item was added.")
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
-    rationale = models.TextField(blank=True)
+    rationale = text_field(blank=True, max_length=limits.LONG_NARRATIVE)  # a closure decision: rationale and checks
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -106,11 +109,12 @@ class AgendaItem(models.Model):
     class Meta:
         ordering = ["review", "order", "pk"]
         constraints = [
+            *length_checks(rationale=limits.LONG_NARRATIVE),
             models.UniqueConstraint(
                 fields=["review", "kind", "subject_type", "subject_id"],
                 condition=Q(subject_id__isnull=False),
                 name="agenda_item_once_per_subject",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -145,16 +149,17 @@ class Challenge(models.Model):
         RecoveryAction, on_delete=models.PROTECT, related_name="challenges", null=True, blank=True
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CHALLENGE)
-    text = models.TextField()
+    text = text_field(max_length=limits.NOTE)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField(auto_now_add=True)
-    response = models.TextField(blank=True)
+    response = text_field(blank=True, max_length=limits.NARRATIVE)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     responded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [*length_checks(text=limits.NOTE, response=limits.NARRATIVE)]
         ordering = ["raised_at", "pk"]
 
     def __str__(self) -> str:
@@ -168,13 +173,16 @@ class ReviewActionArising(models.Model):
     agenda_item = models.ForeignKey(
         AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions_arising"
     )
-    description = models.TextField()
+    description = text_field(max_length=limits.NOTE)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     due_date = models.DateField()
     recovery_action = models.ForeignKey(
         RecoveryAction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [*length_checks(description=limits.NOTE)]
 
     def __str__(self) -> str:
         return self.description[:80]
@@ -184,10 +192,13 @@ class ReviewAmendment(models.Model):
     """A change to finalised minutes: the reason and what changed. Append-only."""
 
     review = models.ForeignKey(OversightReview, on_delete=models.PROTECT, related_name="amendments")
-    reason = models.TextField()
+    reason = text_field(max_length=limits.NOTE)
     changes = models.JSONField(default=dict)
     amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     amended_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [*length_checks(reason=limits.NOTE)]
 
     def __str__(self) -> str:
         return f"Amendment to {self.review}"

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from core import limits
 from core import permissions as policy
 from core.models import Provider, Service
 from evidence.models import SourceType
@@ -200,6 +201,7 @@ def item_challenge(*, actor, item: AgendaItem, kind: str, text: str) -> Challeng
     if kind not in RAISABLE_KINDS:
         raise ValidationError({"kind": "Choose question, challenge or request for evidence."})
     text = _required(text, "text", "Write the question or challenge.")
+    limits.check(Challenge, text=text)
     action_id = item.subject_id if item.subject_type == "action" else item.snapshot.get("action_id")
     return Challenge.objects.create(
         provider_id=review.provider_id,
@@ -231,6 +233,7 @@ def challenge_respond(*, actor, challenge: Challenge, response: str) -> Challeng
     else:
         policy.require(actor, V.PROPOSE_CLOSURE, challenge.action)
     challenge.response = _required(response, "response", "Write the response given.")
+    limits.check(Challenge, response=challenge.response)
     challenge.responded_by, challenge.responded_at = actor, timezone.now()
     challenge.save(update_fields=["response", "responded_by", "responded_at"])
     return challenge
@@ -249,6 +252,8 @@ def item_decide(
         errors["decision"] = "Choose assured, partly assured or not assured."
     if not (rationale or "").strip():
         errors["rationale"] = "Say why: what evidence the meeting tested and what it showed."
+    else:
+        errors.update(limits.problems(AgendaItem, rationale=rationale.strip()))
     if errors:
         raise ValidationError(errors)
     item.decision, item.rationale = decision, rationale.strip()
@@ -352,6 +357,7 @@ def review_action_add(
         errors["due_date"] = "The due date cannot be in the past."
     if agenda_item is not None and agenda_item.review_id != review.pk:
         errors["agenda_item"] = "That item is on another review's agenda."
+    errors.update(limits.problems(ReviewActionArising, description=description))
     if errors:
         raise ValidationError(errors)
     _check_member(owner, review, "owner", "owner")
@@ -386,6 +392,10 @@ def review_action_add(
 # --- Finalising and amending --------------------------------------------------------------
 
 
+# Long minutes do not fit an evidence item's description; the review's page keeps all of them.
+MINUTES_CONTINUED = "\n… The minutes continue on the review's page."
+
+
 def minutes_text(review: OversightReview) -> str:
     """Plain-text minutes: the summary, then each item with its challenges, decision and actions."""
     items = review.agenda_items.prefetch_related("challenges", "actions_arising__owner").order_by("order", "pk")
@@ -418,6 +428,7 @@ def review_finalise(
     )
     _check_started(review)
     review.summary = _required(summary, "summary", "Write a short summary of what the meeting found and agreed.")
+    limits.check(OversightReview, summary=review.summary)
     at = at or timezone.now()
     held_on = timezone.localdate(review.started_at or at)
     review.save(update_fields=["summary"])
@@ -429,7 +440,7 @@ def review_finalise(
         refers_to=min(held_on, timezone.localdate()),
         source_type=SourceType.GOVERNANCE_MINUTES,
         recorded_in="Governance minutes (oversight reviews)",
-        description=minutes_text(review),
+        description=limits.clip(minutes_text(review), limits.NARRATIVE, marker=MINUTES_CONTINUED),
         check_permission=False,
     )
     review.status, review.finalised_at, review.finalised_by = R.FINALISED, at, actor
@@ -465,6 +476,9 @@ def review_amend(
     if review.status != R.FINALISED:
         raise ValidationError("Only finalised minutes are amended; until then, edit them directly.")
     reason = _required(reason, "reason", "Say why the minutes need to change.")
+    limits.check(ReviewAmendment, reason=reason)
+    limits.check(OversightReview, summary=(summary or "").strip())
+    limits.check(AgendaItem, rationale=(rationale or "").strip())
     changes: dict = {}
     if summary is not None and summary.strip() and summary.strip() != review.summary:
         changes["summary"] = [review.summary, summary.strip()]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import submit_helper
+from core import limits
+from core.forms import BoundedCharField, submit_helper
 from recovery.closure import services as closure
 
 
@@ -22,13 +23,15 @@ class ConfirmForm(forms.Form):
 
 
 class ProposeClosureForm(forms.Form):
-    note = forms.CharField(
+    note = BoundedCharField(
         label="Closure note",
+        max_length=limits.NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What changed for people, and how you know.",
     )
-    justification = forms.CharField(
+    justification = BoundedCharField(
         label="Justification (if a measure is not met)",
+        max_length=limits.NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text="Only needed when a measure has not met its target, or there is no measure.",
@@ -48,9 +51,12 @@ class ClosureDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label="Decision", choices=list(closure.DECISIONS.items()), widget=forms.RadioSelect, required=False
     )
-    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    further_checks = forms.CharField(
+    rationale = BoundedCharField(
+        label="Rationale", widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=limits.NARRATIVE
+    )
+    further_checks = BoundedCharField(
         label="Further checks required (when refusing)",
+        max_length=limits.NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
@@ -72,8 +78,9 @@ class ClosureDecisionForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(
+    reason = BoundedCharField(
         label="Why reopen",
+        max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="e.g. the measure has worsened since closure.",
     )

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core import limits
 from core import permissions as policy
 from core.audit import log_update
 from evidence.models import Nature
@@ -121,6 +122,8 @@ def _move(
     expected = action.status
     _check_allowed(action, to)
     updates = dict(updates or {})
+    limits.check(ActionTransition, reason=reason, further_checks=further_checks)
+    limits.check(RecoveryAction, **{k: v for k, v in updates.items() if isinstance(v, str)})
     changed = RecoveryAction.objects.filter(pk=action.pk, status=expected).update(
         status=to, updated_at=timezone.now(), **updates
     )

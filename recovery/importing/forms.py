@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import PlausibleDateField, submit_helper
+from core.forms import BoundedCharField, PlausibleDateField, submit_helper
 from core.framework_data import KEY_QUESTIONS
 from recovery.importing.mapping import FIELDS
 from recovery.importing.reading import MAX_BYTES, MAX_ROWS
@@ -61,8 +61,8 @@ class RowFixForm(forms.Form):
 
     row = forms.IntegerField(widget=forms.HiddenInput)
     skip = forms.BooleanField(label="Skip this row", required=False)
-    issue = forms.CharField(label="Issue", required=False, max_length=2000)
-    action = forms.CharField(label="Action", required=False, max_length=2000)
+    issue = BoundedCharField(label="Issue", required=False, max_length=2000)
+    action = BoundedCharField(label="Action", required=False, max_length=2000)
     owner = forms.TypedChoiceField(label="Owner", required=False, coerce=int, empty_value=None)
     due = PlausibleDateField(label="Due date", required=False)
     key_question = forms.ChoiceField(

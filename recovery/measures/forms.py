@@ -12,8 +12,9 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core import limits
 from core.choices import Cadence
-from core.forms import DateInput, PlausibleDateField, apply_errors
+from core.forms import BoundedCharField, DateInput, PlausibleDateField, apply_errors
 from recovery.measures.services import MEASURE_FIELDS, validate_measure_fields, validate_point
 from recovery.models import OutcomeMeasure
 
@@ -21,9 +22,9 @@ Kind = OutcomeMeasure.Kind
 
 
 class MeasureForm(forms.Form):
-    name = forms.CharField(
+    name = BoundedCharField(
         label="What is measured",
-        max_length=200,
+        max_length=limits.NAME,
         help_text="For example: deterioration concerns escalated on time, in sampled records.",
     )
     kind = forms.ChoiceField(
@@ -39,7 +40,7 @@ class MeasureForm(forms.Form):
     direction = forms.ChoiceField(
         label="Which way is better", choices=OutcomeMeasure.Direction.choices, widget=forms.RadioSelect
     )
-    unit = forms.CharField(label="Unit", max_length=20, required=False, help_text="For example: % or complaints.")
+    unit = BoundedCharField(label="Unit", max_length=20, required=False, help_text="For example: % or complaints.")
     baseline_value = forms.FloatField(label="Baseline value", help_text="Where things stood before the action began.")
     baseline_date = PlausibleDateField(label="Baseline date", widget=DateInput())
     target_value = forms.FloatField(label="Target value")
@@ -91,9 +92,9 @@ class DataPointForm(forms.Form):
     numerator = forms.IntegerField(label="Items that met the standard", required=False)
     denominator = forms.IntegerField(label="Items sampled", required=False)
     value = forms.FloatField(label="Value for the period", required=False)
-    note = forms.CharField(
+    note = BoundedCharField(
         label="Note (optional)",
-        max_length=300,
+        max_length=limits.SHORT_NOTE,
         required=False,
         help_text="What explains this value. Refer to records by reference (R-1042), never by name.",
     )

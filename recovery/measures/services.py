@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core import limits
 from core import permissions as policy
 from recovery.measures.measuring import SNAPSHOT_FIELDS, PointValue, point_value, snapshot_values, summarise
 from recovery.models import DataPoint, OutcomeMeasure, RecoveryAction
@@ -275,6 +276,7 @@ def point_record(
     """
     if check_permission:
         policy.require(actor, policy.Verb.RECORD_DATA, measure)
+    limits.check(DataPoint, note=note)
     plotted = validate_point(
         measure, period_date=period_date, numerator=numerator, denominator=denominator, value=value
     )
@@ -373,6 +375,8 @@ def point_update(
                 f"({other.value:g}); correct that one instead."
             }
         )
+    if note is not None:
+        limits.check(DataPoint, note=note)
     return _point_save(
         point, period_date=period_date, numerator=numerator, denominator=denominator, plotted=plotted, note=note
     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from core import limits
 from core.choices import Regulation
-from core.forms import DateInput, PlausibleDateField, submit_helper
+from core.forms import BoundedCharField, DateInput, PlausibleDateField, bounded_formfield, submit_helper
 from core.models import FrameworkItem
 from evidence.models import SourceType
 from recovery.models import FailureTheme, LeadershipLearning, RecoveryAction
@@ -56,6 +57,7 @@ class ThemeForm(forms.ModelForm):
         widgets = {"source_date": DateInput(), "weakness_found": forms.Textarea(attrs={"rows": 4})}
         field_classes = {"source_date": PlausibleDateField}
         labels = {"review_cadence": "Reviewed"}
+        formfield_callback = bounded_formfield
 
     def __init__(self, *args, owners, edit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,10 +74,10 @@ class ThemeForm(forms.ModelForm):
                 help_text="Leave empty to use the computed date (two review cycles after the last action closes).",
                 initial=self.instance.keep_visible_override,
             )
-            self.fields["keep_visible_override_reason"] = forms.CharField(
+            self.fields["keep_visible_override_reason"] = BoundedCharField(
                 label="Reason for the override",
                 required=False,
-                max_length=300,
+                max_length=limits.SHORT_NOTE,
                 initial=self.instance.keep_visible_override_reason,
             )
         self.helper = submit_helper("Save changes" if edit else "Create theme")
@@ -88,15 +90,22 @@ class LearningForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Choose every area where leadership fell short.",
     )
-    why_it_happened = forms.CharField(
-        label="What leaders learned about why it happened", widget=forms.Textarea(attrs={"rows": 4})
+    why_it_happened = BoundedCharField(
+        label="What leaders learned about why it happened",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=limits.NARRATIVE,
     )
-    governance_change = forms.CharField(
+    governance_change = BoundedCharField(
         label="What governance changed because of it",
+        max_length=limits.NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="e.g. audit sampling, ownership, supervision prompts, provider challenge, review frequency.",
     )
-    how_tested = forms.CharField(label="How the change is tested in practice", widget=forms.Textarea(attrs={"rows": 3}))
+    how_tested = BoundedCharField(
+        label="How the change is tested in practice",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.NARRATIVE,
+    )
     evidence = forms.ModelMultipleChoiceField(
         label="Linked evidence",
         queryset=None,
@@ -112,8 +121,9 @@ class LearningForm(forms.Form):
 
 
 class LearningReviewForm(forms.Form):
-    note = forms.CharField(
+    note = BoundedCharField(
         label="Review note",
+        max_length=limits.NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What you tested, and whether the change is working in practice.",
     )
@@ -147,14 +157,16 @@ class ActionForm(forms.ModelForm):
             "review_cadence": "Reviewed",
         }
         help_texts = {"intended_outcome": "Required before work can start."}
+        formfield_callback = bounded_formfield
 
     def __init__(self, *args, owners, edit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
         if edit and self.instance.status != RecoveryAction.Status.DRAFT:
             # Asked by the service only when the risk level really changes (the change is recorded).
-            self.fields["risk_reason"] = forms.CharField(
+            self.fields["risk_reason"] = BoundedCharField(
                 label="Why the risk level is changing",
+                max_length=limits.NOTE,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="Only when you change the risk level: recorded on the action's timeline.",
@@ -172,10 +184,10 @@ class ReassignForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    role = forms.CharField(label="Who (role)", max_length=120, help_text="e.g. Senior carer on each shift")
-    what = forms.CharField(label="What is done", widget=forms.Textarea(attrs={"rows": 3}))
-    recorded_where = forms.CharField(
-        label="Where it is recorded", max_length=200, required=False, help_text="e.g. Senior oversight log"
+    role = BoundedCharField(label="Who (role)", max_length=120, help_text="e.g. Senior carer on each shift")
+    what = BoundedCharField(label="What is done", widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.NOTE)
+    recorded_where = BoundedCharField(
+        label="Where it is recorded", max_length=limits.NAME, required=False, help_text="e.g. Senior oversight log"
     )
 
     def __init__(self, *args, **kwargs):
@@ -214,8 +226,9 @@ class ThemeMoveForm(forms.Form):
     """
 
     move = forms.ChoiceField(label="Move", choices=ThemeMove.choices)
-    reason = forms.CharField(
+    reason = BoundedCharField(
         label="Why the status is changing",
+        max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 1, "class": "form-control-sm"}),
         help_text="Recorded with the change of status.",
     )

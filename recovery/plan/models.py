@@ -16,7 +16,9 @@ from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from core import limits
 from core.choices import CADENCE_DAYS, Cadence, Enforcement, Regulation, RiskLevel
+from core.limits import length_checks, text_field
 from core.models import FrameworkItem, Role
 from core.models.tenancy import TenantModel
 from evidence.models import EvidenceItem
@@ -36,7 +38,9 @@ class FailureTheme(TenantModel):
         CLOSED = "closed", "Closed"
 
     title = models.CharField(max_length=200)
-    weakness_found = models.TextField("what was found", help_text="The original weakness, in plain words.")
+    weakness_found = text_field(
+        "what was found", max_length=limits.NARRATIVE, help_text="The original weakness, in plain words."
+    )
     source = models.CharField(max_length=20, choices=Source.choices)
     source_reference = models.CharField(max_length=200, blank=True, help_text="e.g. the inspection report")
     source_date = models.DateField(null=True, blank=True)
@@ -57,6 +61,7 @@ class FailureTheme(TenantModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
 
     class Meta:
+        constraints = [*length_checks(weakness_found=limits.NARRATIVE)]
         ordering = ["title"]
 
     def __str__(self) -> str:
@@ -109,9 +114,10 @@ class ThemeTransition(models.Model):
     to_status = models.CharField(max_length=20, choices=FailureTheme.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField()
+    reason = text_field(max_length=limits.NARRATIVE)  # an action's reopening reason is quoted
 
     class Meta:
+        constraints = [*length_checks(reason=limits.NARRATIVE)]
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -128,18 +134,26 @@ class LeadershipLearning(TenantModel):
 
     theme = models.ForeignKey(FailureTheme, on_delete=models.CASCADE, related_name="learning")
     factors = models.JSONField(default=list, blank=True)
-    why_it_happened = models.TextField("what leaders learned about why it happened")
-    governance_change = models.TextField("what governance changed because of it")
-    how_tested = models.TextField("how the change is tested in practice")
+    why_it_happened = text_field("what leaders learned about why it happened", max_length=limits.NARRATIVE)
+    governance_change = text_field("what governance changed because of it", max_length=limits.NARRATIVE)
+    how_tested = text_field("how the change is tested in practice", max_length=limits.NARRATIVE)
     evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="learning")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True)
+    review_note = text_field(blank=True, max_length=limits.NARRATIVE)
 
     class Meta:
+        constraints = [
+            *length_checks(
+                why_it_happened=limits.NARRATIVE,
+                governance_change=limits.NARRATIVE,
+                how_tested=limits.NARRATIVE,
+                review_note=limits.NARRATIVE,
+            )
+        ]
         ordering = ["-created_at"]
         verbose_name_plural = "leadership learning"
 
@@ -209,9 +223,11 @@ class RecoveryAction(TenantModel):
 
     theme = models.ForeignKey(FailureTheme, on_delete=models.PROTECT, related_name="actions")
     title = models.CharField(max_length=200)
-    baseline_issue = models.TextField(help_text="What is wrong now, as found.")
-    intended_outcome = models.TextField(
-        blank=True, help_text="What will be different for people, defined before work starts."
+    baseline_issue = text_field(max_length=limits.NARRATIVE, help_text="What is wrong now, as found.")
+    intended_outcome = text_field(
+        max_length=limits.NARRATIVE,
+        blank=True,
+        help_text="What will be different for people, defined before work starts.",
     )
     measurable_target = models.CharField(
         max_length=300, blank=True, help_text="e.g. 95% of sampled concerns escalated on time by 30 Jan"
@@ -225,8 +241,8 @@ class RecoveryAction(TenantModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     started_on = models.DateField(null=True, blank=True, editable=False)
     last_reviewed_at = models.DateField(null=True, blank=True)
-    closure_note = models.TextField(blank=True, editable=False)
-    closure_justification = models.TextField(blank=True, editable=False)
+    closure_note = text_field(blank=True, editable=False, max_length=limits.NARRATIVE)
+    closure_justification = text_field(blank=True, editable=False, max_length=limits.NARRATIVE)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
     )
@@ -241,6 +257,14 @@ class RecoveryAction(TenantModel):
     objects = RecoveryActionQuerySet.as_manager()
 
     class Meta:
+        constraints = [
+            *length_checks(
+                baseline_issue=limits.NARRATIVE,
+                intended_outcome=limits.NARRATIVE,
+                closure_note=limits.NARRATIVE,
+                closure_justification=limits.NARRATIVE,
+            )
+        ]
         ordering = ["due_date", "pk"]
         indexes = [models.Index(fields=["provider", "service", "status"])]
 
@@ -312,7 +336,7 @@ class ActionStep(models.Model):
     action = models.ForeignKey(RecoveryAction, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField(default=0)
     role = models.CharField(max_length=120, help_text="e.g. Senior carer on shift")
-    what = models.TextField("what is done")
+    what = text_field("what is done", max_length=limits.NARRATIVE)  # a step from an audit quotes it
     recorded_where = models.CharField("where it is recorded", max_length=200, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -320,6 +344,7 @@ class ActionStep(models.Model):
     done_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        constraints = [*length_checks(what=limits.NARRATIVE)]
         ordering = ["order", "pk"]
 
     def __str__(self) -> str:
@@ -344,11 +369,14 @@ class ActionTransition(models.Model):
     # Set once, at creation (the table is append-only); a default rather than auto_now_add so
     # imports and the demo can record when a past decision was really taken.
     at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
-    further_checks = models.TextField(blank=True, help_text="For a refusal: what must be checked before closure.")
+    reason = text_field(blank=True, max_length=limits.NARRATIVE)
+    further_checks = text_field(
+        blank=True, max_length=limits.NARRATIVE, help_text="For a refusal: what must be checked before closure."
+    )
     snapshot = models.JSONField(default=dict, help_text="Evidence and measures at the moment of the decision.")
 
     class Meta:
+        constraints = [*length_checks(reason=limits.NARRATIVE, further_checks=limits.NARRATIVE)]
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:

@@ -14,10 +14,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core import limits
 from core import permissions as policy
 from core.choices import CADENCE_DAYS, Regulation
 from core.models import Provider, Service
-from evidence.models import EvidenceItem
+from evidence.models import EvidenceItem, SourceType
 from recovery.models import (
     ActionStep,
     ActionTransition,
@@ -72,6 +73,15 @@ def _clean_regulations(codes) -> list[str]:
     if unknown:
         raise ValidationError({"regulations": f"Unknown regulation: {', '.join(unknown)}."})
     return [c for c in Regulation.values if c in codes]  # the regulations' own order
+
+
+def _clean_evidence_required(kinds) -> list[str]:
+    """Source types only (a JSON list): free text never lands in it, whoever calls."""
+    kinds = list(kinds or [])
+    unknown = [str(k)[:40] for k in kinds if k not in SourceType.values]
+    if unknown:
+        raise ValidationError({"evidence_required": f"Unknown source type: {', '.join(unknown[:5])}."})
+    return list(dict.fromkeys(kinds))
 
 
 # --- Themes -------------------------------------------------------------------------------
@@ -183,6 +193,7 @@ def theme_move(
             raise ValidationError(
                 f"{unfinished} action(s) on this theme are not closed yet. Close or finish them first."
             )
+    limits.check(ThemeTransition, reason=reason)
     at = at or timezone.now()
     previous = fresh.status
     fresh.status = to
@@ -248,6 +259,7 @@ def learning_review(*, actor, learning: LeadershipLearning, note: str) -> Leader
     policy.require(actor, policy.Verb.REVIEW_LEARNING, learning)
     if not (note or "").strip():
         raise ValidationError({"note": "Say what you checked and whether the learning holds."})
+    limits.check(LeadershipLearning, review_note=note.strip(), report_as={"review_note": "note"})
     learning.reviewed_by, learning.reviewed_at, learning.review_note = actor, timezone.now(), note.strip()
     learning.save(update_fields=["reviewed_by", "reviewed_at", "review_note", "updated_at"])
     return learning
@@ -280,6 +292,7 @@ def action_create(
     for name in ACTION_FIELDS:
         if name in fields:
             setattr(action, name, fields[name])
+    action.evidence_required = _clean_evidence_required(action.evidence_required)
     _check_owner(action.owner if action.owner_id else None, action)
     action.full_clean(exclude=RELATIONS if relations_loaded else None)
     action.save()
@@ -321,7 +334,10 @@ def action_update(*, actor, action: RecoveryAction, risk_reason: str = "", **fie
     risk_changed = action.risk_level != old_risk and action.status != RecoveryAction.Status.DRAFT
     if risk_changed and not (risk_reason or "").strip():
         raise ValidationError({"risk_reason": "Say why the risk level is changing: the change is recorded."})
+    action.evidence_required = _clean_evidence_required(action.evidence_required)
     _check_owner(action.owner, action)
+    if risk_changed:
+        limits.check(ActionTransition, reason=risk_reason.strip(), report_as={"reason": "risk_reason"})
     action.full_clean(exclude=["created_by"])
     action.save()
     if risk_changed:

@@ -386,3 +386,18 @@ def test_the_service_page_counts_closure_proposals_awaiting_the_user(world, logi
     assert expected == 2
     page = login(world.ni).get(world.service.get_absolute_url()).content.decode()
     assert f"Closure proposals awaiting your decision ({expected})" in page
+
+
+def test_long_minutes_finalise_and_the_evidence_copy_says_where_the_rest_is(world):
+    """Minutes longer than an evidence description (a 20,000-character summary) still finalise;
+    the copy kept as evidence is cut with a note, the review keeps every word (issue 12)."""
+    from core import limits
+
+    started = in_progress_review(world.service)
+    summary = ("Assured on night checks; partly assured on handover. " * 400)[: limits.LONG_NARRATIVE]
+    services.review_finalise(actor=world.rm, review=started, summary=summary)
+    started.refresh_from_db()
+    assert started.summary == summary.strip()
+    description = started.minutes_evidence.description
+    assert len(description) == limits.NARRATIVE
+    assert description.endswith(services.MINUTES_CONTINUED)
