@@ -127,3 +127,14 @@ def test_probe_command_for_beat():
         call_command("probe", "beat")
     health.record_heartbeat()
     call_command("probe", "beat")
+
+
+@needs_redis
+def test_with_a_broker_and_no_worker_readiness_fails_naming_the_workers(settings):
+    settings.REDIS_URL = os.environ["REDIS_URL"]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    response = Client().get("/healthz/ready/")
+    assert response.status_code == 500
+    checks = response.json()["checks"]
+    assert checks["Ping"]["ok"] is False and checks["Database"]["ok"] is True
+    assert {"QueueAge", "BeatHeartbeat"} <= set(checks)
