@@ -141,7 +141,27 @@ async def _run(checks):
     return await asyncio.gather(*(check.get_result() for check in checks))
 
 
+# /healthz/ready/ is public and its storage check writes and deletes an object: a process runs
+# the checks at most once per READY_REUSE_SECONDS and answers from that result in between, so a
+# flood of probes costs no more than one round of checks every few seconds.
+READY_REUSE_SECONDS = 5.0
+_last_ready: tuple[float, dict, bool] | None = None
+
+
 def readiness(request) -> JsonResponse:
+    global _last_ready
+    now = time.monotonic()
+    if _last_ready is not None and now - _last_ready[0] < READY_REUSE_SECONDS:
+        _, body, failed = _last_ready
+    else:
+        body, failed = _readiness_body()
+        _last_ready = (now, body, failed)
+    response = JsonResponse({"ok": not failed, "checks": body}, status=500 if failed else 200)
+    add_never_cache_headers(response)
+    return response
+
+
+def _readiness_body() -> tuple[dict, bool]:
     results = asyncio.run(_run(readiness_checks()))
     body = {
         type(result.check).__name__: {
@@ -151,10 +171,7 @@ def readiness(request) -> JsonResponse:
         }
         for result in results
     }
-    failed = any(result.error for result in results)
-    response = JsonResponse({"ok": not failed, "checks": body}, status=500 if failed else 200)
-    add_never_cache_headers(response)
-    return response
+    return body, any(result.error for result in results)
 
 
 PROBES = {LIVENESS_PATH: liveness, READINESS_PATH: readiness}

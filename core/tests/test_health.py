@@ -15,6 +15,25 @@ from core import health
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fresh_readiness(monkeypatch):
+    """Each test sees its own checks run, not a result another test left for reuse."""
+    monkeypatch.setattr(health, "_last_ready", None)
+
+
+def test_readiness_runs_its_checks_at_most_once_in_a_few_seconds(monkeypatch, settings):
+    settings.REDIS_URL = ""
+    runs = []
+    real = health._readiness_body
+    monkeypatch.setattr(health, "_readiness_body", lambda: runs.append(1) or real())
+    for _ in range(5):
+        assert Client().get("/healthz/ready/").status_code == 200
+    assert len(runs) == 1
+    monkeypatch.setattr(health, "_last_ready", (0.0, {}, True))  # long ago: checked again
+    Client().get("/healthz/ready/")
+    assert len(runs) == 2
+
+
 @override_settings(ALLOWED_HOSTS=["care.example.org"], REDIS_URL="")
 def test_probes_answer_the_containers_own_host_but_other_paths_stay_host_checked():
     client = Client()
