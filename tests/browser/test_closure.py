@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from evidence.tests.factories import EvidenceFactory
 from recovery.models import RecoveryAction
@@ -31,7 +32,7 @@ def test_rm_proposes_ni_refuses_and_the_action_is_back_in_progress(world, page, 
     page.get_by_label("Justification (if a measure is not met)").fill("No measure yet; record sampling shows it.")
     page.get_by_role("button", name="Propose closure").click()
     page.wait_for_url(f"**{action.get_absolute_url()}")
-    assert page.get_by_text("Closure proposed", exact=True).first.is_visible()
+    expect(page.get_by_text("Closure proposed", exact=True).first).to_be_visible()
     # The proposer is not offered the decision.
     assert page.get_by_role("link", name="Decide closure").count() == 0
 
@@ -46,10 +47,10 @@ def test_rm_proposes_ni_refuses_and_the_action_is_back_in_progress(world, page, 
     page.wait_for_url(f"**{action.get_absolute_url()}")
 
     assert page.get_by_role("heading", level=1).inner_text().endswith("Escalate changes within the shift")
-    assert page.locator(".badge", has_text="In progress").first.is_visible()
+    expect(page.locator(".badge", has_text="In progress").first).to_be_visible()
     timeline = page.locator("section", has=page.get_by_role("heading", name="From concern to outcome"))
-    assert timeline.get_by_text("Closure refused").is_visible()
-    assert timeline.get_by_text("One week of sampling is not enough for a high-risk action.").is_visible()
-    assert timeline.get_by_text("Four more weeks of sampling; observe handovers.").is_visible()
+    expect(timeline.get_by_text("Closure refused")).to_be_visible()
+    expect(timeline.get_by_text("One week of sampling is not enough for a high-risk action.")).to_be_visible()
+    expect(timeline.get_by_text("Four more weeks of sampling; observe handovers.")).to_be_visible()
     action.refresh_from_db()
     assert action.status == RecoveryAction.Status.IN_PROGRESS

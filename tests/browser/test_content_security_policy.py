@@ -90,7 +90,7 @@ def test_service_and_measure_pages_with_charts(world, page, sign_in, violations)
     page.goto(f"/measures/{measure.pk}/")
     assert page.locator("svg.spc-chart circle:has(title)").count() == 6  # the inline SVG chart renders
     page.goto(reverse("governance:calendar"))
-    assert page.locator("#ics-url").is_visible()
+    expect(page.locator("#ics-url")).to_be_visible()
     assert violations() == []
 
 

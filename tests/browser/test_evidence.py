@@ -3,6 +3,7 @@
 import hashlib
 
 import pytest
+from playwright.sync_api import expect
 
 from evidence.models import EvidenceItem
 
@@ -34,7 +35,7 @@ def test_rm_adds_evidence_with_a_file_and_downloads_it(world, page, sign_in, set
         {"name": "observation.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" + b"\x00" * 200}
     )
     page.get_by_role("button", name="Save evidence").click()
-    assert page.get_by_text("choose the file again", exact=False).first.is_visible()
+    expect(page.get_by_text("choose the file again", exact=False).first).to_be_visible()
     assert page.get_by_label("Title").input_value() == "Handover observation, night shift"
     assert not EvidenceItem.objects.exists()
 
@@ -44,7 +45,7 @@ def test_rm_adds_evidence_with_a_file_and_downloads_it(world, page, sign_in, set
     page.wait_for_url("**/evidence/*/")
     item = EvidenceItem.objects.get()
     assert item.file_sha256 == hashlib.sha256(PDF).hexdigest()
-    assert page.get_by_text(item.file_sha256).first.is_visible()
+    expect(page.get_by_text(item.file_sha256).first).to_be_visible()
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download").first.click()
@@ -52,4 +53,4 @@ def test_rm_adds_evidence_with_a_file_and_downloads_it(world, page, sign_in, set
         assert downloaded.read() == PDF
 
     page.goto(f"/services/{world.service.slug}/evidence/")
-    assert page.get_by_role("link", name="Handover observation, night shift").is_visible()
+    expect(page.get_by_role("link", name="Handover observation, night shift")).to_be_visible()

@@ -42,13 +42,13 @@ def test_ni_challenges_refuses_a_closure_and_finalises_the_minutes(world, page, 
     item.get_by_role("button", name="Record challenge").click()
     page.get_by_text("Your challenge is recorded.").wait_for()
     assert page.evaluate("window.__still_here") is True
-    assert page.get_by_text("Two weeks at plan is not four. What happened at night?").is_visible()
+    expect(page.get_by_text("Two weeks at plan is not four. What happened at night?")).to_be_visible()
     assert Challenge.objects.filter(raised_by=world.ni, agenda_item__review=review).count() == 1
 
     # The closure queue: oldest first; refuse with rationale and further checks.
     page.goto("/closure-review/")
     page.get_by_role("link", name="Start with the oldest").click()
-    assert page.get_by_text("Proposal 1 of 2").is_visible()
+    expect(page.get_by_text("Proposal 1 of 2")).to_be_visible()
     # The focus script is a static file (CSP): it may run just after the text appears.
     expect(page.locator("#proposal-heading")).to_be_focused()
     page.get_by_label("Refuse closure").check()

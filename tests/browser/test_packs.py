@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from playwright.sync_api import expect
 
 from governance.models import EvidencePack
 from governance.packs import services
@@ -26,7 +27,7 @@ def test_quality_lead_generates_and_downloads_a_pack(world, media, page, sign_in
     panel = page.get_by_role("region", name="Evidence packs")
     panel.get_by_role("link", name="Generate pack").click()
     page.wait_for_url(f"**/services/{world.service.slug}/packs/new/")
-    assert page.get_by_role("heading", name="Generate an evidence pack").is_visible()
+    expect(page.get_by_role("heading", name="Generate an evidence pack")).to_be_visible()
     page.get_by_label("Commissioner update (two pages)").check()
     page.get_by_role("button", name="Generate pack").click()
 
