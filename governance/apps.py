@@ -16,7 +16,11 @@ class GovernanceConfig(AppConfig):
         auditlog.register(m.Challenge)
         auditlog.register(m.ReviewActionArising)
         auditlog.register(m.ReviewAmendment)
-        auditlog.register(m.EvidencePack, exclude_fields=["progress", "progress_note"])
+        auditlog.register(
+            m.EvidencePack,
+            # Progress and the bookkeeping of a render spread over workers are not changes to the pack.
+            exclude_fields=["progress", "progress_note", "parts_done", "touched_at", "front", "merge_started_at"],
+        )
 
         # Flag badges on the service page (open flags by kind).
         from core.panels import register_service_panel

@@ -6,7 +6,7 @@ packs) owns its models module, and this one only imports them.
 
 from governance.digests.models import DigestSent
 from governance.flags.models import Flag
-from governance.packs.models import EvidencePack
+from governance.packs.models import EvidencePack, PackPart
 from governance.reviews.models import AgendaItem, Challenge, OversightReview, ReviewActionArising, ReviewAmendment
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "EvidencePack",
     "Flag",
     "OversightReview",
+    "PackPart",
     "ReviewActionArising",
     "ReviewAmendment",
 ]

@@ -169,6 +169,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # layout is rendered in chunks of PACK_CHUNK_MEASURES and merged (governance/packs/chunked.py).
 PACK_CHUNK_MEASURES = env.int("PACK_CHUNK_MEASURES", default=40)
 PACK_SINGLE_PASS_MEASURES = env.int("PACK_SINGLE_PASS_MEASURES", default=200)
+# A chunked pack's parts are laid out by every available worker (a Celery group) and merged when
+# the last is in (governance/packs/tasks.py); each part's job has its own, shorter time limit.
+PACK_DISTRIBUTE = env.bool("PACK_DISTRIBUTE", default=True)
+PACK_PART_SOFT_TIME_LIMIT = env.int("PACK_PART_SOFT_TIME_LIMIT", default=180)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -189,6 +189,31 @@ class _Laid:
     links: list[tuple[str, int, tuple[float, float, float, float]]]  # (anchor, page, rect in pt)
     seconds: float
 
+    def as_json(self) -> dict:
+        """Everything but the PDF's bytes, as plain JSON (a part's row keeps it for the merge)."""
+        return {
+            "tagged": self.tagged,
+            "page_count": self.page_count,
+            "wide": self.wide,
+            "anchors": {name: list(where) for name, where in self.anchors.items()},
+            "bookmarks": [list(b) for b in self.bookmarks],
+            "links": [[anchor, page, list(rect)] for anchor, page, rect in self.links],
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_json(cls, layout: dict, data: bytes) -> _Laid:
+        return cls(
+            data=data,
+            tagged=layout["tagged"],
+            page_count=layout["page_count"],
+            wide=list(layout["wide"]),
+            anchors={name: tuple(where) for name, where in layout["anchors"].items()},
+            bookmarks=[tuple(b) for b in layout["bookmarks"]],
+            links=[(anchor, page, tuple(rect)) for anchor, page, rect in layout["links"]],
+            seconds=layout["seconds"],
+        )
+
 
 def _lay_out(html: str, html_sink: Callable[[str], None] | None, *, tag: bool) -> _Laid:
     """Lay out and write one chunk: tagged as a single document would be (``rendering.write_pdf``), or not."""
@@ -247,34 +272,89 @@ def render_chunked(
     return pdf, stats
 
 
+def chunk_html(ctx: dict, pieces: list[Piece]) -> str:
+    """The finished HTML of one body chunk (its pieces' sections, cut to their runs)."""
+    for piece in pieces:
+        overrides = {"continued": piece.continued, "part": piece.part}
+        if piece.var:
+            overrides[piece.var] = ctx[piece.var][piece.start : piece.stop]
+        piece.html = mark_safe(render_to_string(SECTION_TEMPLATE.format(piece.key), {**ctx, **overrides}))  # noqa: S308 - our template's output
+    html = render_to_string(CHUNK_TEMPLATE, {**ctx, "chunk_mode": True, "pieces": pieces})
+    for piece in pieces:
+        piece.html = ""
+    return html
+
+
+# What the cover, the contents and the page-number overlay print besides the pack's header
+# (``context.front_context`` rebuilds the header from the pack row): kept as plain JSON on the
+# pack while its parts are laid out elsewhere, so the front says what the body was built from.
+FRONT_KEYS = ("sections", "key_questions", "totals")
+
+
+def front_data(ctx: dict) -> dict:
+    return {key: ctx.get(key) for key in FRONT_KEYS}
+
+
+class _Body:
+    """The body chunks as they are merged: page orientations, anchors and bookmarks, offset."""
+
+    def __init__(self, merger: Merger, stats: ChunkedStats) -> None:
+        self.merger, self.stats = merger, stats
+        self.wide: list[bool] = []
+        self.anchors: dict[str, tuple[int, float, float]] = {}
+        self.bookmarks: list[tuple[int, str, int, float, float]] = []
+
+    def add(self, laid: _Laid) -> None:
+        self.stats.weasyprint_seconds += laid.seconds
+        offset = len(self.wide)
+        started = time.perf_counter()
+        self.merger.add(laid.data, laid.tagged)
+        self.stats.merge_seconds += time.perf_counter() - started
+        self.wide += laid.wide
+        self.stats.chunk_pages.append(laid.page_count)
+        for name, (page, x, y) in laid.anchors.items():
+            self.anchors.setdefault(name, (offset + page, x, y))
+        self.bookmarks += [(level, label, offset + page, x, y) for level, label, page, x, y in laid.bookmarks]
+
+
 def _render_chunks(ctx, chunks, merger: Merger, stats: ChunkedStats, html_sink, progress) -> rendering.RenderedPdf:
-    wide: list[bool] = []
-    anchors: dict[str, tuple[int, float, float]] = {}
-    bookmarks: list[tuple[int, str, int, float, float]] = []
+    body = _Body(merger, stats)
     for n, pieces in enumerate(chunks):
-        for piece in pieces:
-            overrides = {"continued": piece.continued, "part": piece.part}
-            if piece.var:
-                overrides[piece.var] = ctx[piece.var][piece.start : piece.stop]
-            piece.html = mark_safe(render_to_string(SECTION_TEMPLATE.format(piece.key), {**ctx, **overrides}))  # noqa: S308 - our template's output
-        html = render_to_string(CHUNK_TEMPLATE, {**ctx, "chunk_mode": True, "pieces": pieces})
-        for piece in pieces:
-            piece.html = ""
+        html = chunk_html(ctx, pieces)
         laid = _lay_out(html, html_sink, tag=stats.tagged)
         del html
-        stats.weasyprint_seconds += laid.seconds
-        offset = len(wide)
-        started = time.perf_counter()
-        merger.add(laid.data, laid.tagged)
-        stats.merge_seconds += time.perf_counter() - started
-        wide += laid.wide
-        stats.chunk_pages.append(laid.page_count)
-        for name, (page, x, y) in laid.anchors.items():
-            anchors.setdefault(name, (offset + page, x, y))
-        bookmarks += [(level, label, offset + page, x, y) for level, label, page, x, y in laid.bookmarks]
+        body.add(laid)
+        del laid
         if progress:
             progress(n + 1, len(chunks))
+    return _finish(ctx, body, merger, stats, html_sink)
 
+
+def render_parts(
+    front_ctx: dict, parts, *, tagged: bool, parts_count: int
+) -> tuple[rendering.RenderedPdf, ChunkedStats]:
+    """Merge body chunks laid out elsewhere (``parts`` yields each ``_Laid`` in order) under a new front."""
+    stats = ChunkedStats(chunks=parts_count + 1, tagged=tagged)
+    with tempfile.TemporaryDirectory(prefix="pack-parts-") as workdir:
+        merger = Merger(Path(workdir))
+        try:
+            body = _Body(merger, stats)
+            for laid in parts:
+                body.add(laid)
+                del laid
+            pdf = _finish(front_ctx, body, merger, stats, None)
+        finally:
+            merger.close()
+    return pdf, stats
+
+
+def lay_out_part(html: str, *, tag: bool) -> _Laid:
+    """Lay out and write one body chunk (a part's job)."""
+    return _lay_out(html, None, tag=tag)
+
+
+def _finish(ctx, body: _Body, merger: Merger, stats: ChunkedStats, html_sink) -> rendering.RenderedPdf:
+    wide, anchors, bookmarks = body.wide, body.anchors, body.bookmarks
     # The cover and contents, now that every section's page is known (counting the front's own pages).
     front_pages = 2
     weasyprint_log, forward_links = logging.getLogger("weasyprint"), _ForwardLinks()

@@ -82,6 +82,17 @@ def build_pack_context(pack: EvidencePack, *, services: list[Service] | None = N
     return context
 
 
+def front_context(pack: EvidencePack, front: dict, generated_at: datetime.datetime) -> dict:
+    """What a long pack's cover, contents and page overlay print, without loading its body again.
+
+    ``front`` is ``chunked.front_data`` of the context the body was built from, kept on the pack
+    while its parts were laid out on other workers; ``generated_at`` is when that context was read.
+    """
+    params = parse_parameters(pack.parameters)
+    services = list(pack.services.select_related("provider").order_by("name"))
+    return {**_header(pack, params, services), **front, "generated_at": timezone.localtime(generated_at)}
+
+
 def _header(pack: EvidencePack, params: PackParameters, services: list[Service]) -> dict:
     provider = pack.provider
     now = timezone.localtime()

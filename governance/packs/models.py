@@ -33,6 +33,17 @@ def render_stale_after() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
 
+def lost_q(now: datetime.datetime) -> Q:
+    """Packs "rendering" with no sign of life for ``render_stale_after``: lost with their worker.
+
+    A render spread over workers (``PackPart``) shows life each time a part finishes
+    (``touched_at``), so a long pack whose parts are still coming in is not taken for lost.
+    """
+    cut = now - render_stale_after()
+    Status = EvidencePack.Status
+    return Q(status=Status.RENDERING, started_at__lt=cut) & (Q(touched_at__isnull=True) | Q(touched_at__lt=cut))
+
+
 def stuck_q(now: datetime.datetime) -> Q:
     """Packs that may be tried again: failed, never handed over, or stuck past their limits.
 
@@ -45,7 +56,7 @@ def stuck_q(now: datetime.datetime) -> Q:
         | Q(status=Status.QUEUED, progress_note=RENDERER_UNAVAILABLE)
         | Q(status=Status.QUEUED, queued_at__lt=waited)
         | Q(status=Status.QUEUED, queued_at__isnull=True, requested_at__lt=waited)
-        | Q(status=Status.RENDERING, started_at__lt=now - render_stale_after())
+        | lost_q(now)
     )
 
 
@@ -93,6 +104,14 @@ class EvidencePack(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     claimed_by = models.CharField(max_length=255, blank=True, editable=False)
+    # A long pack rendered across workers (services.pack_render with distribute): how many parts
+    # its current attempt was cut into and how many are laid out, when the merge was claimed,
+    # what the cover and contents need once every part is in, and the last sign of life.
+    parts_total = models.PositiveIntegerField(default=0, editable=False)
+    parts_done = models.PositiveIntegerField(default=0, editable=False)
+    merge_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    front = models.JSONField(default=dict, blank=True, editable=False)
+    touched_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [*length_checks(error=limits.NOTE)]
@@ -117,5 +136,32 @@ class EvidencePack(models.Model):
         if self.status == self.Status.QUEUED:
             return (self.queued_at or self.requested_at) < now - requeue_after()
         if self.status == self.Status.RENDERING:
-            return self.started_at is not None and self.started_at < now - render_stale_after()
+            cut = now - render_stale_after()
+            alive = self.touched_at is not None and self.touched_at >= cut
+            return self.started_at is not None and self.started_at < cut and not alive
         return False
+
+
+class PackPart(models.Model):
+    """One chunk of a long pack, laid out by whichever worker takes it (``tasks.render_pack_part``).
+
+    The coordinating render writes each chunk's finished HTML to storage and a row per chunk;
+    a part's job lays it out and stores the PDF and the facts the merge needs (pages, their
+    orientation, anchors, bookmarks, links); the job that lays out the last part sends the merge.
+    Rows belong to one attempt of the pack: a later attempt never reads an earlier one's parts.
+    """
+
+    pack = models.ForeignKey(EvidencePack, on_delete=models.CASCADE, related_name="parts")
+    attempt = models.PositiveSmallIntegerField()
+    index = models.PositiveIntegerField()
+    html_name = models.CharField(max_length=300)
+    pdf_name = models.CharField(max_length=300, blank=True)
+    layout = models.JSONField(default=dict, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pack", "attempt", "index"], name="one_part_per_index")]
+        ordering = ["pack", "attempt", "index"]
+
+    def __str__(self) -> str:
+        return f"Part {self.index + 1} of pack {self.pack_id} (attempt {self.attempt})"

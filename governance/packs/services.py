@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,10 +32,10 @@ from kombu.exceptions import KombuError
 from core import limits
 from core import permissions as policy
 from core.models import Provider, Service
-from governance.models import EvidencePack
+from governance.models import EvidencePack, PackPart
 from governance.packs import chunked, parameters, rendering
 from governance.packs import context as pack_context
-from governance.packs.models import RENDERER_UNAVAILABLE, WAITING, render_stale_after
+from governance.packs.models import RENDERER_UNAVAILABLE, WAITING, lost_q
 from recovery.models import RecoveryAction
 
 logger = logging.getLogger(__name__)
@@ -142,7 +144,7 @@ def pack_claim(*, pack_id: int, job_id: str | None = None) -> bool:
     kills its worker cannot be redelivered forever.
     """
     now = timezone.now()
-    claimable = Q(status=Status.QUEUED) | Q(status=Status.RENDERING, started_at__lt=now - render_stale_after())
+    claimable = Q(status=Status.QUEUED) | lost_q(now)
     if job_id:
         claimable |= Q(status=Status.RENDERING, claimed_by=job_id)
     limit = settings.PACK_RENDER_ATTEMPTS
@@ -154,6 +156,11 @@ def pack_claim(*, pack_id: int, job_id: str | None = None) -> bool:
         error="",
         attempts=F("attempts") + 1,
         claimed_by=job_id or "",
+        parts_total=0,
+        parts_done=0,
+        merge_started_at=None,
+        front={},
+        touched_at=None,
     )
     if changed == 1:
         return True
@@ -188,7 +195,8 @@ class RenderResult:
     pdf_seconds: float = 0.0
     tagged: str = ""
     html: str = ""
-    path: str = ""  # "single" (one tagged document) or "chunked" (laid out in parts and merged)
+    path: str = ""  # "single" (one document), "chunked" (laid out in parts here, merged) or
+    # "distributed" (parts sent to every worker; ``pack_render_part`` and ``pack_merge`` finish it)
     chunks: int = 1
     chunk_stats: chunked.ChunkedStats | None = None
 
@@ -209,10 +217,15 @@ def pack_render(
     job_id: str | None = None,
     keep_html: bool = False,
     html_sink: Callable[[str], None] | None = None,
+    distribute: bool = False,
 ) -> RenderResult | None:
     """Render a claimed pack; None when another run has it (or it is finished).
 
     ``job_id``: the Celery task id, so a redelivered message may take back its own claim.
+    ``distribute`` (the job, when ``PACK_DISTRIBUTE``): a long pack's chunks go to every
+    worker as a group of ``render_pack_part`` jobs and this returns with the pack still
+    rendering; the job that lays out the last part sends ``merge_pack``. Without it (the CLI,
+    the benchmark) the chunks are laid out here, one after another.
     ``keep_html`` keeps a single document's HTML on the result; ``html_sink`` is given the
     finished HTML of every document laid out (one, or each chunk and the front), for the benchmark.
     """
@@ -227,7 +240,12 @@ def pack_render(
         _progress(pack_id, attempt, 15, "Gathering the plan, measures and evidence")
         _test_pause(pack_id, attempt)
         ctx = pack_context.build_pack_context(pack)
-        if _chunk(pack, ctx):
+        _drop_parts(pack_id)  # an earlier attempt's parts, if any: this attempt plans its own
+        if distribute and _chunk(pack, ctx):
+            result.chunks = _distribute(pack, attempt, ctx)
+            result.html_seconds = time.perf_counter() - started
+            result.path = "distributed"
+        elif _chunk(pack, ctx):
             result.html_seconds = time.perf_counter() - started
             started = time.perf_counter()
 
@@ -250,9 +268,10 @@ def pack_render(
             result.path = "single"
             if keep_html:
                 result.html = html
-        result.tagged = pdf.tagged
-        _progress(pack_id, attempt, 90, "Storing the file")
-        _store(pack, pdf, ctx, render_path=result.path, chunks=result.chunks)
+        if result.path != "distributed":
+            result.tagged = pdf.tagged
+            _progress(pack_id, attempt, 90, "Storing the file")
+            _store(pack, pdf, render_path=result.path, chunks=result.chunks)
     except Exception as exc:  # record every failure on the pack; nothing half-written is kept
         logger.exception("Pack %s failed to render", pack_id)
         pack_fail(pack_id=pack_id, error=_error_text(exc), attempt=attempt)
@@ -273,7 +292,7 @@ def _filename(pack: EvidencePack) -> str:
     return f"{pack.kind}-{where}-{timezone.localdate():%Y%m%d}-{pack.pk}.pdf"
 
 
-def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, ctx: dict, *, render_path: str, chunks: int) -> None:
+def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, *, render_path: str, chunks: int, workers: int = 1) -> None:
     """Write the file and the facts about it together; remove the file if the row cannot be saved.
 
     The row names the file only once it is whole (``save`` has returned), in the same UPDATE
@@ -288,6 +307,7 @@ def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, ctx: dict, *, render_
             params["pdf_structure"] = pdf.tagged
             params["render_path"] = render_path
             params["render_chunks"] = chunks
+            params["render_workers"] = workers
             updated = EvidencePack.objects.filter(pk=pack.pk, status=Status.RENDERING, attempts=pack.attempts).update(
                 file=pack.file.name,
                 page_count=pdf.page_count,
@@ -306,6 +326,170 @@ def _store(pack: EvidencePack, pdf: rendering.RenderedPdf, ctx: dict, *, render_
     except Exception:
         pack.file.delete(save=False)
         raise
+
+
+# A long pack across workers -------------------------------------------------------------
+
+
+def _storage():
+    return EvidencePack._meta.get_field("file").storage
+
+
+def _parts_folder(pack_id: int, attempt: int) -> str:
+    return f"packs/parts/{pack_id}-{attempt}"
+
+
+def _distribute(pack: EvidencePack, attempt: int, ctx: dict) -> int:
+    """Write each body chunk's HTML to storage, a row per part, and send the parts as one group.
+
+    The HTML is finished here (templating needs the whole context; laying out does not), so a
+    part's job only reads its file and lays it out: any worker, on any host sharing the storage.
+    """
+    from celery import group
+
+    from governance.packs.tasks import render_pack_part
+
+    chunks = chunked.plan(ctx, settings.PACK_CHUNK_MEASURES)
+    storage, folder = _storage(), _parts_folder(pack.pk, attempt)
+    parts = []
+    for n, pieces in enumerate(chunks):
+        _progress(pack.pk, attempt, 20 + 20 * (n + 1) // len(chunks), f"Preparing part {n + 1} of {len(chunks)}")
+        html = chunked.chunk_html(ctx, pieces)
+        name = storage.save(f"{folder}/{n:04d}.html", ContentFile(html.encode()))
+        parts.append(PackPart(pack_id=pack.pk, attempt=attempt, index=n, html_name=name))
+    front = {
+        "data": chunked.front_data(ctx),
+        "tagged": chunked.pack_cost(ctx) <= chunked.TAGGED_MERGE_MAX_COST,
+        "generated_at": ctx["generated_at"].isoformat(),
+    }
+    with transaction.atomic():
+        planned = EvidencePack.objects.filter(pk=pack.pk, status=Status.RENDERING, attempts=attempt).update(
+            parts_total=len(parts),
+            parts_done=0,
+            front=front,
+            touched_at=timezone.now(),
+            progress=40,
+            progress_note=f"Laying out the PDF: 0 of {len(parts)} parts",
+        )
+        if planned != 1:
+            raise RuntimeError("The pack changed while its parts were prepared.")
+        PackPart.objects.bulk_create(parts)
+    group(render_pack_part.si(pack.pk, attempt, n) for n in range(len(parts))).apply_async()
+    return len(parts) + 1
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def pack_render_part(*, pack_id: int, attempt: int, index: int) -> str:
+    """Lay out one part of a pack's attempt; safe to run twice (a done part is not laid out again).
+
+    The part that finds every part done sends the merge (as may a redelivered one: the merge
+    claims the pack once, so a second send does nothing).
+    """
+    live = EvidencePack.objects.filter(pk=pack_id, status=Status.RENDERING, attempts=attempt)
+    part = PackPart.objects.filter(pack_id=pack_id, attempt=attempt, index=index).first()
+    if part is None or not live.exists():
+        return "stale"
+    if part.done_at is None:
+        storage = _storage()
+        try:
+            with storage.open(part.html_name, "rb") as fh:
+                html = fh.read().decode()
+            tag = bool(live.values_list("front__tagged", flat=True).first())
+            laid = chunked.lay_out_part(html, tag=tag)
+            del html
+            name = storage.save(f"{_parts_folder(pack_id, attempt)}/{index:04d}.pdf", ContentFile(laid.data))
+        except Exception as exc:  # the pack fails with its reason; nothing half-made is kept
+            logger.exception("Part %s of pack %s failed to render", index + 1, pack_id)
+            pack_fail(pack_id=pack_id, error=_error_text(exc), attempt=attempt)
+            _drop_parts(pack_id)
+            return "failed"
+        now = timezone.now()
+        with transaction.atomic():
+            layout = {**laid.as_json(), "worker": _worker_name()}
+            if PackPart.objects.filter(pk=part.pk, done_at__isnull=True).update(
+                pdf_name=name, layout=layout, done_at=now
+            ):
+                live.update(parts_done=F("parts_done") + 1, touched_at=now)
+    row = live.values("parts_done", "parts_total", "merge_started_at").first()
+    if row is None:
+        return "stale"
+    done, total = row["parts_done"], row["parts_total"]
+    progress = 40 + 45 * done // max(total, 1)
+    live.filter(progress__lt=progress).update(
+        progress=progress, progress_note=f"Laying out the PDF: {done} of {total} parts"
+    )
+    if done >= total and row["merge_started_at"] is None:
+        from governance.packs.tasks import merge_pack
+
+        merge_pack.apply_async((pack_id, attempt), ignore_result=True)
+    return "done"
+
+
+def pack_merge(*, pack_id: int, attempt: int, job_id: str | None = None) -> EvidencePack | None:
+    """Join an attempt's parts under the cover and contents and store the pack; once per attempt.
+
+    The claim is a conditional UPDATE (every part in, no merge yet, or this same job taking
+    back its own claim after its worker died); any other send of the merge does nothing.
+    """
+    now = timezone.now()
+    mine = Q(merge_started_at__isnull=True)
+    if job_id:
+        mine |= Q(claimed_by=f"merge:{job_id}")
+    claimed = EvidencePack.objects.filter(
+        mine, pk=pack_id, status=Status.RENDERING, attempts=attempt, parts_done__gte=F("parts_total")
+    ).update(
+        merge_started_at=now,
+        touched_at=now,
+        claimed_by=f"merge:{job_id or ''}",
+        progress=88,
+        progress_note="Joining the parts",
+    )
+    if claimed != 1:
+        return None
+    pack = EvidencePack.objects.select_related("provider", "service", "requested_by").get(pk=pack_id)
+    storage = _storage()
+    try:
+        parts = list(PackPart.objects.filter(pack_id=pack_id, attempt=attempt).order_by("index"))
+        if len(parts) != pack.parts_total or any(p.done_at is None for p in parts):
+            raise RuntimeError("A part of the pack is missing.")
+        front = pack.front
+        front_ctx = pack_context.front_context(
+            pack, front["data"], datetime.datetime.fromisoformat(front["generated_at"])
+        )
+
+        def laid_parts():
+            for part in parts:
+                with storage.open(part.pdf_name, "rb") as fh:
+                    data = fh.read()
+                yield chunked._Laid.from_json(part.layout, data)
+
+        pdf, stats = chunked.render_parts(front_ctx, laid_parts(), tagged=front["tagged"], parts_count=len(parts))
+        _progress(pack_id, attempt, 90, "Storing the file")
+        workers = len({p.layout.get("worker") for p in parts})
+        _store(pack, pdf, render_path="distributed", chunks=stats.chunks, workers=workers)
+    except Exception as exc:
+        logger.exception("Pack %s failed to merge", pack_id)
+        pack_fail(pack_id=pack_id, error=_error_text(exc), attempt=attempt)
+    finally:
+        _drop_parts(pack_id)
+    pack.refresh_from_db()
+    return pack
+
+
+def _drop_parts(pack_id: int) -> None:
+    """Remove a pack's parts (their files, then their rows): after the merge, a failure or a new attempt."""
+    storage = _storage()
+    for html_name, pdf_name in PackPart.objects.filter(pack_id=pack_id).values_list("html_name", "pdf_name"):
+        for name in (html_name, pdf_name):
+            if name:
+                try:
+                    storage.delete(name)
+                except Exception:  # a part's file already gone, or the store briefly down: not the pack's failure
+                    logger.warning("Could not remove %s", name, exc_info=True)
+    PackPart.objects.filter(pack_id=pack_id).delete()
 
 
 def pack_fail(*, pack_id: int, error: str, attempt: int | None = None) -> None:

@@ -29,7 +29,7 @@ from core import permissions as policy
 from core.audit import log_update
 from governance.models import EvidencePack
 from governance.packs import services
-from governance.packs.models import WAITING, render_stale_after, requeue_after, stuck_q
+from governance.packs.models import WAITING, lost_q, requeue_after, stuck_q
 
 Status = EvidencePack.Status
 SENT_AGAIN = "Sent to the renderer again: the last render stopped before it finished"
@@ -58,7 +58,7 @@ def packs_reap(*, now=None) -> ReapResult:
                 services.pack_queue(pack_id=pk)
                 result.requeued.append(pk)
 
-    lost = Q(status=Status.RENDERING, started_at__lt=now - render_stale_after())
+    lost = lost_q(now)
     limit = settings.PACK_RENDER_ATTEMPTS
     for pk in EvidencePack.objects.filter(lost).order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
