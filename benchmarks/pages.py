@@ -72,6 +72,12 @@ def main() -> None:
         ("closure queue (governance:closure_queue)", leader, url_or_none("governance:closure_queue")),
         ("audit form (audits:audit_start)", manager, url_or_none("audits:audit_start", service=s)),
         ("evidence library (evidence:library)", manager, url_or_none("evidence:library", service=s)),
+        (
+            "provider evidence library (evidence:provider_library)",
+            leader,
+            url_or_none("evidence:provider_library", provider=prov),
+        ),
+        ("provider recovery map (recovery:map_provider)", leader, url_or_none("recovery:map_provider", provider=prov)),
         ("flag list (governance:flag_list)", manager, url_or_none("governance:flag_list", service=s)),
         (
             "provider flag list (governance:provider_flag_list)",
