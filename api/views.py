@@ -24,13 +24,32 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from api import idempotency, serializers, services
 from audits.models import Audit
+from core import access
 from core import permissions as policy
+from core.models import Provider
 from governance.flags import selectors as flag_selectors
 from governance.reviews import selectors as review_selectors
 from recovery.measures import selectors as measure_selectors
 from recovery.models import DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
 
 Verb = policy.Verb
+
+
+def record_reads(request, response, objects, label: str) -> None:
+    """Who read what through the API, as the pages record it (``core.access``): one object read
+    is recorded as that object; a list page as its provider (one row per provider on the page,
+    the list's own address in the path). Only a successful read by a signed-in token's user."""
+    if request.method not in ("GET", "HEAD") or not 200 <= response.status_code < 300:
+        return
+    if not request.user.is_authenticated:
+        return
+    if isinstance(objects, list):
+        providers = sorted({policy.scope_of(obj)[0] for obj in objects})
+        subjects = [Provider(pk=pk) for pk in providers]
+    else:
+        subjects = [objects]
+    for subject in subjects:
+        access.write(request, access.Pending(kind=access.AccessKind.API, label=label, subject=subject))
 
 
 def field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
@@ -85,6 +104,23 @@ class Scoped(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return self.base_queryset()
+
+    def get_object(self):
+        self._read = super().get_object()
+        return self._read
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._read = list(page) if page is not None else list(queryset)
+        return page
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        read = getattr(self, "_read", None)
+        if read is not None:
+            noun = self.get_queryset().model._meta.verbose_name_plural
+            record_reads(request, response, read, f"API: {noun}" if isinstance(read, list) else f"API: one of {noun}")
+        return response
 
     def filter_queryset(self, queryset):
         if self.action != "list":
@@ -167,6 +203,7 @@ class MeasureViewSet(Scoped):
     @extend_schema(responses=serializers.MeasureDetailSerializer)
     def retrieve(self, request, pk=None):
         measure = measure_selectors.measure_for(request.user, _int(pk))
+        self._read = measure
         summary = measure_selectors.measure_summary(measure, today=timezone.localdate())
         return Response(serializers.measure_detail_data(summary))
 
@@ -241,7 +278,7 @@ class MeasurePointsView(mixins.ListModelMixin, generics.GenericAPIView):
     serializer_class = serializers.PointSerializer
 
     def get_queryset(self):
-        measure = measure_selectors.measure_for(self.request.user, _int(self.kwargs["pk"]))
+        measure = self._measure = measure_selectors.measure_for(self.request.user, _int(self.kwargs["pk"]))
         qs = DataPoint.objects.filter(measure=measure).order_by("period_date", "pk")
         params = self.request.query_params
         since, until = _parse_date(params, "since"), _parse_date(params, "until")
@@ -253,7 +290,9 @@ class MeasurePointsView(mixins.ListModelMixin, generics.GenericAPIView):
 
     @extend_schema(parameters=date_params("period_date"))
     def get(self, request, pk):
-        return self.list(request)
+        response = self.list(request)
+        record_reads(request, response, self._measure, "API: data points of a measure")
+        return response
 
     @extend_schema(
         request=serializers.PointWriteSerializer,

@@ -15,6 +15,7 @@ class AccessKind(models.TextChoices):
     DOWNLOAD = "download", "File download"
     EXPORT = "export", "Export"
     PACK = "pack", "Evidence pack download"
+    API = "api", "API read"
 
 
 class AccessRecord(models.Model):
