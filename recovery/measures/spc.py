@@ -54,6 +54,8 @@ assurance against a target.
 
 from __future__ import annotations
 
+import bisect
+import datetime
 import itertools
 import math
 from collections.abc import Sequence
@@ -77,6 +79,7 @@ __all__ = [
     "SpcResult",
     "SpcSegment",
     "compute_spc",
+    "segment_starts_for",
 ]
 
 Direction = Literal["higher", "lower", "neutral"]
@@ -317,6 +320,22 @@ def compute_spc(
         target=target,
         segments=tuple(segments),
     )
+
+
+def segment_starts_for(dates: Sequence, rebase_dates: Sequence) -> list[int]:
+    """Where each rebase starts a segment: the first point dated on or after it.
+
+    ``dates`` are the points' dates, oldest first; ``rebase_dates`` are dates or ISO strings
+    (as ``OutcomeMeasure.spc_rebase_dates`` stores them). A rebase on or before the first point,
+    or after the last one, starts nothing (yet).
+    """
+    starts = set()
+    for when in rebase_dates:
+        day = datetime.date.fromisoformat(when) if isinstance(when, str) else when
+        i = bisect.bisect_left(dates, day)
+        if 0 < i < len(dates):
+            starts.add(i)
+    return sorted(starts)
 
 
 def _segment(index: int, start: int, ys: list[float], baseline_size: int | None) -> SpcSegment:
