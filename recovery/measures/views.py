@@ -18,6 +18,7 @@ from recovery.measures import selectors as selectors
 from recovery.measures import services as services
 from recovery.measures.forms import DataPointForm, MeasureForm, RebaseForm, RebaseRemoveForm
 from recovery.measures.measuring import explain
+from recovery.measures.spc import segment_starts_for
 from recovery.models import DataPoint
 
 Verb = policy.Verb
@@ -127,9 +128,11 @@ def _rebase_context(measure, summary, *, can_edit: bool) -> dict:
     """The measure page's rebases: every one with who and why, and the form offering a new one."""
     offered = rebases.default_rebase_date(measure)
     live = set(measure.spc_rebase_dates or ())
+    # Worth offering only when the start falls between values (some before it, some after).
+    useful = offered is not None and bool(segment_starts_for([p.period_date for p in summary.points], [offered]))
     return {
         "rebases": rebases.rebases_for(measure),
-        "rebase_offered": offered,
+        "rebase_offered": offered if useful else None,
         "rebase_offered_taken": offered is not None and offered.isoformat() in live,
         "rebase_form": RebaseForm(initial={"from_date": offered}) if can_edit else None,
     }
