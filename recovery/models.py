@@ -6,7 +6,7 @@ feature (plan imports, imported rows) own theirs.
 """
 
 from recovery.importing.models import ImportedRow, PlanImport
-from recovery.measures.models import DataPoint, OutcomeMeasure
+from recovery.measures.models import DataPoint, MeasureRebase, OutcomeMeasure
 from recovery.plan.models import (
     ActionStep,
     ActionTransition,
@@ -23,6 +23,7 @@ __all__ = [
     "FailureTheme",
     "ImportedRow",
     "LeadershipLearning",
+    "MeasureRebase",
     "OutcomeMeasure",
     "PlanImport",
     "RecoveryAction",

@@ -104,6 +104,7 @@ MEASURE_FIELDS = (
     "sustain_periods",
     "cadence",
     "limits_from_first",
+    "spc_rebase_dates",
 )
 
 

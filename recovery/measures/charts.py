@@ -21,9 +21,13 @@ from recovery.measures.spc import (
     CONCERN,
     IMPROVEMENT,
     MIN_POINTS_FOR_LIMITS,
+    NEUTRAL,
+    NEUTRAL_DIRECTION,
     NONE,
+    TEXT_COLOURS,
     VARIATION_LABELS,
     SpcResult,
+    SpcSegment,
 )
 
 __all__ = [
@@ -45,7 +49,21 @@ LIMIT_COLOUR = "#7f7f7f"
 TARGET_COLOUR = "#c00000"
 LIMIT_DASH = "6 4"
 TARGET_DASH = "3 3"
+REBASE_COLOUR = "#595959"  # 7:1 on white: the marker's label is text
+REBASE_DASH = "2 3"
 TRIAL_LABEL = f"Trial limits (fewer than {MIN_POINTS_FOR_LIMITS} points)"
+NO_LIMITS_LABEL = "Too few points for process limits"
+REBASE_LABEL = "New limits"
+
+
+def trial_label(segment: SpcSegment) -> str:
+    """How a segment's trial limits are labelled (chart, pages and packs say the same)."""
+    if not segment.has_limits:
+        return NO_LIMITS_LABEL
+    if segment.short_fixed_baseline:
+        return f"Trial limits (fixed on {segment.baseline_size} points, fewer than {MIN_POINTS_FOR_LIMITS})"
+    return TRIAL_LABEL
+
 
 _ids = itertools.count(1)
 
@@ -166,21 +184,52 @@ def _placeholder_svg(title: str, width: int, height: int, message: str) -> str:
     )
 
 
-def describe(result: SpcResult, *, unit: str = "", latest_date: datetime.date | None = None) -> str:
-    """A one-paragraph plain-English summary of an SPC result."""
+def _trial_words(segment: SpcSegment) -> str:
+    if segment.short_fixed_baseline:
+        return f"trial limits: fixed on {segment.baseline_size} points, fewer than {MIN_POINTS_FOR_LIMITS}"
+    return f"trial limits: fewer than {MIN_POINTS_FOR_LIMITS} points"
+
+
+def describe(
+    result: SpcResult,
+    *,
+    unit: str = "",
+    latest_date: datetime.date | None = None,
+    dates: Sequence[datetime.date] | None = None,
+) -> str:
+    """A one-paragraph plain-English summary of an SPC result.
+
+    With ``dates`` (one per point) a rebased chart also says when the limits were recalculated
+    and what they were before.
+    """
     n = len(result.points)
     if n == 0:
         return "No data yet."
     latest = result.points[-1]
+    if latest_date is None and dates:
+        latest_date = dates[-1]
     parts = [f"{n} data point{'s' if n != 1 else ''}."]
     when = f" ({_fmt_date(latest_date, with_year=True)})" if latest_date else ""
     parts.append(f"Latest value {fmt_value(latest.value, unit)}{when}.")
+    if result.rebased:
+        starts = [seg.start for seg in result.segments[1:]]
+        if dates and len(dates) == n:
+            listed = ", ".join(_fmt_date(dates[i], with_year=True) for i in starts)
+            parts.append(f"Limits recalculated from {listed}.")
+        else:
+            parts.append(f"Limits recalculated {len(starts)} time{'s' if len(starts) != 1 else ''}.")
+        before = result.segments[-2]
+        if before.has_limits:
+            parts.append(
+                f"Before the latest change: mean {fmt_value(before.mean, unit)}, limits "
+                f"{fmt_value(before.lower, unit)} to {fmt_value(before.upper, unit)}."
+            )
+        parts.append("Since then:")
     parts.append(f"Mean {fmt_value(result.mean, unit)}.")
+    current = result.current
     if result.has_limits:
-        parts.append(
-            f"Process limits {fmt_value(result.lower, unit)} to "
-            f"{fmt_value(result.upper, unit)}" + (" (trial limits)." if result.trial else ".")
-        )
+        trial = f" ({_trial_words(current)})." if result.trial else "."
+        parts.append(f"Process limits {fmt_value(result.lower, unit)} to {fmt_value(result.upper, unit)}{trial}")
     else:
         parts.append("Not enough data for process limits.")
     parts.append(f"{result.variation_label}.")
@@ -188,8 +237,11 @@ def describe(result: SpcResult, *, unit: str = "", latest_date: datetime.date | 
         parts.append(f"Target {fmt_value(result.target, unit)}.")
     if result.assurance_label:
         parts.append(f"{result.assurance_label}.")
-    better = "Higher" if result.direction == "higher" else "Lower"
-    parts.append(f"{better} is better.")
+    if result.direction == NEUTRAL_DIRECTION:
+        parts.append("Neither higher nor lower is better.")
+    else:
+        better = "Higher" if result.direction == "higher" else "Lower"
+        parts.append(f"{better} is better.")
     return " ".join(parts)
 
 
@@ -227,7 +279,9 @@ def spc_chart_svg(
     x0, y0 = left, top + plot_h  # plot origin (bottom-left)
 
     scale_values = [float(v) for v in values]
-    scale_values += [v for v in (result.mean, result.upper, result.lower, target) if v is not None]
+    scale_values += [v for v in (target,) if v is not None]
+    for seg in result.segments:
+        scale_values += [v for v in (seg.mean, seg.upper, seg.lower) if v is not None]
     lo, hi, ticks = _y_scale(scale_values, y_min, y_max)
 
     def sy(v: float) -> float:
@@ -247,7 +301,7 @@ def spc_chart_svg(
             f'aria-labelledby="{uid}-title {uid}-desc" class="spc-chart">'
         ),
         f'<title id="{uid}-title">{escape(title)}</title>',
-        f'<desc id="{uid}-desc">{escape(describe(result, unit=unit, latest_date=dates[-1]))}</desc>',
+        f'<desc id="{uid}-desc">{escape(describe(result, unit=unit, dates=dates))}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
     ]
     if show_title:
@@ -273,17 +327,46 @@ def spc_chart_svg(
         out.append(_line(x, y0, x, y0 + 4, stroke=AXIS_COLOUR))
         out.append(_text(x, y0 + 15, _fmt_date(dates[i], with_year), size=10, anchor="middle"))
 
-    # Reference lines: mean (solid), process limits (dashed), target.
+    # Reference lines, per segment: mean (solid), process limits (dashed); then the target.
+    # Each segment's lines run from halfway after the previous segment's last point to halfway
+    # before the next segment's first, where the rebase marker stands.
     labels: list[tuple[float, int, str, str]] = []  # (y, tie order, text, colour)
     x_end = x0 + plot_w
-    if result.has_limits:
-        for v, name, order in ((result.upper, "Upper", 0), (result.lower, "Lower", 3)):
-            if in_range(v):
-                out.append(_line(x0, sy(v), x_end, sy(v), stroke=LIMIT_COLOUR, dash=LIMIT_DASH))
-                labels.append((sy(v), order, f"{name} {fmt_value(v, unit)}", LIMIT_COLOUR))
-    if in_range(result.mean):
-        out.append(_line(x0, sy(result.mean), x_end, sy(result.mean), stroke=MEAN_COLOUR))
-        labels.append((sy(result.mean), 2, f"Mean {fmt_value(result.mean, unit)}", MEAN_COLOUR))
+    segments = result.segments
+    rebased = len(segments) > 1
+
+    def boundary(i: int) -> float:  # between point i - 1 and point i
+        return (sx(i - 1) + sx(i)) / 2
+
+    for seg in segments:
+        first, last = seg.index == 0, seg.index == len(segments) - 1
+        xa = x0 if first else boundary(seg.start)
+        xb = x_end if last else boundary(seg.end)
+        if seg.has_limits:
+            for v, name, order in ((seg.upper, "Upper", 0), (seg.lower, "Lower", 3)):
+                if in_range(v):
+                    out.append(_line(xa, sy(v), xb, sy(v), stroke=LIMIT_COLOUR, dash=LIMIT_DASH))
+                    if last:
+                        labels.append((sy(v), order, f"{name} {fmt_value(v, unit)}", LIMIT_COLOUR))
+        if in_range(seg.mean):
+            out.append(_line(xa, sy(seg.mean), xb, sy(seg.mean), stroke=MEAN_COLOUR))
+            if last:
+                labels.append((sy(seg.mean), 2, f"Mean {fmt_value(seg.mean, unit)}", MEAN_COLOUR))
+        if not first:
+            # The rebase marker: where the limits were recalculated from.
+            note = f"{REBASE_LABEL} from {_fmt_date(dates[seg.start], with_year)}"
+            anchor = "start" if xa < x0 + plot_w * 0.7 else "end"
+            out.append(
+                f'<g class="spc-rebase"><title>{escape(note)}</title>'
+                + _line(xa, top, xa, y0, stroke=REBASE_COLOUR, width=1.5, dash=REBASE_DASH)
+                + _text(xa + (3 if anchor == "start" else -3), top - 6, note, size=9, anchor=anchor, fill=REBASE_COLOUR)
+                + "</g>"
+            )
+        if rebased and seg.trial:
+            label = "Trial limits" if seg.has_limits else "No limits yet"
+            if seg.short_fixed_baseline and seg.has_limits:
+                label = f"Trial limits ({seg.baseline_size} points)"
+            out.append(_text(xa + 3, top + 10, label, size=9, fill="#595959"))
     if target is not None and in_range(target):
         out.append(_line(x0, sy(target), x_end, sy(target), stroke=TARGET_COLOUR, width=1.5, dash=TARGET_DASH))
         labels.append((sy(target), 1, f"Target {fmt_value(target, unit)}", TARGET_COLOUR))
@@ -295,9 +378,8 @@ def spc_chart_svg(
         placed.append(y)
         out.append(_text(x_end + 4, y, text, size=9, fill=colour))
 
-    if result.trial:
-        note = TRIAL_LABEL if result.has_limits else "Too few points for process limits"
-        out.append(_text(x_end, top - 6, note, size=9, anchor="end", fill="#595959"))
+    if result.trial and not rebased:
+        out.append(_text(x_end, top - 6, trial_label(segments[-1]), size=9, anchor="end", fill="#595959"))
 
     # Data line and points.
     coords = " ".join(f"{_num(sx(i))},{_num(sy(v))}" for i, v in enumerate(values))
@@ -308,6 +390,10 @@ def spc_chart_svg(
         )
     for i, point in enumerate(result.points):
         tip = f"{_fmt_date(dates[i], True)}: {fmt_value(point.value, unit)} – {point.label}"
+        if point.signal == NEUTRAL and point.side:
+            tip += " (higher than usual)" if point.side > 0 else " (lower than usual)"
+        if point.conflict and point.signal != NEUTRAL:
+            tip += " (another rule points the other way)"
         out.append(
             f'<circle cx="{_num(sx(i))}" cy="{_num(sy(point.value))}" r="3.5" '
             f'fill="{point.colour}" stroke="#ffffff" stroke-width="1">'
@@ -315,21 +401,34 @@ def spc_chart_svg(
         )
 
     # Legend along the bottom.
-    out.append(_legend(x0, height - 8, include_target=target is not None))
+    out.append(
+        _legend(
+            x0,
+            height - 8,
+            include_target=target is not None,
+            neutral=result.direction == NEUTRAL_DIRECTION,
+            rebased=rebased,
+        )
+    )
     out.append("</svg>")
     return "".join(out)
 
 
-def _legend(x: float, y: float, *, include_target: bool) -> str:
-    items: list[tuple[str, str, str | None, str]] = [  # (kind, colour, dash, text)
-        ("dot", COLOURS[IMPROVEMENT], None, "Improvement"),
-        ("dot", COLOURS[CONCERN], None, "Concern"),
+def _legend(x: float, y: float, *, include_target: bool, neutral: bool = False, rebased: bool = False) -> str:
+    items: list[tuple[str, str, str | None, str]] = (  # (kind, colour, dash, text)
+        [("dot", COLOURS[NEUTRAL], None, "Special cause")]
+        if neutral
+        else [("dot", COLOURS[IMPROVEMENT], None, "Improvement"), ("dot", COLOURS[CONCERN], None, "Concern")]
+    )
+    items += [
         ("dot", COLOURS[COMMON_CAUSE], None, "Common cause"),
         ("line", MEAN_COLOUR, None, "Mean"),
         ("line", LIMIT_COLOUR, LIMIT_DASH, "Process limits"),
     ]
     if include_target:
         items.append(("line", TARGET_COLOUR, TARGET_DASH, "Target"))
+    if rebased:
+        items.append(("line", REBASE_COLOUR, REBASE_DASH, REBASE_LABEL))
     out = []
     for kind, colour, dash, text in items:
         if kind == "dot":
@@ -406,7 +505,8 @@ def variation_badge(result: SpcResult) -> dict[str, str]:
     """Icon/label summary of the measure's variation for templates.
 
     ``symbol`` points the way the values moved (▲ up / ▼ down) for special
-    causes, ● for common cause, – for no data. Always show ``label`` too, since
+    causes, ◆ for a special cause on a neutral measure, ● for common cause,
+    – for no data. Always show ``label`` too, since
     colour and symbol alone are not accessible. ``text_colour`` is the
     readable text colour on a ``colour`` background.
     """
@@ -420,13 +520,15 @@ def variation_badge_for(key: str, direction: str) -> dict[str, str]:
     if key in (IMPROVEMENT, CONCERN):
         went_up = (key == IMPROVEMENT) == (direction == "higher")
         symbol = "▲" if went_up else "▼"
+    elif key == NEUTRAL:
+        symbol = "◆"
     else:
         symbol = "●" if key == COMMON_CAUSE else "–"
     return {
         "key": key,
         "label": VARIATION_LABELS[key],
         "colour": COLOURS[key],
-        "text_colour": "#000000",
+        "text_colour": TEXT_COLOURS[key],
         "symbol": symbol,
     }
 
@@ -445,6 +547,6 @@ def assurance_badge_for(key: str | None) -> dict[str, str] | None:
         "key": key,
         "label": ASSURANCE_LABELS[key],
         "colour": COLOURS[key],
-        "text_colour": "#000000",
+        "text_colour": TEXT_COLOURS[key],
         "symbol": symbol,
     }

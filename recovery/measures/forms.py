@@ -60,8 +60,9 @@ class MeasureForm(forms.Form):
         label="Fix chart limits on the first … values (optional)",
         required=False,
         help_text=(
-            "Leave empty to work the limits out from every value. Fix them once practice has "
-            "changed, so new values are judged against the old pattern."
+            "Leave empty to work the limits out from every value. To judge new values against a "
+            "settled pattern, fix them on at least 12 values; to show a change in practice, "
+            "recalculate the limits from it on the measure page instead."
         ),
     )
 
@@ -144,3 +145,41 @@ class DataPointForm(forms.Form):
             "value": d.get("value"),
             "note": d.get("note", ""),
         }
+
+
+class RebaseForm(forms.Form):
+    """Recalculate a measure's chart limits from a date (``recovery.measures.rebases``)."""
+
+    from_date = PlausibleDateField(
+        label="Recalculate the limits from",
+        help_text=(
+            "The first period of the new way of working. Offered at the action's start, so the chart "
+            "shows the process before and after it."
+        ),
+        widget=DateInput(),
+    )
+    reason = BoundedCharField(
+        label="What changed",
+        max_length=limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: new handover checklist in use on every shift from this week.",
+    )
+
+    def __init__(self, *args, submit_label: str = "Recalculate the limits", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class RebaseRemoveForm(forms.Form):
+    reason = BoundedCharField(
+        label="Why remove it",
+        max_length=limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: the change was not rolled out until later.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

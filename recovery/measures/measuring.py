@@ -12,7 +12,16 @@ from dataclasses import dataclass
 
 from core.choices import CADENCE_DAYS
 from recovery.measures import charts
-from recovery.measures.spc import CONCERN, MIN_POINTS_FOR_LIMITS, RUN_LENGTH, TREND_LENGTH, SpcResult, compute_spc
+from recovery.measures.spc import (
+    CONCERN,
+    MIN_POINTS_FOR_LIMITS,
+    NEUTRAL,
+    RUN_LENGTH,
+    TREND_LENGTH,
+    SpcResult,
+    compute_spc,
+    segment_starts_for,
+)
 from recovery.models import DataPoint, OutcomeMeasure
 
 State = OutcomeMeasure.State
@@ -68,6 +77,8 @@ def measure_state(measure: OutcomeMeasure, points: Sequence[DataPoint]) -> str:
     """
     if not points:
         return State.NO_DATA
+    if measure.direction == OutcomeMeasure.Direction.NEUTRAL:
+        return State.MONITORED  # no better side, so no target to meet or to fall short of
     latest = points[-1]
     if measure.kind == OutcomeMeasure.Kind.CONSECUTIVE:
         needed = max(measure.sustain_periods, 1)
@@ -100,6 +111,7 @@ STATE_STYLE = {
     State.ON_TRACK: "info",
     State.TARGET_MET: "success",
     State.SUSTAINED: "success",
+    State.MONITORED: "secondary",
 }
 
 
@@ -222,11 +234,15 @@ def summarise(
 ) -> MeasureSummary:
     """State and SPC from points already loaded; with ``today`` also whether data is overdue."""
     points = sorted(points, key=lambda p: (p.period_date, p.pk or 0))
+    # ``getattr``: the data migrations summarise rows of fields they read themselves (0005),
+    # from before rebasing existed.
+    rebase_dates = getattr(measure, "spc_rebase_dates", None) or ()
     spc = compute_spc(
         [p.value for p in points],
         direction=measure.direction,
         target=measure.target_value,
         baseline_size=measure.limits_from_first or None,  # 0 would mean "no baseline": use all points
+        segment_starts=segment_starts_for([p.period_date for p in points], rebase_dates),
     )
     summary = MeasureSummary(measure=measure, points=list(points), state=measure_state(measure, points), spc=spc)
     if today is not None:
@@ -347,7 +363,7 @@ RULE_WORDS = {
     1: "a value outside the process limits",
     2: f"{RUN_LENGTH} or more values in a row on the same side of the average",
     3: f"{TREND_LENGTH} or more values in a row each rising, or each falling",
-    4: "2 of 3 values in a row close to a limit or beyond it",
+    4: "2 of 3 values in a row beyond two sigma (close to a limit or beyond it), all 3 on one side of the average",
 }
 
 
@@ -367,8 +383,22 @@ def explain(summary: MeasureSummary) -> list[str]:
             "varies from period to period, and points out anything unusual."
         ]
     out: list[str] = []
+    if spc.rebased:
+        starts = ", ".join(_day(summary.points[seg.start].period_date) for seg in spc.segments[1:])
+        out.append(
+            f"The limits are recalculated from {starts}, when the way of working changed: each part of "
+            f"the chart is judged against its own average and limits, and what follows describes the "
+            f"latest part."
+        )
     if not spc.has_limits:
         out.append("Only one value so far: the limits need at least two.")
+    elif spc.short_fixed_baseline:
+        out.append(
+            f"The limits are fixed on the first {spc.baseline_size} values, fewer than the "
+            f"{MIN_POINTS_FOR_LIMITS} limits need, so they are trial limits. Treat signals as early "
+            f"hints, and fix the limits on at least {MIN_POINTS_FOR_LIMITS} values (or on every value) "
+            f"when editing the measure."
+        )
     elif spc.trial:
         out.append(
             f"The limits are provisional (trial limits): they rest on {spc.baseline_size} values and "
@@ -377,8 +407,15 @@ def explain(summary: MeasureSummary) -> list[str]:
     latest, latest_spc = summary.points[-1], spc.points[-1]
     when = f"{charts.fmt_value(latest.value, unit)} for {_day(latest.period_date)}"
     if latest_spc.signal:
-        reasons = "; ".join(RULE_WORDS[r] for r in sorted(latest_spc.rules))
-        if latest_spc.signal == CONCERN:
+        reasons = "; ".join(RULE_WORDS[r] for r in sorted(latest_spc.verdict_rules or latest_spc.rules))
+        if latest_spc.signal == NEUTRAL:
+            moved = {1: "higher than usual", -1: "lower than usual"}.get(latest_spc.side, "out of the ordinary")
+            out.append(
+                f"Special cause – neither better nor worse. The latest value ({when}) is unlikely to be "
+                f"ordinary variation: it is {moved}. Neither direction is better for this measure, so find "
+                f"out what changed and whether it matters."
+            )
+        elif latest_spc.signal == CONCERN:
             out.append(
                 f"Special cause – concern. The latest value ({when}) is unlikely to be ordinary "
                 f"variation, and it has moved the wrong way for this measure ({worse}, when {better} "
@@ -391,6 +428,13 @@ def explain(summary: MeasureSummary) -> list[str]:
                 f"Check the evidence explains the change before relying on it."
             )
         out.append(f"What triggered the signal: {reasons}.")
+        if latest_spc.conflict and latest_spc.signal != NEUTRAL:
+            other = "; ".join(RULE_WORDS[r] for r in sorted(latest_spc.rules - latest_spc.verdict_rules))
+            out.append(
+                f"Another rule points the other way ({other or 'the same rule, the other way'}). As in "
+                f"Making Data Count, the chart shows the improvement when rules disagree: look at both "
+                f"before relying on it."
+            )
     else:
         out.append(
             f"Common cause variation. The latest value ({when}) is within the usual range, and no "
@@ -398,6 +442,11 @@ def explain(summary: MeasureSummary) -> list[str]:
         )
         if spc.recent_concern():
             out.append("One of the previous values was a special cause – concern: keep watching the next few.")
+    if measure.direction == OutcomeMeasure.Direction.NEUTRAL:
+        out.append(
+            f"Neither direction is better for this measure, so the chart gives no assurance against the "
+            f"target ({charts.fmt_value(measure.target_value, unit)}): it is drawn for reference only."
+        )
     if spc.assurance == "pass":
         out.append(
             f"The target ({charts.fmt_value(spc.target, unit)}) lies beyond the limits on the good side: "

@@ -7,7 +7,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from core import limits
 from core.choices import Cadence
+from core.limits import length_checks, text_field
 from core.models.tenancy import TenantModel
 from evidence.models import EvidenceItem
 from recovery.plan.models import RecoveryAction
@@ -23,6 +25,9 @@ class OutcomeMeasure(TenantModel):
     class Direction(models.TextChoices):
         HIGHER = "higher", "Higher is better"
         LOWER = "lower", "Lower is better"
+        # Tracked for context (agency hours, admissions): special causes are shown in purple
+        # with no improvement/concern verdict and no assurance against the target.
+        NEUTRAL = "neutral", "Neither: watch for change, no better direction"
 
     class State(models.TextChoices):
         NO_DATA = "no_data", "No data"
@@ -30,6 +35,7 @@ class OutcomeMeasure(TenantModel):
         ON_TRACK = "on_track", "On track"
         TARGET_MET = "target_met", "Target met"
         SUSTAINED = "sustained", "Sustained"
+        MONITORED = "monitored", "Monitored (no better direction)"
 
     action = models.ForeignKey(RecoveryAction, on_delete=models.CASCADE, related_name="measures")
     name = models.CharField(max_length=200)
@@ -50,6 +56,11 @@ class OutcomeMeasure(TenantModel):
         null=True, blank=True, help_text="Fix SPC limits on the first N points (empty: all points)."
     )
     evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="measures")
+    # The dates the SPC limits are recalculated from (ISO strings, oldest first): the live
+    # ``MeasureRebase`` rows, copied here by ``recovery.measures.services.measure_rebase_*`` so
+    # every page, job and pack that summarises a measure draws the same segments without another
+    # query. The rows hold who and why; this holds what the chart needs.
+    spc_rebase_dates = models.JSONField(default=list, blank=True, editable=False)
 
     # A snapshot of what lists show about the measure (state, SPC variation and assurance,
     # latest value, the values its sparkline plots), kept by
@@ -82,8 +93,11 @@ class OutcomeMeasure(TenantModel):
         return reverse("recovery:measure_detail", kwargs={"pk": self.pk})
 
     def meets_target(self, value: float) -> bool:
+        """At or beyond the target on the better side (a neutral measure has no better side)."""
         if self.direction == self.Direction.HIGHER:
             return value >= self.target_value
+        if self.direction == self.Direction.NEUTRAL:
+            return False
         return value <= self.target_value
 
 
@@ -112,3 +126,42 @@ class DataPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure}: {self.value} on {self.period_date}"
+
+
+class MeasureRebase(models.Model):
+    """A point from which a measure's SPC limits are recalculated, with who asked and why.
+
+    Rebasing says "the process changed here" (usually when the action started), so the chart
+    shows the process before and after the change, each with its own mean and limits. A rebase
+    is never deleted: removing it records who removed it and why, and both show on the measure
+    page and in the audit trail.
+    """
+
+    measure = models.ForeignKey(OutcomeMeasure, on_delete=models.CASCADE, related_name="rebases")
+    from_date = models.DateField(help_text="The first period judged against the new limits.")
+    reason = text_field(max_length=limits.NOTE, help_text="What changed in how the work is done.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    removed_reason = text_field(blank=True, editable=False, max_length=limits.NOTE)
+
+    class Meta:
+        ordering = ["from_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "from_date"],
+                condition=models.Q(removed_at__isnull=True),
+                name="one_live_rebase_per_measure_date",
+            ),
+            *length_checks(reason=limits.NOTE, removed_reason=limits.NOTE),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure}: limits recalculated from {self.from_date}"
+
+    @property
+    def live(self) -> bool:
+        return self.removed_at is None

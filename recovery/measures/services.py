@@ -14,6 +14,7 @@ from django.utils import timezone
 from core import limits
 from core import permissions as policy
 from recovery.measures.measuring import SNAPSHOT_FIELDS, PointValue, point_value, snapshot_values, summarise
+from recovery.measures.spc import MIN_POINTS_FOR_LIMITS
 from recovery.models import DataPoint, OutcomeMeasure, RecoveryAction
 from recovery.plan.services import check_not_awaiting_decision
 
@@ -51,8 +52,13 @@ def validate_measure_fields(data: dict, *, measure: OutcomeMeasure | None = None
     direction = data.get("direction")
     baseline, target = data.get("baseline_value"), data.get("target_value")
     kind = data.get("kind")
-    if kind == OutcomeMeasure.Kind.REDUCTION and direction == OutcomeMeasure.Direction.HIGHER:
+    if kind == OutcomeMeasure.Kind.REDUCTION and direction in (
+        OutcomeMeasure.Direction.HIGHER,
+        OutcomeMeasure.Direction.NEUTRAL,
+    ):
         errors["direction"] = 'A reduction improves as the value falls: choose "Lower is better".'
+    if kind == OutcomeMeasure.Kind.CONSECUTIVE and direction == OutcomeMeasure.Direction.NEUTRAL:
+        errors["direction"] = "Consecutive periods need a standard each period meets: choose higher or lower is better."
     if baseline is not None and target is not None and direction:
         if direction == OutcomeMeasure.Direction.HIGHER and target <= baseline:
             errors["target_value"] = "Higher is better, so the target must be above the baseline."
@@ -72,8 +78,12 @@ def validate_measure_fields(data: dict, *, measure: OutcomeMeasure | None = None
     if b_date and t_date and t_date <= b_date:
         errors["target_date"] = "The target date must be after the baseline date."
     first = data.get("limits_from_first")
-    if first is not None and first < 2:
-        errors["limits_from_first"] = "Limits need at least 2 values; leave it empty to use every value."
+    if first is not None and first < MIN_POINTS_FOR_LIMITS:
+        # Fewer would be trial limits fixed for good (DOMAIN: limits need 12 points). Measures
+        # saved before this rule keep their value and are labelled trial wherever they are drawn.
+        errors["limits_from_first"] = (
+            f"A fixed baseline needs at least {MIN_POINTS_FOR_LIMITS} values; leave it empty to use every value."
+        )
     sustain = data.get("sustain_periods")
     if sustain is not None and sustain < 1:
         errors["sustain_periods"] = "Enter at least 1 period."

@@ -1,35 +1,61 @@
 """Statistical process control (SPC) for outcome measures.
 
 Implements an XmR (individuals) chart in the style of NHS England's
-"Making Data Count" (MDC) guidance. Pure Python, no Django imports, so it can
-be used from models, views, PDF exports and tests alike.
+"Making Data Count" (MDC) guidance and of the NHS-R reference implementation
+(NHSRplotthedots). Pure Python, no Django imports, so it can be used from
+models, views, PDF exports and tests alike.
 
-Summary of the rules implemented by :func:`compute_spc`:
+The series may be split into *segments* at chosen points ("rebasing": the
+limits are recalculated from the point where the way of working changed).
+Each segment is a chart of its own: its own mean, limits and rules; runs and
+trends never cross a segment boundary. Within a segment:
 
-* mean  = mean of the baseline points;
-* mR_i  = |y_i - y_(i-1)| (moving ranges);
-* mR-bar = mean of the moving ranges *within* the baseline;
-* process limits = mean +/- 2.66 x mR-bar;
-* "near-limit" band = beyond mean +/- 1.7733 x mR-bar (two thirds of the way
-  to the process limits);
-* fewer than 12 baseline points -> the limits are *trial* limits.
+* mean  = mean of the segment's baseline points (its first N points when a
+  fixed baseline is asked for, otherwise all of them);
+* mR_i  = |y_i - y_(i-1)| (moving ranges) within that baseline;
+* mR-bar = mean of those moving ranges;
+* process limits = mean +/- 2.66 x mR-bar (three sigma);
+* "near limit" line = mean +/- 1.7733 x mR-bar (two sigma);
+* a baseline of fewer than 12 points gives *trial* limits, labelled so
+  wherever they are shown. That includes a fixed baseline chosen shorter than
+  12 points (``SpcSegment.short_fixed_baseline``): the limits are fixed as
+  asked but stay labelled trial.
 
-Special-cause rules (evaluated over all points, not only the baseline):
+Special-cause rules (evaluated over every point of the segment):
 
 1. a point strictly above the upper or strictly below the lower limit;
 2. a run of 7+ consecutive points on the same side of the mean (a point
    exactly on the mean breaks the run);
 3. a run of 7+ consecutive points each strictly higher (or each strictly
    lower) than the one before (equal neighbours break the run);
-4. 2 out of 3 consecutive points on the same side of the mean in the
-   near-limit band or beyond (the points in the band are flagged).
+4. two of three consecutive points beyond the near-limit (two-sigma) line
+   on the same side, with all three points on that side of the mean. A point
+   beyond the process limit is beyond two sigma too, so it counts. The points
+   beyond two sigma are flagged; the third point is not (MDC's single chart
+   tool and NHSRplotthedots do the same). A point on the mean, or on the
+   other side of it, means the three do not fire.
 
-A flagged point is an "improvement" or a "concern" depending on the measure's
-improvement direction; if a point is flagged both ways, "concern" wins.
+Verdicts and conflicts
+----------------------
+A flagged point is an "improvement" or a "concern" depending on the side the
+rule found it on and the measure's improvement direction. A point can be
+flagged both ways (a rising trend of points below the mean, say). The
+documented priority (``CONFLICT_PRIORITY``) is MDC's: **improvement wins**.
+MDC's single chart tool shows the improvement when a trend towards
+improvement and another rule disagree; we apply that to every disagreement,
+so the verdict does not depend on which rule happened to fire first. The
+point keeps every rule it broke (``rules``), the ones behind the verdict
+(``verdict_rules``) and ``conflict=True`` so pages can say so.
+
+With the *neutral* direction neither way is better: special causes are
+shown (purple) without an improvement/concern verdict, and there is no
+assurance against a target.
 """
 
 from __future__ import annotations
 
+import bisect
+import datetime
 import itertools
 import math
 from collections.abc import Sequence
@@ -39,21 +65,28 @@ from typing import Literal
 __all__ = [
     "ASSURANCE_LABELS",
     "COLOURS",
+    "CONFLICT_PRIORITY",
     "DIRECTIONS",
     "LIMIT_FACTOR",
     "MIN_POINTS_FOR_LIMITS",
     "NEAR_LIMIT_FACTOR",
     "RUN_LENGTH",
+    "TEXT_COLOURS",
     "TREND_LENGTH",
     "VARIATION_LABELS",
     "Direction",
     "SpcPoint",
     "SpcResult",
+    "SpcSegment",
     "compute_spc",
+    "segment_starts_for",
 ]
 
-Direction = Literal["higher", "lower"]
-DIRECTIONS: tuple[str, ...] = ("higher", "lower")
+Direction = Literal["higher", "lower", "neutral"]
+HIGHER = "higher"
+LOWER = "lower"
+NEUTRAL_DIRECTION = "neutral"
+DIRECTIONS: tuple[str, ...] = (HIGHER, LOWER, NEUTRAL_DIRECTION)
 
 LIMIT_FACTOR = 2.66  # 3 sigma, estimated as 2.66 x mR-bar
 NEAR_LIMIT_FACTOR = 2.66 * 2 / 3  # = 1.7733..., i.e. 2 sigma
@@ -63,12 +96,17 @@ TREND_LENGTH = 7  # rule 3: consecutively rising/falling points
 
 IMPROVEMENT = "improvement"
 CONCERN = "concern"
+NEUTRAL = "neutral"  # a special cause on a measure with no better direction
 COMMON_CAUSE = "common_cause"
 NONE = "none"
+
+# When a point is flagged both ways, the first verdict in this tuple wins (see the module text).
+CONFLICT_PRIORITY: tuple[str, ...] = (IMPROVEMENT, CONCERN)
 
 VARIATION_LABELS: dict[str, str] = {
     IMPROVEMENT: "Special cause – improvement",
     CONCERN: "Special cause – concern",
+    NEUTRAL: "Special cause – neither better nor worse",
     COMMON_CAUSE: "Common cause variation",
     NONE: "No data",
 }
@@ -79,11 +117,12 @@ ASSURANCE_LABELS: dict[str, str] = {
     "hit_and_miss": "Hit and miss against target",
 }
 
-# Making Data Count colours. "pass"/"fail"/"hit_and_miss" reuse the same
-# palette as the assurance icons (blue / orange / grey).
+# Making Data Count colours; neutral is NHSRplotthedots' purple. "pass"/"fail"/"hit_and_miss"
+# reuse the palette of the assurance icons (blue / orange / grey).
 COLOURS: dict[str, str] = {
     IMPROVEMENT: "#00b0f0",
     CONCERN: "#e46c0a",
+    NEUTRAL: "#490092",
     COMMON_CAUSE: "#a6a6a6",
     NONE: "#a6a6a6",
     "pass": "#00b0f0",
@@ -91,17 +130,29 @@ COLOURS: dict[str, str] = {
     "hit_and_miss": "#a6a6a6",
 }
 
+# Text drawn on each colour as a background, at WCAG AA contrast or better (black on the blue
+# 8.5:1, on the orange 6.5:1, on the grey 8.6:1; white on the purple 12.4:1).
+TEXT_COLOURS: dict[str, str] = dict.fromkeys(COLOURS, "#000000") | {NEUTRAL: "#ffffff"}
+
 
 @dataclass(frozen=True)
 class SpcPoint:
     index: int
     value: float
-    rules: frozenset[int]  # which of rules 1..4 fired for this point
-    signal: str | None  # "improvement" | "concern" | None (common cause)
+    rules: frozenset[int]  # which of rules 1..4 fired for this point (either way)
+    signal: str | None  # "improvement" | "concern" | "neutral" | None (common cause)
+    side: int = 0  # +1 above / rising, -1 below / falling, 0 none (or both, when neutral)
+    segment: int = 0  # which segment (rebase) the point belongs to
+    verdict_rules: frozenset[int] = frozenset()  # the rules behind ``signal``
+    conflict: bool = False  # flagged both ways; ``signal`` follows CONFLICT_PRIORITY
 
     @property
     def colour(self) -> str:
         return COLOURS[self.signal or COMMON_CAUSE]
+
+    @property
+    def text_colour(self) -> str:
+        return TEXT_COLOURS[self.signal or COMMON_CAUSE]
 
     @property
     def label(self) -> str:
@@ -109,9 +160,12 @@ class SpcPoint:
 
 
 @dataclass(frozen=True)
-class SpcResult:
-    points: tuple[SpcPoint, ...]
-    direction: str
+class SpcSegment:
+    """One stretch of the chart with its own centre line, limits and rules."""
+
+    index: int
+    start: int  # first point (index into the whole series)
+    end: int  # one past the last point
     mean: float | None
     mr_bar: float | None
     upper: float | None
@@ -119,10 +173,39 @@ class SpcResult:
     near_upper: float | None
     near_lower: float | None
     trial: bool
-    baseline_size: int  # number of points actually used for the limits
-    variation: str  # improvement | concern | common_cause | none
+    baseline_size: int  # points the limits rest on
+    fixed_baseline: int | None  # the fixed baseline asked for, if any
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+    @property
+    def has_limits(self) -> bool:
+        return self.upper is not None and self.lower is not None
+
+    @property
+    def short_fixed_baseline(self) -> bool:
+        """A fixed baseline was asked for with fewer points than limits need (labelled trial)."""
+        return self.fixed_baseline is not None and self.fixed_baseline < MIN_POINTS_FOR_LIMITS
+
+
+@dataclass(frozen=True)
+class SpcResult:
+    points: tuple[SpcPoint, ...]
+    direction: str
+    mean: float | None  # mean, limits and trial: the last segment's (the current process)
+    mr_bar: float | None
+    upper: float | None
+    lower: float | None
+    near_upper: float | None
+    near_lower: float | None
+    trial: bool
+    baseline_size: int  # number of points the last segment's limits rest on
+    variation: str  # improvement | concern | neutral | common_cause | none
     assurance: str | None  # pass | fail | hit_and_miss | None
     target: float | None
+    segments: tuple[SpcSegment, ...] = ()
 
     @property
     def values(self) -> tuple[float, ...]:
@@ -136,9 +219,29 @@ class SpcResult:
     def has_limits(self) -> bool:
         return self.upper is not None and self.lower is not None
 
+    @property
+    def current(self) -> SpcSegment | None:
+        """The last segment: the process as it is now."""
+        return self.segments[-1] if self.segments else None
+
+    @property
+    def rebased(self) -> bool:
+        return len(self.segments) > 1
+
+    @property
+    def short_fixed_baseline(self) -> bool:
+        return bool(self.segments) and self.segments[-1].short_fixed_baseline
+
     def recent_signals(self, n: int = 3) -> tuple[str | None, ...]:
-        """Signals of the last ``n`` points (oldest first)."""
-        return tuple(p.signal for p in self.points[-n:]) if n > 0 else ()
+        """Signals of the last ``n`` points of the current segment (oldest first).
+
+        Points before the latest rebase were judged against limits that no longer describe the
+        process, so they do not count as recent.
+        """
+        if n <= 0 or not self.points:
+            return ()
+        start = self.segments[-1].start if self.segments else 0
+        return tuple(p.signal for p in self.points[max(start, len(self.points) - n) :])
 
     def recent_concern(self, n: int = 3) -> bool:
         """True if any of the latest ``n`` points is a special-cause concern."""
@@ -171,28 +274,72 @@ def compute_spc(
     direction: str,
     target: float | None = None,
     baseline_size: int | None = None,
+    segment_starts: Sequence[int] = (),
 ) -> SpcResult:
     """Compute XmR limits, special-cause signals and assurance for a series.
 
-    ``values`` must be in time order (oldest first). ``baseline_size`` fixes
-    the limits on the first N points (all points when ``None``; a value larger
-    than the series is capped to its length).
+    ``values`` must be in time order (oldest first). ``segment_starts`` are the indexes where
+    a new segment begins (a rebase); indexes outside 1..len-1 are ignored. ``baseline_size``
+    fixes each segment's limits on its first N points (all points when ``None``; a value
+    larger than the segment is capped to its length).
     """
     if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
+        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
     if baseline_size is not None and baseline_size < 1:
         raise ValueError("baseline_size must be at least 1")
     ys = [float(v) for v in values]
     if any(not math.isfinite(y) for y in ys):
         raise ValueError("values must be finite numbers")
     n = len(ys)
-    base = ys if baseline_size is None else ys[:baseline_size]
-    trial = len(base) < MIN_POINTS_FOR_LIMITS
-
     if n == 0:
-        return SpcResult((), direction, None, None, None, None, None, None, True, 0, NONE, None, target)
+        return SpcResult((), direction, None, None, None, None, None, None, True, 0, NONE, None, target, ())
 
-    # --- Centre line and limits (from the baseline only) -------------------
+    bounds = [0, *sorted({int(s) for s in segment_starts if 0 < int(s) < n}), n]
+    segments: list[SpcSegment] = []
+    points: list[SpcPoint] = []
+    for k, (start, end) in enumerate(itertools.pairwise(bounds)):
+        segment = _segment(k, start, ys[start:end], baseline_size)
+        segments.append(segment)
+        points.extend(_judge(segment, ys[start:end], direction))
+
+    current = segments[-1]
+    variation = points[-1].signal or COMMON_CAUSE
+    return SpcResult(
+        points=tuple(points),
+        direction=direction,
+        mean=current.mean,
+        mr_bar=current.mr_bar,
+        upper=current.upper,
+        lower=current.lower,
+        near_upper=current.near_upper,
+        near_lower=current.near_lower,
+        trial=current.trial,
+        baseline_size=current.baseline_size,
+        variation=variation,
+        assurance=_assurance(direction, target, current),
+        target=target,
+        segments=tuple(segments),
+    )
+
+
+def segment_starts_for(dates: Sequence, rebase_dates: Sequence) -> list[int]:
+    """Where each rebase starts a segment: the first point dated on or after it.
+
+    ``dates`` are the points' dates, oldest first; ``rebase_dates`` are dates or ISO strings
+    (as ``OutcomeMeasure.spc_rebase_dates`` stores them). A rebase on or before the first point,
+    or after the last one, starts nothing (yet).
+    """
+    starts = set()
+    for when in rebase_dates:
+        day = datetime.date.fromisoformat(when) if isinstance(when, str) else when
+        i = bisect.bisect_left(dates, day)
+        if 0 < i < len(dates):
+            starts.add(i)
+    return sorted(starts)
+
+
+def _segment(index: int, start: int, ys: list[float], baseline_size: int | None) -> SpcSegment:
+    base = ys if baseline_size is None else ys[:baseline_size]
     mean = math.fsum(base) / len(base)
     mr_bar = upper = lower = near_upper = near_lower = None
     if len(base) >= 2:
@@ -204,16 +351,32 @@ def compute_spc(
         lower = mean - LIMIT_FACTOR * mr_bar
         near_upper = mean + NEAR_LIMIT_FACTOR * mr_bar
         near_lower = mean - NEAR_LIMIT_FACTOR * mr_bar
+    return SpcSegment(
+        index=index,
+        start=start,
+        end=start + len(ys),
+        mean=mean,
+        mr_bar=mr_bar,
+        upper=upper,
+        lower=lower,
+        near_upper=near_upper,
+        near_lower=near_lower,
+        trial=len(base) < MIN_POINTS_FOR_LIMITS,
+        baseline_size=len(base),
+        fixed_baseline=baseline_size,
+    )
 
-    # --- Special-cause rules over all points ---------------------------------
-    # For each point, which rules fired and on which side: +1 = above/rising,
-    # -1 = below/falling.
-    rules: list[set[int]] = [set() for _ in ys]
-    sides: list[set[int]] = [set() for _ in ys]
+
+def _judge(segment: SpcSegment, ys: list[float], direction: str) -> list[SpcPoint]:
+    """The four rules over one segment's points, and each point's verdict."""
+    n = len(ys)
+    mean, upper, lower = segment.mean, segment.upper, segment.lower
+    near_upper, near_lower = segment.near_upper, segment.near_lower
+    # For each point, the rules that fired on each side: +1 = above/rising, -1 = below/falling.
+    fired: list[dict[int, set[int]]] = [{+1: set(), -1: set()} for _ in ys]
 
     def flag(i: int, rule: int, side: int) -> None:
-        rules[i].add(rule)
-        sides[i].add(side)
+        fired[i][side].add(rule)
 
     # Rule 1: outside the process limits.
     if upper is not None and lower is not None:
@@ -239,62 +402,60 @@ def compute_spc(
             for i in range(start, end + 1):
                 flag(i, 3, side)
 
-    # Rule 4: 2 of 3 consecutive points in the near-limit band (or beyond)
-    # on the same side of the mean.
+    # Rule 4: two of three consecutive points beyond two sigma on one side, all three on that
+    # side of the mean. Beyond two sigma includes beyond three (the process limit).
     if near_upper is not None and near_lower is not None:
-        band = [(y > near_upper) - (y < near_lower) for y in ys]
+        beyond = [(y > near_upper) - (y < near_lower) for y in ys]
         for start in range(max(n - 2, 0)):
             window = range(start, start + 3)
             for side in (+1, -1):
-                hits = [i for i in window if band[i] == side]
+                if not all(position[i] == side for i in window):
+                    continue
+                hits = [i for i in window if beyond[i] == side]
                 if len(hits) >= 2:
                     for i in hits:
                         flag(i, 4, side)
 
-    # --- Map sides to improvement / concern ----------------------------------
-    good_side = +1 if direction == "higher" else -1
-    points = []
+    good_side = {HIGHER: +1, LOWER: -1}.get(direction)
+    out = []
     for i, y in enumerate(ys):
-        signal = None
-        if sides[i]:
-            signal = CONCERN if -good_side in sides[i] else IMPROVEMENT
-        points.append(SpcPoint(i, y, frozenset(rules[i]), signal))
-
-    variation = points[-1].signal or COMMON_CAUSE
-
-    # --- Assurance against the target ---------------------------------------
-    assurance = None
-    if target is not None and upper is not None and lower is not None:
-        if direction == "higher":
-            if target <= lower:
-                assurance = "pass"
-            elif target > upper:
-                assurance = "fail"
-            else:
-                assurance = "hit_and_miss"
+        up, down = fired[i][+1], fired[i][-1]
+        rules = frozenset(up | down)
+        conflict = bool(up) and bool(down)
+        if not rules:
+            signal, side, verdict = None, 0, frozenset()
+        elif good_side is None:
+            side = 0 if conflict else (+1 if up else -1)
+            signal, verdict = NEUTRAL, rules
         else:
-            if target >= upper:
-                assurance = "pass"
-            elif target < lower:
-                assurance = "fail"
-            else:
-                assurance = "hit_and_miss"
+            verdicts = {}
+            if up:
+                verdicts[IMPROVEMENT if good_side == +1 else CONCERN] = (+1, up)
+            if down:
+                verdicts[IMPROVEMENT if good_side == -1 else CONCERN] = (-1, down)
+            signal = next(v for v in CONFLICT_PRIORITY if v in verdicts)
+            side, chosen = verdicts[signal]
+            verdict = frozenset(chosen)
+        out.append(SpcPoint(segment.start + i, y, rules, signal, side, segment.index, verdict, conflict))
+    return out
 
-    return SpcResult(
-        points=tuple(points),
-        direction=direction,
-        mean=mean,
-        mr_bar=mr_bar,
-        upper=upper,
-        lower=lower,
-        near_upper=near_upper,
-        near_lower=near_lower,
-        trial=trial,
-        baseline_size=len(base),
-        variation=variation,
-        assurance=assurance,
-        target=target,
-    )
+
+def _assurance(direction: str, target: float | None, segment: SpcSegment) -> str | None:
+    """Assurance of the current process against the target (none for a neutral measure)."""
+    if target is None or not segment.has_limits or direction == NEUTRAL_DIRECTION:
+        return None
+    upper, lower = segment.upper, segment.lower
+    if direction == HIGHER:
+        if target <= lower:
+            return "pass"
+        if target > upper:
+            return "fail"
+        return "hit_and_miss"
+    if target >= upper:
+        return "pass"
+    if target < lower:
+        return "fail"
+    return "hit_and_miss"
 
 
 def _runs(items: Sequence[int]) -> list[tuple[int, int, int]]:

@@ -8,4 +8,6 @@ urlpatterns = [
     path("measures/<int:pk>/edit/", measures.measure_edit, name="measure_edit"),
     path("measures/<int:pk>/points/new/", measures.point_add, name="point_add"),
     path("points/<int:pk>/edit/", measures.point_edit, name="point_edit"),
+    path("measures/<int:pk>/rebase/", measures.measure_rebase, name="measure_rebase"),
+    path("rebases/<int:pk>/remove/", measures.rebase_remove, name="rebase_remove"),
 ]

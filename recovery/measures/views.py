@@ -13,11 +13,12 @@ from core import permissions as policy
 from core.access import AccessKind, records_access
 from core.forms import apply_errors
 from core.selectors import history_for
-from recovery.measures import charts
+from recovery.measures import charts, rebases
 from recovery.measures import selectors as selectors
 from recovery.measures import services as services
-from recovery.measures.forms import DataPointForm, MeasureForm
+from recovery.measures.forms import DataPointForm, MeasureForm, RebaseForm, RebaseRemoveForm
 from recovery.measures.measuring import explain
+from recovery.measures.spc import segment_starts_for
 from recovery.models import DataPoint
 
 Verb = policy.Verb
@@ -118,8 +119,23 @@ def measure_detail(request, pk: int):
             "can_edit": policy.can(user, Verb.EDIT_PLAN, measure),
             "can_record": policy.can(user, Verb.RECORD_DATA, measure),
             "history": history_for(measure),
+            **_rebase_context(measure, summary, can_edit=policy.can(user, Verb.EDIT_PLAN, measure)),
         },
     )
+
+
+def _rebase_context(measure, summary, *, can_edit: bool) -> dict:
+    """The measure page's rebases: every one with who and why, and the form offering a new one."""
+    offered = rebases.default_rebase_date(measure)
+    live = set(measure.spc_rebase_dates or ())
+    # Worth offering only when the start falls between values (some before it, some after).
+    useful = offered is not None and bool(segment_starts_for([p.period_date for p in summary.points], [offered]))
+    return {
+        "rebases": rebases.rebases_for(measure),
+        "rebase_offered": offered if useful else None,
+        "rebase_offered_taken": offered is not None and offered.isoformat() in live,
+        "rebase_form": RebaseForm(initial={"from_date": offered}) if can_edit else None,
+    }
 
 
 @login_required
@@ -182,3 +198,53 @@ def point_edit(request, pk: int):
 
 def _whole(v: float | None):
     return int(v) if v is not None and float(v).is_integer() else v
+
+
+@login_required
+def measure_rebase(request, pk: int):
+    """Recalculate the limits from a date (the form also sits on the measure page)."""
+    measure = selectors.measure_for(request.user, pk, Verb.EDIT_PLAN)
+    form = RebaseForm(
+        request.POST if request.method == "POST" else None,
+        initial={"from_date": rebases.default_rebase_date(measure)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            rebase = rebases.measure_rebase_add(actor=request.user, measure=measure, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"The limits are now recalculated from {_day(rebase.from_date)}.")
+            return redirect(measure.get_absolute_url())
+    return render(
+        request,
+        "recovery/measures/rebase_form.html",
+        {**_measure_context(measure), "form": form, "title": "Recalculate the chart's limits"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def rebase_remove(request, pk: int):
+    rebase = rebases.rebase_for(request.user, pk, Verb.EDIT_PLAN)
+    measure = rebase.measure
+    form = RebaseRemoveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rebases.measure_rebase_remove(actor=request.user, rebase=rebase, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"The limits are no longer recalculated from {_day(rebase.from_date)}.")
+            return redirect(measure.get_absolute_url())
+    return render(
+        request,
+        "recovery/measures/rebase_form.html",
+        {
+            **_measure_context(measure),
+            "form": form,
+            "rebase": rebase,
+            "title": f"Stop recalculating the limits from {_day(rebase.from_date)}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )

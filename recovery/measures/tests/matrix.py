@@ -1,6 +1,6 @@
 """Who may use the measure pages and the recovery map (see tests/matrix_support.py)."""
 
-from recovery.models import DataPoint
+from recovery.models import DataPoint, MeasureRebase
 from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
 from tests.matrix_support import ALL, Row, only
 
@@ -21,12 +21,21 @@ def _point(w, s):
     return DataPointFactory(measure=_measure(w, s), source=DataPoint.Source.MANUAL)
 
 
+def _rebase(w, s):
+    measure = _measure(w, s)
+    return MeasureRebase.objects.create(
+        measure=measure, from_date=measure.baseline_date, reason="New checklist", created_by=w.rm
+    )
+
+
 ROWS = [
     Row("recovery:measure_create", PLANNERS, lambda w, s: {"action_pk": _action(w, s).pk}),
     Row("recovery:measure_detail", ALL, lambda w, s: {"pk": _measure(w, s).pk}),
     Row("recovery:measure_edit", PLANNERS, lambda w, s: {"pk": _measure(w, s).pk}),
     Row("recovery:point_add", RECORDERS, lambda w, s: {"pk": _measure(w, s).pk}),
     Row("recovery:point_edit", RECORDERS, lambda w, s: {"pk": _point(w, s).pk}),
+    Row("recovery:measure_rebase", PLANNERS, lambda w, s: {"pk": _measure(w, s).pk}),
+    Row("recovery:rebase_remove", PLANNERS, lambda w, s: {"pk": _rebase(w, s).pk}),
     Row("recovery:map_service", ALL, lambda w, s: {"service": s.slug}),
     Row("recovery:map_provider", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     # The map's exports: whoever sees the map may take it away (rows scoped as on the page).

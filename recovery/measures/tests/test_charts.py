@@ -167,3 +167,66 @@ def test_assurance_badge():
     assert assurance_badge(compute_spc([1, 2, 3], direction="higher")) is None
     badge = assurance_badge(compute_spc([12, 10, 12, 10], direction="higher", target=20))
     assert badge["key"] == "fail" and badge["label"] == "Consistently fails target"
+
+
+def _lines(root, stroke):
+    """Lines of one colour drawn in the plot (the legend's samples sit at y=249)."""
+    return [el for el in root.iter(f"{NS}line") if el.get("stroke") == stroke and el.get("y1") != "249"]
+
+
+def test_rebased_chart_draws_each_segment_with_its_own_limits_and_a_marker():
+    values = [12, 10, 12, 10, 12, 10] + [20, 22, 20, 22, 20, 22]
+    result = compute_spc(values, direction="higher", segment_starts=[6])
+    dates = dates_for(len(values))
+    svg = spc_chart_svg(dates=dates, values=values, result=result, title="Escalations")
+    root = ET.fromstring(svg)
+    means = _lines(root, "#404040")
+    assert len(means) == 2  # one mean line per segment
+    (a, b) = means
+    assert float(a.get("x2")) == float(b.get("x1"))  # they meet at the marker
+    assert float(a.get("y1")) > float(b.get("y1"))  # the first segment's mean (11) is lower
+    limits = _lines(root, "#7f7f7f")
+    dashed = [ln for ln in limits if ln.get("stroke-dasharray") == "6 4"]
+    assert len(dashed) == 4  # upper and lower, twice
+    marker = root.find(f"{NS}g[@class='spc-rebase']")
+    assert marker is not None
+    assert marker.find(f"{NS}title").text == f"New limits from {dates[6].day} {dates[6]:%b}"
+    texts = all_text(root)
+    assert "Mean 21" in texts and "Upper 26.3" in texts  # right-hand labels: the current segment
+    assert "New limits" in texts  # in the legend
+    desc = root.find(f"{NS}desc").text
+    assert "Limits recalculated from" in desc and "Before the latest change: mean 11" in desc
+    # Both segments have fewer than 12 points: each is labelled trial where it starts.
+    assert texts.count("Trial limits") == 2
+    assert TRIAL_LABEL not in texts
+
+
+def test_short_fixed_baseline_is_labelled():
+    _, root = chart([10, 12] * 10, baseline_size=6)
+    assert "Trial limits (fixed on 6 points, fewer than 12)" in all_text(root)
+    assert "(trial limits: fixed on 6 points, fewer than 12)." in root.find(f"{NS}desc").text
+    _, fixed = chart([10, 12] * 10, baseline_size=12)
+    assert not [t for t in all_text(fixed) if t.startswith("Trial")]
+
+
+def test_neutral_chart_is_purple_without_verdict_words():
+    _, root = chart([12, 10, 12, 10, 12, 10, 17], direction="neutral", baseline_size=6, target=11)
+    data_circles = [c for c in root.iter(f"{NS}circle") if c.find(f"{NS}title") is not None]
+    assert data_circles[-1].get("fill") == "#490092"
+    assert data_circles[-1].find(f"{NS}title").text.endswith("(higher than usual)")
+    texts = all_text(root)
+    assert "Special cause" in texts and "Improvement" not in texts and "Concern" not in texts
+    desc = root.find(f"{NS}desc").text
+    assert "Neither higher nor lower is better." in desc
+    assert "target" not in desc.lower().replace("target 11.", "")  # no assurance sentence
+
+
+def test_neutral_badge_is_readable():
+    badge = variation_badge(compute_spc([12, 10, 12, 10, 12, 10, 17], direction="neutral", baseline_size=6))
+    assert badge == {
+        "key": "neutral",
+        "label": "Special cause – neither better nor worse",
+        "colour": "#490092",
+        "text_colour": "#ffffff",
+        "symbol": "◆",
+    }

@@ -65,7 +65,7 @@ def test_create_measure(world, client, action):
         ({"baseline_date": iso(TODAY + datetime.timedelta(days=2))}, "baseline_date", "cannot be in the future"),
         ({"target_date": iso(TODAY - datetime.timedelta(days=40))}, "target_date", "after the baseline date"),
         ({"kind": "reduction", "target_value": "70"}, "direction", "Lower is better"),
-        ({"limits_from_first": "1"}, "limits_from_first", "at least 2 values"),
+        ({"limits_from_first": "11"}, "limits_from_first", "at least 12 values"),
     ],
 )
 def test_measure_nonsense_is_refused_on_the_field_and_input_kept(world, client, action, overrides, field, message):

@@ -119,9 +119,14 @@ def test_rule3_equal_values_break_trend():
     assert flagged(r) == []
 
 
-def test_rule4_two_of_three_in_near_band_same_side():
-    # Near upper = 14.5467; 15 and 15 are in the band, 11 (on the mean) not.
+def test_rule4_needs_all_three_points_on_one_side_of_the_mean():
+    # Near upper = 14.5467. Two points beyond it with a point *on* the mean between them: the
+    # three are not all above the mean, so rule 4 does not fire (this used to be flagged).
     r = compute_spc(BASE + [15, 11, 15], direction="higher", baseline_size=6)
+    assert flagged(r) == []
+    # With the middle point above the mean (inside two sigma) it fires, and only the two
+    # points beyond two sigma are flagged.
+    r = compute_spc(BASE + [15, 12, 15], direction="higher", baseline_size=6)
     assert flagged(r) == [6, 8]
     assert r.points[6].rules == r.points[8].rules == frozenset({4})
     assert r.points[7].signal is None
@@ -134,13 +139,16 @@ def test_rule4_not_when_on_opposite_sides():
     assert flagged(r) == []
 
 
-def test_concern_wins_when_flagged_both_ways():
-    # 1..7 after WIDE: 7 points below the mean (rule 2, "down") that are also
-    # rising (rule 3, "up") -> concern whichever direction is better.
-    for direction in ("higher", "lower"):
+def test_improvement_wins_when_flagged_both_ways():
+    # 1..7 after WIDE: 7 points below the mean (rule 2, "down") that are also rising (rule 3,
+    # "up"). One way is improvement and the other concern whichever direction is better; the
+    # documented priority (MDC's) shows the improvement, and the point says it was a conflict.
+    for direction, verdict_rule in (("higher", 3), ("lower", 2)):
         r = compute_spc(WIDE + list(range(1, 8)), direction=direction, baseline_size=6)
         assert all(r.points[i].rules == frozenset({2, 3}) for i in range(6, 13))
-        assert {r.points[i].signal for i in range(6, 13)} == {"concern"}
+        assert {r.points[i].signal for i in range(6, 13)} == {"improvement"}
+        assert all(r.points[i].conflict for i in range(6, 13))
+        assert {r.points[i].verdict_rules for i in range(6, 13)} == {frozenset({verdict_rule})}
 
 
 def test_trial_limits_threshold():
@@ -251,6 +259,7 @@ def test_recent_concern_window():
 def test_validation():
     with pytest.raises(ValueError):
         compute_spc([1, 2], direction="up")
+    compute_spc([1, 2], direction="neutral")  # the third direction is allowed
     with pytest.raises(ValueError):
         compute_spc([1, 2], direction="higher", baseline_size=0)
     with pytest.raises(ValueError):
