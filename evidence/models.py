@@ -123,6 +123,13 @@ class EvidenceItem(models.Model):
                 condition=models.Q(removed_at__isnull=True),
                 name="evidence_current_by_date",
             ),
+            # The provider-wide library (every service): the first page read straight from the
+            # index in the list's order, not sorted out of all the provider's items.
+            models.Index(
+                fields=["provider", "-refers_to", "-id"],
+                condition=models.Q(removed_at__isnull=True),
+                name="evidence_current_provider_date",
+            ),
             models.Index(fields=["provider", "source_type"]),
         ]
 
