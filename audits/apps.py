@@ -43,6 +43,7 @@ class AuditsConfig(AppConfig):
             key="audits",
             heading="Audits due this week",
             items=audits_due,
+            empty="No audits are due at your services this week.",
             visible=lambda user: policy.can(user, policy.Verb.LOG_AUDIT),
         )
         register_work_source(
@@ -50,6 +51,7 @@ class AuditsConfig(AppConfig):
             key="effectiveness",
             heading="Audits that did not show the actions working",
             items=audit_effectiveness,
+            empty="Every audit of the last three months showed its findings, owners and an impact check.",
             visible=lambda user: policy.can(user, policy.Verb.MANAGE_TEMPLATES),
         )
 

@@ -53,15 +53,18 @@ class WorkSource:
     heading: str
     items: Callable[..., WorkList]  # (user, today, *, limit) -> WorkList
     visible: Callable[..., bool] | None = None  # (user) -> bool; None: everyone signed in
+    empty: str = ""  # what an emphasised section says when it holds nothing ("No audits due this week.")
 
 
 _SOURCES: list[WorkSource] = []
 
 
-def register_work_source(*, order: int, key: str, heading: str, items: Callable[..., WorkList], visible=None) -> None:
+def register_work_source(
+    *, order: int, key: str, heading: str, items: Callable[..., WorkList], visible=None, empty: str = ""
+) -> None:
     """Add a source of work; a second registration of the same key replaces the first."""
     _SOURCES[:] = [s for s in _SOURCES if s.key != key]
-    _SOURCES.append(WorkSource(order, key, heading, items, visible))
+    _SOURCES.append(WorkSource(order, key, heading, items, visible, empty))
     _SOURCES.sort(key=lambda s: s.order)
 
 
@@ -101,6 +104,7 @@ class WorkSection:
     heading: str
     work: WorkList
     emphasised: bool = False
+    empty: str = ""
 
     @property
     def items(self) -> list[WorkItem]:
@@ -150,7 +154,7 @@ def my_work(user, today: datetime.date, *, limit: int = DEFAULT_LIMIT) -> list[W
         work = WorkList(items=items, total=max(work.total, len(items)), more_url=work.more_url)
         emphasised = source.key in emphasis
         if work.total or emphasised:
-            sections.append(WorkSection(source.key, source.heading, work, emphasised))
+            sections.append(WorkSection(source.key, source.heading, work, emphasised, source.empty))
     orders = {s.key: s.order for s in work_sources()}
     sections.sort(
         key=lambda s: (0, emphasis.index(s.key), 0) if s.emphasised else (1, s.most_urgent, orders.get(s.key, 999))

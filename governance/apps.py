@@ -77,9 +77,21 @@ class GovernanceConfig(AppConfig):
             heading="Closures waiting for your decision",
             items=closures_waiting,
             visible=may_decide,
+            empty="No closure proposals wait for your decision.",
         )
-        register_work_source(order=50, key="reviews", heading="Your next reviews", items=reviews_next)
+        register_work_source(
+            order=50,
+            key="reviews",
+            heading="Your next reviews",
+            items=reviews_next,
+            empty="No review is scheduled that you chair or attend: see the governance calendar.",
+        )
         register_work_source(order=60, key="flags", heading="Flags on what you own or oversee", items=flags_mine)
         register_work_source(
-            order=70, key="packs", heading="Evidence packs you asked for", items=packs_mine, visible=may_generate
+            order=70,
+            key="packs",
+            heading="Evidence packs you asked for",
+            items=packs_mine,
+            visible=may_generate,
+            empty="You have not asked for an evidence pack in the last 30 days.",
         )

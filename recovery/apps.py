@@ -46,7 +46,18 @@ class RecoveryConfig(AppConfig):
         from recovery.overview.work import follows_only, progress
         from recovery.plan.work import actions_owned
 
-        register_work_source(order=20, key="actions", heading="Your actions", items=actions_owned)
         register_work_source(
-            order=90, key="progress", heading="Progress at your services", items=progress, visible=follows_only
+            order=20,
+            key="actions",
+            heading="Your actions",
+            items=actions_owned,
+            empty="None of your actions is overdue, due soon or waiting on a step.",
+        )
+        register_work_source(
+            order=90,
+            key="progress",
+            heading="Progress at your services",
+            items=progress,
+            visible=follows_only,
+            empty="No recovery actions at your services yet.",
         )
