@@ -23,16 +23,18 @@ def _owned(user) -> Q:
     )
 
 
-def _more_url(user) -> str:
+def _more_url(user, flags: list[Flag]) -> str:
+    """The flag list these flags are on: one service's or one provider's (no query: the
+    listed flags carry their service and provider)."""
     access = policy.access_for(user)
     wide = access.wide_provider_ids(policy.Verb.HANDLE_FLAGS)
     local = access.service_ids(policy.Verb.HANDLE_FLAGS)
     if len(wide) == 1 and not local:
-        slug = policy.providers(user).filter(pk__in=wide).values_list("slug", flat=True).first()
-        return reverse("governance:provider_flag_list", kwargs={"provider": slug}) if slug else ""
+        provider = next((f.provider for f in flags if f.provider_id in wide), None)
+        return reverse("governance:provider_flag_list", kwargs={"provider": provider.slug}) if provider else ""
     if len(local) == 1 and not wide:
-        slug = policy.services(user).filter(pk__in=local).values_list("slug", flat=True).first()
-        return reverse("governance:flag_list", kwargs={"service": slug}) if slug else ""
+        service = next((f.service for f in flags if f.service_id in local), None)
+        return reverse("governance:flag_list", kwargs={"service": service.slug}) if service else ""
     return ""
 
 
@@ -47,7 +49,7 @@ def flags_mine(user, today: datetime.date, *, limit: int) -> WorkList:
     total = qs.count()
     if not total:
         return WorkList()
-    rows = qs.select_related("service").order_by("acknowledged_at", "-raised_at", "-pk")[:limit]
+    rows = list(qs.select_related("service", "provider").order_by("acknowledged_at", "-raised_at", "-pk")[:limit])
     items = [
         WorkItem(
             kind=f.get_kind_display(),
@@ -59,4 +61,4 @@ def flags_mine(user, today: datetime.date, *, limit: int) -> WorkList:
         )
         for f in rows
     ]
-    return WorkList(items=items, total=total, more_url=_more_url(user) if total > len(items) else "")
+    return WorkList(items=items, total=total, more_url=_more_url(user, rows) if total > len(items) else "")
