@@ -109,7 +109,7 @@ def test_an_audit_with_a_draft_links_to_the_draft(world):
 def test_a_submitted_audit_is_no_longer_due(world):
     template = TemplateFactory(provider=world.provider, title="Done this week")
     SubmittedAuditFactory(service=world.service, template=template, auditor=world.rm)
-    current = [i for i in sections(world.rm).get("audits", work.WorkSection("a", "", work.WorkList())).items]
+    current = list(sections(world.rm).get("audits", work.WorkSection("a", "", work.WorkList())).items)
     assert not [i for i in current if i.title == "Done this week" and i.urgency != work.Urgency.OVERDUE]
 
 
