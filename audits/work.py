@@ -72,7 +72,7 @@ def audits_due(user, today: datetime.date, *, limit: int) -> WorkList:
                 if draft is not None:
                     url = reverse("audits:audit_edit", kwargs={"pk": draft.pk})
                 else:
-                    query = urlencode({"template": t.pk, "on": (p_end if late else today).isoformat()})
+                    query = urlencode({"template": t.pk, "on": (p_end if late else p_start).isoformat()})
                     url = f"{reverse('audits:audit_start', kwargs={'service': s.slug})}?{query}"
                 if late:
                     urgency, kind = Urgency.OVERDUE, "Audit overdue"
