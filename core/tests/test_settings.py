@@ -59,6 +59,6 @@ def test_site_url_follows_the_served_address_unless_set():
     show = ["shell", "-c", "from django.conf import settings; print(settings.SITE_URL)"]
     local = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "SITE_URL": ""}
     assert _run(show, **local, HOST="127.0.0.1", PORT="8123").stdout.strip().endswith("http://127.0.0.1:8123")
-    assert _run(show, **local, HOST="0.0.0.0", PORT="9000").stdout.strip().endswith("http://127.0.0.1:9000")
+    assert _run(show, **local, HOST="0.0.0.0", PORT="9000").stdout.strip().endswith("http://127.0.0.1:9000")  # noqa: S104
     set_url = {**local, "SITE_URL": "https://care.example.org/", "PORT": "8123"}
     assert _run(show, **set_url).stdout.strip().endswith("https://care.example.org")
