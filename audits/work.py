@@ -31,9 +31,9 @@ def _since(template: AuditTemplate) -> datetime.date:
 
 
 def audits_due(user, today: datetime.date, *, limit: int) -> WorkList:
-    """This period's audits not yet submitted and last period's missed ones, at every service
-    where ``user`` may log audits (four queries). Each links to its draft, or to starting it
-    with the template and period chosen."""
+    """Audits due this week (a period ending within seven days) not yet submitted, and last
+    period's missed ones, at every service where ``user`` may log audits (four queries). Each
+    links to its draft, or to starting it with the template and period chosen."""
     services = list(policy.services(user, policy.Verb.LOG_AUDIT).order_by("name"))
     if not services:
         return WorkList()
@@ -79,7 +79,7 @@ def audits_due(user, today: datetime.date, *, limit: int) -> WorkList:
                 elif end <= today + WEEK:
                     urgency, kind = Urgency.DUE_NOW, "Audit due"
                 else:
-                    urgency, kind = Urgency.UPCOMING, "Audit due"
+                    continue  # a month's or quarter's audit comes up in its last week; the schedule shows it before
                 found.append(
                     WorkItem(
                         kind=kind,

@@ -247,3 +247,16 @@ def test_home_page_query_count_does_not_grow_with_the_data(world, client, name):
             client.get(reverse("core:home"))
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_monthly_audit_comes_up_in_its_last_week(world):
+    from audits.models import AuditTemplate
+    from audits.periods import period_bounds
+    from audits.work import audits_due
+
+    template = TemplateFactory(provider=world.provider, title="Monthly check", frequency="monthly")
+    AuditTemplate.objects.filter(pk=template.pk).update(created_at=timezone.now() - datetime.timedelta(days=3000))
+    for day in (datetime.date(2026, 3, 10), datetime.date(2026, 3, 27)):
+        start, end = period_bounds("monthly", day)
+        current = [i for i in audits_due(world.rm, day, limit=20).items if i.urgency != work.Urgency.OVERDUE]
+        assert bool(current) == (end <= day + datetime.timedelta(days=6)), day
