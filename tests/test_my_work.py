@@ -260,3 +260,13 @@ def test_a_monthly_audit_comes_up_in_its_last_week(world):
         start, end = period_bounds("monthly", day)
         current = [i for i in audits_due(world.rm, day, limit=20).items if i.urgency != work.Urgency.OVERDUE]
         assert bool(current) == (end <= day + datetime.timedelta(days=6)), day
+
+
+def test_an_overdue_proposal_is_still_overdue_for_its_owner(world):
+    """The one definition: an action waiting for a closure decision is open, so past its date it is overdue."""
+    action = proposed_action(
+        world.service, proposer=world.rm, owner=world.rm, due_date=TODAY - datetime.timedelta(days=2), title="Late"
+    )
+    [item] = sections(world.rm)["actions"].items
+    assert item.urgency == work.Urgency.OVERDUE and item.url == action.get_absolute_url()
+    assert "waiting for a decision" in item.detail

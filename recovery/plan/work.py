@@ -21,18 +21,18 @@ def _steps(qs) -> Coalesce:
 
 
 def actions_owned(user, today: datetime.date, *, limit: int) -> WorkList:
-    """Open actions ``user`` owns that are overdue, due soon, have steps not yet done or had
-    their closure refused. A proposal waiting for a decision waits on the decider, not here."""
+    """Open actions ``user`` owns that are overdue or due soon (the one definition: a proposal
+    waiting for a decision included), have steps not yet done or had their closure refused."""
     steps = ActionStep.objects.filter(action_id=OuterRef("pk"))
     qs = (
-        policy.objects_for(user, RecoveryAction.objects.filter(owner=user).exclude(status=S.CLOSURE_PROPOSED))
+        policy.objects_for(user, RecoveryAction.objects.filter(owner=user))
         .open()
         .with_deadline(today)
         .annotate(steps_total=_steps(steps), steps_done=_steps(steps.filter(done_on__isnull=False)))
         .filter(
             Q(deadline_state__in=[RecoveryAction.OVERDUE, RecoveryAction.DUE_SOON])
             | Q(status=S.REFUSED)
-            | Q(steps_total__gt=0, steps_done__lt=F("steps_total"))
+            | (Q(steps_total__gt=0, steps_done__lt=F("steps_total")) & ~Q(status=S.CLOSURE_PROPOSED))
         )
     )
     total = qs.count()
@@ -51,6 +51,8 @@ def actions_owned(user, today: datetime.date, *, limit: int) -> WorkList:
         urgency = Urgency(a.rank)
         kind = {Urgency.OVERDUE: "Action overdue", Urgency.DUE_NOW: "Action due soon"}.get(urgency, "Steps waiting")
         detail = []
+        if a.status == S.CLOSURE_PROPOSED:
+            detail.append("Closure proposed: waiting for a decision")
         if a.status == S.REFUSED:
             kind = kind if urgency < Urgency.WAITING else "Closure refused"
             detail.append("Closure refused: the further checks are on the action")
