@@ -17,11 +17,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
-## The app on SQLite with demo data and Celery running tasks in-process, on http://127.0.0.1:8000
+## The app on SQLite with demo data and Celery running tasks in-process, on http://$(HOST):$(PORT)
+## (HOST and PORT reach the app too: links in digests and the printed sign-in address follow them)
 demo: install
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## The whole test suite, one process per core (SQLite by default; CI sets DATABASE_URL and REDIS_URL)
 test: install

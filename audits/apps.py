@@ -32,6 +32,29 @@ class AuditsConfig(AppConfig):
 
         register_provider_link(order=35, label="Audit templates", url_name="audits:template_list")
 
+        # "My work" on the home page and in digests (core.work): audits due, audit effectiveness.
+        from core import permissions as policy
+        from core.work import register_work_source
+
+        from .work import audit_effectiveness, audits_due
+
+        register_work_source(
+            order=10,
+            key="audits",
+            heading="Audits due this week",
+            items=audits_due,
+            empty="No audits are due at your services this week.",
+            visible=lambda user: policy.can(user, policy.Verb.LOG_AUDIT),
+        )
+        register_work_source(
+            order=80,
+            key="effectiveness",
+            heading="Audits that did not show the actions working",
+            items=audit_effectiveness,
+            empty="Every audit of the last three months showed its findings, owners and an impact check.",
+            visible=lambda user: policy.can(user, policy.Verb.MANAGE_TEMPLATES),
+        )
+
 
 def _panel_context(request, service) -> dict:
     from django.utils import timezone

@@ -33,16 +33,18 @@ def setup() -> None:
 
 
 def provider():
+    """The large provider, built on first use; ``BENCH_SIZE=small`` builds a small one instead
+    (to check a script runs; use a database of its own for it)."""
     import time
 
-    from large_provider import build_large_provider, large_provider
+    from large_provider import LARGE, SMALL, build_large_provider, large_provider
 
     existing = large_provider()
     if existing is not None:
         return existing
     print("Building the large provider (once per database)...", flush=True)
     started = time.perf_counter()
-    built = build_large_provider()
+    built = build_large_provider(SMALL if os.environ.get("BENCH_SIZE") == "small" else LARGE)
     print(f"  built in {time.perf_counter() - started:.1f} s", flush=True)
     return built
 

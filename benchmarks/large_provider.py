@@ -46,6 +46,16 @@ class Size:
 
 
 LARGE = Size()
+# A quick check that a benchmark script still runs (BENCH_SIZE=small), not a measurement.
+SMALL = Size(
+    services=2,
+    themes_per_service=2,
+    actions_per_service=10,
+    evidence_per_service=20,
+    audits_per_service=10,
+    points_per_measure=5,
+    evidence_links_per_action=2,
+)
 BATCH = 2_000
 
 

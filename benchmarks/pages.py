@@ -3,6 +3,9 @@
     DATABASE_URL=sqlite:////tmp/bench.sqlite3 DJANGO_SETTINGS_MODULE=config.settings.local \
         .venv/bin/python benchmarks/pages.py [N]
 
+``BENCH_SIZE=small`` (with a database of its own) builds a small provider: a check that the
+script runs, not a measurement.
+
 Requests go through Django's test Client (the full middleware stack, no network), signed in
 as the large provider's nominated individual. The floor is ``core:account`` (a signed-in
 page with the session, user and membership queries and nothing else); ``core:healthz``
@@ -67,6 +70,9 @@ def main() -> None:
     pages = [
         ("floor: core:account (signed in)", manager, url_or_none("core:account")),
         ("floor: core:healthz (one query, no session)", Client(), url_or_none("core:healthz")),
+        ("my work, registered manager (core:home)", manager, url_or_none("core:home")),
+        ("my work, nominated individual (core:home)", leader, url_or_none("core:home")),
+        ("services overview (core:overview)", leader, url_or_none("core:overview")),
         ("service dashboard (core:service_detail)", manager, url_or_none("core:service_detail", service=s)),
         ("recovery map (recovery:map_service)", manager, url_or_none("recovery:map_service", service=s)),
         ("closure queue (governance:closure_queue)", leader, url_or_none("governance:closure_queue")),

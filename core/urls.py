@@ -9,6 +9,7 @@ urlpatterns = [
     # Answered by core.health.HealthProbeMiddleware before host validation; named for reverse().
     path("healthz/", health.liveness, name="healthz"),
     path("healthz/ready/", health.readiness, name="readiness"),
+    path("services/", views.overview, name="overview"),
     path("account/", views.account, name="account"),
     path("", include("core.mfa.urls")),
     path("providers/<slug:provider>/", views.provider_detail, name="provider_detail"),

@@ -6,10 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from . import permissions as policy
-from . import selectors
+from . import selectors, work
 from .forms import AccessRecordFilterForm, AccountForm, apply_errors
 from .mfa import policy as mfa_policy
 from .mfa import services as mfa_services
@@ -67,8 +68,24 @@ def saved(request, message: str, to, *args, **kwargs):
 
 @login_required
 def home(request):
+    """My work: what waits for this person, from every source registered in ``core.work``."""
+    sections = work.my_work(request.user, timezone.localdate())
+    return render(
+        request,
+        "core/home.html",
+        {
+            "sections": sections,
+            "waiting": work.waiting(sections),
+            "has_role": bool(policy.access_for(request.user).memberships),
+        },
+    )
+
+
+@login_required
+def overview(request):
+    """The providers and services the person may see, with their CQC ratings."""
     providers = selectors.providers_with_services(request.user)
-    return render(request, "core/home.html", {"providers": providers})
+    return render(request, "core/overview.html", {"providers": providers})
 
 
 @login_required

@@ -66,3 +66,36 @@ class GovernanceConfig(AppConfig):
         from recovery.plan.timeline import register_timeline_source
 
         register_timeline_source(action_timeline_entries)
+
+        # "My work" on the home page and in digests (core.work). Order 40 is "requests"
+        # (evidence requests and challenges addressed to the person), registered with reviews.
+        from core.work import register_work_source
+        from governance.closure_review.work import closures_waiting, may_decide
+        from governance.flags.work import flags_mine
+        from governance.packs.work import may_generate, packs_mine
+        from governance.reviews.work import reviews_next
+
+        register_work_source(
+            order=30,
+            key="closures",
+            heading="Closures waiting for your decision",
+            items=closures_waiting,
+            visible=may_decide,
+            empty="No closure proposals wait for your decision.",
+        )
+        register_work_source(
+            order=50,
+            key="reviews",
+            heading="Your next reviews",
+            items=reviews_next,
+            empty="No review is scheduled that you chair or attend: see the governance calendar.",
+        )
+        register_work_source(order=60, key="flags", heading="Flags on what you own or oversee", items=flags_mine)
+        register_work_source(
+            order=70,
+            key="packs",
+            heading="Evidence packs you asked for",
+            items=packs_mine,
+            visible=may_generate,
+            empty="You have not asked for an evidence pack in the last 30 days.",
+        )

@@ -41,3 +41,24 @@ class RecoveryConfig(AppConfig):
         from core.panels import register_provider_link
 
         register_provider_link(order=20, label="Recovery map", url_name="recovery:map_provider")
+
+        # "My work" on the home page and in digests (core.work): owned actions; progress for followers.
+        from core.work import register_work_source
+        from recovery.overview.work import follows_only, progress
+        from recovery.plan.work import actions_owned
+
+        register_work_source(
+            order=20,
+            key="actions",
+            heading="Your actions",
+            items=actions_owned,
+            empty="None of your actions is overdue, due soon or waiting on a step.",
+        )
+        register_work_source(
+            order=90,
+            key="progress",
+            heading="Progress at your services",
+            items=progress,
+            visible=follows_only,
+            empty="No recovery actions at your services yet.",
+        )

@@ -368,8 +368,21 @@ SPECTACULAR_SETTINGS = {
 # Product settings.
 CLOSURE_PROPOSAL_MAX_WAIT_DAYS = env.int("CLOSURE_PROPOSAL_MAX_WAIT_DAYS", default=14)
 SITE_NAME = "Recovery governance"
-# Absolute address of the app, for links in emails (digests, password resets by jobs).
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+
+# Absolute address of the app, for links in emails (digests, password resets by jobs) and the
+# sign-in address seed_demo prints. Unset, it is the address `make demo` serves: HOST and PORT
+# from the environment (the Makefile passes them), so `make demo PORT=8001` links to 8001.
+def _served_address() -> str:
+    host = env("HOST", default="127.0.0.1") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # noqa: S104 - listening everywhere: this machine answers on loopback
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{env('PORT', default='8000') or '8000'}"
+
+
+SITE_URL = (env("SITE_URL", default="") or _served_address()).rstrip("/")
 
 # Request ids (django-guid): an incoming X-Request-ID (a UUID, from the proxy) is kept, else one
 # is made; it is returned in the response, set on every log record as ``request_id`` and sent

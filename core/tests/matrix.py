@@ -2,6 +2,7 @@ from tests.matrix_support import ALL, Row, only
 
 ROWS = [
     Row("core:home", scope="global"),
+    Row("core:overview", scope="global"),
     Row("core:account", scope="global"),
     Row("core:provider_detail", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("core:service_detail", ALL, lambda w, s: {"service": s.slug}),

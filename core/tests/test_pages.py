@@ -5,9 +5,9 @@ from core.models import Role
 from core.tests.factories import MembershipFactory, ServiceFactory
 
 
-def test_home_lists_only_what_the_user_can_see(world, client):
+def test_the_services_overview_lists_only_what_the_user_can_see(world, client):
     client.force_login(world.rm)
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("core:overview")).content.decode()
     assert "Oak House" in html
     assert "Oak Lodge" not in html
     assert "River House" not in html
@@ -27,9 +27,9 @@ def test_outsider_gets_the_friendly_404_page(world, client):
     assert "Page not found" in response.content.decode()
 
 
-def test_home_page_query_count_does_not_grow_with_services(world, client, django_assert_max_num_queries):
+def test_overview_query_count_does_not_grow_with_services(world, client, django_assert_max_num_queries):
     client.force_login(world.ni)
-    url = reverse("core:home")
+    url = reverse("core:overview")
     with django_assert_max_num_queries(12) as small:
         client.get(url)
     for _ in range(25):

@@ -52,3 +52,13 @@ def test_a_dot_env_file_is_read_only_when_asked():
         dot_env.unlink()
     assert "from-dot-env" not in plain.stdout, plain.stdout + plain.stderr
     assert asked.stdout.strip().endswith("https://from-dot-env.example"), asked.stdout + asked.stderr
+
+
+def test_site_url_follows_the_served_address_unless_set():
+    """Digest links and seed_demo's sign-in address: SITE_URL if set, else `make demo`'s HOST and PORT."""
+    show = ["shell", "-c", "from django.conf import settings; print(settings.SITE_URL)"]
+    local = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "SITE_URL": ""}
+    assert _run(show, **local, HOST="127.0.0.1", PORT="8123").stdout.strip().endswith("http://127.0.0.1:8123")
+    assert _run(show, **local, HOST="0.0.0.0", PORT="9000").stdout.strip().endswith("http://127.0.0.1:9000")  # noqa: S104
+    set_url = {**local, "SITE_URL": "https://care.example.org/", "PORT": "8123"}
+    assert _run(show, **set_url).stdout.strip().endswith("https://care.example.org")

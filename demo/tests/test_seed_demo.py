@@ -37,10 +37,12 @@ def test_the_demo_shows_every_kind_of_flag_and_reseeding_adds_none():
 
 
 @pytest.mark.django_db
-def test_seed_demo_prints_the_sign_ins():
+def test_seed_demo_prints_the_sign_ins(settings):
+    settings.SITE_URL = "http://127.0.0.1:8123"  # as `make demo PORT=8123` makes it
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     text = out.getvalue()
+    assert "Sign in at http://127.0.0.1:8123/ with password" in text
     assert "password: recovery-demo-2026" in text
     for email in ("rm@oakfield.example", "ni@oakfield.example", "viewer@oakfield.example", "admin@oakfield.example"):
         assert email in text

@@ -13,6 +13,8 @@ class DigestSent(models.Model):
     kind = models.CharField(max_length=20)  # weekly / monthly
     period = models.CharField(max_length=20)  # e.g. 2026-W47 or 2026-11
     sent_at = models.DateTimeField(auto_now_add=True)
+    # What this digest listed (url -> [label, urgency]), so the next can say what changed since.
+    items = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind", "period"], name="one_digest_per_period")]

@@ -1,11 +1,13 @@
-"""Email digests: what needs each person, once per period, only when something does.
+"""Email digests: each person's work, once per period, only when something waits for them.
 
-Weekly to registered managers (their services' open flags, closure proposals waiting for
-them, their own overdue actions); monthly to nominated individuals and quality leads (the
-provider's open flags by kind, the flags that question closures, high-risk proposals waiting
-for the NI, reviews not held). ``DigestSent`` (one row per person, kind and period, unique)
-is claimed in the same transaction as the send, so a job run twice, or twice at once, sends
-one email. People who turned digests off on their account page get none.
+Weekly to registered managers, monthly to nominated individuals and quality leads. The digest
+is the home page's "my work" (``core.work``: the same sources, the same scoping and the same
+rules on who may decide what) grouped as overdue, due now, waiting on you and coming up, plus
+what changed since the person's last digest: each ``DigestSent`` row keeps what that digest
+listed, so the next one can say what is new, what became more urgent and what went away.
+Links are absolute, built from ``SITE_URL``. ``DigestSent`` (one row per person, kind and
+period, unique) is claimed in the same transaction as the send, so a job run twice, or twice at
+once, sends one email. People who turned digests off on their account page get none.
 """
 
 from __future__ import annotations
@@ -17,15 +19,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from core.choices import RiskLevel
-from core.models import Membership, Role, Service
+from core import permissions as policy
+from core.models import Role
+from core.work import Urgency, WorkItem, my_work
 from governance.flags.rules import _d
-from governance.models import DigestSent, Flag
-from recovery.models import RecoveryAction
+from governance.models import DigestSent
 
 WEEKLY = "weekly"
 MONTHLY = "monthly"
@@ -80,123 +82,98 @@ def recipients(kind: str):
     )
 
 
-def _scope(user, roles) -> tuple[set[int], set[int]]:
-    """(provider ids where a role is provider-wide, service ids where it is service-level)."""
-    wide, local = set(), set()
-    for provider_id, service_id in Membership.objects.filter(user=user, role__in=roles).values_list(
-        "provider_id", "service_id"
-    ):
-        (local.add(service_id) if service_id else wide.add(provider_id))
-    return wide, local
+def _holds_role(user, kind: str) -> bool:
+    roles = set(DIGEST_ROLES[kind])
+    return any(role in roles for _p, _s, role in policy.access_for(user).memberships)
 
 
-def _in_scope(wide: set[int], local: set[int], service_field: str = "service") -> Q:
-    return Q(provider_id__in=wide) | Q(**{f"{service_field}_id__in": local})
+# The groups of a digest, by the urgency of their items (core.work.Urgency).
+GROUPS = [
+    (Urgency.OVERDUE, "Overdue"),
+    (Urgency.DUE_NOW, "Due now"),
+    (Urgency.WAITING, "Waiting on you"),
+    (Urgency.UPCOMING, "Coming up"),
+]
+CHANGED = "Changed since your last digest"
 
 
-def _flag_items(flags) -> list[DigestItem]:
-    return [
+def _label(item: WorkItem) -> str:
+    return f"{item.kind}: {item.title}" + (f" ({item.service})" if item.service else "")
+
+
+def _digest_item(item: WorkItem) -> DigestItem:
+    detail = item.detail
+    if item.due and item.urgency < Urgency.INFO:
+        detail = f"{detail} (date: {_d(item.due)})" if detail else f"Date: {_d(item.due)}."
+    return DigestItem(label=_label(item), detail=detail, url=_absolute(item.url))
+
+
+def last_digest(user) -> DigestSent | None:
+    """The person's last digest (of either kind): when it went and what it listed."""
+    return DigestSent.objects.filter(user=user).order_by("-sent_at", "-pk").first()
+
+
+@dataclass
+class DigestWork:
+    sections: list[DigestSection]
+    listed: dict[str, list]  # url -> [label, urgency]: what this digest lists, kept for the next
+    waiting: int  # items that wait for the person (not only for information)
+    changes: int
+
+
+def digest_work(user, kind: str, today: datetime.date) -> DigestWork:
+    """The digest's sections from the person's work, and what changed since their last digest."""
+    if not _holds_role(user, kind):
+        return DigestWork([], {}, 0, 0)
+    work_sections = my_work(user, today, limit=MAX_ITEMS)
+    items = [item for section in work_sections for item in section.items]
+    sections = []
+    for urgency, title in GROUPS:
+        group = [_digest_item(i) for i in items if i.urgency == urgency]
+        if group:
+            sections.append(DigestSection(title=title, items=group))
+    home = _absolute(reverse("core:home"))
+    more = [
         DigestItem(
-            label=f"{f.get_kind_display()}: {f.subject_label}" + (f" ({f.service.name})" if f.service_id else ""),
-            detail=f.detail,
-            url=_absolute(f.get_absolute_url()),
+            label=f"{s.heading}: {s.total} in all, {len(s.items)} listed here",
+            detail="See them all on the site.",
+            url=_absolute(s.work.more_url) or home,
         )
-        for f in flags
+        for s in work_sections
+        if s.more
     ]
-
-
-def _section(title: str, queryset, to_items, link: str = "") -> DigestSection:
-    total = queryset.count()
-    items = to_items(list(queryset[:MAX_ITEMS])) if total else []
-    return DigestSection(title=title, items=items, more=max(total - len(items), 0), link=link)
-
-
-def _flag_list_link(wide: set[int], local: set[int]) -> str:
-    from django.urls import reverse
-
-    if len(wide) == 1 and not local:
-        from core.models import Provider
-
-        slug = Provider.objects.filter(pk__in=wide).values_list("slug", flat=True).first()
-        return _absolute(reverse("governance:provider_flag_list", kwargs={"provider": slug})) if slug else ""
-    if len(local) == 1 and not wide:
-        slug = Service.objects.filter(pk__in=local).values_list("slug", flat=True).first()
-        return _absolute(reverse("governance:flag_list", kwargs={"service": slug})) if slug else ""
-    return ""
+    listed = {i.url: [_label(i), int(i.urgency)] for i in items if i.urgency < Urgency.INFO}
+    changes: list[DigestItem] = []
+    previous = last_digest(user)
+    if previous is not None:
+        before = previous.items or {}
+        since = f"since {_d(timezone.localdate(previous.sent_at))}"
+        for i in items:
+            if i.urgency >= Urgency.INFO:
+                continue
+            if i.url not in before:
+                changes.append(DigestItem(label=f"New {since}: {_label(i)}", detail=i.detail, url=_absolute(i.url)))
+            elif before[i.url][1] > i.urgency:
+                changes.append(
+                    DigestItem(label=f"More urgent {since}: {_label(i)}", detail=i.detail, url=_absolute(i.url))
+                )
+        for url, (label, _urgency) in before.items():
+            if url not in listed:
+                changes.append(DigestItem(label=f"No longer waiting: {label}", detail="Done or cleared.", url=""))
+    if changes:
+        sections.append(DigestSection(title=CHANGED, items=changes))
+    if more:
+        sections.append(DigestSection(title="There is more", items=more))
+    waiting = sum(1 for i in items if i.urgency < Urgency.INFO) + sum(
+        s.more for s in work_sections if s.most_urgent < Urgency.INFO
+    )
+    return DigestWork(sections, listed, waiting, len(changes))
 
 
 def digest_content(user, kind: str, today: datetime.date) -> list[DigestSection]:
-    """The sections of ``user``'s digest; empty sections are dropped."""
-    wide, local = _scope(user, DIGEST_ROLES[kind])
-    if not wide and not local:
-        return []
-    open_flags = (
-        Flag.objects.filter(_in_scope(wide, local), resolved_at__isnull=True)
-        .select_related("service")
-        .order_by("kind", "-raised_at")
-    )
-    proposals = (
-        RecoveryAction.objects.filter(_in_scope(wide, local), status=RecoveryAction.Status.CLOSURE_PROPOSED)
-        .exclude(proposed_by=user)
-        .select_related("service")
-        .order_by("proposed_at")
-    )
-
-    def action_items(actions) -> list[DigestItem]:
-        return [
-            DigestItem(
-                label=f"{a.reference} {a.title}" + (f" ({a.service.name})" if a.service_id else ""),
-                detail=(
-                    f"Proposed for closure on {_d(timezone.localdate(a.proposed_at))}."
-                    if a.status == RecoveryAction.Status.CLOSURE_PROPOSED and a.proposed_at
-                    else f"Due {_d(a.due_date)}; {a.get_status_display().lower()}."
-                ),
-                url=_absolute(a.get_absolute_url()),
-            )
-            for a in actions
-        ]
-
-    link = _flag_list_link(wide, local)
-    sections: list[DigestSection] = []
-    if kind == WEEKLY:
-        sections.append(
-            _section("Flags not yet acknowledged", open_flags.filter(acknowledged_at__isnull=True), _flag_items, link)
-        )
-        sections.append(
-            _section(
-                "Closure proposals waiting for a decision",
-                proposals.exclude(risk_level=RiskLevel.HIGH),
-                action_items,
-            )
-        )
-        sections.append(
-            _section(
-                "Your actions past their due date",
-                RecoveryAction.objects.overdue(today).filter(owner=user).select_related("service").order_by("due_date"),
-                action_items,
-            )
-        )
-    else:
-        sections.append(
-            _section(
-                "Closures the scans question (unsupported closure or drift)",
-                open_flags.filter(kind__in=[Flag.Kind.UNSUPPORTED_CLOSURE, Flag.Kind.DRIFT]),
-                _flag_items,
-                link,
-            )
-        )
-        other = open_flags.exclude(kind__in=[Flag.Kind.UNSUPPORTED_CLOSURE, Flag.Kind.DRIFT])
-        sections.append(_section("Other open flags", other, _flag_items, link))
-        is_ni = Membership.objects.filter(user=user, role=Role.NOMINATED_INDIVIDUAL).exists()
-        if is_ni:
-            sections.append(
-                _section(
-                    "High-risk closure proposals waiting for your decision",
-                    proposals.filter(risk_level=RiskLevel.HIGH),
-                    action_items,
-                )
-            )
-    return [s for s in sections if s.total]
+    """The sections of ``user``'s digest: empty when nothing waits and nothing changed."""
+    found = digest_work(user, kind, today)
+    return found.sections if (found.waiting or found.changes) else []
 
 
 def digest_send(*, user, kind: str, today: datetime.date | None = None) -> bool:
@@ -206,17 +183,18 @@ def digest_send(*, user, kind: str, today: datetime.date | None = None) -> bool:
     today = today or timezone.localdate()
     if not (user.is_active and user.digest_opt_in and user.email):
         return False
-    sections = digest_content(user, kind, today)
-    if not sections:
+    found = digest_work(user, kind, today)
+    if not (found.waiting or found.changes):
         return False
+    sections = found.sections
     period = period_for(kind, today)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                DigestSent.objects.create(user=user, kind=kind, period=period)
+                DigestSent.objects.create(user=user, kind=kind, period=period, items=found.listed)
         except IntegrityError:
             return False  # already sent for this period (perhaps by a concurrent run)
-        total = sum(s.total for s in sections)
+        total = found.waiting
         context = {
             "user": user,
             "kind": kind,
@@ -225,10 +203,12 @@ def digest_send(*, user, kind: str, today: datetime.date | None = None) -> bool:
             "sections": sections,
             "total": total,
             "site_name": getattr(settings, "SITE_NAME", "Recovery governance"),
-            "account_url": _absolute("/account/"),
+            "account_url": _absolute(reverse("core:account")),
+            "home_url": _absolute(reverse("core:home")),
+            "changes": found.changes,
         }
-        noun = "thing needs" if total == 1 else "things need"
-        subject = f"{'Weekly' if kind == WEEKLY else 'Monthly'} recovery digest: {total} {noun} you"
+        noun = "thing waits" if total == 1 else "things wait"
+        subject = f"{'Weekly' if kind == WEEKLY else 'Monthly'} recovery digest: {total} {noun} for you"
         message = EmailMultiAlternatives(
             subject=subject,
             body=render_to_string("governance/email/digest.txt", context),

@@ -156,6 +156,7 @@ def test_main_pages_pass_axe_and_keep_keyboard_focus_visible(page):
 
     _sign_in(page, "rm@oakfield.example")
     axe.check("Home", "/")
+    axe.check("Your services", "/services/")
     axe.check("Service", f"/services/{SERVICE}/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent").strip() == "Skip to main content"

@@ -8,6 +8,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 def test_registered_manager_signs_in_and_reaches_their_service(world, page, sign_in):
     sign_in("rm@example.test")
+    expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
+    # The services and their ratings are one click away.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Your services").click()
     expect(page.get_by_role("heading", name="Your services")).to_be_visible()
     assert page.get_by_role("link", name="River House").count() == 0
     page.get_by_role("link", name="Oak House").first.click()

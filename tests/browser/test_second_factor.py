@@ -50,4 +50,4 @@ def test_enrol_then_sign_in_with_the_code(world, strict_page, settings):
     page.get_by_role("button", name="Verify").click()
     # The code page's own address ends with "/" too: wait for the home page itself.
     page.wait_for_url(lambda url: urlsplit(url).path == "/")
-    expect(page.get_by_role("heading", name="Your services")).to_be_visible()
+    expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()

@@ -1,5 +1,6 @@
 """Build the demo: providers, services, people, and each app's recovery data. Idempotent."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -19,7 +20,8 @@ class Command(BaseCommand):
             scan = flags.seed(people)  # last: adds the flag stories, then scans everything the others made
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Flags open after the scan: {sum(scan.raised.values()) + sum(scan.still_open.values())}")
-        self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password: {world.DEMO_PASSWORD}")
+        # SITE_URL if set, else the HOST and PORT `make demo` serves on (config/settings/base.py).
+        self.stdout.write(f"Sign in at {settings.SITE_URL}/ with password: {world.DEMO_PASSWORD}")
         for line in world.sign_in_lines():
             self.stdout.write(line)
         self.stdout.write("rm@riverside.example belongs to a separate provider: it sees none of Oakfield's data.")
