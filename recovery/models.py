@@ -15,6 +15,7 @@ from recovery.plan.models import (
     RecoveryAction,
     ThemeTransition,
 )
+from recovery.reviewing.models import ReviewLayer, ReviewOutcome, ReviewRecord
 
 __all__ = [
     "ActionStep",
@@ -26,5 +27,8 @@ __all__ = [
     "OutcomeMeasure",
     "PlanImport",
     "RecoveryAction",
+    "ReviewLayer",
+    "ReviewOutcome",
+    "ReviewRecord",
     "ThemeTransition",
 ]
