@@ -422,7 +422,8 @@ def item_record_layer_review(*, actor, item: AgendaItem, outcome: str, at: datet
         reviewed_on=held_on,
         outcome=outcome,
         looked_at=limits.clip(f"{item.title}. {item.rationale}", limits.NOTE),
-        reviewed_by=review.chair,
+        # The meeting reviewed it under its chair; a chair without access here (a guest) is not the reviewer.
+        reviewed_by=review.chair if policy.can(review.chair, V.VIEW, subject) else actor,
         place=f"{review.title} ({held_on.day} {held_on:%b %Y}): {item.title}",
         place_url=review.get_absolute_url(),
         check_permission=False,
