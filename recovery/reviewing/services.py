@@ -103,9 +103,10 @@ def layers_create_default(*, subject: Subject) -> list[ReviewLayer]:
             **_subject_kwargs(subject),
         )
         layer.next_due = layer.due_after(anchor) if anchor else None
-        layer.save()
         layers.append(layer)
-    return layers
+    # One INSERT for the route (the plan import creates hundreds of actions). Derived from the
+    # subject's risk, whose creation is in the trail; later edits are logged one by one.
+    return ReviewLayer.objects.bulk_create(layers)
 
 
 def layers_start(*, action: RecoveryAction) -> None:
