@@ -366,8 +366,7 @@ def layer_cause(layer: ReviewLayer) -> str:
 
 def layer_short(layer: ReviewLayer) -> str:
     """ "monthly NI review", for a flag's label."""
-    name = layer.name
-    return name[0].lower() + name[1:]
+    return layer.name_in_sentence
 
 
 def layer_overdue_heading(layer: ReviewLayer) -> str:

@@ -112,6 +112,11 @@ class ReviewLayer(TenantModel):
         return f"{cadence} {ROLE_SHORT.get(self.reviewer_role, self.reviewer_role)} review"
 
     @property
+    def name_in_sentence(self) -> str:
+        """ "monthly NI review": the name inside a sentence (the role's short form keeps its case)."""
+        return self.name[0].lower() + self.name[1:]
+
+    @property
     def is_active(self) -> bool:
         return self.retired_at is None
 

@@ -125,7 +125,7 @@ def layer_edit(request, pk: int):
             request,
             subject,
             form,
-            title=f"Edit the {layer.name.lower()}",
+            title=f"Edit the {layer.name_in_sentence}",
             intro="A change of cadence moves the next due date: one cadence after the last review.",
         ),
     )
