@@ -14,7 +14,7 @@ from audits.models import Audit
 from core.forms import check_plausible
 from core.models import Provider, Service
 from governance.models import Flag, OversightReview
-from recovery.models import DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.models import DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction, ReviewLayer
 
 MAX_BULK_POINTS = 1000
 
@@ -102,9 +102,22 @@ class MeasureBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "unit", "summary"]
 
 
+class ReviewLayerSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    reviewer = serializers.SerializerMethodField()
+
+    def get_reviewer(self, obj) -> PersonSerializer | None:
+        return _person(obj.reviewer) if obj.reviewer_id else None
+
+    class Meta:
+        model = ReviewLayer
+        fields = ["id", "name", "reviewer_role", "reviewer", "cadence", "last_reviewed_on", "next_due"]
+
+
 class ActionSerializer(_Tenant):
     owner = serializers.SerializerMethodField()
     measures = MeasureBriefSerializer(many=True, read_only=True)
+    review_route = ReviewLayerSerializer(source="current_layers", many=True, read_only=True)
 
     class Meta:
         model = RecoveryAction
@@ -121,7 +134,7 @@ class ActionSerializer(_Tenant):
             "owner",
             "due_date",
             "risk_level",
-            "review_cadence",
+            "review_route",
             "started_on",
             "closed_at",
             "measures",

@@ -31,6 +31,7 @@ from governance.flags import selectors as flag_selectors
 from governance.reviews import selectors as review_selectors
 from recovery.measures import selectors as measure_selectors
 from recovery.models import DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.reviewing.selectors import layers_prefetch
 
 Verb = policy.Verb
 
@@ -183,7 +184,7 @@ class ActionViewSet(Scoped):
         measures = OutcomeMeasure.objects.order_by("pk")
         qs = (
             RecoveryAction.objects.select_related("provider", "service", "owner")
-            .prefetch_related(Prefetch("measures", queryset=measures))
+            .prefetch_related(Prefetch("measures", queryset=measures), layers_prefetch())
             .order_by("pk")
         )
         return policy.objects_for(self.request.user, qs)

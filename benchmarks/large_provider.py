@@ -24,11 +24,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audits.models import Audit, AuditTemplate, AuditTemplateVersion, Criterion
-from core.choices import Cadence, RiskLevel
+from core.choices import CADENCE_DAYS, Cadence, RiskLevel
 from core.models import Membership, Provider, Rating, Role, Service, ServiceType, User
 from evidence.models import DEFAULT_NATURE, EvidenceItem, SourceType
 from recovery.measures.services import measure_refresh_summaries
-from recovery.models import ActionTransition, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.models import ActionTransition, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction, ReviewLayer
 
 SLUG = "large-provider"
 PASSWORD = "large-provider-bench"  # noqa: S105 - synthetic benchmark accounts only
@@ -146,8 +146,6 @@ def build_large_provider(size: Size = LARGE, *, seed: int = 7) -> Provider:
                     risk_level=RiskLevel.HIGH if t % 3 == 0 else RiskLevel.MEDIUM,
                     owner=rm_of[s.pk],
                     status=FailureTheme.Status.MONITORING if t % 5 == 4 else FailureTheme.Status.OPEN,
-                    review_cadence=Cadence.MONTHLY,
-                    last_reviewed_at=today - datetime.timedelta(days=rng.randint(0, 45)),
                     keep_visible_until=today + datetime.timedelta(days=30) if t % 5 == 4 else None,
                 )
                 for s in services
@@ -177,10 +175,8 @@ def build_large_provider(size: Size = LARGE, *, seed: int = 7) -> Provider:
                         owner=rm_of[s.pk],
                         due_date=today + datetime.timedelta(days=rng.randint(-40, 120)),
                         risk_level=RiskLevel.HIGH if a % 4 == 0 else RiskLevel.MEDIUM,
-                        review_cadence=Cadence.WEEKLY if a % 2 else Cadence.MONTHLY,
                         status=status,
                         started_on=None if status == S.DRAFT else started,
-                        last_reviewed_at=today - datetime.timedelta(days=rng.randint(0, 40)),
                         proposed_at=now - datetime.timedelta(days=rng.randint(1, 30))
                         if status == S.CLOSURE_PROPOSED
                         else None,
@@ -189,6 +185,44 @@ def build_large_provider(size: Size = LARGE, *, seed: int = 7) -> Provider:
                     )
                 )
         actions = _bulk(RecoveryAction, actions)
+        # Review routes: each theme reviewed monthly by the NI; each action weekly or monthly by
+        # the RM, and monthly by the NI when high risk. Last reviews spread over the past weeks.
+        layers = []
+        for t in themes:
+            last = today - datetime.timedelta(days=rng.randint(0, 45))
+            layers.append(
+                ReviewLayer(
+                    provider=provider,
+                    service_id=t.service_id,
+                    theme=t,
+                    reviewer_role=Role.NOMINATED_INDIVIDUAL,
+                    cadence=Cadence.MONTHLY,
+                    order=1,
+                    last_reviewed_on=last,
+                    next_due=last + datetime.timedelta(days=CADENCE_DAYS[Cadence.MONTHLY]),
+                )
+            )
+        for i, a in enumerate(actions):
+            route = [(Role.REGISTERED_MANAGER, Cadence.WEEKLY if i % 2 else Cadence.MONTHLY)]
+            if a.risk_level == RiskLevel.HIGH:
+                route.append((Role.NOMINATED_INDIVIDUAL, Cadence.MONTHLY))
+            for order, (role, cadence) in enumerate(route, start=1):
+                last = today - datetime.timedelta(days=rng.randint(0, 40))
+                layers.append(
+                    ReviewLayer(
+                        provider=provider,
+                        service_id=a.service_id,
+                        action=a,
+                        reviewer_role=role,
+                        cadence=cadence,
+                        order=order,
+                        last_reviewed_on=None if a.started_on is None else last,
+                        next_due=None
+                        if a.started_on is None
+                        else last + datetime.timedelta(days=CADENCE_DAYS[cadence]),
+                    )
+                )
+        _bulk(ReviewLayer, layers)
         _bulk(
             ActionTransition,
             [

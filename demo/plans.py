@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from core.models import FrameworkItem
+from core.models import FrameworkItem, Role
 from evidence.services import evidence_create
 from recovery.closure import services as closure
 from recovery.measures.services import measure_create, point_record
-from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction, ReviewOutcome
 from recovery.plan.services import (
     action_create,
     action_evidence_link,
@@ -28,6 +28,7 @@ from recovery.plan.services import (
     theme_create,
     theme_move,
 )
+from recovery.reviewing.services import layer_add, review_record
 
 from . import direct
 
@@ -135,6 +136,25 @@ class ImportedClosure:
 
 
 @dataclass(frozen=True)
+class Reviewed:
+    """A past review on a layer (recorded through ``review_record``), outside a meeting."""
+
+    by: str
+    on: Day
+    outcome: str
+    looked_at: str
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a review route: who reviews (a role), how often, and the reviews so far."""
+
+    role: str
+    cadence: str
+    reviews: tuple[Reviewed, ...] = ()
+
+
+@dataclass(frozen=True)
 class Story:
     key: str
     service: str  # slug
@@ -146,8 +166,11 @@ class Story:
     learning: dict | None = None
     learning_note: str = ""  # set: the NI reviewed the learning
     opened_at: tuple[int, int] = (9, 11)  # hours the action was opened and started, on the start day
-    theme_reviewed: Ago | None = None
+    theme_reviewed: Ago | None = None  # the first layer of the theme's route was last reviewed then
     action_reviewed: Ago | None = None
+    # The action's review route; empty: the action's "review_role"/"review_cadence" as one layer,
+    # or the default route from its risk when it names neither.
+    action_route: tuple[Layer, ...] = ()
     steps: tuple[Step, ...] = ()
     measure: Measure | None = None
     events: tuple = field(default=())  # Points, Evidence, Propose, Decide, ThemeStatus, ImportedClosure, in order
@@ -192,14 +215,36 @@ def _fields(raw: dict, world, on: _Dates, **names) -> dict:
     return out
 
 
+def _set_route(by, subject, route: tuple[Layer, ...]) -> None:
+    """Replace a new subject's default route (no reviews yet) with the story's layers."""
+    subject.review_layers.all().delete()
+    for row in route:
+        layer_add(actor=by, subject=subject, cadence=row.cadence, reviewer_role=row.role)
+
+
+def _review_first_layer(by, subject, day: datetime.date) -> None:
+    """The story says when the subject was last reviewed: a review of its first layer on that day."""
+    layer = subject.review_layers.order_by("order", "pk").first()
+    review_record(
+        actor=by,
+        layer=layer,
+        reviewed_on=day,
+        outcome=ReviewOutcome.ASSURED,
+        looked_at="Progress against the plan and the latest evidence.",
+    )
+
+
 def _theme(story: Story, world, service, on: _Dates) -> FailureTheme:
     fields = _fields(story.theme, world, on, service=service.name)
     codes = fields.pop("framework_items", ())
     items = list(FrameworkItem.objects.filter(version__code="saf-2023", code__in=codes)) if codes else ()
     by = world.user(story.theme_by)
+    cadence = fields.pop("review_cadence", None)
     theme = theme_create(actor=by, provider=world.provider, service=service, framework_items=items, **fields)
+    if cadence:
+        _set_route(by, theme, (Layer(Role.REGISTERED_MANAGER, cadence),))
     if story.theme_reviewed:
-        direct.backdate(theme, last_reviewed_at=on(story.theme_reviewed))
+        _review_first_layer(by, theme, on(story.theme_reviewed))
     if story.learning:
         learning = learning_add(actor=by, theme=theme, **story.learning)
         if story.learning_note:
@@ -210,12 +255,27 @@ def _theme(story: Story, world, service, on: _Dates) -> FailureTheme:
 def _action(story: Story, world, theme, on: _Dates) -> RecoveryAction:
     by = world.user(story.action_by)
     target = on(story.measure.target_on) if story.measure else None
-    action = action_create(actor=by, theme=theme, **_fields(story.action, world, on, target=target))
+    fields = _fields(story.action, world, on, target=target)
+    role, cadence = fields.pop("review_role", None), fields.pop("review_cadence", None)
+    action = action_create(actor=by, theme=theme, **fields)
+    if story.action_route:
+        _set_route(by, action, story.action_route)
+    elif cadence:
+        _set_route(by, action, (Layer(role or Role.REGISTERED_MANAGER, cadence),))
     opened, started = story.opened_at
     closure.action_open(actor=by, action=action, at=_at(on.start, opened))
     closure.action_start(actor=by, action=action, at=_at(on.start, started))
+    for layer, row in zip(action.review_layers.order_by("order", "pk"), story.action_route, strict=False):
+        for done in row.reviews:
+            review_record(
+                actor=world.user(done.by),
+                layer=layer,
+                reviewed_on=on(done.on),
+                outcome=done.outcome,
+                looked_at=done.looked_at,
+            )
     if story.action_reviewed:
-        direct.backdate(action, last_reviewed_at=on(story.action_reviewed))
+        _review_first_layer(by, action, on(story.action_reviewed))
     for row in story.steps:
         step = step_add(actor=by, action=action, role=row.role, what=row.what, recorded_where=row.where)
         if row.done is not None:

@@ -15,19 +15,24 @@ from __future__ import annotations
 
 import datetime
 
+from core.choices import Cadence
+from core.models import Role
 from evidence.models import SourceType as Src
-from recovery.models import FailureTheme, OutcomeMeasure
+from recovery.models import FailureTheme, OutcomeMeasure, ReviewOutcome
 from recovery.plan.models import ThemeMove
 
 from .plans import (
     INSPECTED,
+    Ago,
     Built,
     Decide,
     Evidence,
+    Layer,
     Measure,
     MoveTheme,
     Points,
     Propose,
+    Reviewed,
     Step,
     Story,
     build,
@@ -35,6 +40,7 @@ from .plans import (
 )
 
 Kind, Direction = OutcomeMeasure.Kind, OutcomeMeasure.Direction
+ASSURED, NOT_ASSURED, FURTHER = ReviewOutcome.ASSURED, ReviewOutcome.NOT_ASSURED, ReviewOutcome.FURTHER_CHECKS
 INSPECTION, INTERNAL_AUDIT = FailureTheme.Source.INSPECTION, FailureTheme.Source.INTERNAL_AUDIT
 REPORT = {"source": INSPECTION, "source_reference": "Report on {service}", "source_date": INSPECTED}
 
@@ -82,9 +88,64 @@ ESCALATION = Story(
         owner="deputy",
         due_date=12 * 7,
         risk_level="high",
-        review_role="registered_manager",
-        review_cadence="weekly",
         evidence_required=[Src.CARE_RECORD, Src.AUDIT, Src.OBSERVATION, Src.FAMILY_FEEDBACK],
+    ),
+    # Worked example 1's three layers. The RM's weekly sample is up to date; the NI last tested
+    # the sample five weeks ago, so the monthly NI review is overdue; the first quarterly
+    # provider review falls due after thirteen weeks of work.
+    action_route=(
+        Layer(
+            Role.REGISTERED_MANAGER,
+            Cadence.WEEKLY,
+            reviews=(
+                Reviewed(
+                    "rm",
+                    Ago(55),
+                    FURTHER,
+                    "Ten sampled records: four escalations over a day late. Asked "
+                    "seniors to log the time each change was passed on.",
+                ),
+                Reviewed(
+                    "rm",
+                    Ago(41),
+                    FURTHER,
+                    "Ten sampled records: seven escalated the same shift; the senior "
+                    "oversight log is kept on days, not yet on nights.",
+                ),
+                Reviewed(
+                    "rm",
+                    Ago(27),
+                    ASSURED,
+                    "Ten sampled records and the night oversight log: nine escalated the same shift.",
+                ),
+                Reviewed(
+                    "rm",
+                    Ago(13),
+                    ASSURED,
+                    "Ten sampled records: all escalated the same shift; two families confirmed they were told.",
+                ),
+                Reviewed(
+                    "rm",
+                    Ago(6),
+                    ASSURED,
+                    "Ten sampled records and two observed handovers: changes passed on and acted on.",
+                ),
+            ),
+        ),
+        Layer(
+            Role.NOMINATED_INDIVIDUAL,
+            Cadence.MONTHLY,
+            reviews=(
+                Reviewed(
+                    "ni",
+                    Ago(36),
+                    NOT_ASSURED,
+                    "Re-checked two of the RM's sampled records (R-1042, R-1047): "
+                    "one referral still waited overnight. Asked for the night log to be sampled too.",
+                ),
+            ),
+        ),
+        Layer(Role.BOARD_MEMBER, Cadence.QUARTERLY),
     ),
     steps=(
         Step(

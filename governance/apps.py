@@ -13,6 +13,7 @@ class GovernanceConfig(AppConfig):
         auditlog.register(m.Flag)
         auditlog.register(m.OversightReview, m2m_fields={"attendees"})
         auditlog.register(m.AgendaItem)
+        auditlog.register(m.AgendaItemReview)
         auditlog.register(m.Challenge)
         auditlog.register(m.ReviewActionArising)
         auditlog.register(m.ReviewAmendment)

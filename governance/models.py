@@ -7,10 +7,18 @@ packs) owns its models module, and this one only imports them.
 from governance.digests.models import DigestSent
 from governance.flags.models import Flag
 from governance.packs.models import EvidencePack, PackPart
-from governance.reviews.models import AgendaItem, Challenge, OversightReview, ReviewActionArising, ReviewAmendment
+from governance.reviews.models import (
+    AgendaItem,
+    AgendaItemReview,
+    Challenge,
+    OversightReview,
+    ReviewActionArising,
+    ReviewAmendment,
+)
 
 __all__ = [
     "AgendaItem",
+    "AgendaItemReview",
     "Challenge",
     "DigestSent",
     "EvidencePack",

@@ -11,6 +11,7 @@ from recovery.models import (
     LeadershipLearning,
     OutcomeMeasure,
     RecoveryAction,
+    ReviewRecord,
     ThemeTransition,
 )
 
@@ -95,6 +96,14 @@ class ThemeTransitionAdmin(AppendOnlyAdmin):
 
     list_display = ("theme", "move", "from_status", "to_status", "actor", "at")
     list_filter = ("move",)
+
+
+@admin.register(ReviewRecord)
+class ReviewRecordAdmin(AppendOnlyAdmin):
+    """Append-only: reviews are recorded in meetings or on the action and theme pages."""
+
+    list_display = ("layer", "action", "theme", "reviewed_on", "reviewed_by", "outcome")
+    list_filter = ("outcome",)
 
 
 @admin.register(OutcomeMeasure)

@@ -15,6 +15,7 @@ from recovery.plan.models import (
     RecoveryAction,
     ThemeTransition,
 )
+from recovery.reviewing.models import ReviewLayer, ReviewOutcome, ReviewRecord
 
 __all__ = [
     "ActionStep",
@@ -27,5 +28,8 @@ __all__ = [
     "OutcomeMeasure",
     "PlanImport",
     "RecoveryAction",
+    "ReviewLayer",
+    "ReviewOutcome",
+    "ReviewRecord",
     "ThemeTransition",
 ]

@@ -37,8 +37,6 @@ def _edit_data(world, action, **over):
         "owner": action.owner_id,
         "due_date": action.due_date.isoformat(),
         "risk_level": action.risk_level,
-        "review_role": action.review_role,
-        "review_cadence": action.review_cadence,
         "evidence_required": action.evidence_required,
     }
     data.update(over)

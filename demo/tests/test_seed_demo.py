@@ -34,6 +34,11 @@ def test_the_demo_shows_every_kind_of_flag_and_reseeding_adds_none():
     before = Flag.objects.count()
     call_command("seed_demo", stdout=io.StringIO())
     assert Flag.objects.count() == before
+    # The escalation story's review flags follow its layers: the NI's monthly review is overdue.
+    escalation = open_flags.filter(kind=Flag.Kind.OVERDUE_REVIEW, subject_label__startswith="A-").filter(
+        subject_label__contains="Escalate changes in health within the shift"
+    )
+    assert [f.detail.split(":")[0] for f in escalation] == ["Monthly NI review overdue"]
 
 
 @pytest.mark.django_db

@@ -104,3 +104,26 @@ def test_demo_activity_evidence_is_marked(seeded):
     _, result = seeded
     natures = dict(result.actions["escalation"].evidence.values_list("source_type", "nature"))
     assert natures[SourceType.TRAINING_RECORD] == Nature.ACTIVITY
+
+
+def test_escalation_has_worked_example_ones_three_layers_and_its_flags_say_so(seeded):
+    from django.utils import timezone
+
+    from governance.flags.services import flags_scan_provider
+    from governance.models import Flag
+
+    world, result = seeded
+    action = result.actions["escalation"]
+    layers = list(action.review_layers.order_by("order"))
+    assert [la.name for la in layers] == ["Weekly RM review", "Monthly NI review", "Quarterly provider board review"]
+    weekly, monthly, quarterly = layers
+    today = timezone.localdate()
+    assert weekly.records.count() == 5 and weekly.next_due >= today, "the RM's weekly sample is up to date"
+    assert monthly.records.get().outcome == "not_assured" and monthly.next_due < today
+    assert not quarterly.records.exists() and quarterly.next_due > today
+    flags_scan_provider(provider=world.provider)
+    open_review_flags = Flag.objects.filter(
+        kind=Flag.Kind.OVERDUE_REVIEW, subject_type="action", subject_id=action.pk, resolved_at__isnull=True
+    )
+    assert [f.cause for f in open_review_flags] == [f"layer:{monthly.pk}"]
+    assert open_review_flags.get().detail.startswith("Monthly NI review overdue")

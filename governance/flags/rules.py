@@ -10,7 +10,8 @@ Rules (each flag names its kind, subject and a stable cause):
   a measure not met and no written justification; a high-risk closure not decided by the
   provider's nominated individual (or closed without them after its risk was lowered from high);
   no re-audit or data point within two review cycles of closure;
-- overdue review: an open action or theme past its review cadence; a scheduled oversight
+- overdue review: a layer of an open action's or theme's review route past its next due date
+  (one flag per layer, naming it: "Monthly NI review overdue"); a scheduled oversight
   review whose day has passed without it being held; a closure proposal waiting longer than
   ``CLOSURE_PROPOSAL_MAX_WAIT_DAYS``;
 - overdue action: ``RecoveryAction.is_overdue`` (open, drafts included, and past its due date);
@@ -34,13 +35,14 @@ from django.utils import timezone
 from audits.periods import period_label
 from audits.selectors import OverdueAudit, overdue_audits
 from core import limits
-from core.choices import CADENCE_DAYS, RiskLevel
+from core.choices import RiskLevel
 from core.models import Membership, Provider, Role, Service
 from evidence.models import Nature, SourceType
 from governance.flags.selectors import measure_summaries
 from governance.models import Flag, OversightReview
 from recovery.measures.measuring import MeasureSummary
-from recovery.models import ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.models import ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction, ReviewLayer
+from recovery.reviewing.services import cycle_days
 
 K = Flag.Kind
 S = RecoveryAction.Status
@@ -91,6 +93,8 @@ class _Data:
     services: dict[int, Service]
     actions: list[RecoveryAction]
     themes: dict[int, FailureTheme]
+    layers_by_action: dict[int, list[ReviewLayer]]  # active layers of each subject's review route
+    layers_by_theme: dict[int, list[ReviewLayer]]
     measures_by_action: dict[int, list[OutcomeMeasure]]
     summaries: dict[int, MeasureSummary]
     impact_dates: dict[int, list[datetime.date]]  # action id -> refers_to of linked impact evidence
@@ -114,9 +118,7 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
             "status",
             "due_date",
             "risk_level",
-            "review_cadence",
             "started_on",
-            "last_reviewed_at",
             "closure_justification",
             "proposed_at",
             "closed_at",
@@ -131,13 +133,18 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
             "service_id",
             "title",
             "status",
-            "review_cadence",
-            "last_reviewed_at",
             "created_at",
             "keep_visible_until",
             "keep_visible_override",
         )
     }
+    layers_by_action: dict[int, list[ReviewLayer]] = defaultdict(list)
+    layers_by_theme: dict[int, list[ReviewLayer]] = defaultdict(list)
+    for layer in ReviewLayer.objects.filter(provider=provider, retired_at__isnull=True).select_related("reviewer"):
+        if layer.action_id:
+            layers_by_action[layer.action_id].append(layer)
+        else:
+            layers_by_theme[layer.theme_id].append(layer)
     summaries = measure_summaries(provider)
     measures_by_action: dict[int, list[OutcomeMeasure]] = defaultdict(list)
     for summary in summaries.values():
@@ -193,6 +200,8 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
         services=services,
         actions=actions,
         themes=themes,
+        layers_by_action=layers_by_action,
+        layers_by_theme=layers_by_theme,
         measures_by_action=measures_by_action,
         summaries=summaries,
         impact_dates=impact_dates,
@@ -222,10 +231,9 @@ def _spec(subject_type: str, obj, kind: str, cause: str, *, label: str, page: st
     )
 
 
-def _action_spec(a: RecoveryAction, kind: str, cause: str, detail: str) -> FlagSpec:
-    return _spec(
-        "action", a, kind, cause, label=f"{a.reference} {a.title}", page="recovery:action_detail", detail=detail
-    )
+def _action_spec(a: RecoveryAction, kind: str, cause: str, detail: str, *, about: str = "") -> FlagSpec:
+    label = f"{a.reference} {a.title}" + (f" ({about})" if about else "")
+    return _spec("action", a, kind, cause, label=label, page="recovery:action_detail", detail=detail)
 
 
 def _measure_spec(m: OutcomeMeasure, kind: str, cause: str, detail: str) -> FlagSpec:
@@ -270,7 +278,8 @@ def _closure_rules(data: _Data, a: RecoveryAction) -> Iterable[FlagSpec]:
         )
     if a.closed_at is not None:
         closed_on = timezone.localdate(a.closed_at)
-        window_ends = closed_on + datetime.timedelta(days=FOLLOW_UP_CYCLES * CADENCE_DAYS[a.review_cadence])
+        cycle = cycle_days(data.layers_by_action.get(a.pk, ()), subject_type="action")
+        window_ends = closed_on + datetime.timedelta(days=FOLLOW_UP_CYCLES * cycle)
         if data.today > window_ends:
             has_point = any(s.latest is not None and s.latest.period_date > closed_on for s in summaries)
             has_audit = any(d > closed_on for d in data.audit_evidence_dates.get(a.pk, ()))
@@ -291,18 +300,23 @@ def _action_rules(data: _Data) -> Iterable[FlagSpec]:
         if a.status == S.CLOSED:
             yield from _closure_rules(data, a)
         elif a.status != S.DRAFT:
-            due = a.next_review_due()
-            if due is not None and due < today:
-                last = a.last_reviewed_at or a.started_on
-                yield _action_spec(
-                    a,
-                    K.OVERDUE_REVIEW,
-                    "action_review",
-                    f"Review due {_d(due)} ({a.get_review_cadence_display().lower()}); last reviewed {_d(last)}."
-                    if a.last_reviewed_at
-                    else f"Review due {_d(due)} ({a.get_review_cadence_display().lower()}); "
-                    f"not reviewed since it started on {_d(last)}.",
-                )
+            for layer in data.layers_by_action.get(a.pk, ()):
+                if layer.is_overdue(today):
+                    since = (
+                        f"last reviewed {_d(layer.last_reviewed_on)}."
+                        if layer.last_reviewed_on
+                        else f"not reviewed since work started on {_d(a.started_on)}."
+                        if a.started_on
+                        else "not reviewed yet."
+                    )
+                    yield _action_spec(
+                        a,
+                        K.OVERDUE_REVIEW,
+                        layer_cause(layer),
+                        f"{layer_overdue_heading(layer)}: due {_d(layer.next_due)} "
+                        f"({layer.reviewer_label}, {layer.get_cadence_display().lower()}); {since}",
+                        about=layer_short(layer),
+                    )
             if a.status == S.CLOSURE_PROPOSED and a.proposed_at and a.proposed_at < data.now - max_wait:
                 waited = (data.now - a.proposed_at).days
                 yield _action_spec(
@@ -326,19 +340,38 @@ def _theme_rules(data: _Data) -> Iterable[FlagSpec]:
     for t in data.themes.values():
         if t.status == FailureTheme.Status.CLOSED:
             continue
-        last = t.last_reviewed_at or timezone.localdate(t.created_at)
-        due = last + datetime.timedelta(days=CADENCE_DAYS[t.review_cadence])
-        if due < data.today:
-            yield _spec(
-                "theme",
-                t,
-                K.OVERDUE_REVIEW,
-                "theme_review",
-                label=t.title,
-                page="recovery:theme_detail",
-                detail=f"Theme review due {_d(due)} ({t.get_review_cadence_display().lower()}); "
-                + (f"last reviewed {_d(last)}." if t.last_reviewed_at else f"not reviewed since {_d(last)}."),
-            )
+        for layer in data.layers_by_theme.get(t.pk, ()):
+            if layer.is_overdue(data.today):
+                since = (
+                    f"last reviewed {_d(layer.last_reviewed_on)}."
+                    if layer.last_reviewed_on
+                    else f"not reviewed since the theme was recorded on {_d(timezone.localdate(t.created_at))}."
+                )
+                yield _spec(
+                    "theme",
+                    t,
+                    K.OVERDUE_REVIEW,
+                    layer_cause(layer),
+                    label=f"{t.title} ({layer_short(layer)})",
+                    page="recovery:theme_detail",
+                    detail=f"{layer_overdue_heading(layer)}: theme review due {_d(layer.next_due)} "
+                    f"({layer.reviewer_label}, {layer.get_cadence_display().lower()}); {since}",
+                )
+
+
+def layer_cause(layer: ReviewLayer) -> str:
+    """The flag cause of one overdue layer: the flag resolves when that layer is reviewed."""
+    return f"layer:{layer.pk}"
+
+
+def layer_short(layer: ReviewLayer) -> str:
+    """ "monthly NI review", for a flag's label."""
+    return layer.name_in_sentence
+
+
+def layer_overdue_heading(layer: ReviewLayer) -> str:
+    """ "Monthly NI review overdue"."""
+    return f"{layer.name} overdue"
 
 
 def _review_rules(data: _Data) -> Iterable[FlagSpec]:

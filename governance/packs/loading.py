@@ -25,6 +25,7 @@ from recovery.models import (
     OutcomeMeasure,
     RecoveryAction,
 )
+from recovery.reviewing.selectors import layers_prefetch
 
 
 @dataclass
@@ -103,6 +104,7 @@ def actions_qs():
                 Prefetch("evidence", queryset=evidence_qs()),
             ),
         ),
+        layers_prefetch(),
     )
 
 

@@ -220,3 +220,21 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+class AgendaItemReview(models.Model):
+    """The review record a meeting's agenda item wrote on a layer of its subject's review route.
+
+    The record itself is the recovery app's (``recovery.ReviewRecord``, append-only); this link
+    lives on the governance side because the agenda item does. One review per item and layer.
+    """
+
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="layer_reviews")
+    record = models.OneToOneField("recovery.ReviewRecord", on_delete=models.PROTECT, related_name="agenda_link")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.record} ({self.agenda_item})"

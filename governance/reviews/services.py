@@ -20,15 +20,24 @@ from django.utils import timezone
 
 from core import limits
 from core import permissions as policy
-from core.models import Provider, Service
+from core.choices import Cadence
+from core.models import Provider, Role, Service
 from evidence.models import SourceType
 from evidence.services import evidence_create
-from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising, ReviewAmendment
+from governance.models import (
+    AgendaItem,
+    AgendaItemReview,
+    Challenge,
+    OversightReview,
+    ReviewActionArising,
+    ReviewAmendment,
+)
 from governance.reviews.agenda import KIND_ORDER, build_agenda, discussed_subjects
 from recovery.closure.services import APPROVE as CLOSURE_APPROVE
 from recovery.closure.services import action_decide_closure
-from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction, ReviewLayer, ReviewOutcome
 from recovery.plan.services import action_create
+from recovery.reviewing.services import review_record
 
 R = OversightReview.Status
 V = policy.Verb
@@ -259,6 +268,7 @@ def item_decide(
     item.decision, item.rationale = decision, rationale.strip()
     item.decided_by, item.decided_at = actor, at or timezone.now()
     item.save(update_fields=["decision", "rationale", "decided_by", "decided_at"])
+    item_record_layer_review(actor=actor, item=item, outcome=MEETING_OUTCOMES[decision], at=item.decided_at)
     return item
 
 
@@ -312,7 +322,114 @@ def item_decide_closure(
         item.rationale = f"Closure refused: {rationale.strip()} Further checks: {further_checks.strip()}"
     item.decided_by, item.decided_at = actor, at
     item.save(update_fields=["decision", "rationale", "decided_by", "decided_at"])
+    item_record_layer_review(actor=actor, item=item, outcome=ReviewOutcome.DECISION_RECORDED, at=at)
     return item
+
+
+# --- A decision in a meeting is a review of its subject -----------------------------------
+
+# An agenda decision as a review outcome: partly assured means further checks are needed.
+MEETING_OUTCOMES = {
+    AgendaItem.Decision.ASSURED: ReviewOutcome.ASSURED,
+    AgendaItem.Decision.PARTLY_ASSURED: ReviewOutcome.FURTHER_CHECKS,
+    AgendaItem.Decision.NOT_ASSURED: ReviewOutcome.NOT_ASSURED,
+}
+# The reviewer role and cadence each kind of meeting stands for.
+KIND_ROLE = {
+    OversightReview.Kind.WEEKLY_SERVICE: Role.REGISTERED_MANAGER,
+    OversightReview.Kind.MONTHLY_LEADERSHIP: Role.NOMINATED_INDIVIDUAL,
+    OversightReview.Kind.QUARTERLY_PROVIDER: Role.BOARD_MEMBER,
+    OversightReview.Kind.QUARTERLY_BOARD: Role.BOARD_MEMBER,
+}
+KIND_CADENCE = {
+    OversightReview.Kind.WEEKLY_SERVICE: Cadence.WEEKLY,
+    OversightReview.Kind.MONTHLY_LEADERSHIP: Cadence.MONTHLY,
+    OversightReview.Kind.QUARTERLY_PROVIDER: Cadence.QUARTERLY,
+    OversightReview.Kind.QUARTERLY_BOARD: Cadence.QUARTERLY,
+}
+
+
+def item_review_subject(item: AgendaItem) -> RecoveryAction | FailureTheme | None:
+    """The action or theme an agenda item is about (directly, or the subject of a flag item),
+    within the meeting's scope; None for anything else (a measure, an audit, other business)."""
+    kind, pk = item.subject_type, item.subject_id
+    if kind == "flag":
+        kind, pk = item.snapshot.get("subject_type"), item.snapshot.get("subject_id")
+    model = {"action": RecoveryAction, "theme": FailureTheme}.get(kind)
+    if model is None or not pk:
+        return None
+    scope = Q(provider_id=item.review.provider_id)
+    if item.review.service_id is not None:
+        scope &= Q(service_id=item.review.service_id)
+    return model.objects.filter(scope, pk=pk).first()
+
+
+def meeting_layer(review: OversightReview, layers: list[ReviewLayer]) -> ReviewLayer | None:
+    """Which layer of a subject's route a meeting's decision satisfies, first match wins:
+
+    1. a layer naming the meeting's chair as its reviewer;
+    2. a layer whose reviewer role is the one the meeting's kind stands for (weekly service
+       review: registered manager; monthly leadership review: nominated individual; quarterly
+       provider or board review: provider board);
+    3. a layer whose reviewer role the chair holds at the subject's service or provider;
+    4. a layer at the cadence of the meeting's kind.
+    None when no layer matches: the decision stays in the minutes and no layer moves.
+    """
+    layers = sorted((la for la in layers if la.retired_at is None), key=lambda la: (la.order, la.pk))
+    if not layers:
+        return None
+    chair_id = review.chair_id
+    for layer in layers:
+        if layer.reviewer_id and layer.reviewer_id == chair_id:
+            return layer
+    kind_role = KIND_ROLE.get(review.kind)
+    for layer in layers:
+        if not layer.reviewer_id and layer.reviewer_role == kind_role:
+            return layer
+    subject = layers[0].subject
+    chair_roles = policy.access_for(review.chair).roles_at(subject.provider_id, subject.service_id)
+    for layer in layers:
+        if not layer.reviewer_id and layer.reviewer_role in chair_roles:
+            return layer
+    kind_cadence = KIND_CADENCE.get(review.kind)
+    for layer in layers:
+        if layer.cadence == kind_cadence:
+            return layer
+    return None
+
+
+def item_record_layer_review(*, actor, item: AgendaItem, outcome: str, at: datetime.datetime | None = None):
+    """Record the meeting's decision on ``item`` as a review of its subject's matching layer.
+
+    Called inside the decision's transaction by ``item_decide`` and ``item_decide_closure``
+    (RUN_REVIEW already checked). One review per item and layer: deciding the item again in
+    the same meeting does not add a second. Returns the record, or None when the item is not
+    about an action or theme or no layer matches (``meeting_layer``).
+    """
+    subject = item_review_subject(item)
+    if subject is None:
+        return None
+    review = item.review
+    layer = meeting_layer(review, list(subject.review_layers.select_related("reviewer")))
+    if layer is None:
+        return None
+    if AgendaItemReview.objects.filter(agenda_item=item, record__layer=layer).exists():
+        return None
+    held_on = min(timezone.localdate(review.started_at or at or timezone.now()), timezone.localdate())
+    record = review_record(
+        actor=actor,
+        layer=layer,
+        reviewed_on=held_on,
+        outcome=outcome,
+        looked_at=limits.clip(f"{item.title}. {item.rationale}", limits.NOTE),
+        # The meeting reviewed it under its chair; a chair without access here (a guest) is not the reviewer.
+        reviewed_by=review.chair if policy.can(review.chair, V.VIEW, subject) else actor,
+        place=f"{review.title} ({held_on.day} {held_on:%b %Y}): {item.title}",
+        place_url=review.get_absolute_url(),
+        check_permission=False,
+    )
+    AgendaItemReview.objects.create(agenda_item=item, record=record)
+    return record
 
 
 def _theme_for_item(item: AgendaItem | None) -> FailureTheme | None:

@@ -32,6 +32,7 @@ from recovery.measures.measuring import summarise
 from recovery.models import ActionTransition, FailureTheme, RecoveryAction
 from recovery.plan.models import ThemeMove
 from recovery.plan.services import theme_move, theme_recompute_visibility
+from recovery.reviewing.services import layers_start
 
 S = RecoveryAction.Status
 
@@ -202,6 +203,7 @@ def action_start(*, actor, action: RecoveryAction, at: datetime.datetime | None 
         reason="Work started.",
         updates={"started_on": fresh.started_on or timezone.localdate(at)},
     )
+    layers_start(action=fresh)  # reviews are owed from the day work started
     return _sync(action, fresh)
 
 

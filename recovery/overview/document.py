@@ -10,6 +10,7 @@ from docx.shared import Cm, Pt
 from core.exports import xml_safe
 from recovery.models import OutcomeMeasure, RecoveryAction
 from recovery.overview import export as plan_export
+from recovery.reviewing.selectors import current_layers, next_due, route_label
 
 S = RecoveryAction.Status
 
@@ -54,7 +55,8 @@ def _action(doc, plan: plan_export.ActionPlan, a: RecoveryAction) -> None:
     doc.add_heading(_t(f"{a.reference} {a.title}"), level=2)
     deadline = plan_export.deadline_label(a, plan.today)
     impact, activity = plan_export.evidence_counts(a)
-    next_review = a.next_review_due()
+    layers = current_layers(a)
+    next_review = next_due(layers)
     _facts(
         doc,
         [
@@ -68,7 +70,7 @@ def _action(doc, plan: plan_export.ActionPlan, a: RecoveryAction) -> None:
             ("Measurable target", a.measurable_target),
             (
                 "Review",
-                f"{a.get_review_role_display()}, {a.get_review_cadence_display().lower()}"
+                route_label(layers)
                 + (f"; next due {plan_export.day(next_review)}" if next_review and a.is_open else ""),
             ),
             ("Evidence", f"{impact} impact, {activity} activity"),

@@ -23,6 +23,7 @@ from evidence.models import EvidenceItem, Nature
 from recovery.measures.charts import fmt_value
 from recovery.models import ActionStep, ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction
 from recovery.overview.selectors import plan_scope, theme_order
+from recovery.reviewing.selectors import current_layers, last_reviewed, layers_prefetch, next_due, route_label
 
 S = RecoveryAction.Status
 # The transitions a commissioner reads as the closure story: proposals, decisions, reopenings.
@@ -72,6 +73,7 @@ def _actions(user, actions):
             Prefetch(
                 "evidence", queryset=EvidenceItem.objects.current().only("id", "nature"), to_attr="current_evidence"
             ),
+            layers_prefetch(),
         )
         .order_by("due_date", "pk")
     )
@@ -88,7 +90,7 @@ def action_plan(
     today: datetime.date | None = None,
     filters: dict[str, str] | None = None,
 ) -> ActionPlan:
-    """The whole plan the user sees on the recovery map with these filters (seven queries)."""
+    """The whole plan the user sees on the recovery map with these filters (nine queries)."""
     themes, actions, _visible = plan_scope(
         user, provider=provider, service=service, key_question=key_question, risk=risk, status=status
     )
@@ -97,6 +99,7 @@ def action_plan(
         .prefetch_related(
             Prefetch("actions", queryset=_actions(user, actions), to_attr="plan_actions"),
             Prefetch("framework_items", queryset=FrameworkItem.objects.select_related("key_question")),
+            layers_prefetch(),
         )
         .order_by(*theme_order())
     )
@@ -183,8 +186,7 @@ ACTION_COLUMNS = (
     Column("Started", 12),
     Column("Last reviewed", 12),
     Column("Next review", 12),
-    Column("Reviewed by", 20),
-    Column("Review cadence", 12),
+    Column("Review route", 30, wrap=True),
     Column("Steps", 7),
     Column("Steps done", 7),
     Column("Measures (latest value, state)", 45, wrap=True),
@@ -224,10 +226,9 @@ def actions_table(plan: ActionPlan) -> Table:
                     a.get_risk_level_display(),
                     a.get_status_display(),
                     a.started_on,
-                    a.last_reviewed_at,
-                    a.next_review_due(),
-                    a.get_review_role_display(),
-                    a.get_review_cadence_display(),
+                    last_reviewed(current_layers(a)),
+                    next_due(current_layers(a)),
+                    route_label(current_layers(a)),
                     len(steps),
                     sum(1 for s in steps if s.done_on),
                     measures_text(a),
@@ -285,7 +286,7 @@ def themes_table(plan: ActionPlan) -> Table:
                 t.has_learning,
                 len(t.plan_actions),
                 sum(1 for a in t.plan_actions if a.status == S.CLOSED),
-                t.last_reviewed_at,
+                last_reviewed(current_layers(t)),
             )
 
     return Table("Themes", THEME_COLUMNS, rows())

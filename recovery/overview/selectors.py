@@ -26,6 +26,7 @@ from evidence.models import EvidenceItem, Nature
 from recovery.measures.measuring import SNAPSHOT_FIELDS, STALE_GRACE_DAYS, MeasureSnapshot
 from recovery.measures.selectors import snapshots
 from recovery.models import FailureTheme, LeadershipLearning, OutcomeMeasure, RecoveryAction
+from recovery.reviewing.selectors import current_layers, layers_prefetch, next_due, route_label
 
 RISK_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
 
@@ -68,11 +69,8 @@ _MAP_ACTION_FIELDS = (
     "owner",
     "due_date",
     "risk_level",
-    "review_role",
-    "review_cadence",
     "status",
     "started_on",
-    "last_reviewed_at",
     "owner__first_name",
     "owner__last_name",
     "owner__email",
@@ -94,6 +92,7 @@ def _action_queryset(user, base: QuerySet[RecoveryAction]) -> QuerySet[RecoveryA
                 queryset=EvidenceItem.objects.current().only("id", "nature"),
                 to_attr="current_evidence",
             ),
+            layers_prefetch(),
         )
         .order_by("due_date", "pk")
     )
@@ -108,6 +107,7 @@ class ActionRow:
     measures: list[MeasureSnapshot]
     impact_count: int
     activity_count: int
+    review_route: str
     next_review: datetime.date | None
     review_overdue: bool
     overdue: bool
@@ -183,12 +183,14 @@ def action_row(action: RecoveryAction, today: datetime.date) -> ActionRow:
         gaps.append(GAP_STALE)
     if not evidence:
         gaps.append(GAP_NO_EVIDENCE)
-    next_review = action.next_review_due()
+    layers = current_layers(action)
+    next_review = next_due(layers)
     return ActionRow(
         action=action,
         measures=measures,
         impact_count=impact,
         activity_count=len(evidence) - impact,
+        review_route=route_label(layers),
         next_review=next_review,
         review_overdue=bool(next_review and next_review < today and action.is_open),
         overdue=action.is_overdue(today),

@@ -52,11 +52,12 @@ class ThemeForm(forms.ModelForm):
             "enforcement",
             "risk_level",
             "owner",
-            "review_cadence",
         ]
         widgets = {"source_date": DateInput(), "weakness_found": forms.Textarea(attrs={"rows": 4})}
         field_classes = {"source_date": PlausibleDateField}
-        labels = {"review_cadence": "Reviewed"}
+        help_texts = {
+            "risk_level": "Sets the default review route (who reviews, how often); edit it on the theme page."
+        }
         formfield_callback = bounded_formfield
 
     def __init__(self, *args, owners, edit: bool = False, **kwargs):
@@ -153,10 +154,12 @@ class ActionForm(forms.ModelForm):
         }
         labels = {
             "baseline_issue": "Baseline issue",
-            "review_role": "Reviewed by",
-            "review_cadence": "Reviewed",
         }
-        help_texts = {"intended_outcome": "Required before work can start."}
+        help_texts = {
+            "intended_outcome": "Required before work can start.",
+            "risk_level": "A new action's review route (who reviews, how often) follows its risk: high is weekly "
+            "RM, monthly NI and quarterly provider board; edit the route on the action page.",
+        }
         formfield_callback = bounded_formfield
 
     def __init__(self, *args, owners, edit: bool = False, **kwargs):

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import limits
-from core.choices import CADENCE_DAYS, Cadence, Enforcement, Regulation, RiskLevel
+from core.choices import Enforcement, Regulation, RiskLevel
 from core.limits import length_checks, text_field
-from core.models import FrameworkItem, Role
+from core.models import FrameworkItem
 from core.models.tenancy import TenantModel
 from evidence.models import EvidenceItem
 
@@ -50,10 +50,9 @@ class FailureTheme(TenantModel):
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_themes")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, editable=False)
-    review_cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.MONTHLY)
-    last_reviewed_at = models.DateField(null=True, blank=True)
     closed_at = models.DateField(null=True, blank=True, editable=False)
-    # Computed from the last closure and the review cadence (two governance cycles) unless overridden.
+    # Computed from the last closure and the review route's first layer (two governance cycles)
+    # unless overridden. Review routes: ``recovery.reviewing`` (``review_layers``).
     keep_visible_until = models.DateField(null=True, blank=True)
     keep_visible_override = models.DateField(null=True, blank=True)
     keep_visible_override_reason = models.CharField(max_length=300, blank=True)
@@ -235,12 +234,9 @@ class RecoveryAction(TenantModel):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_actions")
     due_date = models.DateField()
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
-    review_role = models.CharField(max_length=30, choices=Role.choices, default=Role.REGISTERED_MANAGER)
-    review_cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.WEEKLY)
     evidence_required = models.JSONField(default=list, blank=True, help_text="Source types that prove impact.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     started_on = models.DateField(null=True, blank=True, editable=False)
-    last_reviewed_at = models.DateField(null=True, blank=True)
     closure_note = text_field(blank=True, editable=False, max_length=limits.NARRATIVE)
     closure_justification = text_field(blank=True, editable=False, max_length=limits.NARRATIVE)
     proposed_by = models.ForeignKey(
@@ -305,12 +301,6 @@ class RecoveryAction(TenantModel):
 
     def can_move_to(self, status: str) -> bool:
         return status in ACTION_TRANSITIONS.get(self.status, frozenset())
-
-    def next_review_due(self) -> datetime.date | None:
-        start = self.last_reviewed_at or self.started_on
-        if start is None:
-            return None
-        return start + datetime.timedelta(days=CADENCE_DAYS[self.review_cadence])
 
 
 _S = RecoveryAction.Status

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core import limits
 from core import permissions as policy
-from core.choices import CADENCE_DAYS, Regulation
+from core.choices import Regulation
 from core.models import Provider, Service
 from evidence.models import EvidenceItem, SourceType
 from recovery.models import (
@@ -28,6 +28,7 @@ from recovery.models import (
     ThemeTransition,
 )
 from recovery.plan.models import THEME_MOVES
+from recovery.reviewing.services import cycle_days, layers_create_default
 
 THEME_FIELDS = (
     "title",
@@ -39,7 +40,6 @@ THEME_FIELDS = (
     "enforcement",
     "risk_level",
     "owner",
-    "review_cadence",
 )
 
 ACTION_FIELDS = (
@@ -50,8 +50,6 @@ ACTION_FIELDS = (
     "owner",
     "due_date",
     "risk_level",
-    "review_role",
-    "review_cadence",
     "evidence_required",
 )
 
@@ -110,6 +108,7 @@ def theme_create(
     _check_owner(theme.owner if theme.owner_id else None, service or provider)
     theme.full_clean()
     theme.save()
+    layers_create_default(subject=theme)
     if framework_items:
         theme.framework_items.set(framework_items)
     return theme
@@ -139,12 +138,13 @@ def theme_update(*, actor, theme: FailureTheme, framework_items=None, **fields) 
 
 
 def theme_visibility_compute(theme: FailureTheme) -> datetime.date | None:
-    """Two governance cycles (at the theme's review cadence) after its last action closed."""
+    """Two governance cycles (the first layer of the theme's review route) after its last action closed."""
     last = theme.actions.filter(status=RecoveryAction.Status.CLOSED).aggregate(last=Max("closed_at"))["last"]
     if last is None:
         return None
     closed_on = timezone.localdate(last)
-    return closed_on + datetime.timedelta(days=VISIBLE_CYCLES * CADENCE_DAYS[theme.review_cadence])
+    cycle = cycle_days(theme.review_layers.all(), subject_type="theme")
+    return closed_on + datetime.timedelta(days=VISIBLE_CYCLES * cycle)
 
 
 @transaction.atomic
@@ -296,6 +296,7 @@ def action_create(
     _check_owner(action.owner if action.owner_id else None, action)
     action.full_clean(exclude=RELATIONS if relations_loaded else None)
     action.save()
+    layers_create_default(subject=action)
     return action
 
 

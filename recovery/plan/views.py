@@ -31,6 +31,8 @@ from recovery.plan.forms import (
     ThemeForm,
     ThemeMoveForm,
 )
+from recovery.reviewing import services as review_services
+from recovery.reviewing.selectors import route_page
 
 V = policy.Verb
 
@@ -57,6 +59,18 @@ def theme_crumbs(theme: FailureTheme) -> list[tuple[str, str]]:
 
 def action_crumbs(action: RecoveryAction) -> list[tuple[str, str]]:
     return [*theme_crumbs(action.theme), (f"{action.reference} {action.title}", action.get_absolute_url())]
+
+
+def _route_context(user, subject, subject_type: str) -> dict:
+    """The review route panel: layers, history, and what this person may do with them."""
+    route = route_page(subject)
+    return {
+        "route": route,
+        "subject": subject,
+        "subject_type": subject_type,
+        "can_edit_route": policy.can(user, V.EDIT_PLAN, subject),
+        "can_record_review": any(review_services.may_record_review(user, s.layer) for s in route.layers),
+    }
 
 
 # --- The service-page panel ---------------------------------------------------------------
@@ -134,6 +148,7 @@ def theme_detail(request, pk: int):
         "can_review_learning": policy.can(user, V.REVIEW_LEARNING, theme),
         "move_form": ThemeMoveForm(theme=theme),
         "regulation_labels": theme.regulation_labels(),
+        **_route_context(user, theme, "theme"),
         "history": history_for(theme),
         "today": timezone.localdate(),
     }
@@ -284,6 +299,7 @@ def action_detail(request, pk: int):
         "can_decide": closure_services.can_decide(user, action),
         "can_reopen": action.status == S.CLOSED and policy.can(user, V.EDIT_PLAN, action),
         "step_done_form": StepDoneForm(),
+        **_route_context(user, action, "action"),
         "history": history_for(action),
         "today": timezone.localdate(),
     }

@@ -5,12 +5,14 @@ from django.utils import timezone
 
 from core.tests.factories import ServiceFactory, UserFactory
 from recovery.measures.services import measure_refresh_summary
-from recovery.models import ActionStep, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
+from recovery.models import ActionStep, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction, ReviewLayer
+from recovery.reviewing.services import anchor_of, layers_create_default
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = FailureTheme
+        skip_postgeneration_save = True
 
     service = factory.SubFactory(ServiceFactory)
     provider = factory.LazyAttribute(lambda o: o.service.provider)
@@ -19,10 +21,38 @@ class ThemeFactory(factory.django.DjangoModelFactory):
     source = FailureTheme.Source.INSPECTION
     owner = factory.SubFactory(UserFactory)
 
+    @factory.post_generation
+    def layers(obj, create, extracted, **kwargs):
+        _route(obj, create, extracted)
+
+
+def _route(obj, create, extracted) -> None:
+    """The subject's review route: the default from its risk (as the create services make it),
+    none with ``layers=False``, or ``layers=[(role, cadence), ...]``."""
+    if not create or extracted is False:
+        return
+    if extracted is None:
+        layers_create_default(subject=obj)
+        return
+    kind = {"action": obj} if isinstance(obj, RecoveryAction) else {"theme": obj}
+    anchor = anchor_of(obj)
+    for order, (role, cadence) in enumerate(extracted, start=1):
+        layer = ReviewLayer(
+            provider_id=obj.provider_id,
+            service_id=obj.service_id,
+            reviewer_role=role,
+            cadence=cadence,
+            order=order,
+            **kind,
+        )
+        layer.next_due = layer.due_after(anchor) if anchor else None
+        layer.save()
+
 
 class ActionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RecoveryAction
+        skip_postgeneration_save = True
 
     theme = factory.SubFactory(ThemeFactory)
     provider = factory.LazyAttribute(lambda o: o.theme.provider)
@@ -32,6 +62,10 @@ class ActionFactory(factory.django.DjangoModelFactory):
     intended_outcome = "People whose health changes are seen by a clinician promptly."
     owner = factory.SubFactory(UserFactory)
     due_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=60))
+
+    @factory.post_generation
+    def layers(obj, create, extracted, **kwargs):
+        _route(obj, create, extracted)
 
 
 class StepFactory(factory.django.DjangoModelFactory):

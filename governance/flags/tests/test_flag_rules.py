@@ -17,7 +17,8 @@ from governance.flags.services import flags_scan_provider
 from governance.flags.tests.factories import FlagFactory
 from governance.models import Flag
 from governance.reviews.tests.factories import OversightReviewFactory
-from recovery.models import ActionTransition, FailureTheme, RecoveryAction
+from recovery.models import ActionTransition, FailureTheme, RecoveryAction, ReviewLayer, ReviewOutcome
+from recovery.reviewing.services import review_record
 from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
 
 S = RecoveryAction.Status
@@ -140,7 +141,9 @@ def test_ordinary_risk_closure_by_the_rm_is_fine(world):
 
 
 def test_no_follow_up_within_two_review_cycles_of_closure(world):
-    action = closed_action(world, review_cadence="weekly", closed_at=timezone.now() - datetime.timedelta(days=20))
+    action = closed_action(
+        world, layers=[("registered_manager", "weekly")], closed_at=timezone.now() - datetime.timedelta(days=20)
+    )
     measure = MeasureFactory(action=action, target_value=50)
     DataPointFactory(measure=measure, period_date=days_ago(25))
 
@@ -151,35 +154,53 @@ def test_no_follow_up_within_two_review_cycles_of_closure(world):
 
 
 def test_a_re_audit_linked_after_closure_counts_as_follow_up(world):
-    action = closed_action(world, review_cadence="weekly", closed_at=timezone.now() - datetime.timedelta(days=20))
+    action = closed_action(
+        world, layers=[("registered_manager", "weekly")], closed_at=timezone.now() - datetime.timedelta(days=20)
+    )
     action.evidence.add(EvidenceFactory(service=world.service, source_type=SourceType.AUDIT, refers_to=days_ago(3)))
     scan(world)
     assert not flags(K.UNSUPPORTED_CLOSURE, "no_follow_up").exists()
 
 
-def test_action_past_its_review_cadence(world):
+def _review(world, layer):
+    review_record(
+        actor=world.rm, layer=layer, reviewed_on=TODAY, outcome=ReviewOutcome.ASSURED, looked_at="Sampled records."
+    )
+
+
+def test_action_layer_past_its_next_due(world):
     action = ActionFactory(
-        theme=ThemeFactory(service=world.service, owner=world.rm, last_reviewed_at=TODAY),
+        theme=ThemeFactory(service=world.service, owner=world.rm),
         owner=world.rm,
         status=S.IN_PROGRESS,
         started_on=days_ago(20),
-        review_cadence="weekly",
+        layers=[("registered_manager", "weekly"), ("nominated_individual", "monthly")],
     )
+    weekly, monthly = action.review_layers.order_by("order")
 
-    def clear():
-        RecoveryAction.objects.filter(pk=action.pk).update(last_reviewed_at=TODAY)
-
-    flag = assert_lifecycle(world, K.OVERDUE_REVIEW, "action_review", clear, subject_type="action")
+    flag = assert_lifecycle(
+        world, K.OVERDUE_REVIEW, f"layer:{weekly.pk}", lambda: _review(world, weekly), subject_type="action"
+    )
     assert flag.subject_id == action.pk
+    assert flag.detail.startswith("Weekly RM review overdue: due ")
+    assert "(weekly RM review)" in flag.subject_label
+    assert not flags(K.OVERDUE_REVIEW, f"layer:{monthly.pk}").exists(), "the monthly layer is not due yet"
 
 
-def test_theme_past_its_review_cadence(world):
-    theme = ThemeFactory(service=world.service, owner=world.rm, review_cadence="monthly", last_reviewed_at=days_ago(40))
+def test_theme_layer_past_its_next_due(world):
+    theme = ThemeFactory(service=world.service, owner=world.rm, layers=[("nominated_individual", "monthly")])
+    layer = theme.review_layers.get()
+    ReviewLayer.objects.filter(pk=layer.pk).update(last_reviewed_on=days_ago(40), next_due=days_ago(9))
 
-    def clear():
-        FailureTheme.objects.filter(pk=theme.pk).update(last_reviewed_at=TODAY)
-
-    assert_lifecycle(world, K.OVERDUE_REVIEW, "theme_review", clear, subject_type="theme", subject_id=theme.pk)
+    flag = assert_lifecycle(
+        world,
+        K.OVERDUE_REVIEW,
+        f"layer:{layer.pk}",
+        lambda: _review(world, layer),
+        subject_type="theme",
+        subject_id=theme.pk,
+    )
+    assert flag.detail.startswith("Monthly NI review overdue: theme review due ")
 
 
 def test_scheduled_review_not_held(world):
@@ -197,7 +218,7 @@ def test_scheduled_review_not_held(world):
 
 def test_closure_proposal_waiting_too_long(world, settings):
     settings.CLOSURE_PROPOSAL_MAX_WAIT_DAYS = 14
-    theme = ThemeFactory(service=world.service, owner=world.rm, last_reviewed_at=TODAY)
+    theme = ThemeFactory(service=world.service, owner=world.rm)
     waiting = ActionFactory(
         theme=theme,
         owner=world.rm,

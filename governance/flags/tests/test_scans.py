@@ -22,7 +22,7 @@ from governance.flags import tasks
 from governance.flags.services import flags_scan_provider
 from governance.models import Flag
 from governance.reviews.tests.factories import OversightReviewFactory
-from recovery.models import ActionTransition, RecoveryAction
+from recovery.models import ActionTransition, RecoveryAction, ReviewLayer
 from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
 
 S = RecoveryAction.Status
@@ -32,10 +32,11 @@ TODAY = datetime.date.today()
 def populate(world, n: int) -> None:
     """``n`` actions across two services touching every rule (closed, open, proposed, overdue...)."""
     statuses = [S.CLOSED, S.IN_PROGRESS, S.CLOSURE_PROPOSED, S.OPEN, S.DRAFT]
-    themes = [
-        ThemeFactory(service=s, owner=world.rm, last_reviewed_at=TODAY - datetime.timedelta(days=40))
-        for s in (world.service, world.sibling)
-    ]
+    themes = [ThemeFactory(service=s, owner=world.rm) for s in (world.service, world.sibling)]
+    # Both themes' review layers were last reviewed 40 days ago: overdue.
+    ReviewLayer.objects.filter(theme__in=themes).update(
+        last_reviewed_on=TODAY - datetime.timedelta(days=40), next_due=TODAY - datetime.timedelta(days=9)
+    )
     for i in range(n):
         theme = themes[i % 2]
         status = statuses[i % len(statuses)]

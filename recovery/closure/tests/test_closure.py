@@ -362,7 +362,7 @@ def test_conditional_update_refuses_when_the_row_moved_underneath(world):
 
 
 def test_closing_an_action_sets_the_theme_keep_visible_date(world):
-    theme = ThemeFactory(service=world.service, review_cadence="monthly")
+    theme = ThemeFactory(service=world.service, layers=[("nominated_individual", "monthly")])
     action = proposed_action(world.service, proposer=world.lead, theme=theme)
     closed_on = timezone.now() - datetime.timedelta(days=5)
     closure.action_decide_closure(decision="approve", actor=world.rm, action=action, rationale="Holds", at=closed_on)
@@ -372,7 +372,7 @@ def test_closing_an_action_sets_the_theme_keep_visible_date(world):
 
 
 def test_keep_visible_follows_the_last_closure_and_reopening_clears_it(world):
-    theme = ThemeFactory(service=world.service, review_cadence="weekly")
+    theme = ThemeFactory(service=world.service, layers=[("registered_manager", "weekly")])
     first = proposed_action(world.service, proposer=world.lead, theme=theme)
     second = proposed_action(world.service, proposer=world.lead, theme=theme)
     closure.action_decide_closure(

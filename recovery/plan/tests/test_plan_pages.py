@@ -42,7 +42,6 @@ def _theme_data(world, **over):
         "enforcement": "requirement_notice",
         "risk_level": "high",
         "owner": world.rm.pk,
-        "review_cadence": "monthly",
     }
     data.update(over)
     return data
@@ -158,8 +157,6 @@ def _action_data(world, **over):
         "owner": world.deputy.pk,
         "due_date": (timezone.localdate() + datetime.timedelta(days=70)).isoformat(),
         "risk_level": "high",
-        "review_role": "registered_manager",
-        "review_cadence": "weekly",
         "evidence_required": ["care_record", "observation"],
     }
     data.update(over)
