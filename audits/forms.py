@@ -68,23 +68,76 @@ MAX_CRITERIA = 100
 
 
 class CriterionForm(forms.Form):
-    """One criterion in the template editor; ``key`` is kept for an existing criterion."""
+    """One criterion in the template editor; ``key`` is kept for an existing criterion.
+
+    ``kind`` says how it is answered: yes/no, a number (optional range and pass rule) or a
+    time within a limit (``limit``, typed as 4h, 30 min or 1:30).
+    """
 
     key = forms.SlugField(required=False, max_length=60, widget=forms.HiddenInput)
     text = BoundedCharField(label="Criterion", required=False, max_length=limits.SHORT_NOTE)
     guidance = BoundedCharField(label="Guidance for the auditor", required=False, max_length=limits.NOTE)
+    kind = forms.ChoiceField(
+        label="Answered as", choices=Criterion.Kind.choices, initial=Criterion.Kind.YES_NO, required=False
+    )
+    limit = forms.CharField(
+        label="Time limit", required=False, max_length=20, help_text="For a time: the limit, such as 4h or 30 min."
+    )
+    unit = BoundedCharField(label="Unit", required=False, max_length=30, help_text="For a number, such as days.")
+    min_value = forms.FloatField(label="Lowest allowed", required=False)
+    max_value = forms.FloatField(label="Highest allowed", required=False)
+    pass_rule = forms.ChoiceField(label="Meets the standard", choices=Criterion.PassRule.choices, required=False)
+    pass_value = forms.FloatField(label="Standard", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("text", "guidance"):
+        for name in ("text", "guidance", "limit", "unit", "min_value", "max_value", "pass_value"):
             self.fields[name].widget.attrs["class"] = "form-control"
+        for name in ("kind", "pass_rule"):
+            self.fields[name].widget.attrs["class"] = "form-select"
         self.focus = ""  # "up" or "down": the button that keeps focus after a move
+
+    def clean_limit(self):
+        text = self.cleaned_data.get("limit", "").strip()
+        if not text:
+            return None
+        minutes = comp.parse_minutes(text)
+        if minutes is None:
+            raise forms.ValidationError("Type the limit as 4h, 30 min or 1:30.")
+        return minutes
 
     def to_input(self) -> CriterionInput | None:
         data = self.cleaned_data
         if not any(data.get(k) for k in ("key", "text", "guidance")):
             return None
-        return CriterionInput(text=data.get("text", ""), guidance=data.get("guidance", ""), key=data.get("key", ""))
+        return CriterionInput(
+            text=data.get("text", ""),
+            guidance=data.get("guidance", ""),
+            key=data.get("key", ""),
+            kind=data.get("kind") or Criterion.Kind.YES_NO,
+            unit=data.get("unit", ""),
+            min_value=data.get("min_value"),
+            max_value=data.get("max_value"),
+            pass_rule=data.get("pass_rule", ""),
+            pass_value=data.get("pass_value"),
+            limit_minutes=data.get("limit"),
+        )
+
+
+def criterion_row(c: Criterion) -> dict:
+    """A saved criterion as the editor's row shows it."""
+    return {
+        "key": c.key,
+        "text": c.text,
+        "guidance": c.guidance,
+        "kind": c.kind,
+        "limit": comp.format_minutes(c.limit_minutes).replace(" ", "") if c.limit_minutes else "",
+        "unit": c.unit,
+        "min_value": c.min_value,
+        "max_value": c.max_value,
+        "pass_rule": c.pass_rule,
+        "pass_value": c.pass_value,
+    }
 
 
 CriterionFormSet = forms.formset_factory(CriterionForm, extra=0, max_num=MAX_CRITERIA, validate_max=True)
@@ -93,7 +146,7 @@ CriterionFormSet = forms.formset_factory(CriterionForm, extra=0, max_num=MAX_CRI
 def criteria_formset(data=None, *, criteria: Sequence[Criterion] = (), rows: list[dict] | None = None):
     """The editor's criteria: posted (``data``), as saved (``criteria``) or as shown (``rows``)."""
     if rows is None:
-        rows = [{"key": c.key, "text": c.text, "guidance": c.guidance} for c in criteria]
+        rows = [criterion_row(c) for c in criteria]
     if data is None and not rows:
         rows = [{}]  # always one row to type into
     return CriterionFormSet(data, prefix=CRITERIA_PREFIX, initial=rows)

@@ -91,9 +91,9 @@ class Criterion(models.Model):
         TIME = "time", "A time within a limit"
 
     class PassRule(models.TextChoices):
-        NONE = "", "Recorded only (not counted in compliance)"
-        AT_LEAST = "at_least", "Meets the standard when at least"
-        AT_MOST = "at_most", "Meets the standard when at most"
+        NONE = "", "Recorded only (not counted)"
+        AT_LEAST = "at_least", "at least the standard"
+        AT_MOST = "at_most", "at most the standard"
 
     version = models.ForeignKey(AuditTemplateVersion, on_delete=models.CASCADE, related_name="criteria")
     # Stable across versions, so measures can follow "the same criterion" after an edit.
