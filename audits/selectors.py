@@ -278,6 +278,27 @@ def arising_table(audits: list[Audit]) -> Table:
     return Table("Actions arising", ARISING_COLUMNS, rows())
 
 
+def standard_lines(criteria, records) -> list[str]:
+    """For each number or time criterion with a standard, how many sampled records met it, in
+    words, from loaded criteria and records: "Escalated within 4 hours (within 4 h): 8 of 10
+    met the standard; longest 6 h 10 min". For the pack's audit section."""
+    out = []
+    for c in criteria:
+        if c.is_yes_no or not c.standard():
+            continue
+        rule = c.rule
+        values = [r.answers.get(c.key, "") for r in records]
+        outcomes = [rule.outcome(v) for v in values]
+        met, counted = outcomes.count(comp.YES), outcomes.count(comp.YES) + outcomes.count(comp.NO)
+        line = f"{c.text} ({c.standard()}): {met} of {counted} met the standard"
+        if c.kind == Criterion.Kind.TIME:
+            times = [int(v) for v in values if v.isdigit()]
+            if times:
+                line += f"; longest {comp.format_minutes(max(times))}"
+        out.append(line)
+    return out
+
+
 def audit_tables(audits: list[Audit]) -> list[Table]:
     return [audits_table(audits), answers_table(audits), compliance_table(audits), arising_table(audits)]
 
