@@ -257,3 +257,21 @@ def test_an_effectiveness_feed_is_backfilled_from_past_audits_once(world):
     )
     points = list(DataPoint.objects.filter(measure=measure).order_by("period_date"))
     assert [(p.numerator, p.denominator) for p in points] == [(1, 2), (2, 2)]
+
+
+def test_the_backfill_command_gives_older_effectiveness_feeds_their_points_once(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    template = TemplateFactory(provider=world.provider, criteria=1)
+    submitted_audit(service=world.service, auditor=world.rm, template=template)
+    measure = _measure(world)
+    # A feed set up before the backfill covered the share of effective audits: no points.
+    MeasureFeed.objects.create(measure=measure, template=template, kind=MeasureFeed.Kind.EFFECTIVENESS)
+    out = StringIO()
+    call_command("backfill_audit_feeds", stdout=out)
+    assert "1 point added" in out.getvalue()
+    assert DataPoint.objects.filter(measure=measure).count() == 1
+    call_command("backfill_audit_feeds", stdout=out)
+    assert DataPoint.objects.filter(measure=measure).count() == 1
