@@ -201,7 +201,8 @@ def audit_edit(request, pk: int):
         except DraftConflict:
             return _render_conflict(request, audit, "saved")
         if saved_audit is not None and saved_audit.save_report.complete:
-            messages.success(request, f"Draft saved: {saved_audit.save_report.summary(_at())}")
+            answers = saved_audit.save_report.answers
+            messages.success(request, f"Draft saved at {_at()}: {answers} answer{'' if answers == 1 else 's'}.")
             for warning in saved_audit.save_report.warnings:
                 messages.warning(request, warning)
             return redirect("audits:audit_edit", pk=audit.pk)
