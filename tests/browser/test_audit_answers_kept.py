@@ -80,3 +80,35 @@ def test_a_name_in_one_reference_leaves_every_other_answer_saved_and_visible_els
         expect(page.locator("#restore-banner")).to_be_hidden()
     finally:
         office.close()
+
+
+def test_a_time_criterion_is_typed_counted_as_you_go_and_saved_as_minutes(world, browser, live_server):
+    from audits.models import Criterion
+
+    template = TemplateFactory(provider=world.provider, criteria=1, default_sample_size=1)
+    Criterion.objects.create(
+        version=template.current_version(),
+        key="within-4h",
+        order=2,
+        text="Escalated within 4 hours",
+        kind=Criterion.Kind.TIME,
+        limit_minutes=240,
+    )
+    audit = AuditFactory(service=world.service, template=template, auditor=world.rm)
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, service_workers="block")
+    context.set_default_timeout(15_000)
+    try:
+        page = _sign_in(context, live_server)
+        page.goto(f"{live_server.url}{reverse('audits:audit_edit', args=[audit.pk])}")
+        page.get_by_label("Record reference, row 1").fill("R-5001")
+        page.locator("label[for='id_records-0-a_c1_0']").click()  # Yes
+        time = page.get_by_label("Criterion 2: Escalated within 4 hours (within 4 h) – row 1")
+        time.fill("14:05-19:30")  # five hours and a quarter: over the limit
+        expect(page.locator("#overall-compliance")).to_contain_text("50% (1 of 2 answers)")
+        time.fill("3h 20m")
+        expect(page.locator("#overall-compliance")).to_contain_text("100% (2 of 2 answers)")
+        expect(page.locator("#autosave-status")).to_contain_text("Saved 2 answers at ")
+        expect(page.locator("#sync-state")).to_have_text("Sent")
+    finally:
+        context.close()
+    assert audit.records.get().answers == {"c1": "yes", "within-4h": "200"}
