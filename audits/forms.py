@@ -19,7 +19,7 @@ from core.models import FrameworkItem, Service
 from . import compliance as comp
 from .models import Audit, AuditActionArising, AuditTemplate, Criterion, MeasureFeed
 from .services import ArisingInput, CriterionInput, RecordInput
-from .services.audit import validate_record_ref
+from .services.audit import NotSaved, validate_record_ref
 
 # --- Templates ------------------------------------------------------------------------------
 
@@ -68,23 +68,76 @@ MAX_CRITERIA = 100
 
 
 class CriterionForm(forms.Form):
-    """One criterion in the template editor; ``key`` is kept for an existing criterion."""
+    """One criterion in the template editor; ``key`` is kept for an existing criterion.
+
+    ``kind`` says how it is answered: yes/no, a number (optional range and pass rule) or a
+    time within a limit (``limit``, typed as 4h, 30 min or 1:30).
+    """
 
     key = forms.SlugField(required=False, max_length=60, widget=forms.HiddenInput)
     text = BoundedCharField(label="Criterion", required=False, max_length=limits.SHORT_NOTE)
     guidance = BoundedCharField(label="Guidance for the auditor", required=False, max_length=limits.NOTE)
+    kind = forms.ChoiceField(
+        label="Answered as", choices=Criterion.Kind.choices, initial=Criterion.Kind.YES_NO, required=False
+    )
+    limit = forms.CharField(
+        label="Time limit", required=False, max_length=20, help_text="For a time: the limit, such as 4h or 30 min."
+    )
+    unit = BoundedCharField(label="Unit", required=False, max_length=30, help_text="For a number, such as days.")
+    min_value = forms.FloatField(label="Lowest allowed", required=False)
+    max_value = forms.FloatField(label="Highest allowed", required=False)
+    pass_rule = forms.ChoiceField(label="Meets the standard", choices=Criterion.PassRule.choices, required=False)
+    pass_value = forms.FloatField(label="Standard", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("text", "guidance"):
+        for name in ("text", "guidance", "limit", "unit", "min_value", "max_value", "pass_value"):
             self.fields[name].widget.attrs["class"] = "form-control"
+        for name in ("kind", "pass_rule"):
+            self.fields[name].widget.attrs["class"] = "form-select"
         self.focus = ""  # "up" or "down": the button that keeps focus after a move
+
+    def clean_limit(self):
+        text = self.cleaned_data.get("limit", "").strip()
+        if not text:
+            return None
+        minutes = comp.parse_minutes(text)
+        if minutes is None:
+            raise forms.ValidationError("Type the limit as 4h, 30 min or 1:30.")
+        return minutes
 
     def to_input(self) -> CriterionInput | None:
         data = self.cleaned_data
         if not any(data.get(k) for k in ("key", "text", "guidance")):
             return None
-        return CriterionInput(text=data.get("text", ""), guidance=data.get("guidance", ""), key=data.get("key", ""))
+        return CriterionInput(
+            text=data.get("text", ""),
+            guidance=data.get("guidance", ""),
+            key=data.get("key", ""),
+            kind=data.get("kind") or Criterion.Kind.YES_NO,
+            unit=data.get("unit", ""),
+            min_value=data.get("min_value"),
+            max_value=data.get("max_value"),
+            pass_rule=data.get("pass_rule", ""),
+            pass_value=data.get("pass_value"),
+            limit_minutes=data.get("limit"),
+        )
+
+
+def criterion_row(c: Criterion) -> dict:
+    """A saved criterion as the editor's row shows it."""
+    return {
+        "key": c.key,
+        "text": c.text,
+        "guidance": c.guidance,
+        "kind": c.kind,
+        "limit": comp.format_minutes(c.limit_minutes).replace(" ", "") if c.limit_minutes else "",
+        "unit": c.unit,
+        "min_value": c.min_value,
+        "max_value": c.max_value,
+        "pass_rule": c.pass_rule,
+        "pass_value": c.pass_value,
+    }
 
 
 CriterionFormSet = forms.formset_factory(CriterionForm, extra=0, max_num=MAX_CRITERIA, validate_max=True)
@@ -93,7 +146,7 @@ CriterionFormSet = forms.formset_factory(CriterionForm, extra=0, max_num=MAX_CRI
 def criteria_formset(data=None, *, criteria: Sequence[Criterion] = (), rows: list[dict] | None = None):
     """The editor's criteria: posted (``data``), as saved (``criteria``) or as shown (``rows``)."""
     if rows is None:
-        rows = [{"key": c.key, "text": c.text, "guidance": c.guidance} for c in criteria]
+        rows = [criterion_row(c) for c in criteria]
     if data is None and not rows:
         rows = [{}]  # always one row to type into
     return CriterionFormSet(data, prefix=CRITERIA_PREFIX, initial=rows)
@@ -249,6 +302,25 @@ class AuditFieldsForm(forms.Form):
         self.fields["impact_check_date"].widget.attrs["class"] += " w-auto"
 
 
+class TypedAnswerField(forms.CharField):
+    """A number or time answer, typed: cleaned to its stored form by the criterion's rule."""
+
+    def __init__(self, *, rule: comp.Rule, **kwargs):
+        self.rule = rule
+        super().__init__(required=False, max_length=40, **kwargs)
+
+    def prepare_value(self, value):
+        stored, problem = self.rule.parse(value or "") if value else ("", None)
+        return self.rule.typed(stored) if stored and not problem else value
+
+    def clean(self, value):
+        value = super().clean(value)
+        stored, problem = self.rule.parse(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return stored
+
+
 class RecordForm(forms.Form):
     """One sampled record: its reference, an answer per criterion and a comment."""
 
@@ -259,9 +331,28 @@ class RecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
         for c in self.criteria:
-            self.fields[answer_field(c.key)] = forms.ChoiceField(
-                label=c.text, choices=ANSWER_CHOICES, required=False, widget=forms.RadioSelect
-            )
+            if c.is_yes_no:
+                field = forms.ChoiceField(
+                    label=c.text, choices=ANSWER_CHOICES, required=False, widget=forms.RadioSelect
+                )
+            else:
+                field = TypedAnswerField(rule=c.rule, label=c.text)
+                hint = comp.TIME_HELP if c.kind == Criterion.Kind.TIME else "A number, or N/A."
+                field.widget.attrs.update(
+                    {
+                        "class": "form-control form-control-sm typed-answer",
+                        "autocomplete": "off",
+                        "inputmode": "decimal" if c.kind == Criterion.Kind.NUMBER else "text",
+                        "data-key": c.key,
+                        "data-kind": c.kind,
+                        "data-pass-rule": c.pass_rule,
+                        "data-pass-value": "" if c.pass_value is None else f"{c.pass_value:g}",
+                        "data-limit": "" if c.limit_minutes is None else str(c.limit_minutes),
+                        "title": hint,
+                        "placeholder": "h:mm" if c.kind == Criterion.Kind.TIME else (c.unit or "number"),
+                    }
+                )
+            self.fields[answer_field(c.key)] = field
         self.fields["ref"].widget.attrs.update(
             {
                 "class": "form-control form-control-sm ref-input",
@@ -288,11 +379,17 @@ class RecordForm(forms.Form):
         answers = {}
         for c in self.criteria:
             value = self[answer_field(c.key)].value()
-            if value in comp.ANSWERS:
-                answers[c.key] = value
+            if c.is_yes_no:
+                if value in comp.ANSWERS:
+                    answers[c.key] = value
+                continue
+            stored, problem = c.rule.parse(value or "")
+            if stored and not problem:
+                answers[c.key] = stored
         return answers
 
     def to_input(self) -> RecordInput:
+        """What the service saves: the fields that are valid (an invalid one is left out)."""
         data = self.cleaned_data
         answers = {c.key: data[answer_field(c.key)] for c in self.criteria if data.get(answer_field(c.key))}
         return RecordInput(ref=data.get("ref", ""), answers=answers, comment=data.get("comment", ""))
@@ -444,7 +541,7 @@ class AuditGrid:
             for i, form in enumerate(formset, 1):
                 for name, errors in form.errors.items():
                     anchor = form[name].auto_id if name in form.fields else ""
-                    if anchor and name.startswith("a_"):
+                    if anchor and isinstance(form.fields[name].widget, forms.RadioSelect):
                         anchor += "_0"
                     out += [(f"{label} {i}: {e}", anchor) for e in errors]
         return out
@@ -455,11 +552,42 @@ class AuditGrid:
 
     # --- what the services need --------------------------------------------------------------
 
-    def inputs(self) -> dict:
-        """Keyword arguments for ``audit_save_draft`` from a valid grid.
+    def can_save(self) -> bool:
+        """Whether the posted grid can be read at all: both formsets' row counts came with it.
 
-        Every form's ``cleaned_data`` holds only its valid fields, so saving the valid part of
-        an invalid grid is a matter of calling this with the invalid fields left out.
+        Without them the rows cannot be told apart, and saving would wipe the saved ones.
+        """
+        return self.records.management_form.is_valid() and self.arising.management_form.is_valid()
+
+    def not_saved(self) -> list[NotSaved]:
+        """Each field with an error, as the message after "not saved:" names it."""
+        out: list[NotSaved] = []
+        labels = {"findings": "findings", "impact_check_date": "impact check date"}
+        for name, errors in self.main.errors.items():
+            if name in labels:
+                out.append(NotSaved(labels[name], " ".join(errors).rstrip(".")))
+        numbers = {answer_field(c.key): i for i, c in enumerate(self.criteria, 1)}
+        for row, form in enumerate(self.records, 1):
+            for name, errors in form.errors.items():
+                if name == "ref":
+                    what = f"record reference in row {row}"
+                elif name in numbers:
+                    what = f"answer to C{numbers[name]} in row {row}"
+                else:
+                    what = f"{name} in row {row}"
+                out.append(NotSaved(what, " ".join(errors).rstrip(".")))
+        names = {"description": "description", "owner": "owner", "due_date": "due date", "target": "where it goes"}
+        for i, form in enumerate(self.arising, 1):
+            for name, errors in form.errors.items():
+                out.append(NotSaved(f"{names.get(name, name)} of action {i}", " ".join(errors).rstrip(".")))
+        return out
+
+    def inputs(self) -> dict:
+        """Keyword arguments for ``audit_save_draft``: every valid field of the grid.
+
+        Every form's ``cleaned_data`` holds only its valid fields, so an invalid field is left
+        out (a record's or action's field is saved empty; the audit's own fields keep their
+        saved value, ``keep``) and named in ``not_saved``.
         """
         main = self.main.cleaned_data
         return {
@@ -469,6 +597,8 @@ class AuditGrid:
             "actions": [self._arising_input(form.cleaned_data) for form in self.arising],
             "base_version": main.get("base_version", ""),
             "save_id": main.get("save_id", ""),
+            "keep": [name for name in ("findings", "impact_check_date") if name in self.main.errors],
+            "not_saved": self.not_saved(),
         }
 
     def rebase(self, version: str) -> None:
@@ -495,7 +625,8 @@ class AuditGrid:
 
     def compliance(self) -> comp.Compliance:
         """The figures for what is shown, typed or saved, as the page script works them out."""
-        return comp.compute([form.raw_answers() for form in self.records], self.keys)
+        rules = {c.key: c.rule for c in self.criteria}
+        return comp.compute([form.raw_answers() for form in self.records], self.keys, rules)
 
     def as_shown(self) -> tuple[dict, list[dict], list[dict]]:
         """Every field's value as shown, valid or not: initial data for a re-rendered grid."""

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from core import limits
+from core import limits, record_refs
 from core.choices import Cadence
 from core.limits import length_checks, text_field
 from core.models import FrameworkItem, Provider, Service
@@ -83,12 +83,33 @@ class AuditTemplateVersion(models.Model):
 
 
 class Criterion(models.Model):
+    """One question of a version. Its kind says how it is answered and counted (``rule``)."""
+
+    class Kind(models.TextChoices):
+        YES_NO = "yes_no", "Yes / No / N/A"
+        NUMBER = "number", "A number"
+        TIME = "time", "A time within a limit"
+
+    class PassRule(models.TextChoices):
+        NONE = "", "Recorded only (not counted)"
+        AT_LEAST = "at_least", "at least the standard"
+        AT_MOST = "at_most", "at most the standard"
+
     version = models.ForeignKey(AuditTemplateVersion, on_delete=models.CASCADE, related_name="criteria")
     # Stable across versions, so measures can follow "the same criterion" after an edit.
     key = models.SlugField(max_length=60)
     order = models.PositiveSmallIntegerField()
     text = models.CharField(max_length=300)
     guidance = text_field(blank=True, max_length=limits.NOTE)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.YES_NO)
+    # A number: what it is counted in, the range that may be typed, and when it meets the standard.
+    unit = models.CharField(max_length=30, blank=True)
+    min_value = models.FloatField(null=True, blank=True)
+    max_value = models.FloatField(null=True, blank=True)
+    pass_rule = models.CharField(max_length=10, choices=PassRule.choices, blank=True, default="")
+    pass_value = models.FloatField(null=True, blank=True)
+    # A time: the limit within which it meets the standard ("escalated within 4 hours").
+    limit_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["version", "order"]
@@ -99,6 +120,32 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def rule(self):
+        from .compliance import Rule
+
+        return Rule(
+            kind=self.kind,
+            unit=self.unit,
+            min_value=self.min_value,
+            max_value=self.max_value,
+            pass_rule=self.pass_rule,
+            pass_value=self.pass_value,
+            limit_minutes=self.limit_minutes,
+        )
+
+    @property
+    def is_yes_no(self) -> bool:
+        return self.kind == self.Kind.YES_NO
+
+    def standard(self) -> str:
+        return self.rule.standard()
+
+
+def rules_of(criteria) -> dict:
+    """``{key: Rule}`` for ``audits.compliance.compute``."""
+    return {c.key: c.rule for c in criteria}
 
 
 class Audit(models.Model):
@@ -190,8 +237,10 @@ class AuditRecord(models.Model):
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="records")
     order = models.PositiveSmallIntegerField(default=0)
-    record_ref = models.CharField("record reference", max_length=40, blank=True)
-    answers = models.JSONField(default=dict, help_text="criterion key -> yes / no / na")
+    record_ref = models.CharField(
+        "record reference", max_length=40, blank=True, validators=[record_refs.validate_record_ref]
+    )
+    answers = models.JSONField(default=dict, help_text="criterion key -> yes / no / na, a number or minutes")
     comment = models.CharField(max_length=300, blank=True)
 
     class Meta:

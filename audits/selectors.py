@@ -16,7 +16,16 @@ from core.models import Service
 from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
 
 from . import compliance as comp
-from .models import Audit, AuditActionArising, AuditRecord, AuditTemplate, AuditTemplateVersion, Criterion, MeasureFeed
+from .models import (
+    Audit,
+    AuditActionArising,
+    AuditRecord,
+    AuditTemplate,
+    AuditTemplateVersion,
+    Criterion,
+    MeasureFeed,
+    rules_of,
+)
 from .periods import period_bounds, period_label, periods_back, previous_period
 
 DONE = "done"
@@ -156,6 +165,7 @@ def audits_table(audits: list[Audit]) -> Table:
 
 
 ANSWER_LABELS = {comp.YES: "Yes", comp.NO: "No", comp.NA: "Not applicable"}
+OUTCOME_LABELS = {comp.YES: "Yes", comp.NO: "No", comp.NA: "Not counted"}
 ANSWER_COLUMNS = (
     Column("Audit ID", 8),
     Column("Audit", 30),
@@ -164,6 +174,7 @@ ANSWER_COLUMNS = (
     Column("Criterion", 6),
     Column("Question", 50, wrap=True),
     Column("Answer", 14),
+    Column("Meets the standard", 12),
     Column("Comment", 40, wrap=True),
 )
 
@@ -177,14 +188,17 @@ def answers_table(audits: list[Audit]) -> Table:
             for record in a.records.all():
                 for c in criteria:
                     answer = record.answers.get(c.key, "")
+                    rule = c.rule
+                    outcome = rule.outcome(answer)
                     yield (
                         a.pk,
                         a.template_version.template.title,
                         a.period_end,
                         record.record_ref,
                         c.order,
-                        c.text,
-                        ANSWER_LABELS.get(answer, "Not answered"),
+                        c.text + (f" ({c.standard()})" if c.standard() else ""),
+                        ANSWER_LABELS.get(answer, "Not answered") if rule.is_yes_no else rule.display(answer),
+                        OUTCOME_LABELS.get(outcome, "") if answer else "",
                         record.comment,
                     )
 
@@ -211,7 +225,7 @@ def compliance_table(audits: list[Audit]) -> Table:
     def rows():
         for a in audits:
             criteria = list(a.template_version.criteria.all())
-            result = comp.compute([r.answers for r in a.records.all()], [c.key for c in criteria])
+            result = comp.compute([r.answers for r in a.records.all()], [c.key for c in criteria], rules_of(criteria))
             for c in criteria:
                 t = result.per_criterion[c.key]
                 yield (
@@ -219,7 +233,7 @@ def compliance_table(audits: list[Audit]) -> Table:
                     a.template_version.template.title,
                     a.period_end,
                     c.order,
-                    c.text,
+                    c.text + (f" ({c.standard()})" if c.standard() else ""),
                     t.yes,
                     t.no,
                     t.na,
@@ -262,6 +276,27 @@ def arising_table(audits: list[Audit]) -> Table:
                 )
 
     return Table("Actions arising", ARISING_COLUMNS, rows())
+
+
+def standard_lines(criteria, records) -> list[str]:
+    """For each number or time criterion with a standard, how many sampled records met it, in
+    words, from loaded criteria and records: "Escalated within 4 hours (within 4 h): 8 of 10
+    met the standard; longest 6 h 10 min". For the pack's audit section."""
+    out = []
+    for c in criteria:
+        if c.is_yes_no or not c.standard():
+            continue
+        rule = c.rule
+        values = [r.answers.get(c.key, "") for r in records]
+        outcomes = [rule.outcome(v) for v in values]
+        met, counted = outcomes.count(comp.YES), outcomes.count(comp.YES) + outcomes.count(comp.NO)
+        line = f"{c.text} ({c.standard()}): {met} of {counted} met the standard"
+        if c.kind == Criterion.Kind.TIME:
+            times = [int(v) for v in values if v.isdigit()]
+            if times:
+                line += f"; longest {comp.format_minutes(max(times))}"
+        out.append(line)
+    return out
 
 
 def audit_tables(audits: list[Audit]) -> list[Table]:

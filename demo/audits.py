@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from audits.models import Audit, AuditTemplate, MeasureFeed
+from audits.models import Audit, AuditTemplate, Criterion, MeasureFeed
 from audits.periods import period_bounds, period_label
 from audits.services import (
     CriterionInput,
@@ -52,7 +52,9 @@ class TemplateSeed:
     area: str
     frequency: str
     items: tuple[str, ...]
-    criteria: tuple[tuple[str, str], ...]  # (wording, guidance)
+    criteria: tuple[tuple[str, str], ...]  # (wording, guidance): yes/no criteria
+    # Criteria answered as a time within a limit: (wording, guidance, limit in minutes).
+    timed: tuple[tuple[str, str, int], ...] = ()
 
 
 TEMPLATES = [
@@ -69,6 +71,15 @@ TEMPLATES = [
             ("The reason for not escalating is written down", "N/A when the concern was escalated."),
             ("Family or representative told, where the person agreed", ""),
             ("Follow-up observations recorded at the interval set", ""),
+        ),
+        # Worked example 1 (missed escalation): the time from the change being noted to its
+        # escalation, read from the daily notes and the escalation log.
+        timed=(
+            (
+                "Escalated within 4 hours of the change being noted",
+                "Type the time taken, or the time noted and the time escalated (14:05-17:30).",
+                240,
+            ),
         ),
     ),
     TemplateSeed(
@@ -190,15 +201,26 @@ def _answers(seed: TemplateSeed, keys, service, index, rng) -> list[dict[str, st
     return rows
 
 
-def _findings(seed: TemplateSeed, criteria_text, rows, refs, effective: bool) -> str:
+def _times(seed: TemplateSeed, criteria, service, index, rows) -> None:
+    """Minutes taken for each timed criterion, within the limit about as often as the yes/no
+    escalation criteria are met. A generator of its own, so the other answers stay as they were."""
+    rng = random.Random(f"{service}/{seed.slug}/{index}/times")
+    for c in criteria[len(seed.criteria) :]:
+        rate = _rate(service, seed.slug, index, 1, rng)
+        for row in rows:
+            limit = c.limit_minutes
+            within = rng.random() < rate
+            row[c.key] = str(rng.randint(15, limit) if within else rng.randint(limit + 10, limit * 3))
+
+
+def _findings(seed: TemplateSeed, criteria, rows, refs, effective: bool) -> str:
     if not effective:
         return "Some gaps noted."
     lines = []
-    for i, (text, _g) in enumerate(seed.criteria):
-        key = criteria_text[i]
-        missing = [refs[r] for r, row in enumerate(rows) if row.get(key) == "no"]
+    for c in criteria:
+        missing = [refs[r] for r, row in enumerate(rows) if c.rule.outcome(row.get(c.key, "")) == "no"]
         if missing:
-            lines.append(f"{text}: not met in {', '.join(missing)}.")
+            lines.append(f"{c.text}: not met in {', '.join(missing)}.")
     return "\n".join(lines) or "All sampled records met every criterion."
 
 
@@ -222,7 +244,11 @@ def _templates(world) -> dict[str, AuditTemplate]:
                 area=seed.area,
                 frequency=seed.frequency,
                 default_sample_size=10,
-                criteria=[CriterionInput(text=t, guidance=g) for t, g in seed.criteria],
+                criteria=[CriterionInput(text=t, guidance=g) for t, g in seed.criteria]
+                + [
+                    CriterionInput(text=t, guidance=g, kind=Criterion.Kind.TIME, limit_minutes=limit)
+                    for t, g, limit in seed.timed
+                ],
                 framework_items=_framework(seed.items),
                 services=services,
             )
@@ -257,7 +283,8 @@ def _audits(world, service, template, seed: TemplateSeed, today: datetime.date) 
     action = RecoveryAction.objects.filter(service=service).order_by("pk").first()
     theme = FailureTheme.objects.filter(service=service).order_by("pk").first()
     rng = random.Random(f"{service.slug}/{seed.slug}")
-    keys = [c.key for c in template.current_version().criteria.all()]
+    criteria = list(template.current_version().criteria.all())
+    keys = [c.key for c in criteria][: len(seed.criteria)]
     seen_periods = set()
     for index, weeks_ago in enumerate(_weeks(template)):
         start, end = period_bounds(template.frequency, today - datetime.timedelta(weeks=weeks_ago))
@@ -266,14 +293,15 @@ def _audits(world, service, template, seed: TemplateSeed, today: datetime.date) 
         seen_periods.add(start)
         rows = _answers(seed, keys, service.slug, index, rng)
         refs = [f"R-{n}" for n in rng.sample(range(1001, 1100), 10)]
+        _times(seed, criteria, service.slug, index, rows)
         effective = (service.slug, seed.slug, weeks_ago) not in INEFFECTIVE
-        followed_up = effective and any(v == "no" for row in rows for v in row.values())
+        followed_up = effective and any(c.rule.outcome(row.get(c.key, "")) == "no" for row in rows for c in criteria)
         audit = audit_start(actor=auditor, template=template, service=service, on=start)
         audit = audit_save_draft(
             actor=auditor,
             audit=audit,
             records=[RecordInput(ref=ref, answers=answers) for ref, answers in zip(refs, rows, strict=True)],
-            findings=_findings(seed, keys, rows, refs, effective),
+            findings=_findings(seed, criteria, rows, refs, effective),
             impact_check_date=end + datetime.timedelta(weeks=4) if followed_up else None,
         )
         if followed_up:

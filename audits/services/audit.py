@@ -10,7 +10,6 @@ its data points.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import limits
+from core import limits, record_refs
 from core import permissions as policy
 from core.models import EvidenceCategory, FrameworkVersion, Service
 from evidence import services as evidence_services
@@ -27,24 +26,20 @@ from recovery.models import FailureTheme, RecoveryAction
 from recovery.plan import services as plan
 
 from .. import compliance as comp
-from ..models import Audit, AuditActionArising, AuditRecord, AuditTemplate
+from ..checks import draft_warnings
+from ..models import Audit, AuditActionArising, AuditRecord, AuditTemplate, rules_of
 from ..periods import period_bounds, period_label
 from .feeds import feed_measures
 
-# Loose on purpose: a short code with at least one digit, such as R-1042, MAR/0031 or 2231.
-# It keeps names out (no spaces, needs a digit) without guessing every home's numbering.
-RECORD_REF_RE = re.compile(r"^(?=[^\s]*\d)[A-Za-z0-9][A-Za-z0-9\-/.#]{0,39}$")
-RECORD_REF_HELP = (
-    "A record reference such as R-1042: letters, digits, - / . only, with at least one digit. Never a person's name."
-)
+RECORD_REF_HELP = record_refs.HELP
 
 
 def validate_record_ref(ref: str) -> str | None:
-    """An error message for a bad reference, else None (blank is allowed in drafts)."""
-    ref = ref.strip()
-    if ref and not RECORD_REF_RE.match(ref):
-        return "Use a record reference such as R-1042 (with a digit, no spaces), never a name."
-    return None
+    """An error message for a bad reference, else None (blank is allowed in drafts).
+
+    The rule is ``core.record_refs`` (one place for forms, services, the model and the API).
+    """
+    return record_refs.record_ref_problem(ref)
 
 
 @dataclass
@@ -135,105 +130,172 @@ def _check_draft(actor, audit: Audit, check_permission: bool) -> None:
         raise ValidationError("This audit was submitted and is locked. Amend it to change it.")
 
 
+@dataclass(frozen=True)
+class NotSaved:
+    """One piece of input a draft save left out, and why: "record reference in row 3"."""
+
+    what: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.what} — {self.reason}"
+
+
+@dataclass
+class DraftReport:
+    """What a draft save kept and left out (``Audit.save_report`` after ``audit_save_draft``)."""
+
+    answers: int = 0
+    records: int = 0
+    not_saved: list[NotSaved] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.not_saved
+
+    def summary(self, at: str = "") -> str:
+        """ "Saved 11 answers at 14:05; not saved: record reference in row 3 — …" """
+        saved = f"Saved {self.answers} answer{'' if self.answers == 1 else 's'}{' at ' + at if at else ''}"
+        if self.not_saved:
+            saved += "; not saved: " + "; ".join(str(n) for n in self.not_saved)
+        return saved + "."
+
+    def message(self, at: str = "") -> str:
+        """The summary and, after it, the warnings."""
+        if not self.warnings:
+            return self.summary(at)
+        return self.summary(at) + " Check: " + " ".join(self.warnings)
+
+
+NUL = "contains a null character (\\x00), which cannot be stored; remove it"
+
+
 @transaction.atomic
 def audit_save_draft(
     *,
     actor,
     audit: Audit,
     records: Sequence[RecordInput],
-    findings: str = "",
+    findings: str | None = "",
     impact_check_date: datetime.date | None = None,
     actions: Sequence[ArisingInput] = (),
     base_version: str = "",
     save_id: str = "",
     check_permission: bool = True,
+    keep: Sequence[str] = (),
+    not_saved: Sequence[NotSaved] = (),
 ) -> Audit:
-    """Save everything typed so far. Empty rows are dropped; nothing is locked.
+    """Save every valid piece of what was typed; leave out (and report) each invalid one.
 
-    Refuses (saving nothing) only what must never be stored: a record reference that looks
-    like a name, an owner without access to the service, a theme or action elsewhere.
+    Nothing is refused as a whole: a record reference that reads as a name, an answer that is
+    not one, an owner without access to the service, a theme or action elsewhere, text too
+    long or with a null character is left out on its own, with the reason, and the rest is
+    saved. ``keep`` names the audit's own fields ("findings", "impact_check_date") the caller
+    could not read (a form error): they keep their saved value. ``not_saved`` is what the
+    caller already left out (the form's errors), reported with the service's own.
+
+    The returned audit carries ``save_report`` (a ``DraftReport``: answers saved, what was not
+    saved and why, warnings about implausible input). Empty rows are dropped; nothing is locked.
     With ``base_version`` (the ``draft_version`` the copy was made from), a draft saved since
     is a ``DraftConflict``; a ``save_id`` equal to the last one applied is that same save sent
     again, answered with the draft as it is.
     """
-    audit = Audit.objects.select_for_update(of=("self",)).select_related("template_version").get(pk=audit.pk)
+    audit = Audit.objects.select_for_update(of=("self",)).select_related("template_version__template").get(pk=audit.pk)
     _check_draft(actor, audit, check_permission)
+    criteria = list(audit.template_version.criteria.all())
+    report = DraftReport(not_saved=list(not_saved))
     if save_id and save_id == audit.last_save_id:
+        _finish_report(audit, report, criteria)
         return audit
     if base_version and base_version != audit.draft_version:
         raise DraftConflict("This draft was changed elsewhere since this copy of it was made.")
-    keys = list(audit.template_version.criteria.values_list("key", flat=True))
-    records = [r for r in records if not r.is_empty()]
-    actions = [a for a in actions if not a.is_empty()]
+    rules = {c.key: c.rule for c in criteria}
+    numbers = {c.key: i for i, c in enumerate(criteria, 1)}
+    skip = report.not_saved.append
 
-    errors: dict[str, list[str]] = {}
-    # PostgreSQL cannot store a NUL character (it answered 500); the forms refuse it too.
-    nul = "contains a null character (\\x00), which cannot be stored; remove it."
-    if "\x00" in findings:
-        errors.setdefault("findings", []).append(f"The findings {nul}")
-    for i, r in enumerate(records, 1):
-        if "\x00" in r.ref + r.comment + "".join(r.answers.values()):
-            errors.setdefault("records", []).append(f"Record {i} {nul}")
-    for i, a in enumerate(actions, 1):
-        if "\x00" in a.description:
-            errors.setdefault("actions", []).append(f"Action {i} {nul}")
-    for i, r in enumerate(records, 1):
-        message = validate_record_ref(r.ref)
-        if message:
-            errors.setdefault("records", []).append(f"Record {i}: {message}")
-        for message in limits.problems(AuditRecord, comment=r.comment.strip()).values():
-            errors.setdefault("records", []).append(f"Record {i}, comment: {message}")
-    for message in limits.problems(Audit, findings=(findings or "").strip()).values():
-        errors.setdefault("findings", []).append(message)
-    for i, a in enumerate(actions, 1):
-        for message in limits.problems(AuditActionArising, description=a.description.strip()).values():
-            errors.setdefault("actions", []).append(f"Action {i}: {message}")
-        if a.owner is not None and not policy.can(a.owner, policy.Verb.VIEW, audit.service):
-            errors.setdefault("actions", []).append(f"Action {i}: the owner must have access to this service.")
-        if a.theme is not None and a.theme.service_id not in (None, audit.service_id):
-            errors.setdefault("actions", []).append(f"Action {i}: choose a theme of this service.")
-        if a.theme is not None and a.theme.provider_id != audit.provider_id:
-            errors.setdefault("actions", []).append(f"Action {i}: choose a theme of this service.")
-        if a.action is not None and a.action.service_id != audit.service_id:
-            errors.setdefault("actions", []).append(f"Action {i}: choose an action of this service.")
-    if errors:
-        raise ValidationError(errors)
+    def text(value: str, what: str, model, name: str) -> str:
+        value = (value or "").strip()
+        if "\x00" in value:
+            skip(NotSaved(what, NUL))
+            return ""
+        for message in limits.problems(model, **{name: value}).values():
+            skip(NotSaved(what, message.rstrip(".")))
+            return ""
+        return value
 
-    # Records: update in place by position, so autosave does not churn rows.
-    _keep_by_position(
-        AuditRecord,
-        audit,
-        list(audit.records.order_by("order", "pk")),
-        [
-            dict(
-                record_ref=r.ref.strip()[:40],
-                answers={k: v for k, v in r.answers.items() if k in keys and v in comp.ANSWERS},
-                comment=r.comment.strip()[:300],
-                order=i,
-            )
-            for i, r in enumerate(records)
-        ],
-        ["record_ref", "answers", "comment", "order"],
-    )
+    wanted_records = []
+    for row, r in enumerate(records, 1):
+        if r.is_empty():
+            continue
+        ref = text(r.ref, f"record reference in row {row}", AuditRecord, "record_ref")
+        problem = validate_record_ref(ref)
+        if problem:
+            skip(NotSaved(f"record reference in row {row}", problem))
+            ref = ""
+        answers = {}
+        for key, value in r.answers.items():
+            if key not in rules or not value:
+                continue
+            if rules[key].is_stored(value):
+                answers[key] = value
+            else:
+                skip(NotSaved(f"answer to C{numbers[key]} in row {row}", "not a valid answer"))
+        comment = text(r.comment, f"comment in row {row}", AuditRecord, "comment")
+        if ref or answers or comment:
+            wanted_records.append(dict(record_ref=ref, answers=answers, comment=comment))
+
+    if "findings" in keep or findings is None:
+        findings = audit.findings
+    else:
+        findings = text(findings, "findings", Audit, "findings") if findings else ""
+    if "impact_check_date" in keep:
+        impact_check_date = audit.impact_check_date
 
     # Actions arising not yet raised: also updated in place by position, so an autosave neither
     # churns rows nor writes a deletion to the audit trail for each one. Raised ones (copied
     # into an amendment) stay as they are.
     offset = audit.actions_arising.filter(linked_at__isnull=False).count()
     wanted = []
-    for i, a in enumerate(actions):
+    for i, a in enumerate(actions, 1):
+        if a.is_empty():
+            continue
         step = a.kind == AuditActionArising.Kind.STEP
+        owner, theme, action = a.owner, a.theme, a.action
+        if owner is not None and not policy.can(owner, policy.Verb.VIEW, audit.service):
+            skip(NotSaved(f"owner of action {i}", "the owner must have access to this service"))
+            owner = None
+        if theme is not None and (
+            theme.service_id not in (None, audit.service_id) or theme.provider_id != audit.provider_id
+        ):
+            skip(NotSaved(f"theme of action {i}", "choose a theme of this service"))
+            theme = None
+        if action is not None and action.service_id != audit.service_id:
+            skip(NotSaved(f"action to add a step to, action {i}", "choose an action of this service"))
+            action = None
+        description = text(a.description, f"description of action {i}", AuditActionArising, "description")
+        if not (description or owner or a.due_date or theme or action):
+            continue
         wanted.append(
             dict(
-                order=offset + i,
-                description=a.description.strip(),
-                owner_id=a.owner.pk if a.owner is not None else None,
+                order=offset + len(wanted),
+                description=description,
+                owner_id=owner.pk if owner is not None else None,
                 due_date=a.due_date,
                 kind=a.kind,
-                theme_id=a.theme.pk if a.theme is not None and not step else None,
-                action_id=a.action.pk if a.action is not None and step else None,
+                theme_id=theme.pk if theme is not None and not step else None,
+                action_id=action.pk if action is not None and step else None,
             )
         )
+
+    # Records: update in place by position, so autosave does not churn rows.
+    _keep_by_position(
+        AuditRecord,
+        audit,
+        list(audit.records.order_by("order", "pk")),
+        [{**values, "order": i} for i, values in enumerate(wanted_records)],
+        ["record_ref", "answers", "comment", "order"],
+    )
     _keep_by_position(
         AuditActionArising,
         audit,
@@ -241,11 +303,28 @@ def audit_save_draft(
         wanted,
         ["order", "description", "owner", "due_date", "kind", "theme", "action"],
     )
-    audit.findings = findings.strip()
+    audit.findings = findings
     audit.impact_check_date = impact_check_date
     audit.last_save_id = save_id[:64]
     audit.save(update_fields=["findings", "impact_check_date", "last_save_id", "updated_at"])
+    _finish_report(audit, report, criteria)
     return audit
+
+
+def _finish_report(audit: Audit, report: DraftReport, criteria) -> None:
+    """Count what the draft now holds and add the warnings about it (``audits.checks``)."""
+    records = list(audit.records.all())
+    keys = {c.key for c in criteria}
+    report.records = len(records)
+    report.answers = sum(1 for r in records for k, v in r.answers.items() if k in keys and v)
+    report.warnings = draft_warnings(
+        audit=audit,
+        refs=[r.record_ref for r in records],
+        due_dates=[a.due_date for a in audit.actions_arising.filter(linked_at__isnull=True)],
+        sampled=len(records),
+        final=False,
+    )
+    audit.save_report = report
 
 
 def _keep_by_position(model, audit: Audit, existing: list, wanted: list[dict], fields: list[str]) -> None:
@@ -269,7 +348,8 @@ def _keep_by_position(model, audit: Audit, existing: list, wanted: list[dict], f
         model.objects.filter(pk__in=[row.pk for row in existing[len(wanted) :]]).delete()
 
 
-def submission_errors(audit: Audit, keys: Sequence[str], records, arising) -> dict[str, list[str]]:
+def submission_errors(audit: Audit, keys: Sequence[str], records, arising, rules=None) -> dict[str, list[str]]:
+    rules = rules or {}
     errors: dict[str, list[str]] = {}
     if not records:
         errors["records"] = ["Add at least one sampled record."]
@@ -277,12 +357,12 @@ def submission_errors(audit: Audit, keys: Sequence[str], records, arising) -> di
     for i, r in enumerate(records, 1):
         if not r.record_ref:
             errors.setdefault("records", []).append(f"Record {i}: enter its reference.")
-        missing = [k for k in keys if r.answers.get(k) not in comp.ANSWERS]
+        missing = [k for k in keys if not rules.get(k, comp.YES_NO_RULE).is_stored(r.answers.get(k, ""))]
         if missing:
             errors.setdefault("records", []).append(
                 f"Record {i} ({r.record_ref or 'no reference'}): answer every criterion ({len(missing)} left)."
             )
-        any_no = any_no or any(r.answers.get(k) == comp.NO for k in keys)
+        any_no = any_no or any(rules.get(k, comp.YES_NO_RULE).outcome(r.answers.get(k, "")) == comp.NO for k in keys)
     if any_no and not audit.findings.strip():
         errors["findings"] = ["Some answers are “No”: write what you found."]
     for i, a in enumerate(arising, 1):
@@ -355,14 +435,16 @@ def audit_submit(*, actor, audit: Audit, check_permission: bool = True) -> Audit
     )
     _check_draft(actor, audit, check_permission)
     template = audit.template_version.template
-    keys = list(audit.template_version.criteria.values_list("key", flat=True))
+    criteria = list(audit.template_version.criteria.all())
+    keys = [c.key for c in criteria]
+    rules = rules_of(criteria)
     records = list(audit.records.all())
     arising = list(audit.actions_arising.all())
-    errors = submission_errors(audit, keys, records, arising)
+    errors = submission_errors(audit, keys, records, arising, rules)
     if errors:
         raise ValidationError(errors)
 
-    result = comp.compute([r.answers for r in records], keys)
+    result = comp.compute([r.answers for r in records], keys, rules)
     gaps = comp.effectiveness_gaps(
         findings=audit.findings,
         no_answers=result.overall.no,
@@ -384,6 +466,10 @@ def audit_submit(*, actor, audit: Audit, check_permission: bool = True) -> Audit
     overall = f"Overall compliance {result.percent:g}%." if result.percent is not None else "No yes/no answers."
     summary = [overall]
     summary.append(f"{len(records)} records sampled against {len(keys)} criteria.")
+    for c in criteria:
+        if not c.is_yes_no and c.standard():
+            t = result.per_criterion[c.key]
+            summary.append(f"{c.text} ({c.standard()}): {t.yes} of {t.answered} met the standard.")
     if audit.findings:
         summary.append(f"Findings: {audit.findings}")
     if previous is not None:
@@ -413,6 +499,9 @@ def audit_submit(*, actor, audit: Audit, check_permission: bool = True) -> Audit
         previous.save(update_fields=["status", "updated_at"])
 
     feed_measures(actor=actor, audit=audit, keys=keys, result=result, previous=previous, label=label)
+    audit.submit_warnings = draft_warnings(
+        audit=audit, refs=[r.record_ref for r in records], due_dates=[a.due_date for a in arising]
+    )
     return audit
 
 

@@ -14,7 +14,7 @@ from recovery.measures import services as measure_services
 from recovery.models import DataPoint, OutcomeMeasure
 
 from .. import compliance as comp
-from ..models import Audit, AuditDataPoint, AuditTemplate, MeasureFeed
+from ..models import Audit, AuditDataPoint, AuditTemplate, MeasureFeed, rules_of
 from ..periods import period_bounds
 
 
@@ -27,7 +27,8 @@ def feed_create(
     kind: str = MeasureFeed.Kind.COMPLIANCE,
     criterion_keys: Sequence[str] = (),
 ) -> MeasureFeed:
-    """Link a measure to a template. Points are added by audits submitted from now on."""
+    """Link a measure to a template. Audits already submitted give their points now
+    (``feed_backfill``), and each audit submitted from now on adds or updates its own."""
     policy.require(actor, policy.Verb.EDIT_PLAN, measure)
     errors: dict[str, str] = {}
     if measure.provider_id != template.provider_id:
@@ -56,11 +57,13 @@ def feed_create(
 def feed_backfill(*, actor, feed: MeasureFeed) -> int:
     """Add the points of audits submitted before the feed existed. Returns how many were added.
 
-    Compliance feeds only (an effectiveness point is worked out when the next audit of its
-    period is submitted). Audits that already gave this measure a point are skipped.
+    Idempotent: running it again adds nothing. A compliance feed skips audits that already
+    gave this measure a point; an effectiveness feed works out one point per period of the
+    measure's cadence that has submitted audits in scope, updating the audit point a period
+    already has (so it agrees with the audits) and never adding a second.
     """
-    if feed.kind != MeasureFeed.Kind.COMPLIANCE:
-        return 0
+    if feed.kind == MeasureFeed.Kind.EFFECTIVENESS:
+        return _backfill_effectiveness(actor=actor, measure=feed.measure)
     measure = feed.measure
     audits = (
         Audit.objects.filter(status=Audit.Status.SUBMITTED, template_version__template_id=feed.template_id)
@@ -75,8 +78,9 @@ def feed_backfill(*, actor, feed: MeasureFeed) -> int:
     today = timezone.localdate()
     added = 0
     for audit in audits:
-        keys = [c.key for c in audit.template_version.criteria.all()]
-        result = comp.compute([r.answers for r in audit.records.all()], keys)
+        criteria = list(audit.template_version.criteria.all())
+        keys = [c.key for c in criteria]
+        result = comp.compute([r.answers for r in audit.records.all()], keys, rules_of(criteria))
         tally = result.for_keys([k for k in (feed.criterion_keys or keys) if k in keys])
         if not tally.answered:
             continue
@@ -171,9 +175,32 @@ def feed_measures(*, actor, audit: Audit, keys: Sequence[str], result: comp.Comp
             _update_effectiveness(actor=actor, measure=feed.measure, audit=audit, today=today)
 
 
+def _effectiveness_scope(measure: OutcomeMeasure):
+    scope = Audit.objects.filter(provider_id=measure.provider_id, status=Audit.Status.SUBMITTED)
+    if measure.service_id:
+        scope = scope.filter(service_id=measure.service_id)
+    return scope
+
+
+def _backfill_effectiveness(*, actor, measure: OutcomeMeasure) -> int:
+    """One point per period with submitted audits in scope; returns how many points were added."""
+    today = timezone.localdate()
+    ends = sorted(set(_effectiveness_scope(measure).values_list("period_end", flat=True)))
+    periods = sorted({period_bounds(measure.cadence, end) for end in ends})
+    added = 0
+    for start, end in periods:
+        added += _effectiveness_point(actor=actor, measure=measure, start=start, end=end, today=today)
+    return added
+
+
 def _update_effectiveness(*, actor, measure: OutcomeMeasure, audit: Audit, today) -> None:
     """One point per period of the measure's cadence: effective / submitted audits in scope."""
     start, end = period_bounds(measure.cadence, audit.period_end)
+    _effectiveness_point(actor=actor, measure=measure, start=start, end=end, today=today)
+
+
+def _effectiveness_point(*, actor, measure: OutcomeMeasure, start, end, today) -> int:
+    """Make the period's audit point say effective / submitted; 1 if a point was added, else 0."""
     scope = Audit.objects.filter(
         provider_id=measure.provider_id, status=Audit.Status.SUBMITTED, period_end__range=(start, end)
     )
@@ -181,7 +208,7 @@ def _update_effectiveness(*, actor, measure: OutcomeMeasure, audit: Audit, today
         scope = scope.filter(service_id=measure.service_id)
     counts = scope.aggregate(total=Count("pk"), effective=Count("pk", filter=Q(is_effective=True)))
     if not counts["total"]:
-        return
+        return 0
     period_date = min(end, today)
     note = f"{counts['effective']} of {counts['total']} audits submitted for this period were effective"
     point = (
@@ -190,6 +217,12 @@ def _update_effectiveness(*, actor, measure: OutcomeMeasure, audit: Audit, today
         .first()
     )
     if point is not None:
+        if (point.numerator, point.denominator, point.period_date) == (
+            counts["effective"],
+            counts["total"],
+            period_date,
+        ):
+            return 0  # already right: nothing to correct (a re-run of the backfill)
         measure_services.point_update(
             actor=actor,
             point=point,
@@ -199,6 +232,7 @@ def _update_effectiveness(*, actor, measure: OutcomeMeasure, audit: Audit, today
             note=note,
             check_permission=False,
         )
+        return 0
     else:
         measure_services.point_record(
             actor=actor,
@@ -210,3 +244,4 @@ def _update_effectiveness(*, actor, measure: OutcomeMeasure, audit: Audit, today
             note=note,
             check_permission=False,
         )
+        return 1

@@ -26,9 +26,53 @@ MAX_SAMPLE = 100
 
 @dataclass
 class CriterionInput:
+    """One criterion as typed. ``kind`` is yes/no, a number or a time within a limit
+    (``audits.compliance``): a number may have a range (``min_value``/``max_value``) and a pass
+    rule (``pass_rule`` "at_least"/"at_most" with ``pass_value``); a time has ``limit_minutes``."""
+
     text: str
     guidance: str = ""
     key: str = ""  # an existing criterion's key to keep; empty for a new criterion
+    kind: str = Criterion.Kind.YES_NO
+    unit: str = ""
+    min_value: float | None = None
+    max_value: float | None = None
+    pass_rule: str = ""
+    pass_value: float | None = None
+    limit_minutes: int | None = None
+
+    def how(self) -> tuple:
+        """How it is answered and counted, as stored (a change of it is a change of criteria)."""
+        if self.kind == Criterion.Kind.NUMBER:
+            return (self.kind, self.unit.strip(), self.min_value, self.max_value, self.pass_rule, self.pass_value, None)
+        if self.kind == Criterion.Kind.TIME:
+            return (self.kind, "", None, None, "", None, self.limit_minutes)
+        return (Criterion.Kind.YES_NO, "", None, None, "", None, None)
+
+
+def _how(c: Criterion) -> tuple:
+    return (c.kind, c.unit, c.min_value, c.max_value, c.pass_rule, c.pass_value, c.limit_minutes)
+
+
+def _kind_problem(c: CriterionInput) -> str | None:
+    """What is wrong with how a criterion is answered, if anything."""
+    if c.kind not in Criterion.Kind.values:
+        return "choose how it is answered"
+    if c.kind == Criterion.Kind.TIME:
+        if c.limit_minutes is None or c.limit_minutes <= 0:
+            return "give the time limit it must be within (such as 4h)"
+        if c.limit_minutes > 60 * 24 * 366:
+            return "give a time limit of a year or less"
+    if c.kind == Criterion.Kind.NUMBER:
+        if c.min_value is not None and c.max_value is not None and c.min_value > c.max_value:
+            return "the lowest number allowed is above the highest"
+        if c.pass_rule and c.pass_rule not in (Criterion.PassRule.AT_LEAST, Criterion.PassRule.AT_MOST):
+            return "choose when it meets the standard"
+        if c.pass_rule and c.pass_value is None:
+            return "give the number that meets the standard"
+        if len(c.unit.strip()) > 30:
+            return "keep the unit to 30 characters or fewer"
+    return None
 
 
 def _validate(
@@ -58,7 +102,11 @@ def _validate(
                 errors["criteria"] = f"Criterion {i}: {found['text']} Put detail in its guidance."
             elif found and "criteria" not in errors:
                 errors["criteria"] = f"Criterion {i}, guidance: {found['guidance']}"
-        if "criteria" not in errors and any("\x00" in c.text + c.guidance for c in criteria):
+        for i, c in enumerate(criteria, 1):
+            problem = _kind_problem(c)
+            if problem and "criteria" not in errors:
+                errors["criteria"] = f"Criterion {i}: {problem}."
+        if "criteria" not in errors and any("\x00" in c.text + c.guidance + c.unit for c in criteria):
             # PostgreSQL cannot store a NUL character (a 500); the form refuses it too.
             errors["criteria"] = "Remove the null character (\\x00) from the criteria; it cannot be stored."
     if "\x00" in (title or ""):
@@ -67,10 +115,10 @@ def _validate(
         raise ValidationError(errors)
 
 
-def _assign_keys(criteria: Sequence[CriterionInput], allowed: set[str], used: set[str]) -> list[tuple[str, str, str]]:
-    """(key, text, guidance) per criterion: known keys kept, new ones made from the wording."""
+def _assign_keys(criteria: Sequence[CriterionInput], allowed: set[str], used: set[str]) -> list[tuple]:
+    """(key, text, guidance, how) per criterion: known keys kept, new ones made from the wording."""
     taken = set(used)
-    out: list[tuple[str, str, str]] = []
+    out: list[tuple] = []
     seen: set[str] = set()
     for c in criteria:
         key = c.key if c.key in allowed and c.key not in seen else ""
@@ -81,15 +129,18 @@ def _assign_keys(criteria: Sequence[CriterionInput], allowed: set[str], used: se
                 key, n = f"{base}-{n}", n + 1
         seen.add(key)
         taken.add(key)
-        out.append((key, c.text.strip(), c.guidance.strip()))
+        out.append((key, c.text.strip(), c.guidance.strip(), c.how()))
     return out
 
 
-def _write_criteria(version: AuditTemplateVersion, spec: list[tuple[str, str, str]]) -> None:
+def _write_criteria(version: AuditTemplateVersion, spec: list[tuple]) -> None:
     version.criteria.all().delete()
+    fields = ("kind", "unit", "min_value", "max_value", "pass_rule", "pass_value", "limit_minutes")
     Criterion.objects.bulk_create(
-        Criterion(version=version, key=key, order=i, text=text, guidance=guidance)
-        for i, (key, text, guidance) in enumerate(spec, 1)
+        Criterion(
+            version=version, key=key, order=i, text=text, guidance=guidance, **dict(zip(fields, how, strict=True))
+        )
+        for i, (key, text, guidance, how) in enumerate(spec, 1)
     )
 
 
@@ -193,9 +244,9 @@ def template_update(
     )
 
     current = template.current_version()
-    old_spec = [(c.key, c.text, c.guidance) for c in current.criteria.all()] if current else []
+    old_spec = [(c.key, c.text, c.guidance, _how(c)) for c in current.criteria.all()] if current else []
     used = set(Criterion.objects.filter(version__template=template).values_list("key", flat=True))
-    spec = _assign_keys(criteria, {k for k, _t, _g in old_spec}, used)
+    spec = _assign_keys(criteria, {row[0] for row in old_spec}, used)
     if current is not None and spec == old_spec:
         return current
     if current is not None and not current.audits.exists():

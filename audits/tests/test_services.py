@@ -133,12 +133,28 @@ def test_a_viewer_cannot_start_an_audit(world):
         services.audit_start(actor=world.viewer, template=_template(world), service=world.service)
 
 
-def test_draft_save_refuses_a_name_as_record_reference(world):
+def test_draft_save_leaves_out_a_name_as_record_reference_and_saves_the_rest(world):
     audit = _start(world)
-    with pytest.raises(ValidationError) as e:
-        services.audit_save_draft(actor=world.rm, audit=audit, records=[RecordInput(ref="Mary Smith")])
-    assert "never a name" in e.value.message_dict["records"][0]
-    assert audit.records.count() == 0
+    keys = _keys(audit.template_version.template)
+    saved = services.audit_save_draft(
+        actor=world.rm,
+        audit=audit,
+        records=[
+            RecordInput(ref="R-1", answers={keys[0]: YES}),
+            RecordInput(ref="Mary Smith", answers={keys[0]: NO, keys[1]: YES}, comment="late"),
+        ],
+    )
+    report = saved.save_report
+    assert [str(n) for n in report.not_saved] == [
+        "record reference in row 2 — “Mary Smith” reads as a person's name (two words that could be a first "
+        "name and a surname). Records are referenced, never named: use the record's reference (R-1042), a room "
+        "number or initials."
+    ]
+    assert report.answers == 3 and report.summary().startswith("Saved 3 answers; not saved: record reference in row 2")
+    assert list(audit.records.values_list("record_ref", "answers", "comment")) == [
+        ("R-1", {keys[0]: YES}, ""),
+        ("", {keys[0]: NO, keys[1]: YES}, "late"),
+    ]
 
 
 def test_draft_save_updates_actions_arising_in_place_without_filling_the_audit_trail(world):
@@ -223,16 +239,18 @@ def test_submit_creates_evidence_and_raises_actions_and_steps(world):
     assert audit.is_effective is True and audit.effectiveness_gaps == []
 
 
-def test_an_owner_without_access_to_the_service_is_refused(world):
+def test_an_owner_without_access_to_the_service_is_left_out_and_the_action_kept(world):
     audit = _start(world)
-    with pytest.raises(ValidationError) as e:
-        services.audit_save_draft(
-            actor=world.rm,
-            audit=audit,
-            records=[],
-            actions=[ArisingInput(description="x", owner=world.outsider)],
-        )
-    assert "access to this service" in e.value.message_dict["actions"][0]
+    saved = services.audit_save_draft(
+        actor=world.rm,
+        audit=audit,
+        records=[],
+        actions=[ArisingInput(description="x", owner=world.outsider)],
+    )
+    assert [str(n) for n in saved.save_report.not_saved] == [
+        "owner of action 1 — the owner must have access to this service"
+    ]
+    assert list(audit.actions_arising.values_list("description", "owner")) == [("x", None)]
 
 
 # --- effectiveness ---------------------------------------------------------------------------
@@ -410,14 +428,15 @@ def test_a_null_character_is_refused_by_the_services_not_stored(world):
         )
     assert set(e.value.message_dict) == {"title", "criteria"}
     audit = _start(world)
-    with pytest.raises(ValidationError) as e:
-        services.audit_save_draft(
-            actor=world.rm,
-            audit=audit,
-            records=[RecordInput(ref="R-1", comment="c\x00")],
-            findings="f\x00",
-            actions=[ArisingInput(description="d\x00")],
-        )
-    assert set(e.value.message_dict) == {"findings", "records", "actions"}
-    assert "null character" in e.value.message_dict["records"][0]
-    assert audit.records.count() == 0
+    saved = services.audit_save_draft(
+        actor=world.rm,
+        audit=audit,
+        records=[RecordInput(ref="R-1", comment="c\x00")],
+        findings="f\x00",
+        actions=[ArisingInput(description="d\x00")],
+    )
+    assert [n.what for n in saved.save_report.not_saved] == ["comment in row 1", "findings", "description of action 1"]
+    assert "null character" in saved.save_report.not_saved[0].reason
+    # The rest of each is saved: the record's reference; no NUL reaches the database.
+    assert list(audit.records.values_list("record_ref", "comment")) == [("R-1", "")]
+    assert not audit.actions_arising.exists() and Audit.objects.get(pk=audit.pk).findings == ""

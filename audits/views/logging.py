@@ -20,8 +20,9 @@ from core.views import form_page, redrawn_status, saved
 
 from .. import compliance as comp
 from .. import selectors
+from ..checks import draft_warnings
 from ..forms import ACTIONS_PREFIX, MAX_ROWS, RECORDS_PREFIX, AmendForm, AuditGrid, StartForm
-from ..models import Audit
+from ..models import Audit, rules_of
 from ..periods import period_label
 from ..services import audit_amend, audit_save_draft
 from ..services import audit_start as audit_start_service
@@ -103,6 +104,14 @@ def _grid(audit: Audit, data=None, initial=None) -> AuditGrid:
 
 def _render_edit(request, audit: Audit, grid: AuditGrid, status: int = 200):
     template = audit.template_version.template
+    records = list(audit.records.all())
+    warnings = draft_warnings(
+        audit=audit,
+        refs=[r.record_ref for r in records],
+        due_dates=[a.due_date for a in audit.actions_arising.filter(linked_at__isnull=True)],
+        sampled=len(records),
+        final=False,
+    )
     return render(
         request,
         "audits/audit_edit.html",
@@ -119,6 +128,7 @@ def _render_edit(request, audit: Audit, grid: AuditGrid, status: int = 200):
             "period": period_label(template.frequency, audit.period_start, audit.period_end),
             "ref_help": RECORD_REF_HELP,
             "answers": ANSWER_CHOICES,
+            "warnings": warnings,
         },
         status=status,
     )
@@ -133,20 +143,30 @@ def _draft(request, pk: int) -> Audit:
 
 
 def _save(request, audit: Audit) -> tuple[AuditGrid, Audit | None]:
-    """Bind the posted grid and, if it is valid, save it as the draft (returned, else None).
+    """Bind the posted grid and save every valid field of it as the draft.
 
-    A copy based on an older version of the draft raises ``DraftConflict``.
+    Returns the grid (with its errors) and the saved audit, whose ``save_report`` says what
+    was and was not saved; None when nothing could be saved (the audit was locked meanwhile,
+    or the grid came without its row counts). A copy based on an older version of the draft
+    raises ``DraftConflict``.
     """
     grid = _grid(audit, request.POST)
-    if not grid.is_valid():
+    grid.is_valid()
+    if not grid.can_save():
         return grid, None
     try:
-        return grid, audit_save_draft(actor=request.user, audit=audit, **grid.inputs())
+        saved_audit = audit_save_draft(actor=request.user, audit=audit, **grid.inputs())
     except DraftConflict:
         raise
     except ValidationError as e:
         grid.add_service_errors(e)
         return grid, None
+    grid.rebase(saved_audit.draft_version)  # shown again, it goes on from the version just saved
+    return grid, saved_audit
+
+
+def _at() -> str:
+    return f"{timezone.localtime():%H:%M}"
 
 
 def _changed_at(audit: Audit) -> str:
@@ -177,15 +197,24 @@ def audit_edit(request, pk: int):
         return redirect(audit)
     if request.method == "POST":
         try:
-            grid, ok = _save(request, audit)
+            grid, saved_audit = _save(request, audit)
         except DraftConflict:
             return _render_conflict(request, audit, "saved")
-        if ok:
-            messages.success(request, f"Draft saved at {timezone.localtime():%H:%M}.")
+        if saved_audit is not None and saved_audit.save_report.complete:
+            answers = saved_audit.save_report.answers
+            messages.success(request, f"Draft saved at {_at()}: {answers} answer{'' if answers == 1 else 's'}.")
+            for warning in saved_audit.save_report.warnings:
+                messages.warning(request, warning)
             return redirect("audits:audit_edit", pk=audit.pk)
         if _submitted_meanwhile(audit):
             return _already_submitted(request, audit)
-        grid.add_error("The draft was not saved. Correct the marked fields; everything you typed is still here.")
+        if saved_audit is None:
+            grid.add_error("The draft was not saved. Correct the marked fields; everything you typed is still here.")
+        else:
+            grid.add_error(
+                f"Draft partly saved. {saved_audit.save_report.summary(_at())} Correct the marked fields; "
+                "everything you typed is still here."
+            )
         return _render_edit(request, audit, grid, status=400)
     return _render_edit(request, audit, _grid(audit))
 
@@ -216,8 +245,11 @@ def audit_autosave(request, pk: int):
         return _status(request, "Not saved: this audit has been submitted and is locked.", 409)
     if saved_audit is None:
         return _status(request, f"Not saved: {grid.first_problem()}", 422)
-    response = _status(request, f"Saved {timezone.localtime():%H:%M}")
+    report = saved_audit.save_report
+    response = _status(request, report.message(_at()))
     response["Audit-Version"] = saved_audit.draft_version
+    # How many fields the server left out: the device keeps what was typed until they are fixed.
+    response["Audit-Not-Saved"] = str(len(report.not_saved))
     return response
 
 
@@ -310,23 +342,35 @@ def audit_submit(request, pk: int):
         messages.info(request, "This audit was already submitted.")
         return redirect(audit)
     try:
-        grid, ok = _save(request, audit)
+        grid, saved_audit = _save(request, audit)
     except DraftConflict:
         return _render_conflict(request, audit, "submitted")
-    if not ok:
+    if saved_audit is None or not saved_audit.save_report.complete:
         if _submitted_meanwhile(audit):
             return _already_submitted(request, audit)
-        grid.add_error("The audit was not submitted, and the draft was not saved. Correct the marked fields.")
+        if saved_audit is None:
+            grid.add_error("The audit was not submitted, and the draft was not saved. Correct the marked fields.")
+        else:
+            grid.add_error(
+                f"The audit was not submitted. {saved_audit.save_report.summary(_at())} "
+                "The rest is in the draft; correct the marked fields and submit again."
+            )
         return _render_edit(request, audit, grid, status=400)
     try:
-        submit(actor=request.user, audit=audit)
+        submitted = submit(actor=request.user, audit=audit)
     except ValidationError as e:
         if _submitted_meanwhile(audit):
             return _already_submitted(request, audit)
         grid.add_service_errors(e)
-        grid.add_error("The audit was not submitted. Your answers are saved as a draft.")
+        report = saved_audit.save_report
+        grid.add_error(
+            f"The audit was not submitted. Your answers are saved as a draft ({report.answers} "
+            f"answer{'' if report.answers == 1 else 's'}, at {_at()})."
+        )
         return _render_edit(request, audit, grid, status=400)
     messages.success(request, "Audit submitted. It is now locked; amend it if something was wrong.")
+    for warning in submitted.submit_warnings:
+        messages.warning(request, warning)
     return redirect("audits:detail", pk=audit.pk)
 
 
@@ -348,7 +392,7 @@ def detail(request, pk: int):
     criteria = selectors.criteria_of(audit)
     keys = [c.key for c in criteria]
     records = list(audit.records.all())
-    result = comp.compute([r.answers for r in records], keys)
+    result = comp.compute([r.answers for r in records], keys, rules_of(criteria))
     arising = list(audit.actions_arising.select_related("owner", "action", "theme", "step"))
     gaps = audit.effectiveness_gap_labels()
     if audit.status == Audit.Status.DRAFT:
@@ -372,7 +416,7 @@ def detail(request, pk: int):
             "template_obj": template,
             "service": audit.service,
             "criteria": criteria,
-            "rows": [(r, [r.answers.get(k, "") for k in keys]) for r in records],
+            "rows": [(r, [c.rule.display(r.answers.get(c.key, "")) for c in criteria]) for r in records],
             "result": result,
             "per_criterion": [(c, result.per_criterion[c.key]) for c in criteria],
             "arising": arising,
@@ -383,6 +427,12 @@ def detail(request, pk: int):
             "can_edit": can_log and audit.status == Audit.Status.DRAFT,
             "period": period_label(template.frequency, audit.period_start, audit.period_end),
             "data_points": list(audit.data_points.select_related("measure", "data_point")),
+            "warnings": draft_warnings(
+                audit=audit,
+                refs=[r.record_ref for r in records],
+                due_dates=[a.due_date for a in arising if not a.linked_at or audit.is_locked],
+                final=audit.is_locked,
+            ),
             "history": history_for(audit),
         },
     )

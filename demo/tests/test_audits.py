@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from audits.models import Audit, AuditTemplate
+from audits.models import Audit, AuditTemplate, Criterion
 from demo import audits as demo
 from demo import world as demo_world
 from recovery.models import DataPoint
@@ -38,6 +38,23 @@ def test_demo_seeds_templates_and_weeks_of_audits_feeding_the_recovery_measures(
         DataPoint.objects.filter(measure=recovery_demo.measures["care-plan-alignment"]).order_by("period_date")
     )
     assert alignment[0].value - alignment[-1].value >= 10  # drifting down
+
+    # Worked example 1 (missed escalation): "Escalated within 4 hours" is a time criterion, and
+    # each sampled record holds the minutes taken, some over the limit.
+    timed = Criterion.objects.get(
+        version__template__title="Deterioration and escalation record sample", kind=Criterion.Kind.TIME
+    )
+    assert (timed.text, timed.limit_minutes, timed.standard()) == (
+        "Escalated within 4 hours of the change being noted",
+        240,
+        "within 4 h",
+    )
+    minutes = [
+        int(r.answers[timed.key])
+        for a in Audit.objects.filter(template_version=timed.version, service=house)
+        for r in a.records.all()
+    ]
+    assert len(minutes) >= 80 and any(m > 240 for m in minutes) and any(m <= 240 for m in minutes)
 
     counts = (Audit.objects.count(), DataPoint.objects.count())
     demo.seed(world, recovery_demo)

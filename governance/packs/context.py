@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from audits.models import Audit
+from audits.selectors import standard_lines
 from core.models import Service
 from evidence.models import SourceType
 from governance.models import AgendaItem, Challenge, EvidencePack
@@ -210,11 +211,14 @@ def _recovery_context(pack: EvidencePack, params: PackParameters, services: list
             period_end__lte=params.date_to,
         )
         .select_related("template_version__template", "auditor", "service", "evidence_item__category")
+        .prefetch_related("template_version__criteria", "records")
         .order_by("period_end", "pk")
     )
     series: dict[tuple, list[tuple[datetime.date, float]]] = defaultdict(list)
     for audit in audits:
         audit.cited = cited.add([audit.evidence_item]) if audit.evidence_item_id else []
+        # Number and time criteria ("escalated within 4 hours"): how many records met the standard.
+        audit.standards = standard_lines(audit.template_version.criteria.all(), audit.records.all())
         if audit.compliance is not None:
             series[(audit.template_version.template.title, audit.service.name)].append(
                 (audit.period_end, audit.compliance)

@@ -61,14 +61,43 @@
   // --- compliance as you answer --------------------------------------------------------------
   function percent(yes, no) { return yes + no ? Math.round(1000 * yes / (yes + no)) / 10 : null; }
 
+  // A number or time answer counts as yes when it meets the criterion's standard (as
+  // audits/compliance.py Rule.outcome does; the server's figures are the ones stored).
+  function minutes(text) {
+    var t = text.trim().toLowerCase(), m;
+    if (/^\d+$/.test(t)) { return parseInt(t, 10); }
+    m = /^([01]?\d|2[0-3])[:.]([0-5]\d)\s*(?:-|\u2013|to)\s*([01]?\d|2[0-3])[:.]([0-5]\d)$/.exec(t);
+    if (m) { return ((+m[3] * 60 + +m[4]) - (+m[1] * 60 + +m[2]) + 1440) % 1440; }
+    m = /^(\d{1,3}):([0-5]\d)$/.exec(t);
+    if (m) { return +m[1] * 60 + +m[2]; }
+    m = /^(?:(\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hours?))?\s*(?:(\d+)\s*(?:m|min|mins|minutes?))?$/.exec(t);
+    if (m && (m[1] || m[2])) { return Math.round(parseFloat(m[1] || "0") * 60) + parseInt(m[2] || "0", 10); }
+    return null;
+  }
+  function typedOutcome(input) {
+    var text = input.value.trim(), d = input.dataset;
+    if (!text) { return ""; }
+    if (/^(n\/?a|n\.a\.|not applicable)$/i.test(text)) { return "na"; }
+    if (d.kind === "time") {
+      var mins = minutes(text);
+      if (mins === null) { return ""; }
+      return d.limit === "" ? "na" : (mins <= Number(d.limit) ? "yes" : "no");
+    }
+    var n = Number(text.replace(",", "."));
+    if (text === "" || isNaN(n)) { return ""; }
+    if (!d.passRule || d.passValue === "") { return "na"; }
+    return (d.passRule === "at_least" ? n >= Number(d.passValue) : n <= Number(d.passValue)) ? "yes" : "no";
+  }
+
   function recompute() {
     var records = Array.prototype.slice.call(rows("records"));
     var allYes = 0, allNo = 0, blank = 0;
     keys.forEach(function (key) {
       var yes = 0, no = 0;
       records.forEach(function (row) {
+        var typed = row.querySelector('input.typed-answer[data-key="' + key + '"]');
         var checked = row.querySelector('input[type=radio][data-key="' + key + '"]:checked');
-        var a = checked ? checked.value : "";
+        var a = typed ? typedOutcome(typed) : (checked ? checked.value : "");
         if (a === "yes") { yes += 1; } else if (a === "no") { no += 1; } else if (a !== "na") { blank += 1; }
       });
       allYes += yes; allNo += no;
@@ -130,7 +159,12 @@
   }
 
   form.addEventListener("change", function () { recompute(); changed(); });
-  form.addEventListener("input", function (event) { if (event.target.type !== "radio") { changed(); } });
+  form.addEventListener("input", function (event) {
+    if (event.target.type !== "radio") {
+      if (event.target.classList.contains("typed-answer")) { recompute(); }
+      changed();
+    }
+  });
   form.addEventListener("submit", function (event) {
     keepCopy();
     if (!navigator.onLine) {  // a page the browser cannot fetch would replace this one
@@ -221,9 +255,14 @@
       if (version) { baseField.value = version; }
       if (!copy) { keepCopy(); }
       copy.base = baseField.value;
-      if (sentAt === changes) {
+      // The server left some fields out (a name in a record reference, a bad answer): the
+      // device keeps what was typed, as not yet sent, until they are corrected.
+      var partial = Number(xhr.getResponseHeader("Audit-Not-Saved") || "0") > 0;
+      if (sentAt === changes && !partial) {
         copy.sent = true;
         setState("sent");
+      } else if (partial) {
+        setState("device");
       }
       store(copy);
     } else if (xhr.status === 409 && xhr.getResponseHeader("Audit-Conflict")) {

@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from audits.models import Audit, AuditTemplate, MeasureFeed
 from audits.tests.factories import AuditFactory, TemplateFactory
@@ -275,7 +276,7 @@ def test_an_autosave_refused_or_signed_out_says_why_and_keeps_the_copy(world, pa
     _sign_in_rm(page)
     page.goto(reverse("audits:audit_edit", args=[audit.pk]))
     page.get_by_label("Record reference, row 1").fill("Jane Doe")
-    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('Not saved: Row 1: Use')")
+    expect(page.locator("#autosave-status")).to_contain_text("not saved: record reference in row 1 — “Jane Doe”")
     kept = [c for c in page.context.cookies() if c["name"] != "sessionid"]
     page.context.clear_cookies()  # the session times out; the CSRF cookie stays
     page.context.add_cookies(kept)

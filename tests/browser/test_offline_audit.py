@@ -23,7 +23,7 @@ from audits.tests.factories import AuditFactory, TemplateFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-SAVED = re.compile(r"^Saved \d\d:\d\d\s*$")
+SAVED = re.compile(r"^Saved \d+ answers? at \d\d:\d\d\.\s*$")  # everything sent was saved
 KEPT = "async (path) => !!(await (await caches.open('rg-audit-pages')).match(path))"
 
 
