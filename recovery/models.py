@@ -8,6 +8,7 @@ feature (plan imports, imported rows) own theirs.
 from recovery.importing.models import ImportedRow, PlanImport
 from recovery.measures.models import DataPoint, OutcomeMeasure
 from recovery.plan.models import (
+    ActionRisk,
     ActionStep,
     ActionTransition,
     FailureTheme,
@@ -17,6 +18,7 @@ from recovery.plan.models import (
 )
 
 __all__ = [
+    "ActionRisk",
     "ActionStep",
     "ActionTransition",
     "DataPoint",

@@ -162,6 +162,9 @@ class ActionForm(forms.ModelForm):
     def __init__(self, *args, owners, edit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
+        if edit and self.instance.started_on:
+            # A closure condition once work has started: changed on the conditions page, with a reason.
+            del self.fields["evidence_required"]
         if edit and self.instance.status != RecoveryAction.Status.DRAFT:
             # Asked by the service only when the risk level really changes (the change is recorded).
             self.fields["risk_reason"] = BoundedCharField(

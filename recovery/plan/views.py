@@ -305,7 +305,7 @@ def action_edit(request, pk: int):
             actor=request.user,
             action=action,
             risk_reason=data.get("risk_reason", ""),
-            **{name: data[name] for name in services.ACTION_FIELDS},
+            **{name: data[name] for name in services.ACTION_FIELDS if name in data},
         ),
         success=lambda _: saved(request, "Action saved.", action),
         render=lambda: page_for(request, action, form, title=f"Edit {action.reference}"),
