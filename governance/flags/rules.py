@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
@@ -39,6 +39,7 @@ from core.models import Membership, Provider, Role, Service
 from evidence.models import Nature, SourceType
 from governance.flags.selectors import measure_summaries
 from governance.models import Flag, OversightReview
+from recovery.closure.conditions import Checklist, closure_checklists
 from recovery.measures.measuring import MeasureSummary
 from recovery.models import ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction
 
@@ -100,6 +101,7 @@ class _Data:
     ni_ids: frozenset[int]
     unheld_reviews: list[OversightReview]
     overdue_audits: list[OverdueAudit]
+    checklists: dict[int, Checklist] = field(default_factory=dict)  # proposed and closed actions
 
 
 def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _Data:
@@ -121,6 +123,8 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
             "proposed_at",
             "closed_at",
             "created_at",
+            "closure_conditions",
+            "evidence_required",
         )
     )
     themes = {
@@ -202,6 +206,7 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
         ni_ids=ni_ids,
         unheld_reviews=unheld_reviews,
         overdue_audits=overdue,
+        checklists=closure_checklists([a for a in actions if a.status in (S.CLOSED, S.CLOSURE_PROPOSED)]),
     )
 
 
@@ -233,7 +238,31 @@ def _measure_spec(m: OutcomeMeasure, kind: str, cause: str, detail: str) -> Flag
     return _spec("measure", m, kind, cause, label=label, page="recovery:measure_detail", detail=detail)
 
 
+def _conditions_rule(data: _Data, a: RecoveryAction) -> Iterable[FlagSpec]:
+    """A proposal or closure with closure conditions unmet, naming each (and the justification given)."""
+    checklist = data.checklists.get(a.pk)
+    if checklist is None or not checklist.unmet:
+        return
+    unmet = checklist.unmet
+    what = "Closed" if a.status == S.CLOSED else "Closure proposed"
+    why = (
+        f" Justification given: “{a.closure_justification.strip()}”"
+        if a.closure_justification.strip()
+        else " No justification was given."
+    )
+    yield _action_spec(
+        a,
+        K.UNSUPPORTED_CLOSURE,
+        "conditions_unmet",
+        f"{what} with {len(unmet)} closure condition{'s' if len(unmet) != 1 else ''} unmet: "
+        f"{checklist.unmet_text()}.{why}",
+    )
+
+
 def _closure_rules(data: _Data, a: RecoveryAction) -> Iterable[FlagSpec]:
+    yield from _conditions_rule(data, a)
+    if a.status != S.CLOSED:
+        return
     started = a.started_on or timezone.localdate(a.created_at)
     if not any(d >= started for d in data.impact_dates.get(a.pk, ())):
         yield _action_spec(
@@ -288,9 +317,9 @@ def _action_rules(data: _Data) -> Iterable[FlagSpec]:
     today = data.today
     max_wait = datetime.timedelta(days=settings.CLOSURE_PROPOSAL_MAX_WAIT_DAYS)
     for a in data.actions:
-        if a.status == S.CLOSED:
+        if a.status in (S.CLOSED, S.CLOSURE_PROPOSED):
             yield from _closure_rules(data, a)
-        elif a.status != S.DRAFT:
+        if a.status not in (S.CLOSED, S.DRAFT):
             due = a.next_review_due()
             if due is not None and due < today:
                 last = a.last_reviewed_at or a.started_on

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from evidence.models import DEFAULT_NATURE, EvidenceItem, Nature, SourceType
 from recovery.measures.measuring import periods_at_target_since
@@ -175,8 +176,12 @@ def evaluate(
     measures: Sequence[tuple[OutcomeMeasure, Sequence[DataPoint]]],
     transitions: Sequence[ActionTransition] = (),
 ) -> Checklist:
-    """The checklist of ``action`` from loaded rows (points oldest first)."""
+    """The checklist of ``action`` from loaded rows (points oldest first). A closed action is
+    judged as it stood when it closed: points for later periods do not count."""
     started = action.started_on
+    if action.status == RecoveryAction.Status.CLOSED and action.closed_at:
+        closed_on = timezone.localdate(action.closed_at)
+        measures = [(m, [p for p in points if p.period_date <= closed_on]) for m, points in measures]
     wanted = effective_conditions(action, [m for m, _ in measures])
     conditions: list[Condition] = []
     if wanted["steps"]:
