@@ -44,10 +44,10 @@ def _fmt(value: float, unit: str) -> str:
 def effective_conditions(action: RecoveryAction, measures: Iterable[OutcomeMeasure]) -> dict:
     """{"steps": bool, "periods": {measure id: int}, "evidence": [kinds], "ni": bool}."""
     stored = action.closure_conditions or {}
-    periods = stored.get("periods") or {}
+    periods = {int(pk): n for pk, n in stored.get("periods") or ()}  # [[measure id, periods], ...]
     return {
         "steps": bool(stored.get("steps", True)),
-        "periods": {m.pk: int(periods.get(str(m.pk), m.sustain_periods) or 1) for m in measures},
+        "periods": {m.pk: int(periods.get(m.pk, m.sustain_periods) or 1) for m in measures},
         "evidence": [k for k in action.evidence_required if k in SourceType.values],
         "ni": action.is_high_risk,
     }

@@ -212,7 +212,7 @@ def action_start(*, actor, action: RecoveryAction, at: datetime.datetime | None 
 def _frozen_conditions(action: RecoveryAction) -> dict:
     """The conditions as they stand when work starts, written down so later edits show."""
     wanted = effective_conditions(action, list(action.measures.all()))
-    return {"steps": wanted["steps"], "periods": {str(pk): n for pk, n in wanted["periods"].items()}}
+    return {"steps": wanted["steps"], "periods": sorted([pk, n] for pk, n in wanted["periods"].items())}
 
 
 @transaction.atomic
@@ -245,16 +245,14 @@ def action_set_closure_conditions(
             continue
         if n is None or int(n) < 1 or int(n) > 52:
             raise ValidationError({f"periods_{pk}": "Enter a number of periods from 1 to 52."})
-        clean_periods[str(pk)] = int(n)
+        clean_periods[int(pk)] = int(n)
     kinds = [k for k in (evidence_required or []) if k in SourceType.values]
-    stored = {
-        "steps": bool(steps),
-        "periods": {**{str(m.pk): before["periods"][m.pk] for m in measures}, **clean_periods},
-    }
+    periods_after = {**before["periods"], **clean_periods}
+    stored = {"steps": bool(steps), "periods": sorted([pk, n] for pk, n in periods_after.items())}
     after_required = kinds
     changed = (
         stored["steps"] != before["steps"]
-        or any(stored["periods"][str(pk)] != n for pk, n in before["periods"].items())
+        or periods_after != before["periods"]
         or sorted(after_required) != sorted(before["evidence"])
     )
     if not changed:

@@ -239,7 +239,7 @@ class RecoveryAction(TenantModel):
     review_cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.WEEKLY)
     evidence_required = models.JSONField(default=list, blank=True, help_text="Source types that prove impact.")
     # The closure conditions set for this action beyond its defaults (``recovery.closure.conditions``):
-    # {"steps": bool, "periods": {"<measure id>": int}}. Fixed when work starts; changed after
+    # {"steps": bool, "periods": [[measure id, periods], ...]}. Fixed when work starts; changed after
     # that only through ``action_set_closure_conditions``, with a reason that is recorded.
     closure_conditions = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)

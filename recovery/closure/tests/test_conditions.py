@@ -135,7 +135,7 @@ def test_conditions_are_free_before_work_starts_then_need_a_recorded_reason(worl
     assert not ActionTransition.objects.filter(action=action).exists()
     closure.action_start(actor=world.rm, action=action)
     action.refresh_from_db()
-    assert action.closure_conditions == {"steps": False, "periods": {str(measure.pk): 6}}
+    assert action.closure_conditions == {"steps": False, "periods": [[measure.pk, 6]]}
     measure.sustain_periods = 2  # a later edit of the measure does not loosen the fixed condition
     measure.save()
     assert closure_checklist(action).conditions[0].label.endswith("for 6 consecutive periods after work started")
