@@ -160,3 +160,20 @@ def test_the_pack_shows_the_conditions_risks_and_hand_set_impact(world):
     html = render_to_string("governance/packs/pdf/action.html", context)
     assert "Closure conditions (1 of 9 met)" in html and "What could go wrong" in html
     assert "The session included a practical test." in html and JUSTIFICATION in html
+
+
+def test_the_conditions_page_asks_a_reason_once_work_has_started(world, client):
+    action = _a9(world)
+    measure = action.measures.get()
+    client.force_login(world.rm)
+    url = f"/actions/{action.pk}/closure-conditions/"
+    page = client.get(url).content.decode()
+    assert "Why the conditions are changing" in page and "consecutive periods at target after work started" in page
+    data = {"steps": "on", f"periods_{measure.pk}": "2", "evidence_required": ["audit"]}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "say why the closure conditions are changing" in response.content.decode()
+    response = client.post(url, {**data, "reason": "Fortnightly audits now: two periods make a month."})
+    assert response.status_code == 302
+    html = client.get(f"/actions/{action.pk}/").content.decode()
+    assert "Closure conditions changed" in html and "Fortnightly audits now" in html
+    assert "for 2 consecutive periods after work started" in html
