@@ -259,10 +259,15 @@ def _conditions_rule(data: _Data, a: RecoveryAction) -> Iterable[FlagSpec]:
     )
 
 
+def _proposal_rules(data: _Data) -> Iterable[FlagSpec]:
+    """Closure proposals waiting for their decision: the unmet conditions, named for the decider."""
+    for a in data.actions:
+        if a.status == S.CLOSURE_PROPOSED:
+            yield from _conditions_rule(data, a)
+
+
 def _closure_rules(data: _Data, a: RecoveryAction) -> Iterable[FlagSpec]:
     yield from _conditions_rule(data, a)
-    if a.status != S.CLOSED:
-        return
     started = a.started_on or timezone.localdate(a.created_at)
     if not any(d >= started for d in data.impact_dates.get(a.pk, ())):
         yield _action_spec(
@@ -317,9 +322,9 @@ def _action_rules(data: _Data) -> Iterable[FlagSpec]:
     today = data.today
     max_wait = datetime.timedelta(days=settings.CLOSURE_PROPOSAL_MAX_WAIT_DAYS)
     for a in data.actions:
-        if a.status in (S.CLOSED, S.CLOSURE_PROPOSED):
+        if a.status == S.CLOSED:
             yield from _closure_rules(data, a)
-        if a.status not in (S.CLOSED, S.DRAFT):
+        elif a.status != S.DRAFT:
             due = a.next_review_due()
             if due is not None and due < today:
                 last = a.last_reviewed_at or a.started_on
@@ -434,7 +439,7 @@ def _audit_rules(data: _Data) -> Iterable[FlagSpec]:
         )
 
 
-RULES = (_action_rules, _theme_rules, _review_rules, _measure_rules, _audit_rules)
+RULES = (_action_rules, _proposal_rules, _theme_rules, _review_rules, _measure_rules, _audit_rules)
 
 
 def compute_flags(provider: Provider, today: datetime.date, now: datetime.datetime | None = None) -> dict:
