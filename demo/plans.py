@@ -23,6 +23,7 @@ from recovery.plan.services import (
     action_evidence_link,
     learning_add,
     learning_review,
+    risk_add,
     step_add,
     step_complete,
     theme_create,
@@ -52,6 +53,18 @@ class Step:
     what: str
     where: str
     done: Day | None = None
+    owner: str | None = None  # a named person (a demo user), beside or instead of the role
+    frequency: str = ""  # recovery.plan.models.StepFrequency
+
+
+@dataclass(frozen=True)
+class Risk:
+    """What could go wrong with the action, the early warnings, and who acts and how."""
+
+    what: str
+    early_warning: str
+    who: str
+    how: str
 
 
 @dataclass(frozen=True)
@@ -172,6 +185,7 @@ class Story:
     # or the default route from its risk when it names neither.
     action_route: tuple[Layer, ...] = ()
     steps: tuple[Step, ...] = ()
+    risks: tuple[Risk, ...] = ()
     measure: Measure | None = None
     events: tuple = field(default=())  # Points, Evidence, Propose, Decide, ThemeStatus, ImportedClosure, in order
 
@@ -277,9 +291,26 @@ def _action(story: Story, world, theme, on: _Dates) -> RecoveryAction:
     if story.action_reviewed:
         _review_first_layer(by, action, on(story.action_reviewed))
     for row in story.steps:
-        step = step_add(actor=by, action=action, role=row.role, what=row.what, recorded_where=row.where)
+        step = step_add(
+            actor=by,
+            action=action,
+            role=row.role,
+            owner=world.user(row.owner) if row.owner else None,
+            frequency=row.frequency,
+            what=row.what,
+            recorded_where=row.where,
+        )
         if row.done is not None:
             step_complete(actor=by, step=step, done_on=on(row.done))
+    for risk in story.risks:
+        risk_add(
+            actor=by,
+            action=action,
+            what_could_go_wrong=risk.what,
+            early_warning=risk.early_warning,
+            who_acts=risk.who,
+            how_they_act=risk.how,
+        )
     return action
 
 

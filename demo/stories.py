@@ -33,6 +33,7 @@ from .plans import (
     Points,
     Propose,
     Reviewed,
+    Risk,
     Step,
     Story,
     build,
@@ -153,9 +154,52 @@ ESCALATION = Story(
             "Read the day's notes for changes in mobility, appetite or mood and escalate the same shift",
             "Senior oversight log",
             3,
+            frequency="each_shift",
         ),
-        Step("Registered manager", "Sample ten records a week and time each escalation", "Weekly record sample", 7),
-        Step("Deputy manager", "Observe two handovers a week for changes being passed on", "Observation log"),
+        Step(
+            "Registered manager",
+            "Sample ten records a week and time each escalation",
+            "Weekly record sample",
+            7,
+            owner="rm",
+            frequency="weekly",
+        ),
+        Step(
+            "Deputy manager",
+            "Observe two handovers a week for changes being passed on",
+            "Observation log",
+            owner="deputy",
+            frequency="weekly",
+        ),
+        Step(
+            "Nominated individual",
+            "Re-check two of the sampled records against the daily notes at the leadership review",
+            "Leadership review minutes",
+            owner="ni",
+            frequency="monthly",
+        ),
+    ),
+    risks=(
+        Risk(
+            "Agency or newly started carers do not know the escalation prompt",
+            "A shift's oversight log left blank; a late escalation on a shift covered by agency staff",
+            "Deputy manager (Tom Evans)",
+            "Briefs each agency carer at the start of their first shift, checks the log before handover and "
+            "brings any gap to the registered manager's weekly sample.",
+        ),
+        Risk(
+            "The weekly sample becomes a tick-box exercise",
+            "Ten of ten on time every week with no comments; the same records picked twice running",
+            "Nominated individual",
+            "Re-checks two sampled records a month against the daily notes and challenges the sample at the "
+            "leadership review.",
+        ),
+        Risk(
+            "The GP or district nurse is slow to respond once a change is escalated",
+            "A referral waiting more than four hours for a call back",
+            "Senior carer on shift",
+            "Calls 111 or the out-of-hours GP, records the time in the oversight log and tells the family.",
+        ),
     ),
     measure=Measure(
         "Deterioration concerns escalated on time",
@@ -449,6 +493,14 @@ CLOSURE_EVIDENCE = Story(
             "Spot check records",
             "Six visits observed; the changes promised in the closed actions were in place.",
         ),
+        Evidence(
+            "rm.homesupport",
+            "Calls to people whose support changed after a closed action",
+            Src.PEOPLES_FEEDBACK,
+            14 * 7 - 5,
+            "Feedback log",
+            "Eight people called; seven said the change had happened and was working, one asked for a later visit.",
+        ),
         Propose(
             "rm.homesupport",
             "Three fortnights at 100%, confirmed by the quality lead's sample and spot checks.",
@@ -540,7 +592,8 @@ CARE_PLANS = Story(
             "Every care plan has been rewritten and all staff are trained.",
             weeks_ago(1),
             15,
-            justification="Plans and training are complete; the alignment audit will confirm it.",
+            justification="Every plan is rewritten and every carer trained; the weekly alignment audit will show "
+            "support following the plans, so there is no need to wait for four weeks of it.",
         ),
     ),
 )

@@ -32,6 +32,7 @@ class SourceType(models.TextChoices):
     ROTA_RECORD = "rota_record", "Rota or staffing record"
     TRAINING_RECORD = "training_record", "Training record"
     GOVERNANCE_MINUTES = "governance_minutes", "Governance minutes"
+    DOCUMENT = "document", "Updated policy, plan or document"
     OTHER = "other", "Other"
 
 
@@ -58,6 +59,7 @@ DEFAULT_NATURE: dict[str, str] = {
     SourceType.SUPERVISION_RECORD: Nature.ACTIVITY,
     SourceType.TRAINING_RECORD: Nature.ACTIVITY,
     SourceType.GOVERNANCE_MINUTES: Nature.ACTIVITY,
+    SourceType.DOCUMENT: Nature.ACTIVITY,
     SourceType.OTHER: Nature.ACTIVITY,
 }
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from recovery.measures.services import measure_refresh_summaries, measure_refresh_summary
 from recovery.models import (
+    ActionRisk,
     ActionStep,
     ActionTransition,
     DataPoint,
@@ -19,6 +20,13 @@ from recovery.models import (
 class StepInline(admin.TabularInline):
     model = ActionStep
     extra = 0
+    raw_id_fields = ("owner", "done_by", "not_needed_by")
+
+
+class RiskInline(admin.TabularInline):
+    model = ActionRisk
+    extra = 0
+    raw_id_fields = ("created_by",)
 
 
 class AppendOnlyInline(admin.TabularInline):
@@ -66,7 +74,7 @@ class RecoveryActionAdmin(admin.ModelAdmin):
     search_fields = ("title",)
     raw_id_fields = ("theme", "owner", "created_by", "evidence")
     readonly_fields = ("status", "started_on", "proposed_by", "proposed_at", "closed_by", "closed_at")
-    inlines = [StepInline, TransitionInline]
+    inlines = [StepInline, RiskInline, TransitionInline]
 
 
 class AppendOnlyAdmin(admin.ModelAdmin):

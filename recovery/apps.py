@@ -14,6 +14,7 @@ class RecoveryConfig(AppConfig):
         auditlog.register(m.LeadershipLearning, m2m_fields={"evidence"})
         auditlog.register(m.RecoveryAction, m2m_fields={"evidence"})
         auditlog.register(m.ActionStep)
+        auditlog.register(m.ActionRisk)
         auditlog.register(m.ActionTransition)
         auditlog.register(m.ThemeTransition)
         auditlog.register(m.OutcomeMeasure, m2m_fields={"evidence"})

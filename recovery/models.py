@@ -8,6 +8,7 @@ feature (plan imports, imported rows) own theirs.
 from recovery.importing.models import ImportedRow, PlanImport
 from recovery.measures.models import DataPoint, MeasureRebase, OutcomeMeasure
 from recovery.plan.models import (
+    ActionRisk,
     ActionStep,
     ActionTransition,
     FailureTheme,
@@ -18,6 +19,7 @@ from recovery.plan.models import (
 from recovery.reviewing.models import ReviewLayer, ReviewOutcome, ReviewRecord
 
 __all__ = [
+    "ActionRisk",
     "ActionStep",
     "ActionTransition",
     "DataPoint",

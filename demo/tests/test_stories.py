@@ -7,6 +7,7 @@ import pytest
 from demo import stories as demo
 from demo import world as demo_world
 from evidence.models import EvidenceItem, Nature, SourceType
+from recovery.closure.conditions import closure_checklist
 from recovery.measures.measuring import summarise
 from recovery.measures.spc import CONCERN
 from recovery.models import ActionTransition, DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
@@ -74,6 +75,32 @@ def test_care_plans_proposed_on_training_records_only(seeded):
     sources = set(action.evidence.values_list("source_type", flat=True))
     assert sources == {SourceType.TRAINING_RECORD}
     assert action.closure_justification
+
+
+def test_care_plans_proposal_shows_its_unmet_conditions_and_justification(seeded):
+    """Training records only: steps undone, the measure not sustained, no care record, observation
+    or people's feedback as impact; proposed anyway, with a justification the decider sees."""
+    _, result = seeded
+    checklist = closure_checklist(result.actions["care-plan-alignment"])
+    unmet = {c.key for c in checklist.unmet}
+    measure = result.measures["care-plan-alignment"]
+    assert unmet >= {"steps", f"measure:{measure.pk}", "evidence:care_record", "evidence:observation"}
+    assert "evidence:peoples_feedback" in unmet
+    assert [r.item.source_type for r in checklist.relabelled] == [SourceType.TRAINING_RECORD]
+    assert checklist.relabelled[0].reason
+    proposal = result.actions["care-plan-alignment"].transitions.get(to_status=S.CLOSURE_PROPOSED)
+    assert {c["key"] for c in proposal.snapshot["checklist"]["conditions"] if not c["met"]} >= unmet
+
+
+def test_escalation_steps_have_named_owners_frequencies_and_risks(seeded):
+    _, result = seeded
+    action = result.actions["escalation"]
+    steps = list(action.steps.order_by("order"))
+    assert [s.frequency for s in steps] == ["each_shift", "weekly", "weekly", "monthly"]
+    assert steps[0].owner is None and steps[0].role == "Senior carer on each shift"
+    assert [s.owner.email.split("@")[0] for s in steps[1:]] == ["rm", "deputy", "ni"]
+    risks = list(action.risks.all())
+    assert len(risks) == 3 and all(r.early_warning and r.who_acts and r.how_they_act for r in risks)
 
 
 def test_escalation_is_in_progress_with_its_history_dated_in_the_past(seeded):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
@@ -40,6 +40,7 @@ from core.models import Membership, Provider, Role, Service
 from evidence.models import Nature, SourceType
 from governance.flags.selectors import measure_summaries
 from governance.models import Flag, OversightReview
+from recovery.closure.conditions import Checklist, closure_checklists
 from recovery.measures.measuring import MeasureSummary
 from recovery.models import ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction, ReviewLayer
 from recovery.reviewing.services import cycle_days
@@ -104,6 +105,7 @@ class _Data:
     ni_ids: frozenset[int]
     unheld_reviews: list[OversightReview]
     overdue_audits: list[OverdueAudit]
+    checklists: dict[int, Checklist] = field(default_factory=dict)  # proposed and closed actions
 
 
 def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _Data:
@@ -123,6 +125,8 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
             "proposed_at",
             "closed_at",
             "created_at",
+            "closure_conditions",
+            "evidence_required",
         )
     )
     themes = {
@@ -211,6 +215,7 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
         ni_ids=ni_ids,
         unheld_reviews=unheld_reviews,
         overdue_audits=overdue,
+        checklists=closure_checklists([a for a in actions if a.status in (S.CLOSED, S.CLOSURE_PROPOSED)]),
     )
 
 
@@ -241,7 +246,36 @@ def _measure_spec(m: OutcomeMeasure, kind: str, cause: str, detail: str) -> Flag
     return _spec("measure", m, kind, cause, label=label, page="recovery:measure_detail", detail=detail)
 
 
+def _conditions_rule(data: _Data, a: RecoveryAction) -> Iterable[FlagSpec]:
+    """A proposal or closure with closure conditions unmet, naming each (and the justification given)."""
+    checklist = data.checklists.get(a.pk)
+    if checklist is None or not checklist.unmet:
+        return
+    unmet = checklist.unmet
+    what = "Closed" if a.status == S.CLOSED else "Closure proposed"
+    why = (
+        f" Justification given: “{a.closure_justification.strip()}”"
+        if a.closure_justification.strip()
+        else " No justification was given."
+    )
+    yield _action_spec(
+        a,
+        K.UNSUPPORTED_CLOSURE,
+        "conditions_unmet",
+        f"{what} with {len(unmet)} closure condition{'s' if len(unmet) != 1 else ''} unmet: "
+        f"{checklist.unmet_text()}.{why}",
+    )
+
+
+def _proposal_rules(data: _Data) -> Iterable[FlagSpec]:
+    """Closure proposals waiting for their decision: the unmet conditions, named for the decider."""
+    for a in data.actions:
+        if a.status == S.CLOSURE_PROPOSED:
+            yield from _conditions_rule(data, a)
+
+
 def _closure_rules(data: _Data, a: RecoveryAction) -> Iterable[FlagSpec]:
+    yield from _conditions_rule(data, a)
     started = a.started_on or timezone.localdate(a.created_at)
     if not any(d >= started for d in data.impact_dates.get(a.pk, ())):
         yield _action_spec(
@@ -438,7 +472,7 @@ def _audit_rules(data: _Data) -> Iterable[FlagSpec]:
         )
 
 
-RULES = (_action_rules, _theme_rules, _review_rules, _measure_rules, _audit_rules)
+RULES = (_action_rules, _proposal_rules, _theme_rules, _review_rules, _measure_rules, _audit_rules)
 
 
 def compute_flags(provider: Provider, today: datetime.date, now: datetime.datetime | None = None) -> dict:

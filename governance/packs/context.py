@@ -40,6 +40,7 @@ from governance.packs.parameters import (
     PackParameters,
     parse_parameters,
 )
+from recovery.closure.conditions import closure_checklist
 from recovery.measures import measuring
 from recovery.models import (
     FailureTheme,
@@ -355,7 +356,9 @@ def build_action_context(pack: EvidencePack, params: PackParameters | None = Non
             "title": f"Concern to outcome: {action.reference}",
             "action": action,
             "theme": action.theme,
-            "steps": list(action.steps.all()),
+            "steps": list(action.steps.select_related("owner", "done_by").all()),
+            "risks": list(action.risks.all()),
+            "checklist": closure_checklist(action),
             "evidence": evidence,
             "measures": summaries,
             "transitions": transitions,

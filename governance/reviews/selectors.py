@@ -23,6 +23,7 @@ from evidence.models import EvidenceItem, Nature
 from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising
 from governance.reviews.agenda import AgendaEntry, build_agenda
 from governance.reviews.models import CalendarFeed
+from recovery.closure.conditions import Checklist, evaluate
 from recovery.measures.measuring import MeasureSummary, summarise
 from recovery.models import DataPoint, RecoveryAction
 from recovery.plan.selectors import actions_awaiting_decision
@@ -345,6 +346,7 @@ class Proposal:
     steps: list
     challenges: list[Challenge]
     transitions: list
+    checklist: Checklist | None = None
 
 
 def proposal_for(action: RecoveryAction) -> Proposal:
@@ -360,14 +362,24 @@ def proposal_for(action: RecoveryAction) -> Proposal:
     for item in action.evidence.current().order_by("refers_to", "pk"):
         label, before = relative_to_start(item.refers_to, action.started_on)
         (impact if item.nature == Nature.IMPACT else activity).append(EvidenceRow(item, label, before))
+    steps = list(action.steps.select_related("done_by", "owner").order_by("order", "pk"))
+    transitions = list(action.transitions.select_related("actor").order_by("at", "pk"))
+    checklist = evaluate(
+        action,
+        steps=steps,
+        evidence=[row.item for row in impact + activity],
+        measures=[(m.measure, m.points) for m in measures],
+        transitions=transitions,
+    )
     return Proposal(
         action=action,
         measures=measures,
         impact=impact,
         activity=activity,
-        steps=list(action.steps.select_related("done_by").order_by("order", "pk")),
+        steps=steps,
         challenges=list(Challenge.objects.filter(action=action).select_related("raised_by", "responded_by", "review")),
-        transitions=list(action.transitions.select_related("actor").order_by("at", "pk")),
+        transitions=transitions,
+        checklist=checklist,
     )
 
 

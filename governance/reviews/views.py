@@ -35,6 +35,7 @@ from governance.reviews.forms import (
     ResponseForm,
     ReviewForm,
 )
+from recovery.closure.conditions import closure_checklists
 from recovery.closure.forms import ClosureDecisionForm
 from recovery.closure.services import can_decide
 from recovery.models import RecoveryAction
@@ -146,9 +147,11 @@ def _mark_closure_deciders(user, items) -> None:
     proposed = {
         a.pk: a for a in RecoveryAction.objects.filter(pk__in=ids, status=RecoveryAction.Status.CLOSURE_PROPOSED)
     }
+    checklists = closure_checklists(list(proposed.values())) if proposed else {}
     for item in items:
         action = proposed.get(item.subject_id) if item.kind == AgendaItem.Kind.CLOSURE_PROPOSAL else None
         item.can_decide_closure = action is not None and can_decide(user, action)
+        item.closure_checklist = checklists.get(action.pk) if action is not None else None
 
 
 def _permissions(user, review) -> dict:

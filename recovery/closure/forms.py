@@ -30,11 +30,12 @@ class ProposeClosureForm(forms.Form):
         help_text="What changed for people, and how you know.",
     )
     justification = BoundedCharField(
-        label="Justification (if a measure is not met)",
+        label="Justification (needed while a closure condition is unmet)",
         max_length=limits.NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="Only needed when a measure has not met its target, or there is no measure.",
+        help_text="Why the action should close although the conditions marked not met are not met. "
+        "The decider sees it highlighted beside them.",
     )
 
     def __init__(self, *args, **kwargs):

@@ -27,7 +27,8 @@ from django.utils import timezone
 from core import limits
 from core import permissions as policy
 from core.audit import log_update
-from evidence.models import Nature
+from evidence.models import Nature, SourceType
+from recovery.closure.conditions import closure_checklist, effective_conditions
 from recovery.measures.measuring import summarise
 from recovery.models import ActionTransition, FailureTheme, RecoveryAction
 from recovery.plan.models import ThemeMove
@@ -201,14 +202,97 @@ def action_start(*, actor, action: RecoveryAction, at: datetime.datetime | None 
         to=S.IN_PROGRESS,
         at=at,
         reason="Work started.",
-        updates={"started_on": fresh.started_on or timezone.localdate(at)},
+        updates={
+            "started_on": fresh.started_on or timezone.localdate(at),
+            "closure_conditions": _frozen_conditions(fresh),
+        },
     )
     layers_start(action=fresh)  # reviews are owed from the day work started
     return _sync(action, fresh)
 
 
-def closure_problems(action: RecoveryAction, *, justification: str = "") -> dict[str, str]:
-    """Why this action cannot be proposed for closure yet (empty when it can)."""
+def _frozen_conditions(action: RecoveryAction) -> dict:
+    """The conditions as they stand when work starts, written down so later edits show."""
+    wanted = effective_conditions(action, list(action.measures.all()))
+    return {"steps": wanted["steps"], "periods": sorted([pk, n] for pk, n in wanted["periods"].items())}
+
+
+@transaction.atomic
+def action_set_closure_conditions(
+    *,
+    actor,
+    action: RecoveryAction,
+    steps: bool,
+    periods: dict[int, int],
+    evidence_required: list[str],
+    reason: str = "",
+) -> RecoveryAction:
+    """Change an action's closure conditions. Free before work starts; after that the change needs
+    a reason and is recorded (an ``ActionTransition`` with ``snapshot["conditions"]``, status
+    unchanged) that the decider sees. Locked while a proposal waits and once closed."""
+    fresh = _lock(action)
+    policy.require(actor, policy.Verb.EDIT_PLAN, fresh)
+    if fresh.status in (S.CLOSURE_PROPOSED, S.CLOSED):
+        raise ValidationError(
+            "The closure conditions cannot change while a proposal waits for its decision or once the action "
+            "is closed.",
+            code="locked",
+        )
+    measures = list(fresh.measures.all())
+    before = effective_conditions(fresh, measures)
+    known = {m.pk for m in measures}
+    clean_periods = {}
+    for pk, n in (periods or {}).items():
+        if int(pk) not in known:
+            continue
+        if n is None or int(n) < 1 or int(n) > 52:
+            raise ValidationError({f"periods_{pk}": "Enter a number of periods from 1 to 52."})
+        clean_periods[int(pk)] = int(n)
+    kinds = [k for k in (evidence_required or []) if k in SourceType.values]
+    periods_after = {**before["periods"], **clean_periods}
+    stored = {"steps": bool(steps), "periods": sorted([pk, n] for pk, n in periods_after.items())}
+    after_required = kinds
+    changed = (
+        stored["steps"] != before["steps"]
+        or periods_after != before["periods"]
+        or sorted(after_required) != sorted(before["evidence"])
+    )
+    if not changed:
+        raise ValidationError("Nothing was changed.", code="unchanged")
+    started = fresh.started_on is not None
+    reason = (reason or "").strip()
+    if started and not reason:
+        raise ValidationError(
+            {"reason": "Work has started: say why the closure conditions are changing (the decider will see it)."}
+        )
+    limits.check(ActionTransition, reason=reason)
+    fresh.closure_conditions = stored
+    fresh.evidence_required = after_required
+    fresh.save(update_fields=["closure_conditions", "evidence_required", "updated_at"])
+    if started:
+        after = effective_conditions(fresh, measures)
+        ActionTransition.objects.create(
+            action=fresh,
+            from_status=fresh.status,
+            to_status=fresh.status,
+            actor=actor,
+            reason=reason,
+            snapshot={"conditions": {"from": _jsonable(before), "to": _jsonable(after)}},
+        )
+    return _sync(action, fresh)
+
+
+def _jsonable(conditions: dict) -> dict:
+    return {**conditions, "periods": {str(k): v for k, v in conditions["periods"].items()}}
+
+
+def closure_problems(action: RecoveryAction, *, justification: str = "", checklist=None) -> dict[str, str]:
+    """Why this action cannot be proposed for closure yet (empty when it can).
+
+    Impact evidence dated since work started is always needed. Any closure condition still
+    unmet (``recovery.closure.conditions``) needs a written justification, which the decider
+    sees beside the conditions it explains.
+    """
     problems: dict[str, str] = {}
     started = action.started_on
     evidence = list(action.evidence.all())
@@ -230,16 +314,13 @@ def closure_problems(action: RecoveryAction, *, justification: str = "") -> dict
             "Link evidence of what changed since then."
         )
     if not justification.strip():
-        measures = list(action.measures.prefetch_related("points"))
-        unmet = [m.name for m in measures if not summarise(m, list(m.points.all())).met]
-        if not measures:
+        checklist = checklist or closure_checklist(action)
+        unmet = checklist.unmet
+        if unmet:
             problems["justification"] = (
-                "This action has no outcome measure: explain how you know the outcome was achieved."
-            )
-        elif unmet:
-            problems["justification"] = (
-                f"Not met yet: {', '.join(unmet)}. Either wait until the target is met or explain why the "
-                "action should close anyway."
+                f"{len(unmet)} closure condition{'s are' if len(unmet) != 1 else ' is'} not met: "
+                f"{checklist.unmet_text()}. Either wait until they are met or explain why the action should "
+                "close anyway: the decider sees your explanation beside each unmet condition."
             )
     return problems
 
@@ -260,7 +341,8 @@ def action_propose_closure(
     problems = {}
     if not (note or "").strip():
         problems["note"] = "Say what changed for people and how you know."
-    problems.update(closure_problems(fresh, justification=justification or ""))
+    checklist = closure_checklist(fresh)
+    problems.update(closure_problems(fresh, justification=justification or "", checklist=checklist))
     if problems:
         raise ValidationError(problems)
     at = at or timezone.now()
@@ -270,6 +352,7 @@ def action_propose_closure(
         to=S.CLOSURE_PROPOSED,
         at=at,
         reason=note.strip(),
+        extra_snapshot={"checklist": checklist.as_json()},
         updates={
             "closure_note": note.strip(),
             "closure_justification": (justification or "").strip(),

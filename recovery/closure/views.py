@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from core import permissions as policy
 from core.forms import posted
 from core.views import form_page, saved
+from recovery.closure import conditions
 from recovery.closure import services as services
 from recovery.closure.forms import ClosureDecisionForm, ConfirmForm, ProposeClosureForm, ReopenForm
 from recovery.models import RecoveryAction
 from recovery.plan import selectors as selectors
+from recovery.plan.forms import ClosureConditionsForm
 from recovery.plan.views import page_for
 
 V = policy.Verb
@@ -81,13 +83,60 @@ def action_propose(request, pk: int):
         ),
         done=f"Closure of {action.reference} proposed. Someone else will decide it.",
         title=f"Propose closure of {action.reference}",
-        intro="Closure needs impact evidence dated since work started, and every measure met "
-        "(or a written justification).",
-        extra=lambda: {
-            "problems": services.closure_problems(action) if action.status == S.IN_PROGRESS else {},
-            "page": selectors.action_page(action),
-            "show_checklist": True,
-        },
+        intro="Closure needs impact evidence dated since work started and every closure condition met; "
+        "with a condition unmet, write a justification: the decider sees it beside the conditions.",
+        extra=lambda: _proposal_extra(action),
+    )
+
+
+def _proposal_extra(action):
+    page = selectors.action_page(action)
+    problems = services.closure_problems(action, checklist=page.checklist) if action.status == S.IN_PROGRESS else {}
+    problems.pop("justification", None)  # the checklist itself shows what is unmet
+    return {"problems": problems, "page": page, "show_checklist": True}
+
+
+@login_required
+def action_conditions(request, pk: int):
+    action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
+    measures = list(action.measures.order_by("pk"))
+    wanted = conditions.effective_conditions(action, measures)
+    form = ClosureConditionsForm(
+        posted(request),
+        action=action,
+        measures=measures,
+        periods=wanted["periods"],
+        initial={"steps": wanted["steps"], "evidence_required": wanted["evidence"]},
+    )
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.action_set_closure_conditions(
+            actor=request.user,
+            action=action,
+            steps=data["steps"],
+            periods=form.periods(),
+            evidence_required=data["evidence_required"],
+            reason=data.get("reason", ""),
+        ),
+        success=lambda _: saved(request, f"Closure conditions of {action.reference} saved.", action),
+        render=lambda: page_for(
+            request,
+            action,
+            form,
+            title=f"Closure conditions of {action.reference}",
+            intro="What must be true before this action can close. "
+            + (
+                "Work has started: a change needs a reason, and the decider will see it."
+                if action.started_on
+                else "Set them before work starts; they are fixed when it does."
+            )
+            + (
+                " As a high-risk action, its closure also needs the nominated individual."
+                if action.is_high_risk
+                else ""
+            ),
+        ),
     )
 
 

@@ -63,6 +63,17 @@ def trailing_run(measure: OutcomeMeasure, points: Sequence[DataPoint]) -> int:
     return run
 
 
+def periods_at_target_since(measure: OutcomeMeasure, points: Sequence[DataPoint], since: datetime.date | None) -> int:
+    """How many of the latest periods in a row meet the target, counting only periods that end
+    after ``since`` (the day the action's work started; None counts every period).
+
+    The closure condition "at target for N consecutive periods after the action started" asks
+    this. ``points`` oldest first, one per period.
+    """
+    after = [p for p in points if since is None or p.period_date > since]
+    return trailing_run(measure, after)
+
+
 def measure_state(measure: OutcomeMeasure, points: Sequence[DataPoint]) -> str:
     """no data / off track / on track / target met / sustained. ``points`` oldest first.
 

@@ -60,7 +60,7 @@ def _actions(user, actions):
         policy.objects_for(user, actions, policy.Verb.VIEW)
         .select_related("owner", "service", "proposed_by", "closed_by")
         .prefetch_related(
-            Prefetch("steps", queryset=ActionStep.objects.select_related("done_by").order_by("order", "pk")),
+            Prefetch("steps", queryset=ActionStep.objects.select_related("done_by", "owner").order_by("order", "pk")),
             Prefetch("measures", queryset=OutcomeMeasure.objects.order_by("name", "pk")),
             Prefetch(
                 "transitions",
@@ -301,6 +301,9 @@ STEP_COLUMNS = (
     Column("Where it is recorded", 28),
     Column("Done on", 12),
     Column("Done by", 20),
+    Column("Named owner", 20),
+    Column("How often", 12),
+    Column("Not needed because", 36, wrap=True),
 )
 
 
@@ -317,6 +320,9 @@ def steps_table(plan: ActionPlan) -> Table:
                     s.recorded_where,
                     s.done_on,
                     s.done_by and str(s.done_by),
+                    s.owner and str(s.owner),
+                    s.get_frequency_display(),
+                    s.not_needed_reason,
                 )
 
     return Table("Steps", STEP_COLUMNS, rows())

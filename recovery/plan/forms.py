@@ -14,7 +14,7 @@ from core.forms import BoundedCharField, DateInput, PlausibleDateField, bounded_
 from core.models import FrameworkItem
 from evidence.models import SourceType
 from recovery.models import FailureTheme, LeadershipLearning, RecoveryAction
-from recovery.plan.models import ThemeMove, theme_moves_from
+from recovery.plan.models import StepFrequency, ThemeMove, theme_moves_from
 from recovery.plan.services import ACTION_FIELDS
 
 
@@ -165,6 +165,9 @@ class ActionForm(forms.ModelForm):
     def __init__(self, *args, owners, edit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
+        if edit and self.instance.started_on:
+            # A closure condition once work has started: changed on the conditions page, with a reason.
+            del self.fields["evidence_required"]
         if edit and self.instance.status != RecoveryAction.Status.DRAFT:
             # Asked by the service only when the risk level really changes (the change is recorded).
             self.fields["risk_reason"] = BoundedCharField(
@@ -187,15 +190,94 @@ class ReassignForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    role = BoundedCharField(label="Who (role)", max_length=120, help_text="e.g. Senior carer on each shift")
+    owner = forms.ModelChoiceField(
+        label="Who (a named person)",
+        queryset=None,
+        required=False,
+        empty_label="No one named: a role does it",
+        help_text="The person who does it, or leave empty and name the role below.",
+    )
+    role = BoundedCharField(
+        label="Role at the service", max_length=120, required=False, help_text="e.g. Senior carer on each shift"
+    )
     what = BoundedCharField(label="What is done", widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.NOTE)
+    frequency = forms.ChoiceField(label="How often", choices=[("", "Choose…"), *StepFrequency.choices], required=False)
     recorded_where = BoundedCharField(
         label="Where it is recorded", max_length=limits.NAME, required=False, help_text="e.g. Senior oversight log"
     )
 
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.helper = submit_helper("Add step")
+
+
+class StepNotNeededForm(forms.Form):
+    reason = BoundedCharField(
+        label="Why this step is not needed",
+        max_length=limits.SHORT_NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The decider sees this beside the closure conditions.",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = submit_helper("Add step")
+        self.helper = submit_helper("Mark not needed")
+
+
+class RiskForm(forms.Form):
+    what_could_go_wrong = BoundedCharField(
+        label="What could go wrong", max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    early_warning = BoundedCharField(
+        label="Early-warning signs", max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    who_acts = BoundedCharField(label="Who acts", max_length=limits.NAME, help_text="A named person or a role.")
+    how_they_act = BoundedCharField(
+        label="How they act", max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = submit_helper("Add risk")
+
+
+class ClosureConditionsForm(forms.Form):
+    """The conditions an action must meet before closure; after work starts a change needs a reason."""
+
+    steps = forms.BooleanField(
+        label="Every step done (or marked not needed with a reason)", required=False, initial=True
+    )
+    evidence_required = forms.MultipleChoiceField(
+        label="Evidence kinds required as impact evidence dated since work started",
+        choices=SourceType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, action, measures, periods: dict[int, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.measures = measures
+        for measure in measures:
+            self.fields[f"periods_{measure.pk}"] = forms.IntegerField(
+                label=f"{measure.name}: consecutive periods at target after work started",
+                min_value=1,
+                max_value=52,
+                initial=periods.get(measure.pk, measure.sustain_periods),
+                help_text=f"Its own setting: {measure.sustain_periods} ({measure.get_cadence_display().lower()}).",
+            )
+        if action.started_on:
+            self.fields["reason"] = BoundedCharField(
+                label="Why the conditions are changing",
+                max_length=limits.NOTE,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+                help_text="Work has started: the change and its reason are recorded and shown to the decider.",
+            )
+        self.helper = submit_helper("Save closure conditions")
+
+    def periods(self) -> dict[int, int]:
+        return {m.pk: self.cleaned_data.get(f"periods_{m.pk}") for m in self.measures}
 
 
 class StepDoneForm(forms.Form):

@@ -235,6 +235,10 @@ class RecoveryAction(TenantModel):
     due_date = models.DateField()
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
     evidence_required = models.JSONField(default=list, blank=True, help_text="Source types that prove impact.")
+    # The closure conditions set for this action beyond its defaults (``recovery.closure.conditions``):
+    # {"steps": bool, "periods": [[measure id, periods], ...]}. Fixed when work starts; changed after
+    # that only through ``action_set_closure_conditions``, with a reason that is recorded.
+    closure_conditions = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     started_on = models.DateField(null=True, blank=True, editable=False)
     closure_note = text_field(blank=True, editable=False, max_length=limits.NARRATIVE)
@@ -320,18 +324,45 @@ ACTION_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class StepFrequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    EACH_SHIFT = "each_shift", "Each shift"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+    ONCE = "once", "Once"
+
+
 class ActionStep(models.Model):
-    """An ordered operational step: who (role) does what, and where it is recorded."""
+    """An ordered operational step: who does what, how often, and where it is recorded.
+
+    Its owner is a named person or a role at the service (at least one). A step is settled when
+    it is done or marked not needed with a reason (``step_mark_not_needed``); the closure
+    condition "every step done" counts settled steps.
+    """
 
     action = models.ForeignKey(RecoveryAction, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField(default=0)
-    role = models.CharField(max_length=120, help_text="e.g. Senior carer on shift")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_steps",
+        null=True,
+        blank=True,
+        help_text="The named person who does it (or leave empty and name the role).",
+    )
+    role = models.CharField(max_length=120, blank=True, help_text="e.g. Senior carer on shift")
     what = text_field("what is done", max_length=limits.NARRATIVE)  # a step from an audit quotes it
+    frequency = models.CharField(max_length=20, choices=StepFrequency.choices, blank=True)
     recorded_where = models.CharField("where it is recorded", max_length=200, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     done_on = models.DateField(null=True, blank=True)
+    not_needed_reason = models.CharField(max_length=limits.SHORT_NOTE, blank=True)
+    not_needed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    not_needed_on = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [*length_checks(what=limits.NARRATIVE)]
@@ -341,7 +372,52 @@ class ActionStep(models.Model):
         return f"Step {self.order}: {self.what[:60]}"
 
     @property
+    def who(self) -> str:
+        """The named owner (with their role when both are given), else the role."""
+        if self.owner_id and self.role:
+            return f"{self.owner} ({self.role})"
+        return str(self.owner) if self.owner_id else self.role
+
+    @property
+    def not_needed(self) -> bool:
+        return bool(self.not_needed_reason)
+
+    @property
+    def settled(self) -> bool:
+        return self.done_on is not None or self.not_needed
+
+    @property
     def provider_id(self):  # for the permission policy
+        return self.action.provider_id
+
+    @property
+    def service_id(self):
+        return self.action.service_id
+
+
+class ActionRisk(models.Model):
+    """What could go wrong with an action, the early-warning signs, and who acts and how."""
+
+    action = models.ForeignKey(RecoveryAction, on_delete=models.CASCADE, related_name="risks")
+    order = models.PositiveSmallIntegerField(default=0)
+    what_could_go_wrong = text_field("what could go wrong", max_length=limits.NOTE)
+    early_warning = text_field("early-warning signs", max_length=limits.NOTE)
+    who_acts = models.CharField("who acts", max_length=limits.NAME, help_text="A named person or a role.")
+    how_they_act = text_field("how they act", max_length=limits.NOTE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            *length_checks(what_could_go_wrong=limits.NOTE, early_warning=limits.NOTE, how_they_act=limits.NOTE)
+        ]
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return f"Risk on {self.action_id}: {self.what_could_go_wrong[:60]}"
+
+    @property
+    def provider_id(self):
         return self.action.provider_id
 
     @property

@@ -12,8 +12,10 @@ from core import permissions as policy
 from core.choices import RiskLevel
 from core.models import Provider, Service
 from evidence.models import EvidenceItem
+from recovery.closure.conditions import Checklist, evaluate
 from recovery.measures.measuring import MeasureSummary, summarise
 from recovery.models import (
+    ActionRisk,
     ActionStep,
     ActionTransition,
     DataPoint,
@@ -162,6 +164,8 @@ TRANSITION_TITLES = {
 
 
 def _transition_title(t: ActionTransition) -> str:
+    if "conditions" in t.snapshot:
+        return "Closure conditions changed"
     if "risk" in t.snapshot:
         old, new = (RiskLevel(t.snapshot["risk"][k]).label.lower() for k in ("from", "to"))
         return f"Risk changed from {old} to {new}"
@@ -180,6 +184,8 @@ class ActionPage:
     summaries: list[MeasureSummary]
     transitions: list[ActionTransition]
     timeline: list[TimelineEntry]
+    risks: list[ActionRisk] = field(default_factory=list)
+    checklist: Checklist | None = None
 
     @property
     def impact_evidence(self) -> list[EvidenceItem]:
@@ -194,7 +200,8 @@ class ActionPage:
 def action_page(action: RecoveryAction, *, today: datetime.date | None = None) -> ActionPage:
     """The story of one action from concern to outcome (a fixed number of queries)."""
     today = today or timezone.localdate()
-    steps = list(action.steps.select_related("done_by").order_by("order", "pk"))
+    steps = list(action.steps.select_related("done_by", "owner", "not_needed_by").order_by("order", "pk"))
+    risks = list(action.risks.order_by("order", "pk"))
     evidence = list(action.evidence.select_related("created_by").order_by("refers_to", "pk"))
     measures = list(
         OutcomeMeasure.objects.filter(action=action)
@@ -228,7 +235,7 @@ def action_page(action: RecoveryAction, *, today: datetime.date | None = None) -
                     at=None,
                     kind="step",
                     title=f"Step {step.order} done",
-                    detail=f"{step.role}: {step.what}"
+                    detail=f"{step.who}: {step.what}"
                     + (f" (recorded in {step.recorded_where})" if step.recorded_where else ""),
                     who=str(step.done_by) if step.done_by_id else "",
                 )
@@ -271,4 +278,11 @@ def action_page(action: RecoveryAction, *, today: datetime.date | None = None) -
         )
     timeline.extend(extra_entries(action))  # challenges and review decisions, from governance
     timeline.sort(key=lambda e: e.sort_key)
-    return ActionPage(action, steps, evidence, summaries, transitions, timeline)
+    checklist = evaluate(
+        action,
+        steps=steps,
+        evidence=evidence,
+        measures=[(s.measure, s.points) for s in summaries],
+        transitions=transitions,
+    )
+    return ActionPage(action, steps, evidence, summaries, transitions, timeline, risks, checklist)

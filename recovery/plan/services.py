@@ -27,7 +27,7 @@ from recovery.models import (
     RecoveryAction,
     ThemeTransition,
 )
-from recovery.plan.models import THEME_MOVES
+from recovery.plan.models import THEME_MOVES, ActionRisk, StepFrequency
 from recovery.reviewing.services import cycle_days, layers_create_default
 
 THEME_FIELDS = (
@@ -327,6 +327,7 @@ def action_update(*, actor, action: RecoveryAction, risk_reason: str = "", **fie
         raise ValidationError("A closed action cannot be edited. Reopen it first, with a reason.")
     check_not_awaiting_decision(action)
     old_risk = action.risk_level
+    old_required = sorted(action.evidence_required)
     for name in ACTION_FIELDS:
         if name in fields:
             setattr(action, name, fields[name])
@@ -336,6 +337,13 @@ def action_update(*, actor, action: RecoveryAction, risk_reason: str = "", **fie
     if risk_changed and not (risk_reason or "").strip():
         raise ValidationError({"risk_reason": "Say why the risk level is changing: the change is recorded."})
     action.evidence_required = _clean_evidence_required(action.evidence_required)
+    if action.started_on and sorted(action.evidence_required) != old_required:
+        raise ValidationError(
+            {
+                "evidence_required": "Work has started: the evidence required is a closure condition now. "
+                "Change it on the closure conditions page, with a reason."
+            }
+        )
     _check_owner(action.owner, action)
     if risk_changed:
         limits.check(ActionTransition, reason=risk_reason.strip(), report_as={"reason": "risk_reason"})
@@ -397,18 +405,88 @@ def step_add(
     *,
     actor,
     action: RecoveryAction,
-    role: str,
     what: str,
+    role: str = "",
+    owner=None,
+    frequency: str = "",
     recorded_where: str = "",
     check_permission: bool = True,
 ) -> ActionStep:
+    """Add a step: a named owner (a person at the service) or a role, what they do, how often, where recorded."""
     if check_permission:
         policy.require(actor, policy.Verb.EDIT_PLAN, action)
+    role = (role or "").strip()
+    if owner is None and not role:
+        raise ValidationError({"role": "Name who does this step: a person, or a role at the service."})
+    if owner is not None:
+        _check_owner(owner, action)
+    if frequency and frequency not in StepFrequency.values:
+        raise ValidationError({"frequency": "Choose how often the step is done."})
     last = action.steps.order_by("-order").values_list("order", flat=True).first() or 0
-    step = ActionStep(action=action, order=last + 1, role=role, what=what, recorded_where=recorded_where)
+    step = ActionStep(
+        action=action,
+        order=last + 1,
+        role=role,
+        owner=owner,
+        what=what,
+        frequency=frequency or "",
+        recorded_where=recorded_where,
+    )
     step.full_clean()
     step.save()
     return step
+
+
+@transaction.atomic
+def step_mark_not_needed(*, actor, step: ActionStep, reason: str) -> ActionStep:
+    """A step that turned out not to be needed: settled for the closure condition, with the reason shown."""
+    policy.require(actor, policy.Verb.EDIT_PLAN, step.action)
+    check_not_awaiting_decision(step.action)
+    if step.action.status == RecoveryAction.Status.CLOSED:
+        raise ValidationError("The action is closed: its steps cannot change.")
+    if step.done_on is not None:
+        raise ValidationError({"reason": "This step is already done."})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this step is not needed: the decider will see it."})
+    limits.check(ActionStep, not_needed_reason=reason, report_as={"not_needed_reason": "reason"})
+    step.not_needed_reason, step.not_needed_by, step.not_needed_on = reason, actor, timezone.localdate()
+    step.save()
+    return step
+
+
+# --- Risks --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def risk_add(
+    *,
+    actor,
+    action: RecoveryAction,
+    what_could_go_wrong: str,
+    early_warning: str,
+    who_acts: str,
+    how_they_act: str,
+    check_permission: bool = True,
+) -> ActionRisk:
+    """Record what could go wrong with an action, its early-warning signs, and who acts and how."""
+    if check_permission:
+        policy.require(actor, policy.Verb.EDIT_PLAN, action)
+    if action.status == RecoveryAction.Status.CLOSED:
+        raise ValidationError("The action is closed: reopen it to change its risks.")
+    last = action.risks.order_by("-order").values_list("order", flat=True).first() or 0
+    risk = ActionRisk(
+        action=action,
+        order=last + 1,
+        what_could_go_wrong=(what_could_go_wrong or "").strip(),
+        early_warning=(early_warning or "").strip(),
+        who_acts=(who_acts or "").strip(),
+        how_they_act=(how_they_act or "").strip(),
+        created_by=actor,
+    )
+    risk.full_clean(exclude=["created_by"])
+    risk.save()
+    return risk
 
 
 @transaction.atomic

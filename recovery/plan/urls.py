@@ -16,5 +16,7 @@ urlpatterns = [
     path("actions/<int:pk>/reassign/", plan.action_reassign, name="action_reassign"),
     path("actions/<int:pk>/steps/new/", plan.step_add, name="step_add"),
     path("steps/<int:pk>/done/", plan.step_done, name="step_done"),
+    path("steps/<int:pk>/not-needed/", plan.step_not_needed, name="step_not_needed"),
+    path("actions/<int:pk>/risks/new/", plan.risk_add, name="risk_add"),
     path("actions/<int:pk>/evidence/", plan.action_evidence, name="action_evidence"),
 ]

@@ -26,8 +26,10 @@ from recovery.plan.forms import (
     LearningForm,
     LearningReviewForm,
     ReassignForm,
+    RiskForm,
     StepDoneForm,
     StepForm,
+    StepNotNeededForm,
     ThemeForm,
     ThemeMoveForm,
 )
@@ -290,6 +292,8 @@ def action_detail(request, pk: int):
         "plan_locked": action.status == S.CLOSURE_PROPOSED,
         "can_edit": policy.can(user, V.EDIT_PLAN, action) and action.status not in (S.CLOSED, S.CLOSURE_PROPOSED),
         "can_add_step": policy.can(user, V.EDIT_PLAN, action) and action.status != S.CLOSED,
+        "can_set_conditions": policy.can(user, V.EDIT_PLAN, action)
+        and action.status not in (S.CLOSED, S.CLOSURE_PROPOSED),
         "can_pack": policy.can(user, V.GENERATE_PACK, action),
         "can_record": policy.can(user, V.RECORD_DATA, action),
         "can_evidence": policy.can(user, V.ADD_EVIDENCE, action),
@@ -321,7 +325,7 @@ def action_edit(request, pk: int):
             actor=request.user,
             action=action,
             risk_reason=data.get("risk_reason", ""),
-            **{name: data[name] for name in services.ACTION_FIELDS},
+            **{name: data[name] for name in services.ACTION_FIELDS if name in data},
         ),
         success=lambda _: saved(request, "Action saved.", action),
         render=lambda: page_for(request, action, form, title=f"Edit {action.reference}"),
@@ -350,7 +354,7 @@ def action_reassign(request, pk: int):
 @login_required
 def step_add(request, pk: int):
     action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
-    form = StepForm(posted(request))
+    form = StepForm(posted(request), owners=policy.users_with(V.VIEW, action.service or action.provider))
     next_url = (
         reverse("recovery:step_add", kwargs={"pk": action.pk})
         if "another" in request.POST
@@ -366,7 +370,43 @@ def step_add(request, pk: int):
             action,
             form,
             title=f"Add a step to {action.reference}",
-            intro="One operational step: who does it, what they do, and where it is written down.",
+            intro="One operational step: who does it (a named person or a role), what they do, how often, and "
+            "where it is written down.",
+        ),
+    )
+
+
+@login_required
+def step_not_needed(request, pk: int):
+    step = selectors.step_for(request.user, pk, V.EDIT_PLAN)
+    action = step.action
+    form = StepNotNeededForm(posted(request))
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.step_mark_not_needed(actor=request.user, step=step, reason=data["reason"]),
+        success=lambda _: saved(request, f"Step {step.order} marked not needed.", f"{action.get_absolute_url()}#steps"),
+        render=lambda: page_for(
+            request, action, form, title=f"Step {step.order} is not needed", intro=f"{step.who}: {step.what}"
+        ),
+    )
+
+
+@login_required
+def risk_add(request, pk: int):
+    action = selectors.action_for(request.user, pk, V.EDIT_PLAN)
+    form = RiskForm(posted(request))
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.risk_add(actor=request.user, action=action, **data),
+        success=lambda _: saved(request, "Risk added.", f"{action.get_absolute_url()}#risks"),
+        render=lambda: page_for(
+            request,
+            action,
+            form,
+            title=f"Add a risk to {action.reference}",
+            intro="What could go wrong, the early-warning signs to watch for, and who acts on them and how.",
         ),
     )
 

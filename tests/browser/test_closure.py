@@ -29,7 +29,11 @@ def test_rm_proposes_ni_refuses_and_the_action_is_back_in_progress(world, page, 
     page.goto(action.get_absolute_url())
     page.get_by_role("link", name="Propose closure").click()
     page.get_by_label("Closure note").fill("Nine of ten sampled changes escalated the same shift.")
-    page.get_by_label("Justification (if a measure is not met)").fill("No measure yet; record sampling shows it.")
+    # No measure yet: the checklist says so, and a justification is asked for.
+    expect(page.get_by_text("This action has no outcome measure.").first).to_be_visible()
+    page.get_by_label("Justification (needed while a closure condition is unmet)").fill(
+        "No measure yet; record sampling shows it."
+    )
     page.get_by_role("button", name="Propose closure").click()
     page.wait_for_url(f"**{action.get_absolute_url()}")
     expect(page.get_by_text("Closure proposed", exact=True).first).to_be_visible()
@@ -40,6 +44,9 @@ def test_rm_proposes_ni_refuses_and_the_action_is_back_in_progress(world, page, 
     sign_in("ni@example.test")
     page.goto(action.get_absolute_url())
     page.get_by_role("link", name="Decide closure").click()
+    # The decider sees the unmet condition and the justification, highlighted.
+    expect(page.get_by_text("Proposed with 1 condition unmet, because:").first).to_be_visible()
+    expect(page.get_by_text("No measure yet; record sampling shows it.").first).to_be_visible()
     page.get_by_label("Refuse closure").check()
     page.get_by_label("Rationale").fill("One week of sampling is not enough for a high-risk action.")
     page.get_by_label("Further checks required (when refusing)").fill("Four more weeks of sampling; observe handovers.")

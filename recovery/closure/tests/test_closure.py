@@ -219,10 +219,12 @@ def test_unmet_measure_needs_a_justification(world):
 
 
 def test_met_measures_need_no_justification(world):
+    """Met means sustained: at target for the measure's four periods in a row since work started."""
     action = in_progress_action(world.service)
     _impact(action)
-    measure = MeasureFactory(action=action, baseline_value=60, target_value=90)
-    DataPointFactory(measure=measure, numerator=10, denominator=10, period_date=_days(1))
+    measure = MeasureFactory(action=action, baseline_value=60, target_value=90, sustain_periods=4)
+    for days in (22, 15, 8, 1):
+        DataPointFactory(measure=measure, numerator=10, denominator=10, period_date=_days(days))
     closure.action_propose_closure(actor=world.owner, action=action, note="All sampled cases on time")
     assert action.status == S.CLOSURE_PROPOSED and action.proposed_by == world.owner
 

@@ -90,6 +90,29 @@ ROWS = [
         lambda w, s: {"pk": StepFactory(action=in_progress_action(s)).pk},
         lambda w, s: {"done_on": timezone.localdate().isoformat()},
     ),
+    post(
+        "recovery:step_not_needed",
+        PLAN_EDITORS,
+        lambda w, s: {"pk": StepFactory(action=in_progress_action(s)).pk},
+        {"reason": "The handover sheet already covers this."},
+    ),
+    post(
+        "recovery:risk_add",
+        PLAN_EDITORS,
+        lambda w, s: {"pk": _action(w, s).pk},
+        {
+            "what_could_go_wrong": "Agency staff miss the prompt",
+            "early_warning": "Blank oversight log",
+            "who_acts": "Deputy manager",
+            "how_they_act": "Briefs agency staff at the start of the shift",
+        },
+    ),
+    post(
+        "recovery:action_conditions",
+        PLAN_EDITORS,
+        lambda w, s: {"pk": _action(w, s).pk},
+        {"steps": "", "evidence_required": ["audit"]},
+    ),
     Row("recovery:action_evidence", EVIDENCE_ADDERS, lambda w, s: {"pk": _action(w, s).pk}),
     Row("recovery:action_open", PLAN_EDITORS, lambda w, s: {"pk": _action(w, s).pk}, method="post"),
     Row(
