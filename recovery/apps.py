@@ -18,6 +18,7 @@ class RecoveryConfig(AppConfig):
         auditlog.register(m.ThemeTransition)
         auditlog.register(m.OutcomeMeasure, m2m_fields={"evidence"})
         auditlog.register(m.DataPoint)
+        auditlog.register(m.PointCorrection)
         # Plan imports (PlanImport, ImportedRow) are working data and bookkeeping: the confirm
         # writes one entry with the file's SHA-256 and row count, and the actions it creates,
         # updates and opens are logged as any others (recovery.importing.services).

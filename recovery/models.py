@@ -6,7 +6,7 @@ feature (plan imports, imported rows) own theirs.
 """
 
 from recovery.importing.models import ImportedRow, PlanImport
-from recovery.measures.models import DataPoint, OutcomeMeasure
+from recovery.measures.models import DataPoint, OutcomeMeasure, PointCorrection
 from recovery.plan.models import (
     ActionStep,
     ActionTransition,
@@ -25,6 +25,7 @@ __all__ = [
     "LeadershipLearning",
     "OutcomeMeasure",
     "PlanImport",
+    "PointCorrection",
     "RecoveryAction",
     "ThemeTransition",
 ]
