@@ -133,7 +133,18 @@ class DataPointCorrectionForm(forms.ModelForm):
         original = DataPoint.objects.get(pk=point.pk)
         counts = {name: data.get(name) for name in ("numerator", "denominator", "value")}
         if measure.kind == OutcomeMeasure.Kind.PERCENTAGE:
+            typed = counts["value"]
             counts["value"] = None  # worked out from the counts, as on the measure page
+            numerator, denominator = data.get("numerator"), data.get("denominator")
+            if typed is not None and numerator is not None and denominator and typed != original.value:
+                worked_out = round(100.0 * numerator / denominator, 2)
+                if typed != worked_out:
+                    self.add_error(
+                        "value",
+                        f"This measure's value is worked out from the counts ({numerator:g} of {denominator:g} "
+                        f"is {worked_out:g}%): correct the counts instead.",
+                    )
+                    return data
         try:
             plotted = validate_point(measure, period_date=data.get("period_date"), source=original.source, **counts)
         except ValidationError as exc:
