@@ -19,6 +19,7 @@ class RecoveryConfig(AppConfig):
         auditlog.register(m.OutcomeMeasure, m2m_fields={"evidence"})
         auditlog.register(m.DataPoint)
         auditlog.register(m.PointCorrection)
+        auditlog.register(m.LearningShare)
         # Plan imports (PlanImport, ImportedRow) are working data and bookkeeping: the confirm
         # writes one entry with the file's SHA-256 and row count, and the actions it creates,
         # updates and opens are logged as any others (recovery.importing.services).
@@ -37,6 +38,11 @@ class RecoveryConfig(AppConfig):
         from recovery.plan.views import themes_panel
 
         register_service_panel(order=20, template="recovery/plan/panel_themes.html", context=themes_panel)
+        from recovery.learning.views import shared_with_us_panel
+
+        register_service_panel(
+            order=25, template="recovery/learning/panel_shared_with_us.html", context=shared_with_us_panel
+        )
 
         from core.panels import register_provider_link
 

@@ -2,10 +2,12 @@
 
 Django loads an app's models from ``<app>.models``; the plan feature (themes, learning,
 actions, steps, transitions), the measures feature (measures, data points) and the importing
-feature (plan imports, imported rows) own theirs.
+feature (plan imports, imported rows) and the learning feature (learning shared between
+services) own theirs.
 """
 
 from recovery.importing.models import ImportedRow, PlanImport
+from recovery.learning.models import LearningShare
 from recovery.measures.models import DataPoint, OutcomeMeasure, PointCorrection
 from recovery.plan.models import (
     ActionStep,
@@ -23,6 +25,7 @@ __all__ = [
     "FailureTheme",
     "ImportedRow",
     "LeadershipLearning",
+    "LearningShare",
     "OutcomeMeasure",
     "PlanImport",
     "PointCorrection",

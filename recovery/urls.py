@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("recovery.measures.urls")),
     path("", include("recovery.overview.urls")),
     path("", include("recovery.importing.urls")),
+    path("", include("recovery.learning.urls")),
 ]
