@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from core.forms import apply_errors
+from core.forms import PlausibleDateField, apply_errors
 from recovery.measures.services import measure_refresh_summary, point_correct, validate_point
 from recovery.models import (
     ActionStep,
@@ -121,6 +121,8 @@ class DataPointCorrectionForm(forms.ModelForm):
         required=False,
         help_text="Needed when the value, a count or the date changes; shown on the measure page's history.",
     )
+
+    period_date = PlausibleDateField(label="Period ending")
 
     class Meta:
         model = DataPoint
