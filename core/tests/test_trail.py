@@ -24,6 +24,7 @@ TRAIL = {
     "core_auditchainlink",
     "recovery_actiontransition",
     "recovery_themetransition",
+    "recovery_pointcorrection",  # corrections of measure values
     "governance_reviewamendment",
     "core_accessrecord",  # who looked at what
 }
