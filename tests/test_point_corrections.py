@@ -135,7 +135,7 @@ def test_the_history_shows_every_correction_by_every_path(world, client, measure
     assert "Amended audit" in page and "Measure page" in page
 
 
-def test_an_audit_for_a_week_not_yet_over_is_dated_by_its_last_day(world, measure):
+def test_an_audit_for_a_week_not_yet_over_is_dated_by_its_last_day(world, client, measure):
     template = TemplateFactory(provider=world.provider, criteria=1)
     template.services.add(world.service)
     feed_create(actor=world.quality, template=template, measure=measure)
@@ -151,3 +151,9 @@ def test_an_audit_for_a_week_not_yet_over_is_dated_by_its_last_day(world, measur
     assert point.period_date == audit.period_end  # never "period ending" the day it was submitted
     measure.refresh_from_db()
     assert measure.summary_latest_date == audit.period_end
+    ending = f"{audit.period_end.day} {audit.period_end:%b %Y}"
+    client.force_login(world.viewer)
+    page = client.get(measure.get_absolute_url()).content.decode()
+    assert f"for the period ending {ending}" in page  # the page, its table and its chart: one date
+    audit_page = client.get(audit.get_absolute_url()).content.decode()
+    assert f"for {ending}" in audit_page  # the audit's page names the same period

@@ -26,6 +26,15 @@ def is_stale(cadence: str, last: datetime.date, today: datetime.date, grace_days
     return (today - last).days > CADENCE_DAYS[cadence] + grace_days
 
 
+def period_begun_by(cadence: str, period_date: datetime.date, day: datetime.date) -> bool:
+    """Whether the period ending ``period_date`` had begun by ``day``.
+
+    A point is dated by the last day of its period (an audit's week ends on its Sunday), so a
+    report "up to" a day includes the period in progress that day, as the measure page does.
+    """
+    return (period_date - datetime.timedelta(days=CADENCE_DAYS[cadence])) < day
+
+
 def point_value(kind: str, numerator: float | None, denominator: float | None, value: float | None) -> float:
     """The plotted value: a percentage for sampled measures, else the value given."""
     if kind == OutcomeMeasure.Kind.PERCENTAGE:
