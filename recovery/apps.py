@@ -38,7 +38,11 @@ class RecoveryConfig(AppConfig):
         from recovery.plan.views import themes_panel
 
         register_service_panel(order=20, template="recovery/plan/panel_themes.html", context=themes_panel)
+        from core.work import register_work_source
+        from recovery.learning.selectors import unanswered_work
         from recovery.learning.views import shared_with_us_panel
+
+        register_work_source(order=65, key="shared_learning", heading="Learning shared with you", items=unanswered_work)
 
         register_service_panel(
             order=25, template="recovery/learning/panel_shared_with_us.html", context=shared_with_us_panel

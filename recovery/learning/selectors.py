@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from core import permissions as policy
 from core.models import Provider, Service
+from core.work import Urgency, WorkItem, WorkList
 from recovery.learning.models import LearningShare
 
 _RELATED = ("learning", "learning__theme", "learning__service", "service", "shared_by", "responded_by")
@@ -35,3 +38,24 @@ def provider_shares(user, provider: Provider, *, limit: int = 50) -> list[Learni
     """Where learning was shared across the provider and what each service did (dashboard)."""
     qs = policy.objects_for(user, LearningShare.objects.filter(provider=provider), policy.Verb.VIEW)
     return list(qs.select_related(*_RELATED).order_by("-created_at", "-pk")[:limit])
+
+
+def unanswered_work(user, today, *, limit: int = 5):
+    """The home page's "my work": learning shared with a service where ``user`` plans, not yet answered.
+
+    Two queries (the count and the first ``limit``), scoped through the policy.
+    """
+    qs = policy.objects_for(user, LearningShare.objects.filter(applies__isnull=True), policy.Verb.EDIT_PLAN)
+    total = qs.count()
+    items = [
+        WorkItem(
+            kind="Shared learning",
+            title=f"Does “{share.learning.theme.title}” apply here?",
+            url=reverse("recovery:learning_share_respond", kwargs={"pk": share.pk}),
+            urgency=Urgency.WAITING,
+            service=share.service.name,
+            detail=f"shared by {share.shared_by}",
+        )
+        for share in qs.select_related(*_RELATED).order_by("created_at", "pk")[:limit]
+    ]
+    return WorkList(items=items, total=total)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core import limits
+from core import events, limits
 from core import permissions as policy
 from recovery.measures.measuring import SNAPSHOT_FIELDS, PointValue, point_value, snapshot_values, summarise
 from recovery.measures.models import PointCorrection
@@ -476,4 +476,5 @@ def point_correct(
     )
     if correction is not None:
         correction.save()
+        events.changed(measure, reason="point_corrected")  # a flag may be about this measure's values
     return saved

@@ -78,3 +78,15 @@ def test_the_service_refuses_a_foreign_service_and_an_empty_choice(world, learni
     assert "services" in e.value.message_dict
     with pytest.raises(ValidationError):
         services.learning_share(actor=world.quality, learning=learning, services=[])
+
+
+def test_an_unanswered_share_is_work_for_the_receiving_service_only(world, learning, django_assert_max_num_queries):
+    from recovery.learning.selectors import unanswered_work
+
+    services.learning_share(actor=world.quality, learning=learning, services=[world.sibling])
+    today = learning.created_at.date()
+    with django_assert_max_num_queries(3):
+        work = unanswered_work(world.quality, today)
+    assert work.total == 1 and "apply here" in work.items[0].title
+    assert unanswered_work(world.rm, today).total == 0  # the RM of the sharing service has no role at the sibling
+    assert unanswered_work(world.users["outsider"], today).total == 0
