@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from core import limits
 from core.forms import PlausibleDateField, apply_errors
 from recovery.measures.services import measure_refresh_summary, point_correct, validate_point
 from recovery.models import (
@@ -117,6 +118,7 @@ class DataPointCorrectionForm(forms.ModelForm):
 
     reason = forms.CharField(
         label="Reason for the correction",
+        max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text="Needed when the value, a count or the date changes; shown on the measure page's history.",

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from core import limits
 from core import permissions as policy
 from recovery.measures import services as measure_services
 from recovery.models import DataPoint, OutcomeMeasure, PointCorrection
@@ -117,6 +118,11 @@ def _in_scope(audit: Audit) -> Q:
     )
 
 
+def _amended(audit: Audit) -> str:
+    """The reason an amendment gives the points it corrects (within the correction's limit)."""
+    return f"Audit amended: {audit.amendment_reason}"[: limits.NOTE]
+
+
 def audit_period_date(audit: Audit):
     """The date of the point an audit gives a measure: the last day of the audit's own period.
 
@@ -162,7 +168,7 @@ def feed_measures(*, actor, audit: Audit, keys: Sequence[str], result: comp.Comp
             measure_services.point_correct(
                 actor=actor,
                 point=link.data_point,
-                reason=f"Audit amended: {audit.amendment_reason}",
+                reason=_amended(audit),
                 period_date=period_date,
                 numerator=tally.yes,
                 denominator=tally.answered,
@@ -209,7 +215,7 @@ def _update_effectiveness(*, actor, measure: OutcomeMeasure, audit: Audit, today
     )
     if point is not None:
         reason = (
-            f"Audit amended: {audit.amendment_reason}"
+            _amended(audit)
             if audit.amends_id
             else f"Another audit was submitted for this period: {counts['effective']} of {counts['total']} effective."
         )
