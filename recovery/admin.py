@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from core import limits
-from core.forms import PlausibleDateField, apply_errors
+from core.forms import BoundedCharField, PlausibleDateField, apply_errors
 from recovery.measures.services import measure_refresh_summary, point_correct, validate_point
 from recovery.models import (
     ActionStep,
@@ -116,7 +116,7 @@ class OutcomeMeasureAdmin(admin.ModelAdmin):
 class DataPointCorrectionForm(forms.ModelForm):
     """The admin's change form for a point: a correction, which needs a reason (see ``point_correct``)."""
 
-    reason = forms.CharField(
+    reason = BoundedCharField(
         label="Reason for the correction",
         max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -125,6 +125,7 @@ class DataPointCorrectionForm(forms.ModelForm):
     )
 
     period_date = PlausibleDateField(label="Period ending")
+    note = BoundedCharField(label="Note", max_length=limits.SHORT_NOTE, required=False)
 
     class Meta:
         model = DataPoint
