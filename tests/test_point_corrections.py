@@ -157,3 +157,30 @@ def test_an_audit_for_a_week_not_yet_over_is_dated_by_its_last_day(world, client
     assert f"for the period ending {ending}" in page  # the page, its table and its chart: one date
     audit_page = client.get(audit.get_absolute_url()).content.decode()
     assert f"for {ending}" in audit_page  # the audit's page names the same period
+
+
+def _count_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_measure_page_reads_its_history_in_a_fixed_number_of_queries(world, client, measure):
+    from recovery.measures.services import point_correct
+
+    def add(weeks: int) -> None:
+        already = measure.points.count()
+        for w in range(weeks):
+            point = DataPointFactory(measure=measure, period_date=TODAY - datetime.timedelta(weeks=already + w + 1))
+            point_correct(actor=world.rm, point=point, reason=f"Recount {w}", numerator=3, denominator=10)
+
+    client.force_login(world.rm)
+    url = measure.get_absolute_url()
+    add(2)
+    small = _count_queries(client, url)
+    add(18)
+    assert _count_queries(client, url) == small
+    assert PointCorrection.objects.filter(measure=measure).count() == 20
