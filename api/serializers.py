@@ -327,6 +327,17 @@ class PointWriteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
+class PointCorrectionSerializer(serializers.Serializer):
+    """A correction of a recorded value: the corrected fields and why (kept in the point's history)."""
+
+    reason = serializers.CharField(max_length=2000, help_text="Why the value is corrected (shown on the measure page).")
+    period_date = serializers.DateField(required=False, validators=[_plausible], help_text="Leave out to keep it.")
+    numerator = serializers.IntegerField(required=False, allow_null=True, help_text="Items that met the standard.")
+    denominator = serializers.IntegerField(required=False, allow_null=True, help_text="Items sampled.")
+    value = serializers.FloatField(required=False, allow_null=True, help_text="The value for the period.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
 class BulkPointSerializer(PointWriteSerializer):
     measure = serializers.IntegerField(help_text="The measure's id.")
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from api import tokens
 from api.models import ApiToken
 from recovery.measures import services as measure_services
-from recovery.models import DataPoint, OutcomeMeasure
+from recovery.models import DataPoint, OutcomeMeasure, PointCorrection
 
 # --- Tokens -------------------------------------------------------------------------------
 
@@ -152,3 +152,10 @@ def point_put(*, actor, measure: OutcomeMeasure, remote_addr: str | None = None,
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
+
+
+@transaction.atomic
+def point_correct(*, actor, point: DataPoint, remote_addr: str | None = None, **fields) -> DataPoint:
+    """Correct a recorded value through the measure page's service (a reason is required)."""
+    with set_actor(actor, remote_addr=remote_addr):
+        return measure_services.point_correct(actor=actor, point=point, via=PointCorrection.Via.API, **fields)

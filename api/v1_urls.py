@@ -18,5 +18,6 @@ router.register("reviews", views.ReviewViewSet, basename="review")
 urlpatterns = [
     path("measures/<str:pk>/points/", views.MeasurePointsView.as_view(), name="measure-points"),
     path("points/bulk/", views.BulkPointsView.as_view(), name="points-bulk"),
+    path("points/<str:pk>/corrections/", views.PointCorrectionView.as_view(), name="point-corrections"),
     *router.urls,
 ]

@@ -328,6 +328,34 @@ class MeasurePointsView(mixins.ListModelMixin, generics.GenericAPIView):
         return Response(data, status=status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK)
 
 
+class PointCorrectionView(generics.GenericAPIView):
+    """Correct one recorded value, with a reason: the same service and history as the measure page."""
+
+    serializer_class = serializers.PointCorrectionSerializer
+
+    @extend_schema(
+        request=serializers.PointCorrectionSerializer,
+        responses={
+            200: serializers.PointSerializer,
+            400: OpenApiResponse(description="No reason, a wrong field, or a value that comes from an audit."),
+            403: OpenApiResponse(description="A read-only token, or a role that may not record data."),
+            404: OpenApiResponse(description="No such point that this token may see."),
+        },
+    )
+    def post(self, request, pk):
+        point = measure_selectors.point_for(request.user, _int(pk), Verb.RECORD_DATA)
+        form = serializers.PointCorrectionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        if point.measure.kind == OutcomeMeasure.Kind.PERCENTAGE:
+            data.setdefault("numerator", point.numerator)
+            data.setdefault("denominator", point.denominator)
+        else:
+            data.setdefault("value", point.value)
+        corrected = services.point_correct(actor=request.user, point=point, remote_addr=_remote_addr(request), **data)
+        return Response(serializers.PointSerializer(corrected).data)
+
+
 class BulkPointsView(generics.GenericAPIView):
     """Up to 1,000 data points, for any measures, in one call: all or nothing."""
 

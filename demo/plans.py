@@ -16,7 +16,8 @@ from django.utils import timezone
 from core.models import FrameworkItem, Role
 from evidence.services import evidence_create
 from recovery.closure import services as closure
-from recovery.measures.services import measure_create, point_record
+from recovery.learning.services import learning_share, learning_share_respond
+from recovery.measures.services import measure_create, point_correct, point_record
 from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction, ReviewOutcome
 from recovery.plan.services import (
     action_create,
@@ -138,6 +139,29 @@ class MoveTheme:
 
 
 @dataclass(frozen=True)
+class Correct:
+    """A recorded value corrected, with its reason: the ``index``-th point of the story's measure."""
+
+    by: str
+    index: int
+    numerator: float
+    denominator: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class ShareLearning:
+    """The theme's learning shared with a sibling service, which answers whether it applies."""
+
+    by: str
+    to: str  # service slug
+    note: str
+    answered_by: str
+    applies: bool
+    what_changed: str
+
+
+@dataclass(frozen=True)
 class ImportedClosure:
     """Closed outside the closure services: see ``direct.close_as_imported``."""
 
@@ -187,7 +211,8 @@ class Story:
     steps: tuple[Step, ...] = ()
     risks: tuple[Risk, ...] = ()
     measure: Measure | None = None
-    events: tuple = field(default=())  # Points, Evidence, Propose, Decide, ThemeStatus, ImportedClosure, in order
+    # Points, Evidence, Correct, Propose, Decide, MoveTheme, ShareLearning, ImportedClosure, in order
+    events: tuple = field(default=())
 
 
 @dataclass
@@ -384,6 +409,24 @@ def _event(event, story: Story, world, service, theme, action, measure, on: _Dat
         )
     elif isinstance(event, MoveTheme):
         theme_move(actor=by, theme=theme, move=event.move, reason=event.reason, at=_at(on(event.on), event.hour))
+    elif isinstance(event, Correct):
+        point = measure.points.order_by("period_date", "pk")[event.index]
+        point_correct(
+            actor=by,
+            point=point,
+            reason=event.reason,
+            numerator=event.numerator,
+            denominator=event.denominator,
+            note=point.note,
+        )
+    elif isinstance(event, ShareLearning):
+        learning = theme.learning.order_by("pk").first()
+        (share,) = learning_share(
+            actor=by, learning=learning, services=[world.services[event.to]], note=event.note
+        ) or learning.shares.filter(service=world.services[event.to])
+        learning_share_respond(
+            actor=world.user(event.answered_by), share=share, applies=event.applies, what_changed=event.what_changed
+        )
     elif isinstance(event, ImportedClosure):
         direct.close_as_imported(action, by=by, at=_at(on(event.on), event.hour), reason=event.reason, note=event.note)
     else:

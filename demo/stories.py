@@ -6,7 +6,10 @@ Recovery plans (``seed``; the audits demo feeds the escalation and care-plan mea
 - complaints (Meadowbank): closed properly, then the measure worsened - drift after closure;
 - staffing (Oakfield House): high risk; closure refused by the NI, reworked, back in progress;
 - closure-evidence (Oakfield Home Support): high risk, closed with the NI's sign-off;
-- care-plan-alignment (Oakfield House): closure proposed on training records only.
+- care-plan-alignment (Oakfield House): closure proposed on training records only;
+- audit-challenge (Meadowbank): audits that do not challenge (DOMAIN.md worked example 2): a
+  weekly share of effective audits, one value corrected with its reason, and the learning
+  shared with Oakfield House, which adopted it.
 
 The flag stories (falls, medicines) are in demo/flags.py.
 """
@@ -25,6 +28,7 @@ from .plans import (
     INSPECTED,
     Ago,
     Built,
+    Correct,
     Decide,
     Evidence,
     Layer,
@@ -34,6 +38,7 @@ from .plans import (
     Propose,
     Reviewed,
     Risk,
+    ShareLearning,
     Step,
     Story,
     build,
@@ -598,7 +603,100 @@ CARE_PLANS = Story(
     ),
 )
 
-STORIES = (ESCALATION, COMPLAINTS, STAFFING, CLOSURE_EVIDENCE, CARE_PLANS)
+# Effective audits / audits done, each week (clear findings, actions with owners, an impact check).
+AUDIT_CHALLENGE_WEEKLY = ((2, 5), (2, 6), (3, 6), (3, 5), (4, 6), (4, 5), (5, 6), (5, 6), (6, 7), (6, 7))
+
+AUDIT_CHALLENGE = Story(
+    key="audit-challenge",
+    service="meadowbank-nursing",
+    start=11,
+    theme_by="quality",
+    action_by="quality",
+    theme=dict(
+        title="Audits that don't challenge",
+        weakness_found="Monthly audits were completed and scored well, yet missed the same gaps in daily records, "
+        "medicines records and care plan reviews that inspectors found in minutes.",
+        source=INTERNAL_AUDIT,
+        source_reference="Quality lead's review of last quarter's audits",
+        source_date=INSPECTED,
+        framework_items=("W5",),
+        regulations=["reg17"],
+        risk_level="medium",
+        owner="quality",
+        review_cadence="quarterly",
+    ),
+    learning=dict(
+        factors=["audit_effectiveness", "oversight"],
+        why_it_happened="Audits asked whether a record existed, not whether it was right, and nobody compared an "
+        "audit's score with what complaints and incidents already showed.",
+        governance_change="Every audit records its findings, an action with a named owner for each gap and a date "
+        "to re-check; the quality lead challenges one audit per service each month, the provider each quarter.",
+        how_tested="The quality lead re-audits a sample each month: an audit that missed a known risk counts as "
+        "not effective.",
+    ),
+    learning_note="Sat in on a re-audit at Meadowbank: the gaps the first audit missed are now found and owned.",
+    action=dict(
+        title="Every audit ends in findings, owned actions and an impact check",
+        baseline_issue="Two in five audits in the last quarter named a finding, an owner and a re-check date.",
+        intended_outcome="Audits find the problems that are there, and each one leads to a change that is checked "
+        "later.",
+        measurable_target="90% of audits with clear findings, actions, owners and impact checks by {target:%-d %b %Y}",
+        owner="rm.meadowbank",
+        due_date=13 * 7,
+        risk_level="medium",
+        review_role="quality_lead",
+        review_cadence="monthly",
+        evidence_required=[Src.AUDIT, Src.GOVERNANCE_MINUTES],
+    ),
+    steps=(
+        Step(
+            "Registered manager",
+            "Check each finished audit names findings, an owned action per gap and a re-check date",
+            "Audit log",
+            7,
+        ),
+        Step("Quality lead", "Re-audit one audit per service each month", "Quality sampling log", 35),
+        Step("Nominated individual", "Challenge the audit results at the quarterly provider review", "Board minutes"),
+    ),
+    measure=Measure(
+        "Audits with clear findings, owned actions and impact checks",
+        Kind.PERCENTAGE,
+        Direction.HIGHER,
+        "%",
+        40,
+        90,
+        13 * 7,
+        sustain_periods=3,
+    ),
+    events=(
+        Points(AUDIT_CHALLENGE_WEEKLY),
+        Correct(
+            "quality",
+            6,
+            4,
+            6,
+            "Re-audit found one audit counted as effective had no re-check date for its action.",
+        ),
+        Evidence(
+            "quality",
+            "Quality lead's re-audit of the medicines audit",
+            Src.AUDIT,
+            9 * 7,
+            "Quality sampling log",
+            "The re-audit found the same two gaps as the home's audit, each with an owner and a re-check date.",
+        ),
+        ShareLearning(
+            "quality",
+            "oakfield-house",
+            "Oakfield House's audits score well too: worth testing them the same way.",
+            "rm",
+            True,
+            "Our audits now name an owner and a re-check date for every gap; the deputy re-audits one a month.",
+        ),
+    ),
+)
+
+STORIES = (ESCALATION, COMPLAINTS, STAFFING, CLOSURE_EVIDENCE, CARE_PLANS, AUDIT_CHALLENGE)
 
 
 def seed(world, *, today: datetime.date | None = None) -> Built:

@@ -1,8 +1,12 @@
 """Admin for recovery plans: for support staff. Statuses and transitions are read-only here."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
-from recovery.measures.services import measure_refresh_summaries, measure_refresh_summary
+from core import limits
+from core.forms import BoundedCharField, PlausibleDateField, apply_errors
+from recovery.measures.services import measure_refresh_summary, point_correct, validate_point
 from recovery.models import (
     ActionRisk,
     ActionStep,
@@ -11,6 +15,7 @@ from recovery.models import (
     FailureTheme,
     LeadershipLearning,
     OutcomeMeasure,
+    PointCorrection,
     RecoveryAction,
     ReviewRecord,
     ThemeTransition,
@@ -125,24 +130,109 @@ class OutcomeMeasureAdmin(admin.ModelAdmin):
         measure_refresh_summary(obj)  # the stored summary follows the target, direction, name
 
 
+class DataPointCorrectionForm(forms.ModelForm):
+    """The admin's change form for a point: a correction, which needs a reason (see ``point_correct``)."""
+
+    reason = BoundedCharField(
+        label="Reason for the correction",
+        max_length=limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Needed when the value, a count or the date changes; shown on the measure page's history.",
+    )
+
+    period_date = PlausibleDateField(label="Period ending")
+    note = BoundedCharField(label="Note", max_length=limits.SHORT_NOTE, required=False)
+
+    class Meta:
+        model = DataPoint
+        fields = ("period_date", "numerator", "denominator", "value", "note")
+
+    def clean(self):
+        data = super().clean()
+        point = self.instance
+        measure = point.measure
+        original = DataPoint.objects.get(pk=point.pk)
+        counts = {name: data.get(name) for name in ("numerator", "denominator", "value")}
+        if measure.kind == OutcomeMeasure.Kind.PERCENTAGE:
+            typed = counts["value"]
+            counts["value"] = None  # worked out from the counts, as on the measure page
+            numerator, denominator = data.get("numerator"), data.get("denominator")
+            if typed is not None and numerator is not None and denominator and typed != original.value:
+                worked_out = round(100.0 * numerator / denominator, 2)
+                if typed != worked_out:
+                    self.add_error(
+                        "value",
+                        f"This measure's value is worked out from the counts ({numerator:g} of {denominator:g} "
+                        f"is {worked_out:g}%): correct the counts instead.",
+                    )
+                    return data
+        try:
+            plotted = validate_point(measure, period_date=data.get("period_date"), source=original.source, **counts)
+        except ValidationError as exc:
+            apply_errors(self, exc, skip_fields_with_errors=True)
+            return data
+
+        def num(v):
+            return None if v is None else float(v)
+
+        changed = (plotted, num(data.get("numerator")), num(data.get("denominator")), data.get("period_date")) != (
+            original.value,
+            original.numerator,
+            original.denominator,
+            original.period_date,
+        )
+        if changed and not (data.get("reason") or "").strip():
+            self.add_error(
+                "reason", "Say why the value is being corrected: the reason is kept with the old and new values."
+            )
+        clash = (
+            DataPoint.objects.filter(measure=measure, period_date=data.get("period_date")).exclude(pk=point.pk).first()
+        )
+        if clash is not None and not (
+            original.source == DataPoint.Source.AUDIT and clash.source == DataPoint.Source.MANUAL
+        ):
+            self.add_error("period_date", "There is already a value for that period; correct that one instead.")
+        self.plotted_counts = counts
+        return data
+
+
 @admin.register(DataPoint)
 class DataPointAdmin(admin.ModelAdmin):
-    """Support corrections keep the measure's stored summary in step, as the services do."""
+    """Support corrections go through ``point_correct``: a reason, the correction history, the summary.
 
-    list_display = ("measure", "period_date", "value", "source")
-    raw_id_fields = ("measure", "recorded_by")
+    No point is added or deleted here (points come from the measure page, the API and audits;
+    deleting one would change a measure without a trace on its page).
+    """
+
+    form = DataPointCorrectionForm
+    list_display = ("measure", "period_date", "value", "numerator", "denominator", "source")
+    readonly_fields = ("measure", "source", "recorded_by", "recorded_at")
+    fields = ("measure", "source", "period_date", "numerator", "denominator", "value", "note", "reason")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
-        previous = DataPoint.objects.filter(pk=obj.pk).values_list("measure_id", flat=True).first() if change else None
-        super().save_model(request, obj, form, change)
-        measure_refresh_summaries(OutcomeMeasure.objects.filter(pk__in={obj.measure_id, previous} - {None}))
+        data = form.cleaned_data
+        point_correct(
+            actor=request.user,
+            point=obj,
+            reason=data.get("reason", ""),
+            period_date=data["period_date"],
+            note=data.get("note", ""),
+            via=PointCorrection.Via.ADMIN,
+            check_permission=False,  # support staff: the admin's own permissions apply
+            **form.plotted_counts,
+        )
 
-    def delete_model(self, request, obj):
-        measure_id = obj.measure_id
-        super().delete_model(request, obj)
-        measure_refresh_summaries(OutcomeMeasure.objects.filter(pk=measure_id))
 
-    def delete_queryset(self, request, queryset):
-        measure_ids = set(queryset.values_list("measure_id", flat=True))
-        super().delete_queryset(request, queryset)
-        measure_refresh_summaries(OutcomeMeasure.objects.filter(pk__in=measure_ids))
+@admin.register(PointCorrection)
+class PointCorrectionAdmin(AppendOnlyAdmin):
+    """Append-only: the history of corrected values, made through the point's change form."""
+
+    list_display = ("measure", "period_date", "old_value", "new_value", "via", "corrected_by", "corrected_at")
+    list_filter = ("via",)

@@ -22,6 +22,8 @@ class RecoveryConfig(AppConfig):
         auditlog.register(m.MeasureRebase)
         auditlog.register(m.ReviewLayer)
         auditlog.register(m.ReviewRecord)
+        auditlog.register(m.PointCorrection)
+        auditlog.register(m.LearningShare)
         # Plan imports (PlanImport, ImportedRow) are working data and bookkeeping: the confirm
         # writes one entry with the file's SHA-256 and row count, and the actions it creates,
         # updates and opens are logged as any others (recovery.importing.services).
@@ -40,6 +42,15 @@ class RecoveryConfig(AppConfig):
         from recovery.plan.views import themes_panel
 
         register_service_panel(order=20, template="recovery/plan/panel_themes.html", context=themes_panel)
+        from core.work import register_work_source
+        from recovery.learning.selectors import unanswered_work
+        from recovery.learning.views import shared_with_us_panel
+
+        register_work_source(order=65, key="shared_learning", heading="Learning shared with you", items=unanswered_work)
+
+        register_service_panel(
+            order=25, template="recovery/learning/panel_shared_with_us.html", context=shared_with_us_panel
+        )
 
         from core.panels import register_provider_link
 

@@ -2,11 +2,13 @@
 
 Django loads an app's models from ``<app>.models``; the plan feature (themes, learning,
 actions, steps, transitions), the measures feature (measures, data points) and the importing
-feature (plan imports, imported rows) own theirs.
+feature (plan imports, imported rows) and the learning feature (learning shared between
+services) own theirs.
 """
 
 from recovery.importing.models import ImportedRow, PlanImport
-from recovery.measures.models import DataPoint, MeasureRebase, OutcomeMeasure
+from recovery.learning.models import LearningShare
+from recovery.measures.models import DataPoint, MeasureRebase, OutcomeMeasure, PointCorrection
 from recovery.plan.models import (
     ActionRisk,
     ActionStep,
@@ -26,9 +28,11 @@ __all__ = [
     "FailureTheme",
     "ImportedRow",
     "LeadershipLearning",
+    "LearningShare",
     "MeasureRebase",
     "OutcomeMeasure",
     "PlanImport",
+    "PointCorrection",
     "RecoveryAction",
     "ReviewLayer",
     "ReviewOutcome",

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("recovery.overview.urls")),
     path("", include("recovery.importing.urls")),
     path("", include("recovery.reviewing.urls")),
+    path("", include("recovery.learning.urls")),
 ]

@@ -16,7 +16,7 @@ from audits import services as audit_services
 from audits.tests.factories import TemplateFactory, submitted_audit
 from recovery.measures.measuring import MeasureSnapshot, snapshot_values
 from recovery.measures.selectors import measure_summary
-from recovery.measures.services import measure_refresh_summaries, measure_update, point_record, point_update
+from recovery.measures.services import measure_refresh_summaries, measure_update, point_correct, point_record
 from recovery.measures.spc import CONCERN
 from recovery.models import DataPoint, OutcomeMeasure, RecoveryAction
 from recovery.overview.dashboard import service_dashboard
@@ -95,11 +95,13 @@ def test_point_record_refreshes_the_snapshot(world):
     assert measure.summary_latest_value == 20.0 and measure.summary_point_count == 15
 
 
-def test_point_update_refreshes_the_snapshot(world):
+def test_point_correct_refreshes_the_snapshot(world):
     measure = _measure(world)
     _steady_then_drop(world, measure)
     last = DataPoint.objects.filter(measure=measure).order_by("-period_date").first()
-    point_update(actor=world.rm, point=last, period_date=last.period_date, numerator=10, denominator=10)
+    point_correct(
+        actor=world.rm, point=last, reason="Recounted", period_date=last.period_date, numerator=10, denominator=10
+    )
     measure.refresh_from_db()
     assert _stored(measure) == _live(measure)
     assert measure.summary_latest_value == 100.0 and not measure.summary_recent_concern

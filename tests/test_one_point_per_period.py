@@ -61,7 +61,9 @@ def test_correcting_a_point_onto_another_points_period_is_refused(world, measure
     DataPointFactory(measure=measure, period_date=TODAY)
     other = DataPointFactory(measure=measure, period_date=TODAY - datetime.timedelta(days=7))
     with pytest.raises(Exception) as refused:
-        services.point_update(actor=world.rm, point=other, period_date=TODAY, numerator=1, denominator=2)
+        services.point_correct(
+            actor=world.rm, point=other, reason="Typed in the wrong week", period_date=TODAY, numerator=1, denominator=2
+        )
     assert "already a value for the week ending" in str(refused.value)
 
 
@@ -86,9 +88,12 @@ def test_a_hand_entry_for_a_period_an_audit_gave_is_refused(world, measure):
 def test_an_audit_point_takes_over_its_periods_hand_entry_instead_of_adding_one(world, measure):
     template = TemplateFactory(provider=world.provider)
     template.services.add(world.service)
-    period_date = TODAY
+    start = TODAY - datetime.timedelta(days=TODAY.weekday() + 7)  # last week: its Sunday has passed
+    period_date = start + datetime.timedelta(days=6)
     DataPointFactory(measure=measure, period_date=period_date, numerator=1, denominator=2)
-    audit = submitted_audit(service=world.service, auditor=world.rm, template=template)
+    audit = submitted_audit(
+        service=world.service, auditor=world.rm, template=template, period_start=start, period_end=period_date
+    )
     feed_create(actor=world.quality, template=template, measure=measure)  # the backfill feeds the audit
     point = DataPoint.objects.get(measure=measure)
     assert point.source == DataPoint.Source.AUDIT and point.value == 100.0

@@ -9,13 +9,14 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from core import limits
 from core import permissions as policy
 from recovery.measures import services as measure_services
-from recovery.models import DataPoint, OutcomeMeasure
+from recovery.models import DataPoint, OutcomeMeasure, PointCorrection
 
 from .. import compliance as comp
 from ..models import Audit, AuditDataPoint, AuditTemplate, MeasureFeed, rules_of
-from ..periods import period_bounds
+from ..periods import period_bounds, period_label
 
 
 @transaction.atomic
@@ -75,7 +76,6 @@ def feed_backfill(*, actor, feed: MeasureFeed) -> int:
     )
     if measure.service_id:
         audits = audits.filter(service_id=measure.service_id)
-    today = timezone.localdate()
     added = 0
     for audit in audits:
         criteria = list(audit.template_version.criteria.all())
@@ -87,11 +87,11 @@ def feed_backfill(*, actor, feed: MeasureFeed) -> int:
         point = measure_services.point_record(
             actor=actor,
             measure=measure,
-            period_date=min(audit.period_end, today),
+            period_date=audit_period_date(audit),
             numerator=tally.yes,
             denominator=tally.answered,
             source=DataPoint.Source.AUDIT,
-            note=f"{audit.template_version.template} audit: {tally.yes} of {tally.answered} answers met the standard",
+            note=f"{audit.template_version.template} audit, {period_label_for(audit)}",
             check_permission=False,
         )
         _link(audit, measure, point)
@@ -122,10 +122,32 @@ def _in_scope(audit: Audit) -> Q:
     )
 
 
+def _amended(audit: Audit) -> str:
+    """The reason an amendment gives the points it corrects (within the correction's limit)."""
+    return f"Audit amended: {audit.amendment_reason}"[: limits.NOTE]
+
+
+def audit_period_date(audit: Audit):
+    """The date of the point an audit gives a measure: the last day of the audit's own period.
+
+    An audit of 30 Nov-6 Dec is the week ending 6 Dec, even when submitted on 1 Dec.
+    """
+    return audit.period_end
+
+
+def period_label_for(audit: Audit) -> str:
+    """ "Week of 30 Nov – 6 Dec 2026": the audit's period in the words the audit pages use."""
+    return period_label(audit.template_version.template.frequency, audit.period_start, audit.period_end)
+
+
 def feed_measures(*, actor, audit: Audit, keys: Sequence[str], result: comp.Compliance, previous, label: str) -> None:
-    """After a submit: add or update the points of every measure this audit feeds."""
+    """After a submit: add or update the points of every measure this audit feeds.
+
+    An amendment changes the point the audit it replaces gave: a correction, with the
+    amendment's reason, in the point's history (``point_correct``).
+    """
     today = timezone.localdate()
-    period_date = min(audit.period_end, today)
+    period_date = audit_period_date(audit)
     template = audit.template_version.template
     feeds = list(
         MeasureFeed.objects.filter(_in_scope(audit))
@@ -144,16 +166,18 @@ def feed_measures(*, actor, audit: Audit, keys: Sequence[str], result: comp.Comp
         tally = result.for_keys(wanted)
         if not tally.answered:
             continue
-        note = f"{template.title} audit, {label}: {tally.yes} of {tally.answered} answers met the standard"
+        note = f"{template.title} audit, {label}"
         link = old_links.get(measure.pk)
         if link is not None:
-            measure_services.point_update(
+            measure_services.point_correct(
                 actor=actor,
                 point=link.data_point,
+                reason=_amended(audit),
                 period_date=period_date,
                 numerator=tally.yes,
                 denominator=tally.answered,
                 note=f"{note} (amended)",
+                via=PointCorrection.Via.AUDIT,
                 check_permission=False,
             )
             link.audit = audit
@@ -196,10 +220,10 @@ def _backfill_effectiveness(*, actor, measure: OutcomeMeasure) -> int:
 def _update_effectiveness(*, actor, measure: OutcomeMeasure, audit: Audit, today) -> None:
     """One point per period of the measure's cadence: effective / submitted audits in scope."""
     start, end = period_bounds(measure.cadence, audit.period_end)
-    _effectiveness_point(actor=actor, measure=measure, start=start, end=end, today=today)
+    _effectiveness_point(actor=actor, measure=measure, start=start, end=end, today=today, audit=audit)
 
 
-def _effectiveness_point(*, actor, measure: OutcomeMeasure, start, end, today) -> int:
+def _effectiveness_point(*, actor, measure: OutcomeMeasure, start, end, today, audit: Audit | None = None) -> int:
     """Make the period's audit point say effective / submitted; 1 if a point was added, else 0."""
     scope = Audit.objects.filter(
         provider_id=measure.provider_id, status=Audit.Status.SUBMITTED, period_end__range=(start, end)
@@ -209,8 +233,8 @@ def _effectiveness_point(*, actor, measure: OutcomeMeasure, start, end, today) -
     counts = scope.aggregate(total=Count("pk"), effective=Count("pk", filter=Q(is_effective=True)))
     if not counts["total"]:
         return 0
-    period_date = min(end, today)
-    note = f"{counts['effective']} of {counts['total']} audits submitted for this period were effective"
+    period_date = end
+    note = "Share of the audits submitted for this period that were effective"
     point = (
         DataPoint.objects.filter(measure=measure, source=DataPoint.Source.AUDIT, period_date__range=(start, end))
         .order_by("pk")
@@ -223,13 +247,23 @@ def _effectiveness_point(*, actor, measure: OutcomeMeasure, start, end, today) -
             period_date,
         ):
             return 0  # already right: nothing to correct (a re-run of the backfill)
-        measure_services.point_update(
+        if audit is None:
+            reason = f"Backfilled from past audits: {counts['effective']} of {counts['total']} effective."
+        elif audit.amends_id:
+            reason = _amended(audit)
+        else:
+            reason = (
+                f"Another audit was submitted for this period: {counts['effective']} of {counts['total']} effective."
+            )
+        measure_services.point_correct(
             actor=actor,
             point=point,
+            reason=reason,
             period_date=period_date,
             numerator=counts["effective"],
             denominator=counts["total"],
             note=note,
+            via=PointCorrection.Via.AUDIT,
             check_permission=False,
         )
         return 0

@@ -309,7 +309,7 @@ def test_submitting_adds_a_point_from_the_linked_criteria_only(world):
     # c1: 2 yes 1 no; c2: 1 yes 1 no 1 n/a; c3 is not linked.
     assert (point.numerator, point.denominator, point.value) == (3, 5, 60.0)
     assert point.source == DataPoint.Source.AUDIT
-    assert point.period_date == min(audit.period_end, timezone.localdate())
+    assert point.period_date == audit.period_end  # the audit's own week, even before it has ended
     assert AuditDataPoint.objects.get(measure=measure).audit == audit
 
 
@@ -358,6 +358,10 @@ def test_amendment_needs_a_reason_keeps_both_and_updates_the_point(world, client
     point = DataPoint.objects.get(measure=measure)  # updated, not duplicated
     assert (point.numerator, point.denominator) == (3, 4)
     assert AuditDataPoint.objects.get(measure=measure).audit == amendment
+    # The amendment is a correction of the point, with the amendment's reason.
+    (correction,) = point.corrections.all()
+    assert (correction.old_value, correction.new_value, correction.via) == (100.0, 75.0, "audit")
+    assert correction.reason == "Audit amended: R-1001 answered against the wrong week"
     # Each version has its own evidence item; both stay.
     assert original.evidence_item and amendment.evidence_item and original.evidence_item != amendment.evidence_item
     assert EvidenceItem.objects.filter(source_type=SourceType.AUDIT).count() == 2

@@ -25,6 +25,7 @@ TRAIL = {
     "recovery_actiontransition",
     "recovery_themetransition",
     "recovery_reviewrecord",  # review records
+    "recovery_pointcorrection",  # corrections of measure values
     "governance_reviewamendment",
     "core_accessrecord",  # who looked at what
 }

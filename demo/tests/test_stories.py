@@ -1,4 +1,4 @@
-"""The recovery demo: five closure stories, built through the services, and safe to run twice."""
+"""The recovery demo: its closure stories, built through the services, and safe to run twice."""
 
 from __future__ import annotations
 
@@ -27,12 +27,19 @@ def _summary(measure: OutcomeMeasure):
 
 def test_demo_measures_are_exposed_by_key(seeded):
     _, result = seeded
-    assert set(result.measures) == {"escalation", "complaints", "staffing", "closure-evidence", "care-plan-alignment"}
+    assert set(result.measures) == {
+        "escalation",
+        "complaints",
+        "staffing",
+        "closure-evidence",
+        "care-plan-alignment",
+        "audit-challenge",
+    }
     assert result.measures["escalation"].kind == OutcomeMeasure.Kind.PERCENTAGE
     # The audits demo records these two from weekly audits.
     assert not result.measures["escalation"].points.exists()
     assert not result.measures["care-plan-alignment"].points.exists()
-    for key in ("complaints", "staffing", "closure-evidence"):
+    for key in ("complaints", "staffing", "closure-evidence", "audit-challenge"):
         assert 6 <= result.measures[key].points.count() <= 20
 
 
@@ -154,3 +161,18 @@ def test_escalation_has_worked_example_ones_three_layers_and_its_flags_say_so(se
     )
     assert [f.cause for f in open_review_flags] == [f"layer:{monthly.pk}"]
     assert open_review_flags.get().detail.startswith("Monthly NI review overdue")
+
+
+def test_audits_that_dont_challenge_has_a_correction_and_learning_adopted_by_a_sibling(seeded):
+    """DOMAIN.md worked example 2: one value corrected with its reason; its learning travelled."""
+    world, result = seeded
+    measure = result.measures["audit-challenge"]
+    (correction,) = measure.corrections.all()
+    assert (correction.old_text, correction.new_text) == ("5 of 6 (83.33%)", "4 of 6 (66.67%)")
+    assert "no re-check date" in correction.reason and correction.corrected_by == world.user("quality")
+    point = measure.points.get(pk=correction.point_id)
+    assert (point.counts_text, point.value) == ("4 of 6", 66.67)
+    (share,) = result.themes["audit-challenge"].learning.get().shares.all()
+    assert share.service == world.services["oakfield-house"] and share.applies is True
+    assert share.responded_by == world.user("rm")
+    assert _summary(measure).state == OutcomeMeasure.State(measure.summary_state)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from core import permissions as policy
 from core.models import Provider
 from governance.flags.selectors import provider_dashboard as build_dashboard
+from recovery.learning.selectors import provider_shares
 
 
 def may_see_dashboard(user, provider: Provider) -> bool:
@@ -23,4 +24,9 @@ def provider_dashboard(request, provider: str):
     if not may_see_dashboard(request.user, provider_obj):
         raise PermissionDenied("The provider dashboard is for people with a role across the provider.")
     dashboard = build_dashboard(provider_obj, timezone.localdate())
-    return render(request, "governance/dashboard/provider.html", {"provider": provider_obj, "dashboard": dashboard})
+    shares = provider_shares(request.user, provider_obj)
+    return render(
+        request,
+        "governance/dashboard/provider.html",
+        {"provider": provider_obj, "dashboard": dashboard, "shares": shares},
+    )

@@ -115,7 +115,7 @@ def theme_key_questions(theme: FailureTheme) -> set[str]:
 def summaries_at(measures: Iterable[OutcomeMeasure], date_to: datetime.date) -> list[measuring.MeasureSummary]:
     out = []
     for m in measures:
-        points = [p for p in m.points.all() if p.period_date <= date_to]
+        points = [p for p in m.points.all() if measuring.period_begun_by(m.cadence, p.period_date, date_to)]
         summary = measuring.summarise(m, points, today=date_to)
         summary.badge_info = summary.badge()
         summary.assurance_info = summary.assurance()

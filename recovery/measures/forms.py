@@ -183,3 +183,21 @@ class RebaseRemoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class PointCorrectionForm(DataPointForm):
+    """Correct a recorded value: the same fields, and why (kept with the old and new values)."""
+
+    reason = BoundedCharField(
+        label="Why is it being corrected?",
+        max_length=limits.NOTE,
+        required=False,  # the service says when one is needed (a changed value or count), by the field
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when the value, a count or the date changes. Shown in the measure's correction history.",
+    )
+
+    def __init__(self, *args, submit_label: str = "Save correction", **kwargs):
+        super().__init__(*args, submit_label=submit_label, **kwargs)
+
+    def service_fields(self) -> dict:
+        return {**super().service_fields(), "reason": self.cleaned_data.get("reason", "")}

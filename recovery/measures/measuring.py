@@ -35,6 +35,15 @@ def is_stale(cadence: str, last: datetime.date, today: datetime.date, grace_days
     return (today - last).days > CADENCE_DAYS[cadence] + grace_days
 
 
+def period_begun_by(cadence: str, period_date: datetime.date, day: datetime.date) -> bool:
+    """Whether the period ending ``period_date`` had begun by ``day``.
+
+    A point is dated by the last day of its period (an audit's week ends on its Sunday), so a
+    report "up to" a day includes the period in progress that day, as the measure page does.
+    """
+    return (period_date - datetime.timedelta(days=CADENCE_DAYS[cadence])) < day
+
+
 def point_value(kind: str, numerator: float | None, denominator: float | None, value: float | None) -> float:
     """The plotted value: a percentage for sampled measures, else the value given."""
     if kind == OutcomeMeasure.Kind.PERCENTAGE:
@@ -116,6 +125,48 @@ def measure_state(measure: OutcomeMeasure, points: Sequence[DataPoint]) -> str:
     return State.ON_TRACK if better else State.OFF_TRACK
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """The one verdict on a measure: its state and why, from its points and its SPC result.
+
+    Badges, the recovery map's gaps, closure readiness and flags all read this (through
+    ``MeasureSummary`` or the stored ``summary_state`` a ``MeasureSnapshot`` reads), so no two
+    screens can disagree about whether a measure is met.
+    """
+
+    state: str
+    reason: str = ""  # set when the SPC result held the state back
+
+    @property
+    def met(self) -> bool:
+        return self.state in (State.TARGET_MET, State.SUSTAINED)
+
+    @property
+    def off_track(self) -> bool:
+        return self.state == State.OFF_TRACK
+
+
+HELD_BACK = (
+    "The latest value meets the target, but the chart's limits say the process as it runs would "
+    "usually miss it, so the target does not count as met yet. If practice has changed, the limits "
+    "need recalculating from that point."
+)
+
+
+def evaluate(measure: OutcomeMeasure, points: Sequence[DataPoint], spc: SpcResult) -> Evaluation:
+    """The measure's state (see ``measure_state``), reconciled with its SPC assurance.
+
+    Rule: a measure is never "target met" or "sustained" while its chart says the process
+    consistently fails the target (the target lies beyond the limits on the wrong side): such
+    a value is an exception, not assurance, and the measure is shown on track instead, with
+    the reason. ``points`` oldest first; ``spc`` computed from them.
+    """
+    state = measure_state(measure, points)
+    if state in (State.TARGET_MET, State.SUSTAINED) and spc.assurance == "fail":
+        return Evaluation(State.ON_TRACK, HELD_BACK)
+    return Evaluation(state)
+
+
 STATE_STYLE = {
     State.NO_DATA: "secondary",
     State.OFF_TRACK: "danger",
@@ -143,6 +194,10 @@ class _StateWords:
     def met(self) -> bool:
         return self.state in (State.TARGET_MET, State.SUSTAINED)
 
+    @property
+    def off_track(self) -> bool:
+        return self.state == State.OFF_TRACK
+
 
 @dataclass
 class MeasureSummary(_StateWords):
@@ -153,6 +208,7 @@ class MeasureSummary(_StateWords):
     state: str
     spc: SpcResult
     stale: bool | None = None  # filled in by ``summarise(..., today=...)``
+    state_reason: str = ""  # why the evaluation held the state back, if it did (``evaluate``)
 
     @property
     def latest(self) -> DataPoint | None:
@@ -255,7 +311,10 @@ def summarise(
         baseline_size=measure.limits_from_first or None,  # 0 would mean "no baseline": use all points
         segment_starts=segment_starts_for([p.period_date for p in points], rebase_dates),
     )
-    summary = MeasureSummary(measure=measure, points=list(points), state=measure_state(measure, points), spc=spc)
+    evaluation = evaluate(measure, points, spc)
+    summary = MeasureSummary(
+        measure=measure, points=list(points), state=evaluation.state, spc=spc, state_reason=evaluation.reason
+    )
     if today is not None:
         summary.stale = summary.is_stale(today)
     return summary

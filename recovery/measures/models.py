@@ -127,6 +127,75 @@ class DataPoint(models.Model):
     def __str__(self) -> str:
         return f"{self.measure}: {self.value} on {self.period_date}"
 
+    @property
+    def counts_text(self) -> str:
+        """ "18 of 20" from the stored counts (empty without them): always the current value's counts."""
+        if self.numerator is None or self.denominator is None:
+            return ""
+        return f"{self.numerator:g} of {self.denominator:g}"
+
+
+class PointCorrection(models.Model):
+    """One correction of a data point's value or counts: what it was, what it became, who, when, why.
+
+    Append-only (no update, no delete: a PostgreSQL trigger refuses both). Written by
+    ``recovery.measures.services.point_correct`` for every path that changes a recorded value:
+    the measure page, the admin, an amended audit. The measure page's history lists them.
+    """
+
+    class Via(models.TextChoices):
+        PAGE = "page", "Measure page"
+        ADMIN = "admin", "Support (admin)"
+        API = "api", "API"
+        AUDIT = "audit", "Amended audit"
+
+    measure = models.ForeignKey(OutcomeMeasure, on_delete=models.PROTECT, related_name="corrections")
+    # The point corrected. No database constraint and nothing done when the point goes (an audit
+    # taking over its period deletes a hand-entered point): the history row stays as written.
+    point = models.ForeignKey(
+        DataPoint,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
+    period_date = models.DateField(help_text="The end of the period the corrected value describes.")
+    old_value = models.FloatField()
+    new_value = models.FloatField()
+    old_numerator = models.FloatField(null=True, blank=True)
+    old_denominator = models.FloatField(null=True, blank=True)
+    new_numerator = models.FloatField(null=True, blank=True)
+    new_denominator = models.FloatField(null=True, blank=True)
+    old_period_date = models.DateField(null=True, blank=True)
+    reason = text_field(max_length=limits.NOTE)
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.PAGE)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    corrected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-corrected_at", "-pk"]
+        constraints = [*length_checks(reason=limits.NOTE)]
+
+    def __str__(self) -> str:
+        return f"{self.measure}: {self.old_value:g} → {self.new_value:g} ({self.period_date})"
+
+    @staticmethod
+    def _counts(value, numerator, denominator) -> str:
+        if numerator is not None and denominator is not None:
+            return f"{numerator:g} of {denominator:g} ({value:g}%)"
+        return f"{value:g}"
+
+    @property
+    def old_text(self) -> str:
+        return self._counts(self.old_value, self.old_numerator, self.old_denominator)
+
+    @property
+    def new_text(self) -> str:
+        return self._counts(self.new_value, self.new_numerator, self.new_denominator)
+
 
 class MeasureRebase(models.Model):
     """A point from which a measure's SPC limits are recalculated, with who asked and why.

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core import permissions as policy
 from recovery.measures.measuring import MeasureSnapshot, MeasureSummary, summarise
+from recovery.measures.models import PointCorrection
 from recovery.models import DataPoint, OutcomeMeasure, RecoveryAction
 
 
@@ -59,3 +60,11 @@ def snapshots(measures: Iterable[OutcomeMeasure], *, today: datetime.date | None
     """What lists show about each measure, from its stored summary (no points, no SPC, no queries)."""
     today = today or timezone.localdate()
     return [MeasureSnapshot(m, today=today) for m in measures]
+
+
+def corrections_for(measure: OutcomeMeasure, *, point: DataPoint | None = None) -> list[PointCorrection]:
+    """The measure's correction history (or one point's), newest first: one query."""
+    qs = PointCorrection.objects.filter(measure=measure).select_related("corrected_by")
+    if point is not None:
+        qs = qs.filter(point=point)
+    return list(qs.order_by("-corrected_at", "-pk"))

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core import limits
+from core import events, limits
 from core import permissions as policy
 from recovery.measures.measuring import SNAPSHOT_FIELDS, PointValue, point_value, snapshot_values, summarise
+from recovery.measures.models import PointCorrection
 from recovery.measures.spc import MIN_POINTS_FOR_LIMITS
 from recovery.models import DataPoint, OutcomeMeasure, RecoveryAction
 from recovery.plan.services import check_not_awaiting_decision
@@ -192,12 +193,18 @@ def validate_point(
     numerator: float | None = None,
     denominator: float | None = None,
     value: float | None = None,
+    source: str = DataPoint.Source.MANUAL,
 ) -> float:
-    """Check one data point and return the value it plots, or raise per-field errors."""
+    """Check one data point and return the value it plots, or raise per-field errors.
+
+    A point's date is the last day of its period. A hand entry cannot describe a period that
+    ends in the future; an audit's point is dated by the audit's own period (the week ending on
+    its last day), which may end after the day it is submitted.
+    """
     errors: dict[str, str] = {}
     if period_date is None:
         errors["period_date"] = "Enter the date the value describes."
-    elif period_date > timezone.localdate():
+    elif period_date > timezone.localdate() and source != DataPoint.Source.AUDIT:
         errors["period_date"] = "A data point cannot describe a future date."
     if measure.kind == OutcomeMeasure.Kind.PERCENTAGE:
         for name, count in (("numerator", numerator), ("denominator", denominator)):
@@ -273,6 +280,7 @@ def point_record(
     note: str = "",
     check_permission: bool = True,
     refresh_summary: bool = True,
+    correction_reason: str = "",
 ) -> DataPoint:
     """The measure's value for the period ending ``period_date``: one point per period.
 
@@ -288,7 +296,7 @@ def point_record(
         policy.require(actor, policy.Verb.RECORD_DATA, measure)
     limits.check(DataPoint, note=note)
     plotted = validate_point(
-        measure, period_date=period_date, numerator=numerator, denominator=denominator, value=value
+        measure, period_date=period_date, numerator=numerator, denominator=denominator, value=value, source=source
     )
     _lock_measure(measure)
     existing = DataPoint.objects.filter(measure=measure, period_date=period_date).first()
@@ -297,6 +305,23 @@ def point_record(
             replaced = (
                 "" if existing.source == DataPoint.Source.AUDIT else f" (replaced a hand-entered {existing.value:g})"
             )
+            correction = _correction(
+                existing,
+                actor=actor,
+                reason=correction_reason
+                or (
+                    "An audit was submitted for this period: the audit's value replaces the one entered by hand."
+                    if replaced
+                    else "An audit was submitted for this period again: its value replaces the earlier one."
+                ),
+                via=PointCorrection.Via.AUDIT,
+                period_date=period_date,
+                numerator=numerator,
+                denominator=denominator,
+                plotted=plotted,
+            )
+            if correction is not None:
+                correction.save()
             return _point_save(
                 existing,
                 period_date=period_date,
@@ -354,25 +379,94 @@ def _point_save(point: DataPoint, *, period_date, numerator, denominator, plotte
     return point
 
 
+def _as_float(count) -> float | None:
+    return None if count is None else float(count)
+
+
+def _correction(
+    point: DataPoint, *, actor, reason: str, via: str, period_date, numerator, denominator, plotted
+) -> PointCorrection | None:
+    """The history row for a change of ``point`` (None when neither value, counts nor date change)."""
+    before = (point.value, point.numerator, point.denominator, point.period_date)
+    after = (plotted, _as_float(numerator), _as_float(denominator), period_date)
+    if before == after:
+        return None
+    return PointCorrection(
+        measure_id=point.measure_id,
+        point=point,
+        period_date=period_date,
+        old_value=point.value,
+        new_value=plotted,
+        old_numerator=point.numerator,
+        old_denominator=point.denominator,
+        new_numerator=_as_float(numerator),
+        new_denominator=_as_float(denominator),
+        old_period_date=point.period_date if point.period_date != period_date else None,
+        reason=reason,
+        via=via,
+        corrected_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
 @transaction.atomic
-def point_update(
+def point_correct(
     *,
     actor,
     point: DataPoint,
-    period_date: datetime.date,
+    reason: str,
+    period_date: datetime.date | None = None,
     numerator: float | None = None,
     denominator: float | None = None,
     value: float | None = None,
     note: str | None = None,
+    via: str = PointCorrection.Via.PAGE,
     check_permission: bool = True,
 ) -> DataPoint:
-    """Correct a data point (the audit trail keeps the old value)."""
+    """Correct a data point: its value (or counts) and date change only with a reason.
+
+    Every path that changes a recorded value comes here: the measure page, the admin's
+    "correct" form, an amended audit (``via="audit"``, its amendment reason). The old and new
+    values go to the point's append-only history (``PointCorrection``), which the measure page
+    shows; the counts are stored with the value, so "18 of 20" always matches it. A change of
+    the note alone needs no reason (the audit trail keeps it). A value an audit produced is
+    changed here only by the audit's amendment or by support staff (``via="admin"``).
+    """
+    measure = point.measure
     if check_permission:
-        policy.require(actor, policy.Verb.RECORD_DATA, point.measure)
+        policy.require(actor, policy.Verb.RECORD_DATA, measure)
+    reason = (reason or "").strip()
+    period_date = period_date or point.period_date
+    source = point.source
+    if source == DataPoint.Source.AUDIT and via not in (PointCorrection.Via.AUDIT, PointCorrection.Via.ADMIN):
+        raise ValidationError(
+            {"__all__": "This value comes from an audit; amend the audit to change it (the measure follows)."}
+        )
     plotted = validate_point(
-        point.measure, period_date=period_date, numerator=numerator, denominator=denominator, value=value
+        measure,
+        period_date=period_date,
+        numerator=numerator,
+        denominator=denominator,
+        value=value,
+        source=source,
     )
-    _lock_measure(point.measure)
+    _lock_measure(measure)
+    point.refresh_from_db()
+    correction = _correction(
+        point,
+        actor=actor,
+        reason=reason,
+        via=via,
+        period_date=period_date,
+        numerator=numerator,
+        denominator=denominator,
+        plotted=plotted,
+    )
+    if correction is not None:
+        if not reason:
+            raise ValidationError(
+                {"reason": "Say why the value is being corrected: the reason is kept with the old and new values."}
+            )
+        limits.check(PointCorrection, reason=reason)
     other = DataPoint.objects.filter(measure_id=point.measure_id, period_date=period_date).exclude(pk=point.pk).first()
     if other is not None and point.source == DataPoint.Source.AUDIT and other.source == DataPoint.Source.MANUAL:
         # An amended audit moves its point onto a day typed by hand: the audit owns the period.
@@ -381,12 +475,16 @@ def point_update(
     elif other is not None:
         raise ValidationError(
             {
-                "period_date": f"There is already a value for {period_name(point.measure, period_date)} "
+                "period_date": f"There is already a value for {period_name(measure, period_date)} "
                 f"({other.value:g}); correct that one instead."
             }
         )
     if note is not None:
         limits.check(DataPoint, note=note)
-    return _point_save(
+    saved = _point_save(
         point, period_date=period_date, numerator=numerator, denominator=denominator, plotted=plotted, note=note
     )
+    if correction is not None:
+        correction.save()
+        events.changed(measure, reason="point_corrected")  # a flag may be about this measure's values
+    return saved

@@ -16,7 +16,7 @@ from core.selectors import history_for
 from recovery.measures import charts, rebases
 from recovery.measures import selectors as selectors
 from recovery.measures import services as services
-from recovery.measures.forms import DataPointForm, MeasureForm, RebaseForm, RebaseRemoveForm
+from recovery.measures.forms import DataPointForm, MeasureForm, PointCorrectionForm, RebaseForm, RebaseRemoveForm
 from recovery.measures.measuring import explain
 from recovery.measures.spc import segment_starts_for
 from recovery.models import DataPoint
@@ -97,8 +97,16 @@ def measure_edit(request, pk: int):
 def measure_detail(request, pk: int):
     measure = selectors.measure_for(request.user, pk, Verb.VIEW)
     summary = selectors.measure_summary(measure, today=timezone.localdate())
+    corrections = selectors.corrections_for(measure)
+    corrected = {c.point_id for c in corrections}
     rows = [
-        {"point": p, "spc": s, "meets": measure.meets_target(p.value), "text": summary.value_text(p.value)}
+        {
+            "point": p,
+            "spc": s,
+            "meets": measure.meets_target(p.value),
+            "text": summary.value_text(p.value),
+            "corrected": p.pk in corrected,
+        }
         for p, s in zip(summary.points, summary.spc.points, strict=True)
     ]
     user = request.user
@@ -120,6 +128,7 @@ def measure_detail(request, pk: int):
             "can_record": policy.can(user, Verb.RECORD_DATA, measure),
             "history": history_for(measure),
             **_rebase_context(measure, summary, can_edit=policy.can(user, Verb.EDIT_PLAN, measure)),
+            "corrections": corrections,
         },
     )
 
@@ -183,16 +192,16 @@ def point_edit(request, pk: int):
         "value": point.value,
         "note": point.note,
     }
-    form = DataPointForm(request.POST if request.method == "POST" else None, measure=measure, initial=initial)
+    form = PointCorrectionForm(request.POST if request.method == "POST" else None, measure=measure, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.point_update(actor=request.user, point=point, **form.service_fields())
+            services.point_correct(actor=request.user, point=point, **form.service_fields())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, f"Data point for {_day(point.period_date)} corrected.")
             return redirect(measure.get_absolute_url())
-    context.update(form=form, history=history_for(point))
+    context.update(form=form, history=history_for(point), corrections=selectors.corrections_for(measure, point=point))
     return render(request, "recovery/measures/point_form.html", context)
 
 

@@ -36,11 +36,15 @@ GAP_NO_MEASURE = "no_measure"
 GAP_STALE = "stale_measure"
 GAP_NO_EVIDENCE = "no_evidence"
 GAP_NO_LEARNING = "no_learning"
+GAP_OFF_TRACK = "measure_off_track"
+GAP_CLOSED_NO_IMPACT = "closed_without_impact"
 GAP_LABELS = {
     GAP_NO_OUTCOME: "No intended outcome",
     GAP_NO_MEASURE: "No measure",
     GAP_STALE: "Measure without recent data",
+    GAP_OFF_TRACK: "Measure off track",
     GAP_NO_EVIDENCE: "No evidence",
+    GAP_CLOSED_NO_IMPACT: "Closed without impact evidence",
     GAP_NO_LEARNING: "No leadership learning",
 }
 
@@ -89,7 +93,7 @@ def _action_queryset(user, base: QuerySet[RecoveryAction]) -> QuerySet[RecoveryA
             Prefetch("measures", queryset=OutcomeMeasure.objects.only(*_MAP_MEASURE_FIELDS)),
             Prefetch(
                 "evidence",
-                queryset=EvidenceItem.objects.current().only("id", "nature"),
+                queryset=EvidenceItem.objects.current().only("id", "nature", "refers_to"),
                 to_attr="current_evidence",
             ),
             layers_prefetch(),
@@ -172,7 +176,7 @@ def action_row(action: RecoveryAction, today: datetime.date) -> ActionRow:
     measures = snapshots(action.measures.all(), today=today)
     evidence = getattr(action, "current_evidence", None)
     if evidence is None:
-        evidence = list(action.evidence.current().only("id", "nature"))
+        evidence = list(action.evidence.current().only("id", "nature", "refers_to"))
     impact = sum(1 for e in evidence if e.nature == Nature.IMPACT)
     gaps = []
     if not action.intended_outcome.strip():
@@ -181,8 +185,14 @@ def action_row(action: RecoveryAction, today: datetime.date) -> ActionRow:
         gaps.append(GAP_NO_MEASURE)
     if any(s.stale for s in measures):
         gaps.append(GAP_STALE)
+    if any(s.off_track for s in measures):  # the measure's one evaluation, as its badge shows it
+        gaps.append(GAP_OFF_TRACK)
     if not evidence:
         gaps.append(GAP_NO_EVIDENCE)
+    if action.status == RecoveryAction.Status.CLOSED and not any(
+        e.nature == Nature.IMPACT and _after_start(e.refers_to, action) for e in evidence
+    ):
+        gaps.append(GAP_CLOSED_NO_IMPACT)
     layers = current_layers(action)
     next_review = next_due(layers)
     return ActionRow(
@@ -196,6 +206,11 @@ def action_row(action: RecoveryAction, today: datetime.date) -> ActionRow:
         overdue=action.is_overdue(today),
         gaps=gaps,
     )
+
+
+def _after_start(day: datetime.date, action: RecoveryAction) -> bool:
+    """Impact evidence counts for a closure when it is dated on or after the action started."""
+    return action.started_on is None or day >= action.started_on
 
 
 def _stale_measure(today: datetime.date) -> Q:
@@ -222,19 +237,38 @@ def _map_gap_counts(themes: QuerySet[FailureTheme], actions: QuerySet[RecoveryAc
             has_measure=Exists(OutcomeMeasure.objects.filter(action=OuterRef("pk"))),
             has_stale=Exists(stale),
             has_evidence=Exists(EvidenceItem.objects.current().filter(actions=OuterRef("pk"))),
+            has_off_track=Exists(
+                OutcomeMeasure.objects.filter(action=OuterRef("pk"), summary_state=OutcomeMeasure.State.OFF_TRACK)
+            ),
+            has_impact=Exists(
+                EvidenceItem.objects.current().filter(
+                    refers_to__gte=OuterRef("started_on"),
+                    actions=OuterRef("pk"),
+                    nature=Nature.IMPACT,
+                )
+            ),
+            has_impact_any=Exists(EvidenceItem.objects.current().filter(actions=OuterRef("pk"), nature=Nature.IMPACT)),
         )
         .aggregate(
             no_outcome=Count("pk", filter=Q(outcome_length=0)),
             no_measure=Count("pk", filter=Q(has_measure=False)),
             stale_measure=Count("pk", filter=Q(has_stale=True)),
+            off_track=Count("pk", filter=Q(has_off_track=True)),
             no_evidence=Count("pk", filter=Q(has_evidence=False)),
+            closed_no_impact=Count(
+                "pk",
+                filter=Q(status=RecoveryAction.Status.CLOSED)
+                & ~(Q(has_impact=True) | Q(started_on__isnull=True, has_impact_any=True)),
+            ),
         )
     )
     counts = {
         GAP_NO_OUTCOME: action_totals["no_outcome"],
         GAP_NO_MEASURE: action_totals["no_measure"],
         GAP_STALE: action_totals["stale_measure"],
+        GAP_OFF_TRACK: action_totals["off_track"],
         GAP_NO_EVIDENCE: action_totals["no_evidence"],
+        GAP_CLOSED_NO_IMPACT: action_totals["closed_no_impact"],
         GAP_NO_LEARNING: theme_totals["no_learning"],
     }
     return theme_totals["total"], counts

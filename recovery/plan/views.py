@@ -17,6 +17,7 @@ from core.models import Provider
 from core.selectors import history_for, service_for_slug
 from core.views import button, form_page, saved
 from recovery.closure import services as closure_services
+from recovery.learning import selectors as learning_selectors
 from recovery.models import FailureTheme, RecoveryAction
 from recovery.plan import selectors as selectors
 from recovery.plan import services as services
@@ -147,6 +148,7 @@ def theme_detail(request, pk: int):
         "crumbs": theme_crumbs(theme)[:-1],
         **selectors.theme_page(theme),
         "can_edit": policy.can(user, V.EDIT_PLAN, theme),
+        "can_share_learning": policy.can(user, V.EDIT_PLAN, theme),
         "can_review_learning": policy.can(user, V.REVIEW_LEARNING, theme),
         "move_form": ThemeMoveForm(theme=theme),
         "regulation_labels": theme.regulation_labels(),
@@ -154,6 +156,9 @@ def theme_detail(request, pk: int):
         "history": history_for(theme),
         "today": timezone.localdate(),
     }
+    shares = learning_selectors.shares_of_learning(lr.pk for lr in context["learning"])
+    for lr in context["learning"]:
+        lr.share_list = shares.get(lr.pk, [])
     return render(request, "recovery/plan/theme_detail.html", context)
 
 

@@ -164,10 +164,28 @@ def test_correct_a_point(world, client, measure):
     url = reverse("recovery:point_edit", kwargs={"pk": point.pk})
     page = client.get(url)
     assert 'value="5"' in page.content.decode()  # whole numbers shown as typed, not "5.0"
-    response = client.post(url, {"period_date": iso(TODAY), "numerator": "9", "denominator": "10", "note": "recount"})
+    posted = {"period_date": iso(TODAY), "numerator": "9", "denominator": "10", "note": "recount"}
+    refused = client.post(url, posted)  # a changed value needs a reason
+    assert "Say why the value is being corrected" in refused.context["form"].errors["reason"][0]
+    assert refused.context["form"]["numerator"].value() == "9"  # what was typed is kept
+    point.refresh_from_db()
+    assert point.value == 50.0
+    response = client.post(url, {**posted, "reason": "Four records were missed in the first count"})
     assert response.status_code == 302
     point.refresh_from_db()
-    assert (point.value, point.note) == (90.0, "recount")
+    assert (point.value, point.note, point.counts_text) == (90.0, "recount", "9 of 10")
+    page = client.get(measure.get_absolute_url()).content.decode()
+    assert "Four records were missed in the first count" in page  # the measure page's correction history
+    assert "<del>5 of 10 (50%)</del>" in page and "<ins>9 of 10 (90%)</ins>" in page
+
+
+def test_a_note_alone_is_changed_without_a_reason(world, client, measure):
+    point = DataPointFactory(measure=measure, numerator=5, denominator=10, period_date=TODAY)
+    client.force_login(world.rm)
+    url = reverse("recovery:point_edit", kwargs={"pk": point.pk})
+    response = client.post(url, {"period_date": iso(TODAY), "numerator": "5", "denominator": "10", "note": "R-12"})
+    assert response.status_code == 302
+    assert not point.corrections.exists()
 
 
 def test_correction_refused_keeps_the_old_value(world, client, measure):

@@ -144,7 +144,7 @@ def test_map_shows_the_chain_and_highlights_gaps(world, client):
     theme = ThemeFactory(service=world.service, provider=world.provider, title="Late escalation")
     good = ActionFactory(theme=theme, owner=world.deputy, title="Weekly sampling")
     measure = MeasureFactory(action=good, name="Escalated on time")
-    DataPointFactory(measure=measure, period_date=TODAY - datetime.timedelta(days=2))
+    DataPointFactory(measure=measure, period_date=TODAY - datetime.timedelta(days=2), numerator=10, denominator=10)
     impact = EvidenceFactory(service=world.service, source_type=SourceType.CARE_RECORD)
     activity = EvidenceFactory(service=world.service, source_type=SourceType.TRAINING_RECORD)
     removed = EvidenceFactory(service=world.service, removed_at=timezone.now())
@@ -168,7 +168,9 @@ def test_map_shows_the_chain_and_highlights_gaps(world, client):
         "no_outcome": 1,
         "no_measure": 1,
         "stale_measure": 1,
+        "measure_off_track": 0,
         "no_evidence": 1,
+        "closed_without_impact": 0,
         "no_learning": 1,
     }
     html = response.content.decode()
@@ -290,3 +292,36 @@ def test_map_pages_by_theme_and_gap_counts_cover_every_page(world, client):
     filtered = client.get(url, {"risk": "high"}).content.decode()
     assert "?risk=high&amp;page=2" in filtered
     assert client.get(url, {"risk": "low"}).context["map"].gap_counts["no_learning"] == 0
+
+
+def test_map_gaps_name_an_off_track_measure_and_a_closure_without_impact_evidence(world, client):
+    """The map's gaps come from the measure's one evaluation (its badge) and the closure rule."""
+    theme = ThemeFactory(service=world.service, provider=world.provider, title="Audits that do not challenge")
+    LeadershipLearning.objects.create(
+        theme=theme,
+        provider=world.provider,
+        service=world.service,
+        why_it_happened="Nobody checked the audits.",
+        governance_change="Monthly challenge.",
+        how_tested="Re-audit.",
+        recorded_by=world.quality,
+    )
+    off = ActionFactory(theme=theme, title="Challenge audits")
+    measure = MeasureFactory(action=off, name="Effective audits")
+    DataPointFactory(measure=measure, period_date=TODAY - datetime.timedelta(days=2), numerator=3, denominator=10)
+    off.evidence.add(EvidenceFactory(service=world.service, source_type=SourceType.CARE_RECORD))
+    closed = ActionFactory(theme=theme, title="Retrain auditors", status=RecoveryAction.Status.CLOSED)
+    closed.evidence.add(EvidenceFactory(service=world.service, source_type=SourceType.TRAINING_RECORD))
+    kept = MeasureFactory(action=closed, name="Auditors trained")
+    DataPointFactory(measure=kept, period_date=TODAY - datetime.timedelta(days=2), numerator=10, denominator=10)
+
+    client.force_login(world.rm)
+    response = client.get(reverse("recovery:map_service", kwargs={"service": world.service.slug}))
+    recovery_map = response.context["map"]
+    by_title = {r.action.title: r for r in recovery_map.themes[0].actions}
+    assert by_title["Challenge audits"].gap_labels == ["Measure off track"]
+    assert by_title["Retrain auditors"].gap_labels == ["Closed without impact evidence"]
+    assert recovery_map.gap_counts["measure_off_track"] == 1
+    assert recovery_map.gap_counts["closed_without_impact"] == 1
+    html = response.content.decode()
+    assert "Measure off track" in html and "Closed without impact evidence" in html

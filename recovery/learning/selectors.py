@@ -1,0 +1,61 @@
+"""Reads for shared learning: what a theme shared, what a service received, across a provider."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from core import permissions as policy
+from core.models import Provider, Service
+from core.work import Urgency, WorkItem, WorkList
+from recovery.learning.models import LearningShare
+
+_RELATED = ("learning", "learning__theme", "learning__service", "service", "shared_by", "responded_by")
+
+
+def share_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> LearningShare:
+    """One share, scoped to its receiving service (404 for another provider's or service's)."""
+    return policy.get_or_404(user, LearningShare.objects.select_related(*_RELATED), verb, pk=pk)
+
+
+def shares_of_learning(learning_ids) -> dict[int, list[LearningShare]]:
+    """Shares of each learning (the theme page), one query."""
+    out: dict[int, list[LearningShare]] = {}
+    for share in LearningShare.objects.filter(learning_id__in=list(learning_ids)).select_related(
+        "service", "responded_by"
+    ):
+        out.setdefault(share.learning_id, []).append(share)
+    return out
+
+
+def shared_with(user, service: Service) -> list[LearningShare]:
+    """Learning other services shared with ``service``, unanswered first, then newest."""
+    qs = policy.objects_for(user, LearningShare.objects.filter(service=service), policy.Verb.VIEW)
+    shares = list(qs.select_related(*_RELATED))
+    return sorted(shares, key=lambda s: (s.answered, -s.created_at.timestamp()))
+
+
+def provider_shares(user, provider: Provider, *, limit: int = 50) -> list[LearningShare]:
+    """Where learning was shared across the provider and what each service did (dashboard)."""
+    qs = policy.objects_for(user, LearningShare.objects.filter(provider=provider), policy.Verb.VIEW)
+    return list(qs.select_related(*_RELATED).order_by("-created_at", "-pk")[:limit])
+
+
+def unanswered_work(user, today, *, limit: int = 5):
+    """The home page's "my work": learning shared with a service where ``user`` plans, not yet answered.
+
+    Two queries (the count and the first ``limit``), scoped through the policy.
+    """
+    qs = policy.objects_for(user, LearningShare.objects.filter(applies__isnull=True), policy.Verb.EDIT_PLAN)
+    total = qs.count()
+    items = [
+        WorkItem(
+            kind="Shared learning",
+            title=f"Does “{share.learning.theme.title}” apply here?",
+            url=reverse("recovery:learning_share_respond", kwargs={"pk": share.pk}),
+            urgency=Urgency.WAITING,
+            service=share.service.name,
+            detail=f"shared by {share.shared_by}",
+        )
+        for share in qs.select_related(*_RELATED).order_by("created_at", "pk")[:limit]
+    ]
+    return WorkList(items=items, total=total)
