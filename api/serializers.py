@@ -8,6 +8,7 @@ plausible window, whole numbers for numerator and denominator; the service does 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audits.models import Audit
@@ -106,7 +107,8 @@ class ReviewLayerSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     reviewer = serializers.SerializerMethodField()
 
-    def get_reviewer(self, obj) -> PersonSerializer | None:
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_reviewer(self, obj) -> dict | None:
         return _person(obj.reviewer) if obj.reviewer_id else None
 
     class Meta:

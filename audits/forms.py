@@ -80,7 +80,7 @@ class CriterionForm(forms.Form):
     kind = forms.ChoiceField(
         label="Answered as", choices=Criterion.Kind.choices, initial=Criterion.Kind.YES_NO, required=False
     )
-    limit = forms.CharField(
+    limit = BoundedCharField(
         label="Time limit", required=False, max_length=20, help_text="For a time: the limit, such as 4h or 30 min."
     )
     unit = BoundedCharField(label="Unit", required=False, max_length=30, help_text="For a number, such as days.")

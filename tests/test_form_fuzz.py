@@ -137,6 +137,14 @@ def test_every_form_on_the_page_survives_hostile_input(row, world, client):
         action = urljoin(url, form["action"]) if form["action"] else url
         for value_name in VALUES:
             response = client.post(action, _data(form, value_name))
+            if response.status_code == 409:
+                # A stale form (an earlier value saved part of a draft and moved its version on):
+                # refused as a conflict. Post again from the page as it now is, as a person would.
+                fresh = _Forms()
+                fresh.feed(client.get(url).content.decode())
+                again = next((f for f in fresh.forms if f["action"] == form["action"]), None)
+                if again is not None:
+                    response = client.post(action, _data(again, value_name))
             if response.status_code >= 500:
                 problems.append(f"{action} with {value_name}: {response.status_code}")
                 continue

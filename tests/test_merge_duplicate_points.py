@@ -23,16 +23,24 @@ def back_to_latest():
 
 @pytest.mark.django_db(transaction=True)
 def test_duplicates_are_merged_keeping_the_audit_fed_or_the_latest_point(world, back_to_latest):
+    if connection.vendor == "sqlite":
+        # Going back to 0007 drops recovery 0012's JSON column, whose CHECK (json_valid) SQLite's
+        # DROP COLUMN refuses ("no such column"); CI runs this on PostgreSQL.
+        pytest.skip("SQLite cannot drop the later JSON column on the way back")
+    from audits.tests.factories import SubmittedAuditFactory
+    from recovery.tests.factories import ActionFactory
+
+    # Rows made by today's factories before going back: the factories know today's columns only.
+    action_pk = ActionFactory(service=world.service, provider=world.provider).pk
+    audit_pk = SubmittedAuditFactory(service=world.service, auditor=world.rm).pk
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     apps = executor.loader.project_state([*BEFORE, ("audits", "0003_audit_template_unique_period")]).apps
     Measure, Point = apps.get_model("recovery", "OutcomeMeasure"), apps.get_model("recovery", "DataPoint")
     Action = apps.get_model("recovery", "RecoveryAction")
     Link, Audit = apps.get_model("audits", "AuditDataPoint"), apps.get_model("audits", "Audit")
-    from audits.tests.factories import SubmittedAuditFactory
-    from recovery.tests.factories import ActionFactory
 
-    action = Action.objects.get(pk=ActionFactory(service=world.service, provider=world.provider).pk)
+    action = Action.objects.get(pk=action_pk)
     today = timezone.localdate()
     fields = dict(
         action=action, provider_id=action.provider_id, service_id=action.service_id, kind="percentage",
@@ -42,7 +50,7 @@ def test_duplicates_are_merged_keeping_the_audit_fed_or_the_latest_point(world, 
     fed, typed = Measure.objects.create(name="Fed", **fields), Measure.objects.create(name="Typed", **fields)
     audit_point = Point.objects.create(measure=fed, period_date=today, value=75, source="audit", note="Audit")
     Point.objects.create(measure=fed, period_date=today, value=40, source="manual")  # typed after the audit
-    audit = Audit.objects.get(pk=SubmittedAuditFactory(service=world.service, auditor=world.rm).pk)
+    audit = Audit.objects.get(pk=audit_pk)
     Link.objects.create(audit=audit, measure=fed, data_point=audit_point)
     Point.objects.create(measure=typed, period_date=today, value=60, source="manual")
     latest = Point.objects.create(measure=typed, period_date=today, value=65, source="manual", note="Recount")
@@ -51,8 +59,9 @@ def test_duplicates_are_merged_keeping_the_audit_fed_or_the_latest_point(world, 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(AFTER)
-
-    from recovery.models import DataPoint, OutcomeMeasure
+    # The models as they were at 0009: today's have columns later migrations add.
+    after = executor.loader.project_state(AFTER).apps
+    DataPoint, OutcomeMeasure = after.get_model("recovery", "DataPoint"), after.get_model("recovery", "OutcomeMeasure")
 
     kept = DataPoint.objects.get(measure_id=fed.pk, period_date=today)
     assert kept.pk == audit_point.pk and kept.value == 75
