@@ -13,9 +13,12 @@ class GovernanceConfig(AppConfig):
         auditlog.register(m.Flag)
         auditlog.register(m.OversightReview, m2m_fields={"attendees"})
         auditlog.register(m.AgendaItem)
-        auditlog.register(m.Challenge)
+        auditlog.register(m.Challenge, m2m_fields={"evidence"})
         auditlog.register(m.ReviewActionArising)
         auditlog.register(m.ReviewAmendment)
+        auditlog.register(m.ReviewAttendance)
+        auditlog.register(m.ReviewSeries, m2m_fields={"attendees"})
+        auditlog.register(m.ReviewTransition)
         auditlog.register(m.EvidencePack, exclude_fields=["progress", "progress_note"])
 
         # Flag badges on the service page (open flags by kind).

@@ -7,7 +7,16 @@ packs) owns its models module, and this one only imports them.
 from governance.digests.models import DigestSent
 from governance.flags.models import Flag
 from governance.packs.models import EvidencePack
-from governance.reviews.models import AgendaItem, Challenge, OversightReview, ReviewActionArising, ReviewAmendment
+from governance.reviews.models import (
+    AgendaItem,
+    Challenge,
+    OversightReview,
+    ReviewActionArising,
+    ReviewAmendment,
+    ReviewAttendance,
+    ReviewSeries,
+    ReviewTransition,
+)
 
 __all__ = [
     "AgendaItem",
@@ -18,4 +27,7 @@ __all__ = [
     "OversightReview",
     "ReviewActionArising",
     "ReviewAmendment",
+    "ReviewAttendance",
+    "ReviewSeries",
+    "ReviewTransition",
 ]
