@@ -60,6 +60,12 @@ class GovernanceConfig(AppConfig):
             ),
         )
 
+        # Requests and challenges addressed to a person are their work on the home page.
+        from core.work import register_work_source
+        from governance.reviews.work import request_work
+
+        register_work_source(order=40, key="requests", heading="Requests waiting for your answer", items=request_work)
+
         # Challenges and review decisions appear on each action's timeline.
         from governance.reviews.timeline import action_timeline_entries
         from recovery.plan.timeline import register_timeline_source
