@@ -81,7 +81,9 @@ class ItemAddForm(forms.Form):
         choices=[(AgendaItem.Kind.OTHER, "Other business"), (AgendaItem.Kind.THEME_SUMMARY, "Theme summary")],
         initial=AgendaItem.Kind.OTHER,
     )
-    title = BoundedCharField(label="Item", max_length=250, help_text="For example: Safeguarding themes this month.")
+    title = BoundedCharField(
+        label="Title of the item", max_length=250, help_text="For example: Safeguarding themes this month."
+    )
     detail = BoundedCharField(
         label="What the meeting should know",
         max_length=limits.NARRATIVE,

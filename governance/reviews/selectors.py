@@ -443,7 +443,11 @@ def proposal_for(action: RecoveryAction) -> Proposal:
         impact=impact,
         activity=activity,
         steps=list(action.steps.select_related("done_by").order_by("order", "pk")),
-        challenges=list(Challenge.objects.filter(action=action).select_related("raised_by", "responded_by", "review")),
+        challenges=list(
+            Challenge.objects.filter(action=action).select_related(
+                "raised_by", "responded_by", "review", "addressed_to"
+            )
+        ),
         transitions=list(action.transitions.select_related("actor").order_by("at", "pk")),
     )
 
