@@ -180,6 +180,12 @@ def review_create(
     if service is not None and service.provider_id != provider.pk:
         raise ValidationError("The service does not belong to this provider.")
     policy.require(actor, V.RUN_REVIEW, service or provider)
+    Provider.objects.select_for_update().filter(pk=provider.pk).first()  # one schedule at a time: no twins
+    same = OversightReview.objects.filter(provider=provider, service=service, kind=kind, scheduled_for=scheduled_for)
+    if scheduled_for is not None and same.exclude(status=R.CANCELLED).exists():  # a double submit
+        raise ValidationError(
+            {"scheduled_for": "A review of this kind is already scheduled at this time."}, code="duplicate"
+        )
     return _review_new(
         actor=actor,
         provider=provider,
@@ -417,6 +423,9 @@ def item_challenge(
             addressed_to = None  # an owner who has left: the meeting answers it
     elif not _may_answer(addressed_to, review.provider_id, service_id):
         raise ValidationError({"addressed_to": "Address it to someone with access to this service or provider."})
+    _locked_for_change(review)  # one at a time, so a double submit finds the first
+    if item.challenges.filter(raised_by=actor, text=text, responded_at__isnull=True).exists():  # a double submit
+        raise ValidationError({"text": "You have already raised this on this item."}, code="duplicate")
     action_id = item.subject_id if item.subject_type == "action" else item.snapshot.get("action_id")
     challenge = Challenge.objects.create(
         provider_id=review.provider_id,
@@ -899,7 +908,11 @@ def series_dates(series: ReviewSeries, *, since: datetime.date, until: datetime.
 def series_fill(*, series: ReviewSeries, today: datetime.date | None = None) -> list[OversightReview]:
     """Plan the series' meetings from today to the horizon. Safe to run again: a day the series
     already planned (even one moved or cancelled since) is never planned twice."""
-    series = ReviewSeries.objects.select_for_update().select_related("provider", "service", "chair").get(pk=series.pk)
+    series = (
+        ReviewSeries.objects.select_for_update(of=("self",))
+        .select_related("provider", "service", "chair")
+        .get(pk=series.pk)
+    )
     if not series.active:
         return []
     today = today or timezone.localdate()
@@ -985,6 +998,12 @@ def series_create(
         duration_minutes=duration_minutes,
     )
     title = (title or "").strip() or f"{OversightReview.Kind(kind).label} – {scope}"
+    Provider.objects.select_for_update().filter(pk=provider.pk).first()
+    twin = ReviewSeries.objects.filter(
+        provider=provider, service=service, kind=kind, frequency=frequency, starts_on=starts_on, active=True
+    )
+    if twin.exists():  # a double submit
+        raise ValidationError({"starts_on": "This series is already set up."}, code="duplicate")
     series = ReviewSeries(
         provider=provider,
         service=service,

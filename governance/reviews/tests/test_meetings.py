@@ -405,3 +405,28 @@ def test_the_provider_page_lists_every_services_reviews_in_bounded_queries(
     # A service-level person sees their service's and the provider's, not the sibling's.
     rm_body = login(world.rm).get(url).content.decode()
     assert "House review 0" in rm_body and "Board review" in rm_body and "Lodge review 0" not in rm_body
+
+
+# --- Double submits -----------------------------------------------------------------------
+
+
+def test_a_double_submit_schedules_one_review_one_series_and_one_challenge(world, login):
+    client = login(world.ni)
+    url = reverse("governance:review_create", kwargs={"service": world.service.slug})
+    data = {
+        "kind": "monthly_leadership",
+        "scheduled_for": (timezone.localtime() + datetime.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": 60,
+        "chair": world.ni.pk,
+    }
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)
+    assert "already scheduled at this time" in again.content.decode()
+    assert OversightReview.objects.count() == 1
+    _series(world)
+    with pytest.raises(ValidationError, match="already set up"):
+        _series(world)
+    review, item = _theme_item(world)
+    services.item_challenge(actor=world.board, item=item, kind="question", text="Which nights?")
+    with pytest.raises(ValidationError, match="already raised"):
+        services.item_challenge(actor=world.board, item=item, kind="question", text="Which nights?")
