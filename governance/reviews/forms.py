@@ -120,9 +120,13 @@ class ChallengeForm(forms.Form):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Shown: the people of the review. Posted: any active person; the service checks access.
+        field = self.fields["addressed_to"]
         if people is None and self.is_bound:
             people = User.objects.filter(is_active=True)
-        self.fields["addressed_to"].queryset = people if people is not None else User.objects.none()
+        field.queryset = people if people is not None else User.objects.none()
+        if people is not None and not self.is_bound:
+            # Drawn once per agenda item: fixed choices, so the people are read once per page.
+            field.choices = [("", field.empty_label), *((p.pk, str(p)) for p in people)]
 
 
 class ResponseForm(forms.Form):

@@ -430,3 +430,47 @@ def test_a_double_submit_schedules_one_review_one_series_and_one_challenge(world
     services.item_challenge(actor=world.board, item=item, kind="question", text="Which nights?")
     with pytest.raises(ValidationError, match="already raised"):
         services.item_challenge(actor=world.board, item=item, kind="question", text="Which nights?")
+
+
+# --- Bounded reads ------------------------------------------------------------------------
+
+
+def _meeting_with(w, n):
+    theme = ThemeFactory(service=w.service, provider=w.provider, owner=w.rm)
+    for i in range(n):
+        ActionFactory(
+            theme=theme,
+            owner=w.rm if i % 2 else w.lead,
+            status=RecoveryAction.Status.IN_PROGRESS,
+            due_date=TODAY - datetime.timedelta(days=i + 1),
+        )
+    review = in_progress_review(w.service, chair=w.ni)
+    review.attendees.set([w.rm, w.quality])
+    services.agenda_refresh(actor=w.ni, review=review)
+    for item in review.agenda_items.all()[:3]:
+        services.item_challenge(actor=w.ni, item=item, kind="evidence_request", text="Show it.")
+    services.item_add(actor=w.quality, review=review, kind="other", title="Agency spend")
+    services.attendance_record(actor=w.ni, review=review, person=w.rm, status="present")
+    return review
+
+
+def test_the_meeting_page_costs_the_same_whatever_the_agenda(world, login, django_assert_max_num_queries):
+    client = login(world.rm)
+    small = _meeting_with(world, 3)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(small.get_absolute_url()).status_code == 200
+    large = _meeting_with(world, 15)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(large.get_absolute_url()).content.decode()
+    assert "You own what this item is about" in body and "Agency spend" in body
+
+
+def test_a_series_fills_the_calendar_feed(world, login):
+    from governance.reviews.selectors import ics_token
+
+    series = _series(world, frequency="weekly", title="Weekly leadership huddle")
+    body = login(world.ni).get(reverse("governance:ics_feed", kwargs={"token": ics_token(world.ni)})).content.decode()
+    assert body.count("SUMMARY:Weekly leadership huddle") == series.reviews.count() >= 17
