@@ -194,9 +194,20 @@ def review_page(user, review: OversightReview) -> dict:
         "amendments": list(review.amendments.all()),
         "attendees": attendees,
         "attendance": [(person, recorded.get(person.pk)) for person in invited],
-        "transitions": list(review.transitions.all()),
+        "transitions": _with_times(review.transitions.all()),
         "decided": sum(1 for i in items if i.decision),
     }
+
+
+def _with_times(transitions) -> list[ReviewTransition]:
+    """Each move's old and new times as datetimes (``moved_from``, ``moved_to``) for the page."""
+    rows = list(transitions)
+    for t in rows:
+        t.moved_from = t.moved_to = None
+        if t.snapshot.get("from") and t.snapshot.get("to"):
+            t.moved_from = datetime.datetime.fromisoformat(t.snapshot["from"])
+            t.moved_to = datetime.datetime.fromisoformat(t.snapshot["to"])
+    return rows
 
 
 def agenda_counts(user, review: OversightReview) -> tuple[int, int]:
