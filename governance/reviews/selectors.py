@@ -179,7 +179,9 @@ def review_page(user, review: OversightReview) -> dict:
 
     items = [i for i in review.items if visible(i)]
     preview: list[AgendaEntry] = []
-    if review.status == R.SCHEDULED and not items:
+    hand = (AgendaItem.Kind.OTHER, AgendaItem.Kind.THEME_SUMMARY)
+    if review.status == R.SCHEDULED and all(i.kind in hand for i in review.items):
+        # Before the agenda is fixed: the live one, then whatever was added by hand.
         preview = [e for e in build_agenda(review) if visible(e)]
     owners = item_owner_ids(items)
     for item in items:

@@ -474,3 +474,14 @@ def test_a_series_fills_the_calendar_feed(world, login):
     series = _series(world, frequency="weekly", title="Weekly leadership huddle")
     body = login(world.ni).get(reverse("governance:ics_feed", kwargs={"token": ics_token(world.ni)})).content.decode()
     assert body.count("SUMMARY:Weekly leadership huddle") == series.reviews.count() >= 17
+
+
+def test_an_item_added_before_the_meeting_keeps_the_live_agenda_in_view(world, login):
+    ThemeFactory(service=world.service, provider=world.provider, risk_level="high", title="Falls at night")
+    review = _scheduled(world)
+    services.item_add(actor=world.ni, review=review, kind="other", title="Agency spend")
+    body = login(world.ni).get(review.get_absolute_url()).content.decode()
+    assert "This is the live agenda" in body and "High-risk theme: Falls at night" in body and "Agency spend" in body
+    services.review_start(actor=world.ni, review=review)
+    kinds = list(review.agenda_items.order_by("order").values_list("kind", flat=True))
+    assert kinds == [AgendaItem.Kind.HIGH_RISK_THEME, AgendaItem.Kind.OTHER]
