@@ -51,6 +51,7 @@ class GovernanceConfig(AppConfig):
         register_provider_link(order=50, label="Oversight reviews", url_name="governance:provider_review_list")
         register_provider_link(order=60, label="Evidence packs", url_name="governance:provider_pack_list")
         register_nav_link(order=10, label="Governance calendar", url_name="governance:calendar")
+        register_nav_link(order=15, label="Requests", url_name="governance:my_requests")
         register_nav_link(
             order=20,
             label="Closure decisions",
