@@ -63,7 +63,7 @@ class GovernanceConfig(AppConfig):
 
         # Requests and challenges addressed to a person are their work on the home page.
         from core.work import register_work_source
-        from governance.reviews.work import request_work
+        from governance.reviews.request_work import request_work
 
         register_work_source(order=40, key="requests", heading="Requests waiting for your answer", items=request_work)
 

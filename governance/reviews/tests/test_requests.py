@@ -15,8 +15,8 @@ from evidence.tests.factories import EvidenceFactory
 from governance.flags.services import flags_scan_provider
 from governance.models import AgendaItem, Challenge, Flag
 from governance.reviews import services
+from governance.reviews.request_work import request_work
 from governance.reviews.tests.factories import in_progress_review
-from governance.reviews.work import request_work
 from recovery.models import RecoveryAction
 from recovery.tests.factories import ActionFactory, ThemeFactory
 
