@@ -130,6 +130,10 @@ def _held(world, service, staffing: RecoveryAction | None, today: datetime.date)
             challenge = services.item_challenge(actor=world.user(asker), item=item, kind=kind, text=text)
             if answer:
                 services.challenge_respond(actor=world.user(answer[0]), challenge=challenge, response=answer[1])
+            elif challenge.due_on is not None:
+                # Asked at the meeting and due two weeks after it: still unanswered, so overdue.
+                due = min(held_on + datetime.timedelta(days=services.REQUEST_DUE_DAYS), today - datetime.timedelta(1))
+                direct.backdate(challenge, due_on=due)
         services.item_decide(actor=ni, item=item, decision=DECISION[0], rationale=DECISION[1], at=_at(held_on, 11))
         owner, description, due_in = ARISING
         services.review_action_add(

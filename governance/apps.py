@@ -14,9 +14,12 @@ class GovernanceConfig(AppConfig):
         auditlog.register(m.OversightReview, m2m_fields={"attendees"})
         auditlog.register(m.AgendaItem)
         auditlog.register(m.AgendaItemReview)
-        auditlog.register(m.Challenge)
+        auditlog.register(m.Challenge, m2m_fields={"evidence"})
         auditlog.register(m.ReviewActionArising)
         auditlog.register(m.ReviewAmendment)
+        auditlog.register(m.ReviewAttendance)
+        auditlog.register(m.ReviewSeries, m2m_fields={"attendees"})
+        auditlog.register(m.ReviewTransition)
         auditlog.register(
             m.EvidencePack,
             # Progress and the bookkeeping of a render spread over workers are not changes to the pack.
@@ -53,6 +56,7 @@ class GovernanceConfig(AppConfig):
         register_provider_link(order=50, label="Oversight reviews", url_name="governance:provider_review_list")
         register_provider_link(order=60, label="Evidence packs", url_name="governance:provider_pack_list")
         register_nav_link(order=10, label="Governance calendar", url_name="governance:calendar")
+        register_nav_link(order=15, label="Requests", url_name="governance:my_requests")
         register_nav_link(
             order=20,
             label="Closure decisions",
@@ -60,6 +64,18 @@ class GovernanceConfig(AppConfig):
             visible=lambda user: (
                 policy.can(user, policy.Verb.DECIDE_CLOSURE) or policy.can(user, policy.Verb.DECIDE_HIGH_RISK_CLOSURE)
             ),
+        )
+
+        # Requests and challenges addressed to a person are their work on the home page.
+        from core.work import register_work_source
+        from governance.reviews.request_work import request_work
+
+        register_work_source(
+            order=40,
+            key="requests",
+            heading="Requests waiting for your answer",
+            items=request_work,
+            empty="Nothing waits for your answer.",
         )
 
         # Challenges and review decisions appear on each action's timeline.

@@ -14,6 +14,9 @@ from governance.reviews.models import (
     OversightReview,
     ReviewActionArising,
     ReviewAmendment,
+    ReviewAttendance,
+    ReviewSeries,
+    ReviewTransition,
 )
 
 __all__ = [
@@ -27,4 +30,7 @@ __all__ = [
     "PackPart",
     "ReviewActionArising",
     "ReviewAmendment",
+    "ReviewAttendance",
+    "ReviewSeries",
+    "ReviewTransition",
 ]

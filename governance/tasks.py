@@ -8,3 +8,4 @@ here, and ``tests/test_jobs.py`` fails if a task is defined where the worker can
 from governance.digests import tasks as digests  # noqa: F401
 from governance.flags import tasks as flags  # noqa: F401
 from governance.packs import tasks as packs  # noqa: F401
+from governance.reviews import tasks as reviews  # noqa: F401

@@ -247,6 +247,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "core.heartbeat",
         "schedule": env.float("HEALTH_HEARTBEAT_SECONDS", default=60.0),
     },
+    "governance-fill-review-series-daily": {  # recurring reviews planned ahead (a rolling horizon)
+        "task": "governance.reviews.tasks.fill_review_series",
+        "schedule": crontab(hour=5, minute=30),
+    },
     "governance-reap-stuck-packs": {
         "task": "governance.packs.reap_stuck_packs",
         "schedule": crontab(minute="*/5"),

@@ -50,6 +50,7 @@ RECORDED = {
     "governance:review_list": AccessKind.PAGE,
     "governance:provider_review_list": AccessKind.PAGE,
     "governance:review_detail": AccessKind.PAGE,
+    "governance:request_detail": AccessKind.PAGE,
     "governance:closure_review": AccessKind.PAGE,
 }
 RECORDED_IN_VIEW = {"governance:pack_download"}  # record_access() inside the view, not the decorator

@@ -7,11 +7,15 @@ challenge (a governance record) on the action and leaves the proposal pending.
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from core import limits
+from core import events, limits
 from governance.models import Challenge
+from governance.reviews.services import REQUEST_DUE_DAYS
 from recovery.closure.services import check_decider
 from recovery.models import RecoveryAction
 
@@ -27,11 +31,16 @@ def closure_request_evidence(*, actor, action: RecoveryAction, text: str) -> Cha
     if not text:
         raise ValidationError({"text": "Say what further evidence you need, and why."})
     limits.check(Challenge, text=text)
-    return Challenge.objects.create(
+    challenge = Challenge.objects.create(
         provider_id=fresh.provider_id,
         service_id=fresh.service_id,
         action=fresh,
         kind=Challenge.Kind.EVIDENCE_REQUEST,
         text=text,
         raised_by=actor,
+        # The action's owner answers, by the usual date for a request (see reviews/services.py).
+        addressed_to_id=fresh.owner_id,
+        due_on=timezone.localdate() + datetime.timedelta(days=REQUEST_DUE_DAYS),
     )
+    events.changed(challenge, reason="request")
+    return challenge

@@ -26,6 +26,7 @@ class Flag(models.Model):
         OVERDUE_AUDIT = "overdue_audit", "Overdue audit"
         STALE_MEASURE = "stale_measure", "Stale measure"
         DRIFT = "drift", "Drift after closure"
+        OVERDUE_REQUEST = "overdue_request", "Unanswered request past its date"
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="flags")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="flags", null=True, blank=True)

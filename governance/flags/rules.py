@@ -18,7 +18,8 @@ Rules (each flag names its kind, subject and a stable cause):
 - overdue audit: the last completed period of an active audit template has no submitted audit
   at a service (the audits app's rule, ``audits.selectors.overdue_audits``);
 - stale measure: no data within its cadence plus grace (``MeasureSummary.is_stale``);
-- drift: a concern signal on a measure of a closed action, or of a theme still under watch.
+- drift: a concern signal on a measure of a closed action, or of a theme still under watch;
+- overdue request: a request or challenge addressed to someone, unanswered past its due date.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from core.choices import RiskLevel
 from core.models import Membership, Provider, Role, Service
 from evidence.models import Nature, SourceType
 from governance.flags.selectors import measure_summaries
-from governance.models import Flag, OversightReview
+from governance.models import Challenge, Flag, OversightReview
 from recovery.closure.conditions import Checklist, closure_checklists
 from recovery.measures.measuring import MeasureSummary
 from recovery.models import ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction, ReviewLayer
@@ -105,6 +106,7 @@ class _Data:
     ni_ids: frozenset[int]
     unheld_reviews: list[OversightReview]
     overdue_audits: list[OverdueAudit]
+    overdue_requests: list[Challenge]
     checklists: dict[int, Checklist] = field(default_factory=dict)  # proposed and closed actions
 
 
@@ -197,6 +199,13 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
     )
 
     overdue = overdue_audits(Service.objects.filter(provider=provider), today)
+    overdue_requests = list(
+        Challenge.objects.filter(
+            provider=provider, addressed_to__isnull=False, responded_at__isnull=True, due_on__lt=today
+        )
+        .select_related("addressed_to")
+        .only("id", "provider_id", "service_id", "kind", "text", "due_on", "addressed_to")
+    )
     return _Data(
         provider=provider,
         today=today,
@@ -215,6 +224,7 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
         ni_ids=ni_ids,
         unheld_reviews=unheld_reviews,
         overdue_audits=overdue,
+        overdue_requests=overdue_requests,
         checklists=closure_checklists([a for a in actions if a.status in (S.CLOSED, S.CLOSURE_PROPOSED)]),
     )
 
@@ -472,7 +482,29 @@ def _audit_rules(data: _Data) -> Iterable[FlagSpec]:
         )
 
 
-RULES = (_action_rules, _proposal_rules, _theme_rules, _review_rules, _measure_rules, _audit_rules)
+def _request_rules(data: _Data) -> Iterable[FlagSpec]:
+    # Answering the request resolves it (the next evaluation no longer wants it).
+    for c in data.overdue_requests:
+        yield _spec(
+            "challenge",
+            c,
+            K.OVERDUE_REQUEST,
+            "unanswered",
+            label=f"{c.get_kind_display()} to {c.addressed_to}: {limits.clip(c.text, 120)}",
+            page="governance:request_detail",
+            detail=f"Due {_d(c.due_on)} ({(data.today - c.due_on).days} days ago) and not answered.",
+        )
+
+
+RULES = (
+    _action_rules,
+    _proposal_rules,
+    _theme_rules,
+    _review_rules,
+    _measure_rules,
+    _audit_rules,
+    _request_rules,
+)
 
 
 def compute_flags(provider: Provider, today: datetime.date, now: datetime.datetime | None = None) -> dict:

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from audits.models import Audit
 from core.choices import RiskLevel
-from governance.models import AgendaItem, Flag, OversightReview
+from evidence.models import EvidenceItem
+from governance.models import AgendaItem, Challenge, Flag, OversightReview
 from recovery.measures.measuring import summarise
 from recovery.models import DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
 
@@ -33,6 +34,8 @@ KIND_ORDER = [
     K.OVERDUE_ACTION,
     K.OVERDUE_AUDIT,
     K.WATCH_THEME,
+    K.REQUEST,
+    K.THEME_SUMMARY,
     K.OTHER,
 ]
 
@@ -256,6 +259,7 @@ def build_agenda(review: OversightReview, *, today: datetime.date | None = None)
         *_overdue_actions(review, today),
         *_overdue_audits(review, today),
         *_watch_themes(review, today),
+        *_requests(review),
     ]
 
 
@@ -277,3 +281,97 @@ def discussed_subjects(items) -> tuple[set[int], set[int]]:
             elif kind == "theme" and pk:
                 themes.add(pk)
     return actions, themes
+
+
+# --- Requests from earlier reviews --------------------------------------------------------
+
+REQUEST_TEXT_IN_TITLE = 80
+
+
+def _requests(review) -> list[AgendaEntry]:
+    """Requests and challenges addressed to someone, raised outside this meeting and not yet
+    minuted in a finalised review: the next agenda shows the answer (or that it is awaited)."""
+    minuted = AgendaItem.objects.filter(
+        kind=K.REQUEST, subject_type="challenge", review__status=OversightReview.Status.FINALISED
+    ).values("subject_id")
+    qs = _in_scope(review, Challenge.objects.filter(addressed_to__isnull=False))
+    qs = (
+        qs.exclude(review_id=review.pk)
+        .exclude(pk__in=minuted)
+        .select_related("service", "raised_by", "addressed_to", "responded_by")
+        .prefetch_related(Prefetch("evidence", queryset=EvidenceItem.objects.only("id", "title").order_by("pk")))
+    )
+    entries = []
+    for c in qs.order_by("raised_at", "pk"):
+        text = c.text if len(c.text) <= REQUEST_TEXT_IN_TITLE else c.text[: REQUEST_TEXT_IN_TITLE - 1] + "…"
+        state = "answered" if c.is_answered else "awaiting an answer"
+        due = f", due {c.due_on.day} {c.due_on:%b %Y}" if c.due_on and not c.is_answered else ""
+        entries.append(
+            AgendaEntry(
+                K.REQUEST,
+                "challenge",
+                c.pk,
+                f"{c.get_kind_display()} {state}: {text}",
+                c.get_absolute_url(),
+                {
+                    **_where(c),
+                    "action_id": c.action_id,
+                    "asked_by": str(c.raised_by),
+                    "addressed_to": str(c.addressed_to),
+                    "addressed_to_id": c.addressed_to_id,
+                    "response": c.response,
+                    "responded_by": str(c.responded_by) if c.responded_by_id else "",
+                    "evidence": [e.title for e in c.evidence.all()],
+                    "detail": f"Asked by {c.raised_by} of {c.addressed_to}{due}."
+                    + (f" Answer from {c.responded_by}: {c.response}" if c.is_answered else ""),
+                },
+            )
+        )
+    return entries
+
+
+# --- Who owns an item (they do not give the assurance decision on it) ----------------------
+
+
+def item_owner_ids(items) -> dict[int, set[int]]:
+    """For each agenda item, the people who own what it is about: the action's or theme's
+    owner (directly, through a measure or a flag), whoever must answer a request, and whoever
+    added an item by hand. At most three queries for any number of items."""
+    items = list(items)
+    action_of: dict[int, int] = {}
+    theme_of: dict[int, int] = {}
+    measure_of: dict[int, int] = {}
+    owners: dict[int, set[int]] = {i.pk: set() for i in items}
+    for i in items:
+        if i.added_by_id:
+            owners[i.pk].add(i.added_by_id)
+        subject_type, subject_id = i.subject_type, i.subject_id
+        if subject_type == "flag":
+            subject_type, subject_id = i.snapshot.get("subject_type"), i.snapshot.get("subject_id")
+        if subject_type == "action" and subject_id:
+            action_of[i.pk] = subject_id
+        elif subject_type == "theme" and subject_id:
+            theme_of[i.pk] = subject_id
+        elif subject_type == "measure" and subject_id:
+            if i.snapshot.get("action_id"):
+                action_of[i.pk] = i.snapshot["action_id"]
+            else:
+                measure_of[i.pk] = subject_id
+        elif subject_type == "challenge" and i.snapshot.get("addressed_to_id"):
+            owners[i.pk].add(i.snapshot["addressed_to_id"])
+    if measure_of:
+        measures = dict(OutcomeMeasure.objects.filter(pk__in=set(measure_of.values())).values_list("pk", "action_id"))
+        for item_pk, measure_pk in measure_of.items():
+            if measures.get(measure_pk):
+                action_of[item_pk] = measures[measure_pk]
+    if action_of:
+        action_owner = dict(RecoveryAction.objects.filter(pk__in=set(action_of.values())).values_list("pk", "owner_id"))
+        for item_pk, action_pk in action_of.items():
+            if action_owner.get(action_pk):
+                owners[item_pk].add(action_owner[action_pk])
+    if theme_of:
+        theme_owner = dict(FailureTheme.objects.filter(pk__in=set(theme_of.values())).values_list("pk", "owner_id"))
+        for item_pk, theme_pk in theme_of.items():
+            if theme_owner.get(theme_pk):
+                owners[item_pk].add(theme_owner[theme_pk])
+    return owners

@@ -56,9 +56,32 @@ class OversightReview(models.Model):
         EvidenceItem, on_delete=models.PROTECT, null=True, blank=True, related_name="review", editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A meeting of a recurring series, and the day the series planned it for (kept when the
+    # meeting is moved, so the series never plans that day twice).
+    series = models.ForeignKey(
+        "governance.ReviewSeries",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        editable=False,
+    )
+    occurrence_on = models.DateField(null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    cancel_reason = text_field("reason for cancelling", blank=True, max_length=limits.NOTE, editable=False)
 
     class Meta:
-        constraints = [*length_checks(summary=limits.LONG_NARRATIVE)]
+        constraints = [
+            *length_checks(summary=limits.LONG_NARRATIVE, cancel_reason=limits.NOTE),
+            models.UniqueConstraint(
+                fields=["series", "occurrence_on"],
+                condition=Q(series__isnull=False),
+                name="review_once_per_series_occurrence",
+            ),
+        ]
         ordering = ["-scheduled_for"]
         indexes = [models.Index(fields=["provider", "service", "scheduled_for"])]
 
@@ -72,6 +95,10 @@ class OversightReview(models.Model):
     def is_locked(self) -> bool:
         return self.status == self.Status.FINALISED
 
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
 
 class AgendaItem(models.Model):
     """One thing a review looks at. Built from live data; kept once the meeting records on it."""
@@ -84,6 +111,8 @@ class AgendaItem(models.Model):
         OVERDUE_ACTION = "overdue_action", "Overdue action"
         OVERDUE_AUDIT = "overdue_audit", "Overdue audit"
         WATCH_THEME = "watch_theme", "Theme in post-closure watch"
+        REQUEST = "request", "Request or challenge from an earlier review"
+        THEME_SUMMARY = "theme_summary", "Theme summary"
         OTHER = "other", "Other business"
 
     class Decision(models.TextChoices):
@@ -105,6 +134,10 @@ class AgendaItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Who put an item on the agenda by hand (other business, a theme summary): they own it.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["review", "order", "pk"]
@@ -157,13 +190,31 @@ class Challenge(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     responded_at = models.DateTimeField(null=True, blank=True)
+    # The person who must answer (by default the owner of what it is about) and by when.
+    addressed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="requests_to_answer"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    # Evidence the answer points to (items of the same service or provider).
+    evidence = models.ManyToManyField(EvidenceItem, blank=True, related_name="+")
 
     class Meta:
         constraints = [*length_checks(text=limits.NOTE, response=limits.NARRATIVE)]
         ordering = ["raised_at", "pk"]
+        indexes = [models.Index(fields=["addressed_to", "responded_at", "due_on"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.text[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:request_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_answered(self) -> bool:
+        return self.responded_at is not None
+
+    def is_overdue(self, today) -> bool:
+        return not self.is_answered and self.due_on is not None and self.due_on < today
 
 
 class ReviewActionArising(models.Model):
@@ -238,3 +289,87 @@ class AgendaItemReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record} ({self.agenda_item})"
+
+
+class ReviewTransition(models.Model):
+    """One move of a review's status or time (scheduled, moved, started, finalised, cancelled).
+    Append-only: the record of what happened to the meeting."""
+
+    class Move(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        RESCHEDULED = "rescheduled", "Moved"
+        STARTED = "started", "Started"
+        FINALISED = "finalised", "Finalised"
+        CANCELLED = "cancelled", "Cancelled"
+        AMENDED = "amended", "Minutes amended"
+
+    review = models.ForeignKey(OversightReview, on_delete=models.PROTECT, related_name="transitions")
+    move = models.CharField(max_length=20, choices=Move.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    note = text_field(blank=True, max_length=limits.NOTE)
+    snapshot = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [*length_checks(note=limits.NOTE)]
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_move_display()}: {self.review_id}"
+
+
+class ReviewAttendance(models.Model):
+    """Whether one invited person attended a review, sent apologies or was absent."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", "Present"
+        APOLOGIES = "apologies", "Apologies"
+        ABSENT = "absent", "Absent without apologies"
+
+    review = models.ForeignKey(OversightReview, on_delete=models.CASCADE, related_name="attendance")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "person"], name="attendance_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.get_status_display()}"
+
+
+class ReviewSeries(models.Model):
+    """A recurring meeting (weekly service review, monthly leadership review, quarterly board)
+    of one service or across a provider. Its meetings are planned ahead over a rolling horizon
+    (``governance.reviews.series.SERIES_HORIZON_DAYS``)."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Every week"
+        MONTHLY = "monthly", "Every month"
+        QUARTERLY = "quarterly", "Every three months"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="review_series")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="review_series", null=True, blank=True)
+    kind = models.CharField(max_length=30, choices=OversightReview.Kind.choices)
+    title = models.CharField(max_length=200)
+    frequency = models.CharField(max_length=20, choices=Frequency.choices)
+    starts_on = models.DateField()
+    time_of_day = models.TimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    location = models.CharField(max_length=200, blank=True)
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    active = models.BooleanField(default=True, editable=False)
+    planned_until = models.DateField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        verbose_name_plural = "review series"
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_frequency_display().lower()})"

@@ -20,8 +20,16 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from core import permissions as policy
 from core.models import Provider, Service
 from evidence.models import EvidenceItem, Nature
-from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising
-from governance.reviews.agenda import AgendaEntry, build_agenda
+from governance.models import (
+    AgendaItem,
+    Challenge,
+    OversightReview,
+    ReviewActionArising,
+    ReviewAttendance,
+    ReviewSeries,
+    ReviewTransition,
+)
+from governance.reviews.agenda import AgendaEntry, build_agenda, item_owner_ids
 from governance.reviews.models import CalendarFeed
 from recovery.closure.conditions import Checklist, evaluate
 from recovery.measures.measuring import MeasureSummary, summarise
@@ -49,8 +57,24 @@ def reviews_for_service(user, service: Service) -> QuerySet[OversightReview]:
 
 
 def reviews_for_provider(user, provider: Provider) -> QuerySet[OversightReview]:
-    """Reviews across the provider (not tied to one service)."""
-    return reviews_for(user).filter(provider=provider, service__isnull=True)
+    """Every review of the provider the user may see: those across the provider and each
+    service's own (one query, however many services and reviews)."""
+    return reviews_for(user).filter(provider=provider)
+
+
+def series_for(user, *, provider: Provider, service: Service | None = None) -> list[ReviewSeries]:
+    """Active recurring series of the provider (all of them) or of one service (its own and the
+    provider's), one query."""
+    qs = policy.objects_for(user, ReviewSeries.objects.select_related("service", "chair")).filter(
+        provider=provider, active=True
+    )
+    if service is not None:
+        qs = qs.filter(Q(service=service) | Q(service__isnull=True))
+    return list(qs.order_by("title", "pk"))
+
+
+def series_get(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> ReviewSeries:
+    return policy.get_or_404(user, ReviewSeries.objects.select_related("provider", "service"), verb, pk=pk)
 
 
 def split_upcoming(reviews, *, now: datetime.datetime | None = None) -> dict[str, list[OversightReview]]:
@@ -75,7 +99,7 @@ def is_overdue(review: OversightReview, now: datetime.datetime | None = None) ->
 
 
 def review_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> OversightReview:
-    qs = _base().select_related("finalised_by", "minutes_evidence")
+    qs = _base().select_related("finalised_by", "minutes_evidence", "cancelled_by", "series")
     return policy.get_or_404(user, qs, verb, pk=pk)
 
 
@@ -85,16 +109,50 @@ def agenda_item_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> Agen
 
 
 def challenge_for(user, pk: int) -> Challenge:
-    qs = Challenge.objects.select_related("review", "action", "agenda_item", "raised_by")
+    qs = Challenge.objects.select_related(
+        "review", "action", "agenda_item", "raised_by", "addressed_to", "responded_by", "service", "provider"
+    )
     return policy.get_or_404(user, qs, pk=pk)
+
+
+def answer_evidence(challenge: Challenge) -> QuerySet[EvidenceItem]:
+    """Evidence an answer may point to: current items of the request's service (or, for a
+    request across the provider, the provider's own)."""
+    qs = EvidenceItem.objects.current().filter(provider_id=challenge.provider_id)
+    if challenge.service_id is not None:
+        qs = qs.filter(Q(service_id=challenge.service_id) | Q(service__isnull=True))
+    else:
+        qs = qs.filter(service__isnull=True)
+    return qs.order_by("-refers_to", "-pk")
+
+
+def requests_addressed_to(user) -> dict[str, list[Challenge]]:
+    """The requests addressed to ``user``: waiting (soonest due first) and the last answered."""
+    qs = policy.objects_for(user, Challenge.objects.filter(addressed_to=user)).select_related(
+        "service", "raised_by", "review", "action", "responded_by"
+    )
+    waiting = list(qs.filter(responded_at__isnull=True).order_by("due_on", "raised_at", "pk"))
+    answered = list(qs.filter(responded_at__isnull=False).order_by("-responded_at", "-pk")[:20])
+    return {"waiting": waiting, "answered": answered}
+
+
+def requests_raised_by(user) -> list[Challenge]:
+    """Requests ``user`` addressed to someone else, newest first (the last 20)."""
+    qs = policy.objects_for(user, Challenge.objects.filter(raised_by=user, addressed_to__isnull=False))
+    return list(qs.select_related("service", "addressed_to", "responded_by").order_by("-raised_at", "-pk")[:20])
 
 
 def _items_with_records() -> Prefetch:
     return Prefetch(
         "agenda_items",
-        queryset=AgendaItem.objects.select_related("decided_by")
+        queryset=AgendaItem.objects.select_related("decided_by", "added_by")
         .prefetch_related(
-            Prefetch("challenges", queryset=Challenge.objects.select_related("raised_by", "responded_by")),
+            Prefetch(
+                "challenges",
+                queryset=Challenge.objects.select_related("raised_by", "responded_by", "addressed_to").prefetch_related(
+                    "evidence"
+                ),
+            ),
             Prefetch("actions_arising", queryset=ReviewActionArising.objects.select_related("owner")),
         )
         .order_by("order", "pk"),
@@ -111,6 +169,8 @@ def review_page(user, review: OversightReview) -> dict:
         Prefetch("actions_arising", queryset=ReviewActionArising.objects.select_related("owner", "agenda_item")),
         "amendments__amended_by",
         "attendees",
+        Prefetch("attendance", queryset=ReviewAttendance.objects.select_related("person")),
+        Prefetch("transitions", queryset=ReviewTransition.objects.select_related("actor")),
     ).get(pk=review.pk)
     visible_services = set(policy.services(user).filter(provider_id=review.provider_id).values_list("pk", flat=True))
 
@@ -120,16 +180,46 @@ def review_page(user, review: OversightReview) -> dict:
 
     items = [i for i in review.items if visible(i)]
     preview: list[AgendaEntry] = []
-    if review.status == R.SCHEDULED and not items:
+    hand = (AgendaItem.Kind.OTHER, AgendaItem.Kind.THEME_SUMMARY)
+    if review.status == R.SCHEDULED and all(i.kind in hand for i in review.items):
+        # Before the agenda is fixed: the live one, then whatever was added by hand.
         preview = [e for e in build_agenda(review) if visible(e)]
+    owners = item_owner_ids(items)
+    for item in items:
+        item.own_item = user.pk in owners.get(item.pk, set())
+    attendees = list(review.attendees.all())
+    recorded = {a.person_id: a for a in review.attendance.all()}
+    invited = [review.chair, *[p for p in attendees if p.pk != review.chair_id]]
     return {
         "items": items,
         "preview": preview,
         "actions_arising": list(review.actions_arising.all()),
         "amendments": list(review.amendments.all()),
-        "attendees": list(review.attendees.all()),
+        "attendees": attendees,
+        "attendance": [(person, recorded.get(person.pk)) for person in invited],
+        "transitions": _with_times(review.transitions.all()),
         "decided": sum(1 for i in items if i.decision),
     }
+
+
+def _with_times(transitions) -> list[ReviewTransition]:
+    """Each move's old and new times as datetimes (``moved_from``, ``moved_to``) for the page."""
+    rows = list(transitions)
+    for t in rows:
+        t.moved_from = t.moved_to = None
+        if t.snapshot.get("from") and t.snapshot.get("to"):
+            t.moved_from = datetime.datetime.fromisoformat(t.snapshot["from"])
+            t.moved_to = datetime.datetime.fromisoformat(t.snapshot["to"])
+    return rows
+
+
+def agenda_counts(user, review: OversightReview) -> tuple[int, int]:
+    """(decided, total) of the agenda items this person sees: the live counter (one query, plus
+    one for the person's services)."""
+    visible_services = set(policy.services(user).filter(provider_id=review.provider_id).values_list("pk", flat=True))
+    rows = review.agenda_items.values_list("decision", "snapshot")
+    seen = [d for d, snap in rows if (snap or {}).get("service_id") in (None, *visible_services)]
+    return sum(1 for d in seen if d), len(seen)
 
 
 def next_review(user, service: Service) -> OversightReview | None:
@@ -377,7 +467,11 @@ def proposal_for(action: RecoveryAction) -> Proposal:
         impact=impact,
         activity=activity,
         steps=steps,
-        challenges=list(Challenge.objects.filter(action=action).select_related("raised_by", "responded_by", "review")),
+        challenges=list(
+            Challenge.objects.filter(action=action).select_related(
+                "raised_by", "responded_by", "review", "addressed_to"
+            )
+        ),
         transitions=transitions,
         checklist=checklist,
     )

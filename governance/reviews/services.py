@@ -12,18 +12,20 @@ needs a reason and appends a ``ReviewAmendment`` (the table refuses updates and 
 from __future__ import annotations
 
 import datetime
+import logging
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from core import limits
+from core import events, limits
 from core import permissions as policy
 from core.choices import Cadence
 from core.models import Provider, Role, Service
-from evidence.models import SourceType
-from evidence.services import evidence_create
+from evidence.models import EvidenceItem, SourceType
+from evidence.services import evidence_create, evidence_update
 from governance.models import (
     AgendaItem,
     AgendaItemReview,
@@ -31,18 +33,26 @@ from governance.models import (
     OversightReview,
     ReviewActionArising,
     ReviewAmendment,
+    ReviewAttendance,
+    ReviewSeries,
+    ReviewTransition,
 )
-from governance.reviews.agenda import KIND_ORDER, build_agenda, discussed_subjects
+from governance.reviews.agenda import KIND_ORDER, build_agenda, discussed_subjects, item_owner_ids
 from recovery.closure.services import APPROVE as CLOSURE_APPROVE
 from recovery.closure.services import action_decide_closure
 from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction, ReviewLayer, ReviewOutcome
 from recovery.plan.services import action_create
 from recovery.reviewing.services import review_record
 
+logger = logging.getLogger(__name__)
 R = OversightReview.Status
 V = policy.Verb
 
 DEFAULT_KIND_FOR_SERVICE = OversightReview.Kind.WEEKLY_SERVICE
+# Agenda items a person adds by hand (the data never removes them).
+HAND_KINDS = (AgendaItem.Kind.OTHER, AgendaItem.Kind.THEME_SUMMARY)
+# A request's answer is due this many days after it is raised unless the asker says otherwise.
+REQUEST_DUE_DAYS = 14
 
 
 def _required(value: str, field: str, message: str) -> str:
@@ -77,6 +87,84 @@ def _check_member(user, review_or_scope, field: str, what: str) -> None:
 # --- Scheduling ---------------------------------------------------------------------------
 
 
+def _transition(
+    review: OversightReview, move: str, *, actor, from_status: str, note: str = "", snapshot=None, at=None
+) -> ReviewTransition:
+    """Append the record of a move (and the audit trail sees the review row change)."""
+    return ReviewTransition.objects.create(
+        review=review,
+        move=move,
+        from_status=from_status,
+        to_status=review.status,
+        note=note,
+        snapshot=snapshot or {},
+        actor=actor,
+        at=at or timezone.now(),
+    )
+
+
+def _check_details(*, scope, kind, scheduled_for, chair, attendees, duration_minutes) -> list:
+    errors: dict[str, str] = {}
+    if kind not in OversightReview.Kind.values:
+        errors["kind"] = "Choose the kind of review."
+    if scheduled_for is None:
+        errors["scheduled_for"] = "Enter the date and time of the meeting."
+    if duration_minutes is not None and not 1 <= duration_minutes <= 24 * 60:
+        errors["duration_minutes"] = "Enter the length in minutes, up to a day."
+    if errors:
+        raise ValidationError(errors)
+    _check_member(chair, scope, "chair", "chair")
+    attendees = list(attendees or [])
+    for person in attendees:
+        _check_member(person, scope, "attendees", "attendees")
+    return attendees
+
+
+def _review_new(
+    *,
+    actor,
+    provider: Provider,
+    service: Service | None,
+    kind: str,
+    scheduled_for: datetime.datetime,
+    chair,
+    title: str,
+    duration_minutes: int,
+    location: str,
+    attendees,
+    series=None,
+    occurrence_on: datetime.date | None = None,
+) -> OversightReview:
+    scope = service or provider
+    attendees = _check_details(
+        scope=scope,
+        kind=kind,
+        scheduled_for=scheduled_for,
+        chair=chair,
+        attendees=attendees,
+        duration_minutes=duration_minutes,
+    )
+    title = (title or "").strip() or f"{OversightReview.Kind(kind).label} – {scope}"
+    review = OversightReview(
+        provider=provider,
+        service=service,
+        kind=kind,
+        title=title,
+        scheduled_for=scheduled_for,
+        duration_minutes=duration_minutes or 60,
+        location=(location or "").strip(),
+        chair=chair,
+        series=series,
+        occurrence_on=occurrence_on,
+    )
+    review.full_clean()
+    review.save()
+    if attendees:
+        review.attendees.set(attendees)
+    _transition(review, ReviewTransition.Move.SCHEDULED, actor=actor, from_status="")
+    return review
+
+
 @transaction.atomic
 def review_create(
     *,
@@ -94,35 +182,114 @@ def review_create(
     """Schedule a review of one service, or across the provider when ``service`` is None."""
     if service is not None and service.provider_id != provider.pk:
         raise ValidationError("The service does not belong to this provider.")
-    scope = service or provider
-    policy.require(actor, V.RUN_REVIEW, scope)
-    errors: dict[str, str] = {}
-    if kind not in OversightReview.Kind.values:
-        errors["kind"] = "Choose the kind of review."
-    if scheduled_for is None:
-        errors["scheduled_for"] = "Enter the date and time of the meeting."
-    if errors:
-        raise ValidationError(errors)
-    _check_member(chair, scope, "chair", "chair")
-    attendees = list(attendees or [])
-    for person in attendees:
-        _check_member(person, scope, "attendees", "attendees")
-    title = (title or "").strip() or f"{OversightReview.Kind(kind).label} – {scope}"
-    review = OversightReview(
+    policy.require(actor, V.RUN_REVIEW, service or provider)
+    Provider.objects.select_for_update().filter(pk=provider.pk).first()  # one schedule at a time: no twins
+    same = OversightReview.objects.filter(provider=provider, service=service, kind=kind, scheduled_for=scheduled_for)
+    if scheduled_for is not None and same.exclude(status=R.CANCELLED).exists():  # a double submit
+        raise ValidationError(
+            {"scheduled_for": "A review of this kind is already scheduled at this time."}, code="duplicate"
+        )
+    return _review_new(
+        actor=actor,
         provider=provider,
         service=service,
         kind=kind,
-        title=title,
         scheduled_for=scheduled_for,
-        duration_minutes=duration_minutes or 60,
-        location=(location or "").strip(),
         chair=chair,
+        title=title,
+        duration_minutes=duration_minutes,
+        location=location,
+        attendees=attendees,
     )
-    review.full_clean()
-    review.save()
-    if attendees:
-        review.attendees.set(attendees)
-    return review
+
+
+def _locked_for_change(review: OversightReview) -> OversightReview:
+    """The review's row, locked, for a change of its details or status."""
+    return OversightReview.objects.select_for_update(of=("self",)).get(pk=review.pk)
+
+
+def _refresh(caller: OversightReview, fresh: OversightReview, *names: str) -> OversightReview:
+    for name in names:
+        setattr(caller, name, getattr(fresh, name))
+    return caller
+
+
+@transaction.atomic
+def review_update(
+    *,
+    actor,
+    review: OversightReview,
+    kind: str,
+    scheduled_for: datetime.datetime,
+    chair,
+    title: str = "",
+    duration_minutes: int = 60,
+    location: str = "",
+    attendees=(),
+    reason: str = "",
+) -> OversightReview:
+    """Change a scheduled meeting's details. A new date or time is a move: kept on the record
+    with the old and new times and the reason given."""
+    policy.require(actor, V.RUN_REVIEW, review)
+    fresh = _locked_for_change(review)
+    _check_not_locked(fresh)
+    if fresh.status != R.SCHEDULED:
+        raise ValidationError(
+            "This meeting has started: its details can no longer change. Record what happens in the minutes.",
+            code="started",
+        )
+    attendees = _check_details(
+        scope=fresh.service or fresh.provider,
+        kind=kind,
+        scheduled_for=scheduled_for,
+        chair=chair,
+        attendees=attendees,
+        duration_minutes=duration_minutes,
+    )
+    reason = (reason or "").strip()
+    limits.check(ReviewTransition, report_as={"note": "reason"}, note=reason)
+    moved = fresh.scheduled_for != scheduled_for
+    before = fresh.scheduled_for
+    fresh.kind, fresh.scheduled_for, fresh.chair = kind, scheduled_for, chair
+    fresh.title = (title or "").strip() or fresh.title
+    fresh.duration_minutes = duration_minutes or 60
+    fresh.location = (location or "").strip()
+    fresh.full_clean()
+    fresh.save()
+    fresh.attendees.set(attendees)
+    if moved:
+        _transition(
+            fresh,
+            ReviewTransition.Move.RESCHEDULED,
+            actor=actor,
+            from_status=R.SCHEDULED,
+            note=reason,
+            snapshot={"from": before.isoformat(), "to": scheduled_for.isoformat()},
+        )
+        events.changed(fresh, reason="review")
+    return _refresh(review, fresh, "kind", "scheduled_for", "chair", "title", "duration_minutes", "location")
+
+
+@transaction.atomic
+def review_cancel(
+    *, actor, review: OversightReview, reason: str, at: datetime.datetime | None = None
+) -> OversightReview:
+    """Scheduled or in progress -> cancelled, with the reason; the meeting stays on the record."""
+    policy.require(actor, V.RUN_REVIEW, review)
+    reason = _required(reason, "reason", "Say why the meeting is cancelled.")
+    limits.check(OversightReview, report_as={"cancel_reason": "reason"}, cancel_reason=reason)
+    fresh = _locked_for_change(review)
+    if fresh.status == R.CANCELLED:
+        raise ValidationError("This meeting was already cancelled.", code="cancelled")
+    if fresh.status == R.FINALISED:
+        raise ValidationError("These minutes are final: a held meeting cannot be cancelled.", code="locked")
+    before = fresh.status
+    fresh.status, fresh.cancelled_at, fresh.cancelled_by = R.CANCELLED, at or timezone.now(), actor
+    fresh.cancel_reason = reason
+    fresh.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    _transition(fresh, ReviewTransition.Move.CANCELLED, actor=actor, from_status=before, note=reason, at=at)
+    events.changed(fresh, reason="review")
+    return _refresh(review, fresh, "status", "cancelled_at", "cancelled_by", "cancel_reason")
 
 
 # --- The agenda ---------------------------------------------------------------------------
@@ -139,7 +306,9 @@ def _recorded_ids(review: OversightReview) -> set[int]:
 
 def _materialise(review: OversightReview, today: datetime.date | None = None) -> list[AgendaItem]:
     entries = build_agenda(review, today=today)
-    existing = {(i.kind, i.subject_type, i.subject_id): i for i in review.agenda_items.all()}
+    current = list(review.agenda_items.all())
+    by_hand = sorted((i for i in current if i.kind in HAND_KINDS), key=lambda i: (i.order, i.pk))
+    existing = {(i.kind, i.subject_type, i.subject_id): i for i in current if i.kind not in HAND_KINDS}
     recorded = _recorded_ids(review)
     live_keys = set()
     for order, entry in enumerate(entries, start=1):
@@ -166,8 +335,13 @@ def _materialise(review: OversightReview, today: datetime.date | None = None) ->
             item.subject_url = entry.subject_url[:250]
             item.save(update_fields=["order", "title", "snapshot", "subject_url"])
     for key, item in existing.items():
-        if key not in live_keys and item.pk not in recorded and item.kind != AgendaItem.Kind.OTHER:
+        if key not in live_keys and item.pk not in recorded:
             item.delete()  # no longer true and nobody recorded on it
+    # Items added by hand stay, after the ones the data put there, in the order they were added.
+    for n, item in enumerate(by_hand, start=len(entries) + 1):
+        if item.order != n:
+            item.order = n
+            item.save(update_fields=["order"])
     # Items kept only because they were recorded go after the live ones, in their kind's place.
     return list(review.agenda_items.order_by("order", "pk"))
 
@@ -183,6 +357,8 @@ def review_start(*, actor, review: OversightReview, at: datetime.datetime | None
     at = at or timezone.now()
     fresh.status, fresh.started_at = R.IN_PROGRESS, at
     fresh.save(update_fields=["status", "started_at"])
+    _transition(fresh, ReviewTransition.Move.STARTED, actor=actor, from_status=R.SCHEDULED, at=at)
+    events.changed(fresh, reason="review")
     review.status, review.started_at = fresh.status, fresh.started_at
     _materialise(review, today=timezone.localdate(at))
     return review
@@ -201,9 +377,38 @@ def agenda_refresh(*, actor, review: OversightReview, today: datetime.date | Non
 RAISABLE_KINDS = (Challenge.Kind.QUESTION, Challenge.Kind.CHALLENGE, Challenge.Kind.EVIDENCE_REQUEST)
 
 
+def _may_answer(person, provider_id: int, service_id: int | None) -> bool:
+    scope = Service.objects.filter(pk=service_id).first() if service_id else Provider.objects.get(pk=provider_id)
+    return policy.can(person, V.VIEW, scope)
+
+
+def _check_due(due_on: datetime.date | None, today: datetime.date) -> datetime.date:
+    if due_on is None:
+        return today + datetime.timedelta(days=REQUEST_DUE_DAYS)
+    if due_on < today:
+        raise ValidationError({"due_on": "The answer cannot be due in the past."})
+    return due_on
+
+
+def default_addressee_id(item: AgendaItem) -> int | None:
+    """Whoever owns what the item is about answers by default (one of them, the action's or
+    theme's owner first), or nobody when it has no owner."""
+    owners = item_owner_ids([item]).get(item.pk, set()) - {item.added_by_id}
+    return min(owners) if owners else item.added_by_id
+
+
 @transaction.atomic
-def item_challenge(*, actor, item: AgendaItem, kind: str, text: str) -> Challenge:
-    """A question, challenge or request for evidence on one agenda item."""
+def item_challenge(
+    *,
+    actor,
+    item: AgendaItem,
+    kind: str,
+    text: str,
+    addressed_to=None,
+    due_on: datetime.date | None = None,
+) -> Challenge:
+    """A question, challenge or request for evidence on one agenda item, addressed to the
+    person who must answer (by default the item's owner) with a date for the answer."""
     review = item.review
     policy.require(actor, V.CHALLENGE, review)
     _check_not_locked(review)
@@ -211,41 +416,102 @@ def item_challenge(*, actor, item: AgendaItem, kind: str, text: str) -> Challeng
         raise ValidationError({"kind": "Choose question, challenge or request for evidence."})
     text = _required(text, "text", "Write the question or challenge.")
     limits.check(Challenge, text=text)
+    service_id = item.snapshot.get("service_id", review.service_id)
+    today = timezone.localdate()
+    due_on = _check_due(due_on, today)
+    if addressed_to is None:
+        pk = default_addressee_id(item)
+        addressed_to = get_user_model().objects.filter(pk=pk, is_active=True).first() if pk else None
+        if addressed_to is not None and not _may_answer(addressed_to, review.provider_id, service_id):
+            addressed_to = None  # an owner who has left: the meeting answers it
+    elif not _may_answer(addressed_to, review.provider_id, service_id):
+        raise ValidationError({"addressed_to": "Address it to someone with access to this service or provider."})
+    _locked_for_change(review)  # one at a time, so a double submit finds the first
+    if item.challenges.filter(raised_by=actor, text=text, responded_at__isnull=True).exists():  # a double submit
+        raise ValidationError({"text": "You have already raised this on this item."}, code="duplicate")
     action_id = item.subject_id if item.subject_type == "action" else item.snapshot.get("action_id")
-    return Challenge.objects.create(
+    challenge = Challenge.objects.create(
         provider_id=review.provider_id,
-        service_id=item.snapshot.get("service_id", review.service_id),
+        service_id=service_id,
         review=review,
         agenda_item=item,
         action_id=action_id,
         kind=kind,
         text=text,
         raised_by=actor,
+        addressed_to=addressed_to,
+        due_on=due_on if addressed_to is not None else None,
     )
+    events.changed(challenge, reason="request")
+    return challenge
 
 
 def can_respond(user, challenge: Challenge) -> bool:
+    """The person a request is addressed to answers it; the person running a meeting records
+    an answer given there; on a closure proposal, someone working on the action answers."""
+    if challenge.addressed_to_id is not None and challenge.addressed_to_id == user.pk:
+        return policy.can(user, V.VIEW, challenge)
     if challenge.review_id is not None:
-        return policy.can(user, V.RUN_REVIEW, challenge.review)
+        open_meeting = challenge.review.status in (R.SCHEDULED, R.IN_PROGRESS)
+        return open_meeting and policy.can(user, V.RUN_REVIEW, challenge.review)
     if challenge.action_id is not None:
         return policy.can(user, V.PROPOSE_CLOSURE, challenge.action)
     return False
 
 
+def _check_evidence(challenge: Challenge, evidence) -> list[EvidenceItem]:
+    """Evidence linked to an answer comes from the same service (or the provider's own)."""
+    evidence = list(evidence or [])
+    for item in evidence:
+        same_service = challenge.service_id is None or item.service_id in (None, challenge.service_id)
+        if item.provider_id != challenge.provider_id or not same_service or item.is_removed:
+            raise ValidationError({"evidence": "Link evidence of this service only."})
+    return evidence
+
+
 @transaction.atomic
-def challenge_respond(*, actor, challenge: Challenge, response: str) -> Challenge:
-    """Record the answer given. In a review the person running it records it; on a closure
-    proposal, someone who works on the action answers the request."""
-    if challenge.review_id is not None:
-        policy.require(actor, V.RUN_REVIEW, challenge.review)
-        _check_not_locked(challenge.review)
-    else:
-        policy.require(actor, V.PROPOSE_CLOSURE, challenge.action)
-    challenge.response = _required(response, "response", "Write the response given.")
-    limits.check(Challenge, response=challenge.response)
-    challenge.responded_by, challenge.responded_at = actor, timezone.now()
-    challenge.save(update_fields=["response", "responded_by", "responded_at"])
-    return challenge
+def challenge_respond(*, actor, challenge: Challenge, response: str, evidence=()) -> Challenge:
+    """Answer a request or challenge: the text and any evidence items it points to. Once
+    answered it stays answered (a second answer is refused, not written over)."""
+    fresh = Challenge.objects.select_for_update(of=("self",)).select_related("review", "action").get(pk=challenge.pk)
+    if not can_respond(actor, fresh):
+        if fresh.review_id is not None:
+            policy.require(actor, V.RUN_REVIEW, fresh.review)
+        if fresh.addressed_to_id is not None:
+            raise ValidationError(f"This is for {fresh.addressed_to} to answer.", code="not_addressee")
+        if fresh.review_id is not None:
+            _check_not_locked(fresh.review)
+        raise PermissionDenied("You may not answer this.")
+    if fresh.is_answered:
+        raise ValidationError(
+            f"This was already answered by {fresh.responded_by} on {timezone.localdate(fresh.responded_at):%d %b %Y}.",
+            code="answered",
+        )
+    response = _required(response, "response", "Write the answer.")
+    limits.check(Challenge, response=response)
+    evidence = _check_evidence(fresh, evidence)
+    fresh.response, fresh.responded_by, fresh.responded_at = response, actor, timezone.now()
+    fresh.save(update_fields=["response", "responded_by", "responded_at"])
+    if evidence:
+        fresh.evidence.set(evidence)
+    events.changed(fresh, reason="request")
+    return _refresh(challenge, fresh, "response", "responded_by", "responded_at")
+
+
+OWN_ITEM_MESSAGE = (
+    "You own what this item is about, so someone else in the meeting records the assurance decision on it."
+)
+
+
+def owns_item(user, item: AgendaItem) -> bool:
+    return user.pk in item_owner_ids([item]).get(item.pk, set())
+
+
+def check_not_owner(user, item: AgendaItem) -> None:
+    """Nobody gives the assurance decision on their own item (the action's or theme's owner,
+    whoever must answer a request, whoever put the item on the agenda)."""
+    if owns_item(user, item):
+        raise ValidationError(OWN_ITEM_MESSAGE, code="own_item")
 
 
 @transaction.atomic
@@ -256,6 +522,7 @@ def item_decide(
     review = item.review
     policy.require(actor, V.RUN_REVIEW, review)
     _check_started(review)
+    check_not_owner(actor, item)
     errors = {}
     if decision not in AgendaItem.Decision.values:
         errors["decision"] = "Choose assured, partly assured or not assured."
@@ -269,6 +536,7 @@ def item_decide(
     item.decided_by, item.decided_at = actor, at or timezone.now()
     item.save(update_fields=["decision", "rationale", "decided_by", "decided_at"])
     item_record_layer_review(actor=actor, item=item, outcome=MEETING_OUTCOMES[decision], at=item.decided_at)
+    events.changed(item, reason="review")
     return item
 
 
@@ -302,6 +570,7 @@ def item_decide_closure(
     review = item.review
     policy.require(actor, V.RUN_REVIEW, review)
     _check_started(review)
+    check_not_owner(actor, item)
     action = closure_action_for(item)
     if action is None:
         raise ValidationError("This item is not a closure proposal awaiting a decision.", code="decided")
@@ -323,6 +592,7 @@ def item_decide_closure(
     item.decided_by, item.decided_at = actor, at
     item.save(update_fields=["decision", "rationale", "decided_by", "decided_at"])
     item_record_layer_review(actor=actor, item=item, outcome=ReviewOutcome.DECISION_RECORDED, at=at)
+    events.changed(item, reason="review")
     return item
 
 
@@ -563,6 +833,7 @@ def review_finalise(
     review.status, review.finalised_at, review.finalised_by = R.FINALISED, at, actor
     review.minutes_evidence = evidence
     review.save(update_fields=["status", "finalised_at", "finalised_by", "minutes_evidence"])
+    _transition(review, ReviewTransition.Move.FINALISED, actor=actor, from_status=R.IN_PROGRESS, at=at)
     recorded = review.agenda_items.filter(pk__in=_recorded_ids(review))
     action_ids, theme_ids = discussed_subjects(recorded)
     scope = Q(provider_id=review.provider_id)
@@ -623,4 +894,260 @@ def review_amend(
             item.save(update_fields=["decision", "rationale", "decided_by", "decided_at"])
     if not changes:
         raise ValidationError("Nothing was changed: edit the summary or an item's decision.")
-    return ReviewAmendment.objects.create(review=review, reason=reason, changes=changes, amended_by=actor)
+    amendment = ReviewAmendment.objects.create(review=review, reason=reason, changes=changes, amended_by=actor)
+    _refresh_minutes_evidence(actor=actor, review=review, amendment=amendment)
+    return amendment
+
+
+def _refresh_minutes_evidence(*, actor, review: OversightReview, amendment: ReviewAmendment) -> None:
+    """The kept copy of locked minutes follows each amendment: the evidence item's text is the
+    minutes as amended, saying when and why they changed."""
+    item = review.minutes_evidence
+    if item is None:
+        return
+    amended_on = timezone.localdate(amendment.amended_at)
+    note = f"\\n\\nAmended on {amended_on.day} {amended_on:%b %Y} by {actor}: {amendment.reason}"
+    text = minutes_text(review)
+    room = limits.NARRATIVE - len(note)
+    evidence_update(
+        actor=actor,
+        item=item,
+        title=item.title,
+        refers_to=item.refers_to,
+        source_type=item.source_type,
+        category=item.category,
+        nature=item.nature,
+        nature_override_reason=item.nature_override_reason,
+        recorded_in=item.recorded_in,
+        description=limits.clip(text, room, marker=MINUTES_CONTINUED) + note,
+        framework_items=list(item.framework_items.all()),
+    )
+
+
+# --- Items added by hand ------------------------------------------------------------------
+
+
+@transaction.atomic
+def item_add(*, actor, review: OversightReview, kind: str, title: str, detail: str = "") -> AgendaItem:
+    """Put an item on the agenda by hand: other business, or a theme summary (the month's
+    safeguarding themes). Whoever adds it owns it, so another member decides on it."""
+    policy.require(actor, V.RUN_REVIEW, review)
+    fresh = _locked_for_change(review)
+    _check_not_locked(fresh)
+    errors: dict[str, str] = {}
+    if kind not in HAND_KINDS:
+        errors["kind"] = "Choose other business or a theme summary."
+    title = (title or "").strip()
+    detail = (detail or "").strip()
+    if not title:
+        errors["title"] = "Say what the item is."
+    errors.update(limits.problems(AgendaItem, title=title))
+    if len(detail) > limits.NARRATIVE:
+        errors["detail"] = limits.too_long_message(limits.NARRATIVE, len(detail))
+    if errors:
+        raise ValidationError(errors)
+    if fresh.agenda_items.filter(kind__in=HAND_KINDS, title=title).exists():
+        raise ValidationError({"title": "An item with this title is already on the agenda."}, code="duplicate")
+    last = fresh.agenda_items.order_by("-order").values_list("order", flat=True).first() or 0
+    return AgendaItem.objects.create(
+        review=fresh,
+        order=last + 1,
+        kind=kind,
+        title=title,
+        snapshot={
+            "service_id": fresh.service_id,
+            "service": str(fresh.service or "Across the provider"),
+            "detail": detail,
+        },
+        added_by=actor,
+    )
+
+
+# --- Attendance ---------------------------------------------------------------------------
+
+
+def invited_ids(review: OversightReview) -> set[int]:
+    return {review.chair_id, *review.attendees.values_list("pk", flat=True)}
+
+
+@transaction.atomic
+def attendance_record(*, actor, review: OversightReview, person, status: str) -> ReviewAttendance:
+    """Present, apologies or absent, for one invited person; recording again changes it."""
+    policy.require(actor, V.RUN_REVIEW, review)
+    fresh = _locked_for_change(review)
+    _check_not_locked(fresh)
+    if status not in ReviewAttendance.Status.values:
+        raise ValidationError({"status": "Choose present, apologies or absent."})
+    if person is None or person.pk not in invited_ids(fresh):
+        raise ValidationError({"person": "Only people invited to this meeting have attendance recorded."})
+    row, _ = ReviewAttendance.objects.update_or_create(
+        review=fresh, person=person, defaults={"status": status, "recorded_by": actor}
+    )
+    return row
+
+
+# --- Recurring series ---------------------------------------------------------------------
+
+# How far ahead a series plans its meetings (the daily beat task keeps the horizon rolling).
+SERIES_HORIZON_DAYS = 120
+SERIES_MONTHS = {ReviewSeries.Frequency.MONTHLY: 1, ReviewSeries.Frequency.QUARTERLY: 3}
+
+
+def _add_months(day: datetime.date, months: int, anchor_day: int) -> datetime.date:
+    import calendar as pycalendar
+
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return datetime.date(year, month, min(anchor_day, pycalendar.monthrange(year, month)[1]))
+
+
+def series_dates(series: ReviewSeries, *, since: datetime.date, until: datetime.date) -> list[datetime.date]:
+    """The days the series meets from ``since`` to ``until`` (both included)."""
+    days, day, n = [], series.starts_on, 0
+    while day <= until:
+        if day >= since:
+            days.append(day)
+        n += 1
+        if series.frequency == ReviewSeries.Frequency.WEEKLY:
+            day = series.starts_on + datetime.timedelta(weeks=n)
+        else:
+            day = _add_months(series.starts_on, SERIES_MONTHS[series.frequency] * n, series.starts_on.day)
+    return days
+
+
+@transaction.atomic
+def series_fill(*, series: ReviewSeries, today: datetime.date | None = None) -> list[OversightReview]:
+    """Plan the series' meetings from today to the horizon. Safe to run again: a day the series
+    already planned (even one moved or cancelled since) is never planned twice."""
+    series = (
+        ReviewSeries.objects.select_for_update(of=("self",))
+        .select_related("provider", "service", "chair")
+        .get(pk=series.pk)
+    )
+    if not series.active:
+        return []
+    today = today or timezone.localdate()
+    until = today + datetime.timedelta(days=SERIES_HORIZON_DAYS)
+    planned = set(series.reviews.values_list("occurrence_on", flat=True))
+    attendees = list(series.attendees.all())
+    tz = timezone.get_current_timezone()
+    created = []
+    for day in series_dates(series, since=today, until=until):
+        if day in planned:
+            continue
+        created.append(
+            _review_new(
+                actor=None,  # planned by the series, not by a person today
+                provider=series.provider,
+                service=series.service,
+                kind=series.kind,
+                scheduled_for=datetime.datetime.combine(day, series.time_of_day, tzinfo=tz),
+                chair=series.chair,
+                title=series.title,
+                duration_minutes=series.duration_minutes,
+                location=series.location,
+                attendees=attendees,
+                series=series,
+                occurrence_on=day,
+            )
+        )
+    series.planned_until = until
+    series.save(update_fields=["planned_until"])
+    return created
+
+
+def series_fill_all(*, today: datetime.date | None = None) -> int:
+    """The beat task's work: roll every active series' horizon forward. Returns meetings added."""
+    added = 0
+    for pk in ReviewSeries.objects.filter(active=True).values_list("pk", flat=True):
+        try:
+            added += len(series_fill(series=ReviewSeries(pk=pk), today=today))
+        except ValidationError as exc:  # e.g. the chair has left: the series waits for a new chair
+            logger.warning("Review series %s not planned: %s", pk, " ".join(exc.messages))
+    return added
+
+
+@transaction.atomic
+def series_create(
+    *,
+    actor,
+    provider: Provider,
+    service: Service | None = None,
+    kind: str,
+    frequency: str,
+    starts_on: datetime.date,
+    time_of_day: datetime.time,
+    chair,
+    title: str = "",
+    duration_minutes: int = 60,
+    location: str = "",
+    attendees=(),
+) -> ReviewSeries:
+    """A recurring review of a service or across the provider; its meetings are planned at once
+    up to the horizon."""
+    if service is not None and service.provider_id != provider.pk:
+        raise ValidationError("The service does not belong to this provider.")
+    scope = service or provider
+    policy.require(actor, V.RUN_REVIEW, scope)
+    errors: dict[str, str] = {}
+    if frequency not in ReviewSeries.Frequency.values:
+        errors["frequency"] = "Choose how often it meets."
+    if starts_on is None:
+        errors["starts_on"] = "Enter the day of the first meeting."
+    elif starts_on < timezone.localdate():
+        errors["starts_on"] = "The first meeting cannot be in the past."
+    if time_of_day is None:
+        errors["time_of_day"] = "Enter the time the meetings start."
+    if errors:
+        raise ValidationError(errors)
+    attendees = _check_details(
+        scope=scope,
+        kind=kind,
+        scheduled_for=starts_on,
+        chair=chair,
+        attendees=attendees,
+        duration_minutes=duration_minutes,
+    )
+    title = (title or "").strip() or f"{OversightReview.Kind(kind).label} – {scope}"
+    Provider.objects.select_for_update().filter(pk=provider.pk).first()
+    twin = ReviewSeries.objects.filter(
+        provider=provider, service=service, kind=kind, frequency=frequency, starts_on=starts_on, active=True
+    )
+    if twin.exists():  # a double submit
+        raise ValidationError({"starts_on": "This series is already set up."}, code="duplicate")
+    series = ReviewSeries(
+        provider=provider,
+        service=service,
+        kind=kind,
+        title=title,
+        frequency=frequency,
+        starts_on=starts_on,
+        time_of_day=time_of_day,
+        duration_minutes=duration_minutes or 60,
+        location=(location or "").strip(),
+        chair=chair,
+        created_by=actor,
+    )
+    series.full_clean()
+    series.save()
+    series.attendees.set(attendees)
+    series_fill(series=series)
+    return series
+
+
+@transaction.atomic
+def series_stop(*, actor, series: ReviewSeries, reason: str) -> ReviewSeries:
+    """No more meetings: the series stops planning and its future unheld meetings are
+    cancelled with the reason (held ones stay as they are)."""
+    policy.require(actor, V.RUN_REVIEW, series.service or series.provider)
+    reason = _required(reason, "reason", "Say why the series stops.")
+    limits.check(OversightReview, report_as={"cancel_reason": "reason"}, cancel_reason=reason)
+    fresh = ReviewSeries.objects.select_for_update().get(pk=series.pk)
+    if not fresh.active:
+        raise ValidationError("This series has already stopped.", code="stopped")
+    fresh.active = False
+    fresh.save(update_fields=["active"])
+    for review in fresh.reviews.filter(status=R.SCHEDULED, scheduled_for__gte=timezone.now()):
+        review_cancel(actor=actor, review=review, reason=reason)
+    series.active = False
+    return series

@@ -18,11 +18,17 @@ def action_timeline_entries(action) -> list[TimelineEntry]:
     )
     challenges = Challenge.objects.filter(
         Q(action=action) | Q(agenda_item__subject_type="action", agenda_item__subject_id=action.pk)
-    ).select_related("raised_by", "responded_by", "review")
+    ).select_related("raised_by", "responded_by", "review", "addressed_to")
     entries = []
     for c in challenges:
         where = f" in {c.review.title}" if c.review_id else ""
-        detail = c.text + (f" — Response from {c.responded_by}: {c.response}" if c.response else " — No response yet.")
+        if c.response:
+            detail = f"{c.text} — Response from {c.responded_by}: {c.response}"
+        elif c.addressed_to_id:
+            due = f" by {c.due_on.day} {c.due_on:%b %Y}" if c.due_on else ""
+            detail = f"{c.text} — For {c.addressed_to} to answer{due}."
+        else:
+            detail = f"{c.text} — No response yet."
         entries.append(
             TimelineEntry(
                 when=timezone.localdate(c.raised_at),

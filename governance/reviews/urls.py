@@ -12,7 +12,18 @@ urlpatterns = [
     path("services/<slug:service>/reviews/new/", reviews.review_create, name="review_create"),
     path("providers/<slug:provider>/reviews/", reviews.provider_review_list, name="provider_review_list"),
     path("providers/<slug:provider>/reviews/new/", reviews.provider_review_create, name="provider_review_create"),
+    path("services/<slug:service>/reviews/series/new/", reviews.series_create, name="series_create"),
+    path(
+        "providers/<slug:provider>/reviews/series/new/", reviews.provider_series_create, name="provider_series_create"
+    ),
+    path("reviews/series/<int:pk>/stop/", reviews.series_stop, name="series_stop"),
     path("reviews/<int:pk>/", reviews.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/edit/", reviews.review_edit, name="review_edit"),
+    path("reviews/<int:pk>/cancel/", reviews.review_cancel, name="review_cancel"),
+    path("reviews/<int:pk>/items/add/", reviews.item_add, name="item_add"),
+    path("reviews/<int:pk>/attendance/<int:person>/", reviews.attendance_record, name="attendance_record"),
+    path("requests/", reviews.my_requests, name="my_requests"),
+    path("requests/<int:pk>/", reviews.request_detail, name="request_detail"),
     path("reviews/<int:pk>/start/", reviews.review_start, name="review_start"),
     path("reviews/<int:pk>/agenda/refresh/", reviews.agenda_refresh, name="agenda_refresh"),
     path("reviews/<int:pk>/actions/", reviews.review_action_add, name="review_action_add"),

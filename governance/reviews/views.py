@@ -21,7 +21,7 @@ from core import selectors as core_selectors
 from core.access import AccessKind, records_access
 from core.models import Provider
 from core.panels import reads
-from core.views import button, form_page, saved
+from core.views import button, form_page, redrawn_status, saved
 from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising
 from governance.reviews import feed
 from governance.reviews import selectors as selectors
@@ -29,11 +29,17 @@ from governance.reviews import services as services
 from governance.reviews.forms import (
     ActionArisingForm,
     AmendForm,
+    AnswerForm,
+    AttendanceForm,
     ChallengeForm,
     DecisionForm,
     FinaliseForm,
+    ItemAddForm,
+    ReasonForm,
     ResponseForm,
+    ReviewEditForm,
     ReviewForm,
+    SeriesForm,
 )
 from recovery.closure.conditions import closure_checklists
 from recovery.closure.forms import ClosureDecisionForm
@@ -64,8 +70,10 @@ def review_list(request, service: str):
             "service": service_obj,
             "provider": service_obj.provider,
             "groups": selectors.split_upcoming(reviews),
+            "series": selectors.series_for(request.user, provider=service_obj.provider, service=service_obj),
             "can_schedule": policy.can(request.user, V.RUN_REVIEW, service_obj),
             "create_url": reverse("governance:review_create", kwargs={"service": service_obj.slug}),
+            "series_url": reverse("governance:series_create", kwargs={"service": service_obj.slug}),
         },
     )
 
@@ -82,8 +90,10 @@ def provider_review_list(request, provider: str):
             "scope": provider_obj,
             "provider": provider_obj,
             "groups": selectors.split_upcoming(reviews),
+            "series": selectors.series_for(request.user, provider=provider_obj),
             "can_schedule": policy.can(request.user, V.RUN_REVIEW, provider_obj),
             "create_url": reverse("governance:provider_review_create", kwargs={"provider": provider_obj.slug}),
+            "series_url": reverse("governance:provider_series_create", kwargs={"provider": provider_obj.slug}),
         },
     )
 
@@ -130,9 +140,14 @@ def _people(review):
 
 def _item(pk: int) -> AgendaItem:
     return (
-        AgendaItem.objects.select_related("review", "decided_by")
+        AgendaItem.objects.select_related("review", "decided_by", "added_by")
         .prefetch_related(
-            Prefetch("challenges", queryset=Challenge.objects.select_related("raised_by", "responded_by")),
+            Prefetch(
+                "challenges",
+                queryset=Challenge.objects.select_related("raised_by", "responded_by", "addressed_to").prefetch_related(
+                    "evidence"
+                ),
+            ),
             Prefetch("actions_arising", queryset=ReviewActionArising.objects.select_related("owner")),
         )
         .get(pk=pk)
@@ -163,7 +178,7 @@ def _permissions(user, review) -> dict:
     }
 
 
-def _render_detail(request, review, *, action_form=None, finalise_form=None, status=200):
+def _render_detail(request, review, *, action_form=None, finalise_form=None, item_form=None, status=200):
     page = selectors.review_page(request.user, review)
     _mark_closure_deciders(request.user, page["items"])
     perms = _permissions(request.user, review)
@@ -173,6 +188,7 @@ def _render_detail(request, review, *, action_form=None, finalise_form=None, sta
         )
     if finalise_form is None:
         finalise_form = FinaliseForm(initial={"summary": review.summary})
+    people = _people(review) if perms["can_challenge"] and not perms["locked"] else None
     context = {
         "review": review,
         **page,
@@ -180,10 +196,13 @@ def _render_detail(request, review, *, action_form=None, finalise_form=None, sta
         "overdue": selectors.is_overdue(review),
         "action_form": action_form,
         "finalise_form": finalise_form,
-        "challenge_form": ChallengeForm(),
+        "item_form": item_form or ItemAddForm(prefix="item"),
+        "attendance_form": AttendanceForm(),
+        "challenge_form": ChallengeForm(people=people),
         "decision_form": DecisionForm(),
         "closure_form": ClosureDecisionForm(),
         "response_form": ResponseForm(),
+        "own_item_message": services.OWN_ITEM_MESSAGE,
         "history": core_selectors.history_for(review),
     }
     return render(request, "governance/reviews/detail.html", context, status=status)
@@ -201,6 +220,104 @@ def _agenda_button(request, pk: int, call, done: str):
     review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
     return button(
         request, lambda: call(actor=request.user, review=review), done=done, to=_detail_url(review, "agenda-heading")
+    )
+
+
+@login_required
+def review_edit(request, pk: int):
+    """Change a scheduled meeting's details; a new date or time is recorded as a move."""
+    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
+    people = _people(review)
+    if request.method == "POST":
+        form = ReviewEditForm(request.POST, people=people)
+    else:
+        form = ReviewEditForm(
+            people=people,
+            initial={
+                "kind": review.kind,
+                "title": review.title,
+                "scheduled_for": timezone.localtime(review.scheduled_for).replace(tzinfo=None),
+                "duration_minutes": review.duration_minutes,
+                "location": review.location,
+                "chair": review.chair_id,
+                "attendees": list(review.attendees.values_list("pk", flat=True)),
+            },
+        )
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.review_update(actor=request.user, review=review, **data),
+        success=lambda r: saved(request, f"{r.title} is updated.", r),
+        render=lambda: render(
+            request,
+            "governance/reviews/edit.html",
+            {"form": form, "review": review},
+            status=redrawn_status(request),
+        ),
+    )
+
+
+@login_required
+def review_cancel(request, pk: int):
+    """Cancel a meeting that will not be held, with the reason; it stays on the record."""
+    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
+    form = ReasonForm(request.POST or None)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.review_cancel(actor=request.user, review=review, **data),
+        success=lambda r: saved(request, f"{r.title} is cancelled. The reason is kept on its record.", r),
+        render=lambda: render(
+            request,
+            "governance/reviews/reason.html",
+            {
+                "form": form,
+                "review": review,
+                "heading": f"Cancel {review.title}",
+                "intro": "The meeting stays on the record as cancelled, with the reason you give.",
+                "submit": "Cancel the meeting",
+                "back": review.get_absolute_url(),
+            },
+            status=redrawn_status(request),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def item_add(request, pk: int):
+    """Other business or a theme summary, added to the agenda by hand."""
+    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
+    form = ItemAddForm(request.POST, prefix="item")
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.item_add(actor=request.user, review=review, **data),
+        success=lambda item: saved(
+            request, f"“{item.title}” is on the agenda.", _detail_url(review, f"item-{item.pk}")
+        ),
+        render=lambda: _render_detail(request, review, item_form=form, status=400),
+    )
+
+
+@login_required
+@require_POST
+def attendance_record(request, pk: int, person: int):
+    review = selectors.review_for(request.user, pk, V.RUN_REVIEW)
+    who = policy.users_with(V.VIEW, review).filter(pk=person).first()
+    if who is None:
+        raise Http404("Not found")
+    form = AttendanceForm(request.POST)
+    return button(
+        request,
+        lambda: services.attendance_record(
+            actor=request.user,
+            review=review,
+            person=who,
+            status=form.cleaned_data["attendance"] if form.is_valid() else "",
+        ),
+        done=f"Attendance recorded for {who}.",
+        to=_detail_url(review, "attendance-heading"),
     )
 
 
@@ -229,15 +346,23 @@ def _item_response(
     review = item.review
     item = _item(item.pk)
     _mark_closure_deciders(request.user, [item])
+    item.own_item = services.owns_item(request.user, item)
+    perms = _permissions(request.user, review)
+    decided, total = selectors.agenda_counts(request.user, review)
+    people = _people(review) if perms["can_challenge"] and not perms["locked"] else None
+    if challenge_form is not None:  # drawn again with its errors: offer the review's people only
+        challenge_form.fields["addressed_to"].queryset = people if people is not None else _people(review).none()
     context = {
         "item": item,
         "review": review,
-        **_permissions(request.user, review),
-        "challenge_form": challenge_form or ChallengeForm(),
+        **perms,
+        "challenge_form": challenge_form or ChallengeForm(people=people),
         "decision_form": decision_form or DecisionForm(),
         "closure_form": closure_form or ClosureDecisionForm(),
         "response_form": ResponseForm(),
+        "own_item_message": services.OWN_ITEM_MESSAGE,
         "note": note,
+        "counter": {"decided": decided, "total": total},
     }
     return render(request, "governance/reviews/_item.html", context)
 
@@ -469,6 +594,7 @@ def _event(request, review: OversightReview) -> Event:
     event.add("url", request.build_absolute_uri(review.get_absolute_url()))
     if review.status == OversightReview.Status.CANCELLED:
         event.add("status", "CANCELLED")
+        event["description"] = f"{event['description']} · cancelled: {review.cancel_reason}"
     else:
         event.add("status", "CONFIRMED")
     return event
@@ -490,3 +616,128 @@ def ics_feed(request, token: str):
     response["Content-Disposition"] = 'inline; filename="oversight-reviews.ics"'
     response["Cache-Control"] = "private, max-age=900"
     return response
+
+
+# --- Recurring series ---------------------------------------------------------------------
+
+
+def _series_create(request, provider, service):
+    scope = service or provider
+    people = policy.users_with(V.VIEW, scope).order_by("first_name", "last_name", "pk")
+    default_kind = OversightReview.Kind.WEEKLY_SERVICE if service else OversightReview.Kind.MONTHLY_LEADERSHIP
+    if request.method == "POST":
+        form = SeriesForm(request.POST, people=people)
+    else:
+        form = SeriesForm(people=people, initial={"kind": default_kind, "chair": request.user.pk})
+    if service:
+        back = reverse("governance:review_list", kwargs={"service": service.slug})
+    else:
+        back = reverse("governance:provider_review_list", kwargs={"provider": provider.slug})
+
+    def created(series):
+        count = series.reviews.count()
+        return saved(
+            request, f"{series.title} repeats {series.get_frequency_display().lower()}: {count} meetings planned.", back
+        )
+
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.series_create(actor=request.user, provider=provider, service=service, **data),
+        success=created,
+        render=lambda: render(
+            request,
+            "governance/reviews/series_form.html",
+            {"form": form, "scope": scope, "service": service, "provider": provider, "back": back},
+            status=redrawn_status(request),
+        ),
+    )
+
+
+@login_required
+def series_create(request, service: str):
+    service_obj = core_selectors.service_for_slug(request.user, service, V.RUN_REVIEW)
+    return _series_create(request, service_obj.provider, service_obj)
+
+
+@login_required
+def provider_series_create(request, provider: str):
+    provider_obj = policy.get_or_404(request.user, Provider.objects.all(), V.RUN_REVIEW, slug=provider)
+    return _series_create(request, provider_obj, None)
+
+
+@login_required
+def series_stop(request, pk: int):
+    series = selectors.series_get(request.user, pk, V.RUN_REVIEW)
+    if series.service_id:
+        back = reverse("governance:review_list", kwargs={"service": series.service.slug})
+    else:
+        back = reverse("governance:provider_review_list", kwargs={"provider": series.provider.slug})
+    form = ReasonForm(request.POST or None)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.series_stop(actor=request.user, series=series, **data),
+        success=lambda s: saved(request, f"{s.title} stops: its future meetings are cancelled with your reason.", back),
+        render=lambda: render(
+            request,
+            "governance/reviews/reason.html",
+            {
+                "form": form,
+                "heading": f"Stop {series.title}",
+                "intro": "No more meetings are planned. Its future meetings that have not been held are cancelled, "
+                "with the reason you give; held meetings stay as they are.",
+                "submit": "Stop the series",
+                "back": back,
+            },
+            status=redrawn_status(request),
+        ),
+    )
+
+
+# --- Requests: answered by the person they are addressed to -------------------------------
+
+
+@login_required
+@records_access(AccessKind.PAGE, label="Request")
+def request_detail(request, pk: int):
+    """One request or challenge: what was asked, by whom, by when; the answer, or the form to
+    give it (for the person it is addressed to)."""
+    challenge = selectors.challenge_for(request.user, pk)
+    may_answer = not challenge.is_answered and services.can_respond(request.user, challenge)
+
+    def page(form=None, status=200):
+        context = {
+            "challenge": challenge,
+            "form": form,
+            "linked": list(challenge.evidence.all()) if challenge.is_answered else [],
+            "overdue": challenge.is_overdue(timezone.localdate()),
+        }
+        return render(request, "governance/reviews/request.html", context, status=status)
+
+    if not may_answer:
+        if request.method == "POST":  # a second answer, or not theirs: say so, nothing written
+            if challenge.is_answered:
+                messages.info(request, f"This was already answered by {challenge.responded_by}.")
+            else:
+                messages.error(request, "This request is not yours to answer.")
+            return redirect(challenge.get_absolute_url())
+        return page()
+    form = AnswerForm(request.POST or None, evidence=selectors.answer_evidence(challenge))
+    done = "Your answer is recorded. The person who asked sees it on the item and on the next agenda."
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.challenge_respond(actor=request.user, challenge=challenge, **data),
+        success=lambda _: saved(request, done, challenge.get_absolute_url()),
+        render=lambda: page(form, status=redrawn_status(request)),
+    )
+
+
+@login_required
+def my_requests(request):
+    """Requests and challenges addressed to me, and those I raised."""
+    context = selectors.requests_addressed_to(request.user)
+    context["raised"] = selectors.requests_raised_by(request.user)
+    context["today"] = timezone.localdate()
+    return render(request, "governance/reviews/my_requests.html", context)

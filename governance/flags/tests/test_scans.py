@@ -20,7 +20,7 @@ from evidence.models import SourceType
 from evidence.tests.factories import EvidenceFactory
 from governance.flags import tasks
 from governance.flags.services import flags_scan_provider
-from governance.models import Flag
+from governance.models import Challenge, Flag
 from governance.reviews.tests.factories import OversightReviewFactory
 from recovery.models import ActionTransition, RecoveryAction, ReviewLayer
 from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
@@ -59,6 +59,17 @@ def populate(world, n: int) -> None:
                 period_date=TODAY - datetime.timedelta(days=15 + 7 * j),
                 numerator=value,
                 denominator=100,
+            )
+        if i % 5 == 1:  # an evidence request on it, unanswered past its date (overdue request)
+            Challenge.objects.create(
+                provider=action.provider,
+                service=action.service,
+                action=action,
+                kind=Challenge.Kind.EVIDENCE_REQUEST,
+                text="Show the re-audit.",
+                raised_by=world.ni,
+                addressed_to=world.rm,
+                due_on=TODAY - datetime.timedelta(days=3),
             )
         if status == S.CLOSED:
             action.evidence.add(EvidenceFactory(service=theme.service, source_type=SourceType.TRAINING_RECORD))

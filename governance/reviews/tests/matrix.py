@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from governance.models import AgendaItem, OversightReview
+import datetime
+
+from django.utils import timezone
+
+from governance.models import AgendaItem, OversightReview, ReviewSeries
 from governance.reviews.selectors import ics_token
 from governance.reviews.tests.factories import (
     AgendaItemFactory,
@@ -50,6 +54,21 @@ def _finalised(w, s):
     return {"pk": review.pk}
 
 
+def _series(w, s):
+    series = ReviewSeries.objects.create(
+        provider=s.provider,
+        service=s,
+        kind=OversightReview.Kind.WEEKLY_SERVICE,
+        title="Weekly service review",
+        frequency=ReviewSeries.Frequency.WEEKLY,
+        starts_on=timezone.localdate() + datetime.timedelta(days=1),
+        time_of_day=datetime.time(10, 0),
+        chair=w.ni,
+        created_by=w.ni,
+    )
+    return {"pk": series.pk}
+
+
 ROWS = [
     Row("governance:review_list", ALL, lambda w, s: {"service": s.slug}),
     Row("governance:provider_review_list", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
@@ -90,4 +109,24 @@ ROWS = [
     ),
     post("governance:review_finalise", RUNNERS, _started, {"summary": "Partly assured overall."}),
     Row("governance:review_amend", RUNNERS, _finalised),
+    Row("governance:review_edit", RUNNERS, _review),
+    Row("governance:review_cancel", RUNNERS, _review),
+    post("governance:item_add", RUNNERS, _started, {"item-kind": "other", "item-title": "Agency spend"}),
+    post(
+        "governance:attendance_record",
+        RUNNERS,
+        # Someone with access to the review's provider (the outsider at the other provider).
+        lambda w, s: {"pk": _review(w, s)["pk"], "person": (w.ni if s.provider == w.provider else w.outsider).pk},
+        {"attendance": "present"},
+    ),
+    Row("governance:series_create", RUNNERS, lambda w, s: {"service": s.slug}),
+    Row(
+        "governance:provider_series_create",
+        PROVIDER_RUNNERS,
+        lambda w, s: {"provider": s.provider.slug},
+        scope="provider",
+    ),
+    Row("governance:series_stop", RUNNERS, _series),
+    Row("governance:my_requests", ALL, scope="global"),
+    Row("governance:request_detail", ALL, _challenge),
 ]
