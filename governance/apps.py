@@ -18,6 +18,11 @@ class GovernanceConfig(AppConfig):
         auditlog.register(m.ReviewAmendment)
         auditlog.register(m.EvidencePack, exclude_fields=["progress", "progress_note"])
 
+        # Flags follow events: a changed subject re-evaluates its service's flags after commit.
+        from governance.flags import events as flag_events
+
+        flag_events.register()
+
         # Flag badges on the service page (open flags by kind).
         from core.panels import register_service_panel
         from governance.flags.views import flag_panel_context

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -37,7 +38,7 @@ from core import limits
 from core.choices import CADENCE_DAYS, RiskLevel
 from core.models import Membership, Provider, Role, Service
 from evidence.models import Nature, SourceType
-from governance.flags.selectors import measure_summaries
+from governance.flags.selectors import UNSCOPED, measure_summaries
 from governance.models import Flag, OversightReview
 from recovery.measures.measuring import MeasureSummary
 from recovery.models import ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction
@@ -81,6 +82,15 @@ class FlagSpec:
         return (self.kind, self.subject_type, self.subject_id, self.cause)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The part of a provider an event re-evaluates: one service's rows (``service_id``), or
+    with ``service_id=None`` the provider-wide rows (themes, actions and reviews with no service).
+    The daily scan has no scope: it evaluates the whole provider."""
+
+    service_id: int | None
+
+
 @dataclass
 class _Data:
     """Everything the rules read for one provider, loaded with a fixed number of queries."""
@@ -102,10 +112,14 @@ class _Data:
     overdue_audits: list[OverdueAudit]
 
 
-def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _Data:
+def _load(provider: Provider, today: datetime.date, now: datetime.datetime, scope: Scope | None = None) -> _Data:
+    def scoped(qs, field: str = "service_id"):
+        # With a scope, each read is narrowed to the scope's service (IS NULL for provider-wide).
+        return qs if scope is None else qs.filter(**{field: scope.service_id})
+
     services = {s.pk: s for s in Service.objects.filter(provider=provider).only("id", "name", "slug", "provider_id")}
     actions = list(
-        RecoveryAction.objects.filter(provider=provider).only(
+        scoped(RecoveryAction.objects.filter(provider=provider)).only(
             "id",
             "provider_id",
             "service_id",
@@ -123,9 +137,16 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
             "created_at",
         )
     )
+    theme_qs = FailureTheme.objects.filter(provider=provider)
+    if scope is not None:
+        # The scope's own themes, and the (provider-wide) themes of its actions: a measure's
+        # drift rule asks whether its action's theme is under watch.
+        theme_qs = theme_qs.filter(
+            Q(service_id=scope.service_id) | Q(pk__in={a.theme_id for a in actions if a.theme_id})
+        )
     themes = {
         t.pk: t
-        for t in FailureTheme.objects.filter(provider=provider).only(
+        for t in theme_qs.only(
             "id",
             "provider_id",
             "service_id",
@@ -138,18 +159,24 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
             "keep_visible_override",
         )
     }
-    summaries = measure_summaries(provider)
+    summaries = measure_summaries(provider, service_id=scope.service_id if scope else UNSCOPED)
     measures_by_action: dict[int, list[OutcomeMeasure]] = defaultdict(list)
     for summary in summaries.values():
         measures_by_action[summary.measure.action_id].append(summary.measure)
 
     impact_dates: dict[int, list[datetime.date]] = defaultdict(list)
     audit_evidence_dates: dict[int, list[datetime.date]] = defaultdict(list)
-    links = RecoveryAction.evidence.through.objects.filter(
-        recoveryaction__provider=provider,
-        recoveryaction__status=S.CLOSED,
-        evidenceitem__removed_at__isnull=True,
-    ).values_list("recoveryaction_id", "evidenceitem__refers_to", "evidenceitem__nature", "evidenceitem__source_type")
+    links = (
+        scoped(RecoveryAction.evidence.through.objects, "recoveryaction__service_id")
+        .filter(
+            recoveryaction__provider=provider,
+            recoveryaction__status=S.CLOSED,
+            evidenceitem__removed_at__isnull=True,
+        )
+        .values_list(
+            "recoveryaction_id", "evidenceitem__refers_to", "evidenceitem__nature", "evidenceitem__source_type"
+        )
+    )
     for action_id, refers_to, nature, source_type in links:
         if nature == Nature.IMPACT:
             impact_dates[action_id].append(refers_to)
@@ -158,7 +185,8 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
 
     closing_actor: dict[int, int] = {}
     decisions = (
-        ActionTransition.objects.filter(
+        scoped(ActionTransition.objects, "action__service_id")
+        .filter(
             action__provider=provider,
             action__status=S.CLOSED,
             to_status=S.CLOSED,
@@ -170,9 +198,9 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
         closing_actor[action_id] = actor_id  # the latest closure wins
     # Closed actions whose risk was lowered from high at some point (a recorded risk change).
     lowered_from_high = frozenset(
-        ActionTransition.objects.filter(
-            action__provider=provider, action__status=S.CLOSED, snapshot__risk__from=RiskLevel.HIGH
-        ).values_list("action_id", flat=True)
+        scoped(ActionTransition.objects, "action__service_id")
+        .filter(action__provider=provider, action__status=S.CLOSED, snapshot__risk__from=RiskLevel.HIGH)
+        .values_list("action_id", flat=True)
     )
     ni_ids = frozenset(
         Membership.objects.filter(provider=provider, role=Role.NOMINATED_INDIVIDUAL).values_list("user_id", flat=True)
@@ -180,12 +208,15 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
 
     start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     unheld_reviews = list(
-        OversightReview.objects.filter(
-            provider=provider, status=OversightReview.Status.SCHEDULED, scheduled_for__lt=start_of_today
-        ).only("id", "provider_id", "service_id", "title", "scheduled_for")
+        scoped(OversightReview.objects.filter(provider=provider))
+        .filter(status=OversightReview.Status.SCHEDULED, scheduled_for__lt=start_of_today)
+        .only("id", "provider_id", "service_id", "title", "scheduled_for")
     )
 
-    overdue = overdue_audits(Service.objects.filter(provider=provider), today)
+    audited = Service.objects.filter(provider=provider)
+    if scope is not None:
+        audited = audited.filter(pk=scope.service_id) if scope.service_id is not None else audited.none()
+    overdue = overdue_audits(audited, today)
     return _Data(
         provider=provider,
         today=today,
@@ -408,11 +439,18 @@ def _audit_rules(data: _Data) -> Iterable[FlagSpec]:
 RULES = (_action_rules, _theme_rules, _review_rules, _measure_rules, _audit_rules)
 
 
-def compute_flags(provider: Provider, today: datetime.date, now: datetime.datetime | None = None) -> dict:
-    """Every flag the rules want open for ``provider`` on ``today``: key -> FlagSpec. No writes."""
-    data = _load(provider, today, now or timezone.now())
+def compute_flags(
+    provider: Provider, today: datetime.date, now: datetime.datetime | None = None, *, scope: Scope | None = None
+) -> dict:
+    """Every flag the rules want open for ``provider`` on ``today``: key -> FlagSpec. No writes.
+
+    With a ``scope`` only the scope's rows are read and only flags at its service are returned:
+    the same rules over less data, so an event's re-evaluation agrees with the daily scan.
+    """
+    data = _load(provider, today, now or timezone.now(), scope)
     wanted: dict[tuple, FlagSpec] = {}
     for rule in RULES:
         for spec in rule(data):
-            wanted.setdefault(spec.key, spec)
+            if scope is None or spec.service_id == scope.service_id:
+                wanted.setdefault(spec.key, spec)
     return wanted

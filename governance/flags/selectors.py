@@ -107,13 +107,22 @@ MEASURE_FIELDS = (
 )
 
 
-def measure_summaries(provider: Provider, *, live_only: bool = False) -> dict[int, MeasureSummary]:
+UNSCOPED = object()  # measure_summaries' default: every service of the provider
+
+
+def measure_summaries(
+    provider: Provider, *, live_only: bool = False, service_id: int | None | object = UNSCOPED
+) -> dict[int, MeasureSummary]:
     """measure id -> MeasureSummary for every measure of ``provider`` (two queries at any size).
 
-    ``live_only`` leaves out measures of draft actions.
+    ``live_only`` leaves out measures of draft actions; ``service_id`` keeps one service's
+    measures (``None``: the provider-wide ones).
     """
     measures = OutcomeMeasure.objects.filter(provider=provider)
     points = DataPoint.objects.filter(measure__provider=provider)
+    if service_id is not UNSCOPED:
+        measures = measures.filter(service_id=service_id)
+        points = points.filter(measure__service_id=service_id)
     if live_only:
         measures = measures.exclude(action__status=RecoveryAction.Status.DRAFT)
         points = points.exclude(measure__action__status=RecoveryAction.Status.DRAFT)

@@ -23,7 +23,7 @@ from core import limits
 from core import permissions as policy
 from core.audit import log_bulk_update
 from core.models import Provider
-from governance.flags.rules import _d, compute_flags
+from governance.flags.rules import Scope, _d, compute_flags
 from governance.models import Flag
 
 K = Flag.Kind
@@ -31,7 +31,15 @@ K = Flag.Kind
 # Rows per write statement when flags are raised or resolved in bulk.
 WRITE_BATCH = 1000
 
-__all__ = ["ScanResult", "compute_flags", "flag_acknowledge", "flags_scan_all", "flags_scan_provider"]
+__all__ = [
+    "ScanResult",
+    "Scope",
+    "compute_flags",
+    "flag_acknowledge",
+    "flags_reevaluate",
+    "flags_scan_all",
+    "flags_scan_provider",
+]
 
 
 @dataclass
@@ -57,17 +65,23 @@ def _key(flag: Flag) -> tuple[str, str, int, str]:
     return (flag.kind, flag.subject_type, flag.subject_id, flag.cause)
 
 
-@transaction.atomic
-def flags_scan_provider(*, provider: Provider, today: datetime.date | None = None) -> ScanResult:
-    """Raise, refresh and resolve one provider's flags. Idempotent and safe to run concurrently."""
-    now = timezone.now()
-    today = today or timezone.localdate(now)
-    wanted = compute_flags(provider, today, now)
-    result = ScanResult(provider_id=provider.pk)
+def _lock_provider(provider: Provider) -> None:
+    """Serialise the flag writers of one provider (the scan and event re-evaluations).
 
+    Each computes what should be open and then reconciles; taking the provider's row lock
+    first means a re-evaluation that starts while a scan runs waits for it and then reads the
+    data as committed, instead of reconciling against a picture the scan is about to change.
+    (SQLite has one writer anyway and ignores it.)
+    """
+    Provider.objects.select_for_update().filter(pk=provider.pk).values_list("pk", flat=True).first()
+
+
+def _reconcile(*, provider: Provider, wanted: dict, open_qs, now: datetime.datetime) -> ScanResult:
+    """Make the open flags in ``open_qs`` agree with ``wanted``: raise, refresh, resolve."""
+    result = ScanResult(provider_id=provider.pk)
     open_flags = {
         _key(f): f
-        for f in Flag.objects.filter(provider=provider, resolved_at__isnull=True).only(
+        for f in open_qs.only(
             "id", "kind", "subject_type", "subject_id", "cause", "service_id", "subject_label", "subject_url", "detail"
         )
     }
@@ -99,7 +113,7 @@ def flags_scan_provider(*, provider: Provider, today: datetime.date | None = Non
             changed.append(flag)
 
     if new:
-        # A concurrent scan may have inserted the same flag a moment ago: the partial unique
+        # A concurrent writer may have inserted the same flag a moment ago: the partial unique
         # constraint turns our copy into a no-op instead of an error. Django batches the rows
         # (by 1,000 here; SQLite allows fewer per statement), so writes grow with new flags only.
         Flag.objects.bulk_create(new, ignore_conflicts=True, batch_size=WRITE_BATCH)
@@ -112,9 +126,38 @@ def flags_scan_provider(*, provider: Provider, today: datetime.date | None = Non
     result.resolved.update(f.kind for f in gone)
     if changed:
         Flag.objects.bulk_update(changed, ["service", "subject_label", "subject_url", "detail"], batch_size=WRITE_BATCH)
-    # Everything still open was confirmed (or raised) by this scan.
-    Flag.objects.filter(provider=provider, resolved_at__isnull=True).update(last_seen_at=now)
+    # Everything still open was confirmed (or raised) by this pass.
+    open_qs.update(last_seen_at=now)
     return result
+
+
+@transaction.atomic
+def flags_scan_provider(*, provider: Provider, today: datetime.date | None = None) -> ScanResult:
+    """Raise, refresh and resolve one provider's flags. Idempotent and safe to run concurrently."""
+    _lock_provider(provider)
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    wanted = compute_flags(provider, today, now)
+    open_qs = Flag.objects.filter(provider=provider, resolved_at__isnull=True)
+    return _reconcile(provider=provider, wanted=wanted, open_qs=open_qs, now=now)
+
+
+@transaction.atomic
+def flags_reevaluate(*, provider: Provider, scope: Scope | None, today: datetime.date | None = None) -> ScanResult:
+    """Re-evaluate the flags of one part of a provider after an event (``scope``; None: all of it).
+
+    The same rules as the scan over the scope's rows only, reconciled with the open flags at
+    the scope's service (provider-wide flags for ``Scope(None)``); nothing else is read or
+    touched. Idempotent: a repeat changes nothing, and concurrent runs cannot duplicate a flag.
+    """
+    if scope is None:
+        return flags_scan_provider(provider=provider, today=today)
+    _lock_provider(provider)
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    wanted = compute_flags(provider, today, now, scope=scope)
+    open_qs = Flag.objects.filter(provider=provider, service_id=scope.service_id, resolved_at__isnull=True)
+    return _reconcile(provider=provider, wanted=wanted, open_qs=open_qs, now=now)
 
 
 def flags_scan_all(*, today: datetime.date | None = None) -> ScanResult:
