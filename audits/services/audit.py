@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import limits
+from core import events, limits
 from core import permissions as policy
 from core.models import EvidenceCategory, FrameworkVersion, Service
 from evidence import services as evidence_services
@@ -97,7 +97,7 @@ def audit_start(*, actor, template: AuditTemplate, service: Service, on: datetim
             raise ValidationError({"template": "This template has no criteria yet."})
         try:
             with transaction.atomic():  # a savepoint: a concurrent start may win the constraint
-                return Audit.objects.create(
+                started = Audit.objects.create(
                     provider=service.provider,
                     service=service,
                     template=template,
@@ -106,6 +106,8 @@ def audit_start(*, actor, template: AuditTemplate, service: Service, on: datetim
                     period_end=end,
                     auditor=actor,
                 )
+            events.changed(started, reason="audit_started")
+            return started
         except IntegrityError:
             existing = _audit_for_period(service, template, end)
             if existing is None:
@@ -413,6 +415,8 @@ def audit_submit(*, actor, audit: Audit, check_permission: bool = True) -> Audit
         previous.save(update_fields=["status", "updated_at"])
 
     feed_measures(actor=actor, audit=audit, keys=keys, result=result, previous=previous, label=label)
+    # Submitted: its overdue-audit flag resolves; its answers may count towards a repeated finding.
+    events.changed(audit, reason="audit_submitted")
     return audit
 
 
@@ -464,4 +468,5 @@ def audit_amend(*, actor, audit: Audit, reason: str) -> Audit:
         )
         for a in audit.actions_arising.all()
     )
+    events.changed(amendment, reason="audit_amended")
     return amendment

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core import limits
+from core import events, limits
 from core import permissions as policy
 from recovery.measures.measuring import SNAPSHOT_FIELDS, PointValue, point_value, snapshot_values, summarise
 from recovery.models import DataPoint, OutcomeMeasure, RecoveryAction
@@ -96,6 +96,7 @@ def measure_create(*, actor, action: RecoveryAction, check_permission: bool = Tr
     measure.full_clean()
     measure.save()
     _store_snapshot(measure, [])  # no points yet
+    events.changed(measure, reason="measure")
     return measure
 
 
@@ -141,6 +142,9 @@ def measure_refresh_summary(measure: OutcomeMeasure) -> OutcomeMeasure:
         .values_list("pk", "period_date", "value")
     ]
     _store_snapshot(measure, points)
+    # Every write to a measure or its points ends here: a data point recorded or corrected, an
+    # audit's point, an edited target. Its stale-measure and drift flags may have changed.
+    events.changed(measure, reason="data")
     return measure
 
 

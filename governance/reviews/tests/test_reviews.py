@@ -319,8 +319,16 @@ def test_the_page_previews_the_live_agenda_before_the_meeting(world, login):
 
 
 def test_a_review_across_the_provider_hides_other_services_items_from_service_level_people(world, login):
-    FlagFactory(service=world.sibling, provider=world.provider, subject_label="Lodge flag")
-    FlagFactory(service=world.service, provider=world.provider, subject_label="House flag")
+    # Real causes (overdue actions): starting the review re-evaluates the flags of its scope.
+    for service, title in ((world.sibling, "Lodge flag"), (world.service, "House flag")):
+        ActionFactory(
+            theme=ThemeFactory(service=service, provider=world.provider),
+            service=service,
+            provider=world.provider,
+            title=title,
+            status=RecoveryAction.Status.IN_PROGRESS,
+            due_date=timezone.localdate() - datetime.timedelta(days=3),
+        )
     review = OversightReviewFactory(service=None, provider=world.provider, kind="quarterly_board")
     services.review_start(actor=world.ni, review=review)
     rm_page = login(world.rm).get(review.get_absolute_url()).content.decode()
