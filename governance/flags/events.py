@@ -90,6 +90,11 @@ def _pending(using: str) -> dict:
     return pending
 
 
+def forget_pending(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Forget the callbacks waiting in the current transaction (tests: a transaction that never commits)."""
+    _pending(using).clear()
+
+
 def schedule(key: ScopeKey, *, using: str = DEFAULT_DB_ALIAS) -> None:
     """Send the re-evaluation of ``key`` after the current transaction commits, once.
 
