@@ -11,6 +11,7 @@ class GovernanceConfig(AppConfig):
         from governance import models as m
 
         auditlog.register(m.Flag)
+        auditlog.register(m.FlagTrigger)
         auditlog.register(m.OversightReview, m2m_fields={"attendees"})
         auditlog.register(m.AgendaItem)
         auditlog.register(m.Challenge)

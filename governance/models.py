@@ -5,7 +5,7 @@ packs) owns its models module, and this one only imports them.
 """
 
 from governance.digests.models import DigestSent
-from governance.flags.models import Flag
+from governance.flags.models import Flag, FlagTrigger
 from governance.packs.models import EvidencePack
 from governance.reviews.models import AgendaItem, Challenge, OversightReview, ReviewActionArising, ReviewAmendment
 
@@ -15,6 +15,7 @@ __all__ = [
     "DigestSent",
     "EvidencePack",
     "Flag",
+    "FlagTrigger",
     "OversightReview",
     "ReviewActionArising",
     "ReviewAmendment",

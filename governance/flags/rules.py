@@ -17,7 +17,9 @@ Rules (each flag names its kind, subject and a stable cause):
 - overdue audit: the last completed period of an active audit template has no submitted audit
   at a service (the audits app's rule, ``audits.selectors.overdue_audits``);
 - stale measure: no data within its cadence plus grace (``MeasureSummary.is_stale``);
-- drift: a concern signal on a measure of a closed action, or of a theme still under watch.
+- drift: a concern signal on a measure of a closed action, or of a theme still under watch;
+- trigger: a ``FlagTrigger`` holds (a measure below/above a threshold for N consecutive periods,
+  or one audit criterion failed in N audits within W weeks at a service), for its named person.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from audits.models import Audit, AuditRecord
 from audits.periods import period_label
 from audits.selectors import OverdueAudit, overdue_audits
 from core import limits
@@ -39,7 +42,7 @@ from core.choices import CADENCE_DAYS, RiskLevel
 from core.models import Membership, Provider, Role, Service
 from evidence.models import Nature, SourceType
 from governance.flags.selectors import UNSCOPED, measure_summaries
-from governance.models import Flag, OversightReview
+from governance.models import Flag, FlagTrigger, OversightReview
 from recovery.measures.measuring import MeasureSummary
 from recovery.models import ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction
 
@@ -76,6 +79,7 @@ class FlagSpec:
     label: str
     url: str
     detail: str
+    assignee_id: int | None = None  # who must act, when the rule names someone (a trigger)
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -110,6 +114,8 @@ class _Data:
     ni_ids: frozenset[int]
     unheld_reviews: list[OversightReview]
     overdue_audits: list[OverdueAudit]
+    triggers: list[FlagTrigger]
+    failed_audits: dict[tuple[int, int, str], list[datetime.date]]  # (service, template, key) -> period ends
 
 
 def _load(provider: Provider, today: datetime.date, now: datetime.datetime, scope: Scope | None = None) -> _Data:
@@ -217,6 +223,10 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime, scop
     if scope is not None:
         audited = audited.filter(pk=scope.service_id) if scope.service_id is not None else audited.none()
     overdue = overdue_audits(audited, today)
+
+    triggers = list(
+        scoped(FlagTrigger.objects.filter(provider=provider)).select_related("person", "template", "service")
+    )
     return _Data(
         provider=provider,
         today=today,
@@ -233,7 +243,34 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime, scop
         ni_ids=ni_ids,
         unheld_reviews=unheld_reviews,
         overdue_audits=overdue,
+        triggers=triggers,
+        failed_audits=_failed_audits(triggers, today),
     )
+
+
+def _failed_audits(triggers: list[FlagTrigger], today: datetime.date) -> dict:
+    """(service, template, criterion key) -> period ends of current submitted audits answering it "no".
+
+    One query over the records of the audits the repeated-finding triggers look at (none
+    without such a trigger).
+    """
+    watching = [t for t in triggers if t.kind == FlagTrigger.Kind.REPEATED_FINDING and t.service_id and t.weeks]
+    if not watching:
+        return {}
+    keys = {t.criterion_key for t in watching}
+    since = today - datetime.timedelta(weeks=max(t.weeks for t in watching))
+    failed: dict[tuple[int, int, str], set] = defaultdict(set)
+    rows = AuditRecord.objects.filter(
+        audit__status=Audit.Status.SUBMITTED,  # the current version (an amendment supersedes)
+        audit__service_id__in={t.service_id for t in watching},
+        audit__template_id__in={t.template_id for t in watching},
+        audit__period_end__gte=since,
+    ).values_list("audit_id", "audit__service_id", "audit__template_id", "audit__period_end", "answers")
+    for audit_id, service_id, template_id, period_end, answers in rows:
+        for key in keys:
+            if (answers or {}).get(key) == AuditRecord.Answer.NO:
+                failed[(service_id, template_id, key)].add((audit_id, period_end))
+    return {k: sorted(end for _id, end in v) for k, v in failed.items()}
 
 
 # --- The rules: pure functions of the loaded data -----------------------------------------
@@ -436,7 +473,54 @@ def _audit_rules(data: _Data) -> Iterable[FlagSpec]:
         )
 
 
-RULES = (_action_rules, _theme_rules, _review_rules, _measure_rules, _audit_rules)
+def _trigger_spec(t: FlagTrigger, *, url: str, detail: str) -> FlagSpec:
+    who = f"{t.person} to act" + (f": {t.what_to_do}" if t.what_to_do else ".")
+    return FlagSpec(
+        kind=K.TRIGGER,
+        subject_type="trigger",
+        subject_id=t.pk,
+        cause=t.kind,
+        service_id=t.service_id,
+        label=f"{t.name} (for {t.person})"[:250],
+        url=url,
+        detail=limits.clip(f"{detail} {who}", limits.NOTE),
+        assignee_id=t.person_id,
+    )
+
+
+def _trigger_rules(data: _Data) -> Iterable[FlagSpec]:
+    """Triggers as data (``FlagTrigger``): a measure past a threshold, or a finding repeated."""
+    for t in data.triggers:
+        if t.kind == FlagTrigger.Kind.MEASURE_THRESHOLD:
+            summary = data.summaries.get(t.measure_id)
+            n = t.periods or 1
+            if summary is None or t.threshold is None or len(summary.points) < n:
+                continue
+            last = summary.points[-n:]
+            below = t.comparison == FlagTrigger.Comparison.BELOW
+            if all((p.value < t.threshold) if below else (p.value > t.threshold) for p in last):
+                m = summary.measure
+                values = ", ".join(f"{p.value:g}" for p in last)
+                yield _trigger_spec(
+                    t,
+                    url=_url("recovery:measure_detail", pk=m.pk),
+                    detail=f"{m.name}: the last {n} value{'s' if n != 1 else ''} ({values}, to "
+                    f"{_d(last[-1].period_date)}) {'are' if n != 1 else 'is'} {t.comparison} {t.threshold:g}.",
+                )
+        elif t.kind == FlagTrigger.Kind.REPEATED_FINDING and t.service_id and t.count and t.weeks:
+            since = data.today - datetime.timedelta(weeks=t.weeks)
+            ends = [e for e in data.failed_audits.get((t.service_id, t.template_id, t.criterion_key), ()) if e >= since]
+            if len(ends) >= t.count:
+                where = data.services.get(t.service_id)
+                yield _trigger_spec(
+                    t,
+                    url=_url("governance:flag_list", service=where.slug) if where else "",
+                    detail=f"“{t.criterion_key}” of {t.template} was failed in {len(ends)} audits in the "
+                    f"last {t.weeks} weeks (periods ending {', '.join(_d(e) for e in ends)}).",
+                )
+
+
+RULES = (_action_rules, _theme_rules, _review_rules, _measure_rules, _audit_rules, _trigger_rules)
 
 
 def compute_flags(

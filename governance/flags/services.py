@@ -19,12 +19,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core import limits
+from audits.models import AuditTemplate
+from core import events, limits
 from core import permissions as policy
 from core.audit import log_bulk_update
-from core.models import Provider
+from core.models import Provider, Service
 from governance.flags.rules import Scope, _d, compute_flags
-from governance.models import Flag
+from governance.models import Flag, FlagTrigger
 
 K = Flag.Kind
 
@@ -39,6 +40,9 @@ __all__ = [
     "flags_reevaluate",
     "flags_scan_all",
     "flags_scan_provider",
+    "trigger_create",
+    "trigger_delete",
+    "trigger_update",
 ]
 
 
@@ -82,7 +86,16 @@ def _reconcile(*, provider: Provider, wanted: dict, open_qs, now: datetime.datet
     open_flags = {
         _key(f): f
         for f in open_qs.only(
-            "id", "kind", "subject_type", "subject_id", "cause", "service_id", "subject_label", "subject_url", "detail"
+            "id",
+            "kind",
+            "subject_type",
+            "subject_id",
+            "cause",
+            "service_id",
+            "subject_label",
+            "subject_url",
+            "detail",
+            "assignee_id",
         )
     }
     new = [
@@ -96,6 +109,7 @@ def _reconcile(*, provider: Provider, wanted: dict, open_qs, now: datetime.datet
             subject_url=spec.url,
             cause=spec.cause,
             detail=spec.detail,
+            assignee_id=spec.assignee_id,
         )
         for key, spec in wanted.items()
         if key not in open_flags
@@ -107,9 +121,9 @@ def _reconcile(*, provider: Provider, wanted: dict, open_qs, now: datetime.datet
         if spec is None:
             continue
         result.still_open[flag.kind] += 1
-        fresh = (spec.service_id, spec.label, spec.url, spec.detail)
-        if (flag.service_id, flag.subject_label, flag.subject_url, flag.detail) != fresh:
-            flag.service_id, flag.subject_label, flag.subject_url, flag.detail = fresh
+        fresh = (spec.service_id, spec.label, spec.url, spec.detail, spec.assignee_id)
+        if (flag.service_id, flag.subject_label, flag.subject_url, flag.detail, flag.assignee_id) != fresh:
+            flag.service_id, flag.subject_label, flag.subject_url, flag.detail, flag.assignee_id = fresh
             changed.append(flag)
 
     if new:
@@ -125,7 +139,8 @@ def _reconcile(*, provider: Provider, wanted: dict, open_qs, now: datetime.datet
     log_bulk_update(gone, {"resolved_at": (None, now)}, batch_size=WRITE_BATCH)
     result.resolved.update(f.kind for f in gone)
     if changed:
-        Flag.objects.bulk_update(changed, ["service", "subject_label", "subject_url", "detail"], batch_size=WRITE_BATCH)
+        fields = ["service", "subject_label", "subject_url", "detail", "assignee"]
+        Flag.objects.bulk_update(changed, fields, batch_size=WRITE_BATCH)
     # Everything still open was confirmed (or raised) by this pass.
     open_qs.update(last_seen_at=now)
     return result
@@ -187,3 +202,103 @@ def flag_acknowledge(*, actor, flag: Flag, note: str) -> Flag:
     locked.acknowledgement_note = note
     locked.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgement_note"])
     return locked
+
+
+# --- Triggers: rules written as data ------------------------------------------------------
+
+T = FlagTrigger.Kind
+TRIGGER_FIELDS = {
+    T.MEASURE_THRESHOLD: ("name", "person", "what_to_do", "measure", "comparison", "threshold", "periods"),
+    T.REPEATED_FINDING: ("name", "person", "what_to_do", "template", "criterion_key", "count", "weeks"),
+}
+MAX_PERIODS, MAX_COUNT, MAX_WEEKS = 52, 52, 104
+
+
+def trigger_criteria(template: AuditTemplate | None) -> list[tuple[str, str]]:
+    """(key, text) of the criteria of ``template``'s current version, for the form's choices."""
+    version = template.current_version() if template is not None else None
+    return [(c.key, c.text) for c in version.criteria.all()] if version else []
+
+
+def _trigger_problems(trigger: FlagTrigger) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not (trigger.name or "").strip():
+        problems["name"] = "Give the trigger a short name (it is shown on the flag)."
+    if trigger.person_id is None:
+        problems["person"] = "Choose who must act when it fires."
+    elif not policy.can(trigger.person, policy.Verb.VIEW, trigger.service or trigger.provider):
+        problems["person"] = "Choose someone with access to this service."
+    if trigger.kind == T.MEASURE_THRESHOLD:
+        m = trigger.measure
+        if m is None:
+            problems["measure"] = "Choose the measure."
+        elif m.provider_id != trigger.provider_id or (trigger.service_id and m.service_id != trigger.service_id):
+            problems["measure"] = "Choose a measure of this service."
+        if trigger.comparison not in FlagTrigger.Comparison.values:
+            problems["comparison"] = "Choose below or above."
+        if trigger.threshold is None or not (-1e9 < trigger.threshold < 1e9):
+            problems["threshold"] = "Enter the value it is compared with."
+        if not trigger.periods or not 1 <= trigger.periods <= MAX_PERIODS:
+            problems["periods"] = f"Enter a number of consecutive periods from 1 to {MAX_PERIODS}."
+    else:
+        t = trigger.template
+        if t is None or t.provider_id != trigger.provider_id:
+            problems["template"] = "Choose the audit."
+        elif trigger.criterion_key not in {key for key, _text in trigger_criteria(t)}:
+            problems["criterion_key"] = "Choose one of this audit's criteria."
+        if trigger.service_id is None:
+            problems["template"] = "A repeated finding is counted at one service."
+        if not trigger.count or not 2 <= trigger.count <= MAX_COUNT:
+            problems["count"] = f"Enter how many audits (2 to {MAX_COUNT})."
+        if not trigger.weeks or not 1 <= trigger.weeks <= MAX_WEEKS:
+            problems["weeks"] = f"Enter a number of weeks from 1 to {MAX_WEEKS}."
+    problems.update(limits.problems(FlagTrigger, what_to_do=(trigger.what_to_do or "").strip()))
+    return problems
+
+
+def _trigger_save(trigger: FlagTrigger, fields: dict) -> FlagTrigger:
+    for name in TRIGGER_FIELDS[trigger.kind]:
+        if name in fields:
+            setattr(trigger, name, fields[name])
+    trigger.name = (trigger.name or "").strip()
+    trigger.what_to_do = (trigger.what_to_do or "").strip()
+    if trigger.kind == T.MEASURE_THRESHOLD and trigger.measure is not None:
+        trigger.service_id = trigger.measure.service_id  # where the measure is, the trigger is
+    problems = _trigger_problems(trigger)
+    if problems:
+        raise ValidationError(problems)
+    trigger.full_clean(exclude=["created_by", "person", "measure", "template"])
+    trigger.save()
+    events.changed(trigger, reason="trigger")  # it may fire (or stop firing) at once
+    return trigger
+
+
+@transaction.atomic
+def trigger_create(*, actor, provider: Provider, service: Service | None, kind: str, **fields) -> FlagTrigger:
+    """A new trigger at ``service`` (audit-trailed). ``fields``: those of ``TRIGGER_FIELDS[kind]``."""
+    policy.require(actor, policy.Verb.EDIT_PLAN, service or provider)
+    if kind not in TRIGGER_FIELDS:
+        raise ValidationError("Choose a measure threshold or a repeated finding.")
+    if service is not None and service.provider_id != provider.pk:
+        raise ValidationError("The service does not belong to this provider.")
+    trigger = FlagTrigger(provider=provider, service=service, kind=kind, created_by=actor)
+    return _trigger_save(trigger, fields)
+
+
+@transaction.atomic
+def trigger_update(*, actor, trigger: FlagTrigger, **fields) -> FlagTrigger:
+    policy.require(actor, policy.Verb.EDIT_PLAN, trigger)
+    fresh = FlagTrigger.objects.select_for_update().get(pk=trigger.pk)
+    old_service = fresh.service_id
+    saved = _trigger_save(fresh, fields)
+    if saved.service_id != old_service:
+        events.changed(fresh.service or fresh.provider, reason="trigger")
+    return saved
+
+
+@transaction.atomic
+def trigger_delete(*, actor, trigger: FlagTrigger) -> None:
+    """Remove a trigger (the trail keeps it); its open flag resolves at the re-evaluation."""
+    policy.require(actor, policy.Verb.EDIT_PLAN, trigger)
+    trigger.delete()
+    events.changed(trigger, reason="trigger")  # the deleted row still says where it was

@@ -116,12 +116,11 @@ def test_a_data_point_resolves_the_stale_measure_flag(world, committed):
 def test_several_announcements_in_one_transaction_send_one_task_per_scope(world, committed):
     action = overdue_action(world.service)
     sibling_action = overdue_action(world.sibling)
-    with mock.patch.object(tasks.reevaluate_flags, "delay") as delay:
-        with committed():
-            for reason in ("status", "action", "evidence"):
-                events.changed(action, reason=reason)
-            events.changed(action.theme, reason="theme")
-            events.changed(sibling_action, reason="status")
+    with mock.patch.object(tasks.reevaluate_flags, "delay") as delay, committed():
+        for reason in ("status", "action", "evidence"):
+            events.changed(action, reason=reason)
+        events.changed(action.theme, reason="theme")
+        events.changed(sibling_action, reason="status")
     assert sorted(c.args for c in delay.call_args_list) == sorted(
         [(world.provider.pk, world.service.pk, False), (world.provider.pk, world.sibling.pk, False)]
     )
