@@ -24,6 +24,22 @@ class GovernanceConfig(AppConfig):
 
         flag_events.register()
 
+        # "Add a trigger" on a measure's page (a threshold on that measure, at its service).
+        from django.urls import reverse
+
+        from core import permissions as policy
+        from recovery.measures.links import register_measure_link
+
+        register_measure_link(
+            order=10,
+            label="Add a trigger",
+            url=lambda m: (
+                reverse("governance:trigger_new", kwargs={"service": m.service.slug, "kind": "measure"})
+                + f"?measure={m.pk}"
+            ),
+            visible=lambda user, m: m.service_id is not None and policy.can(user, policy.Verb.EDIT_PLAN, m),
+        )
+
         # Flag badges on the service page (open flags by kind).
         from core.panels import register_service_panel
         from governance.flags.views import flag_panel_context
@@ -43,7 +59,6 @@ class GovernanceConfig(AppConfig):
         register_service_panel(order=60, template="governance/packs/_panel.html", context=pack_panel_context)
 
         # Links across the provider and in the main navigation.
-        from core import permissions as policy
         from core.panels import register_nav_link, register_provider_link
         from governance.dashboard.views import may_see_dashboard
 

@@ -17,6 +17,7 @@ from recovery.measures import charts
 from recovery.measures import selectors as selectors
 from recovery.measures import services as services
 from recovery.measures.forms import DataPointForm, MeasureForm
+from recovery.measures.links import measure_links
 from recovery.measures.measuring import explain
 from recovery.models import DataPoint
 
@@ -118,6 +119,7 @@ def measure_detail(request, pk: int):
             "can_edit": policy.can(user, Verb.EDIT_PLAN, measure),
             "can_record": policy.can(user, Verb.RECORD_DATA, measure),
             "history": history_for(measure),
+            "links": measure_links(user, measure),
         },
     )
 

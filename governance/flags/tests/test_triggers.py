@@ -219,6 +219,11 @@ def test_the_flags_page_adds_edits_and_removes_triggers(world, login, committed)
     measure = measure_at(world.service, [80, 70])
     client = login(world.rm)
     url = reverse("governance:trigger_new", kwargs={"service": world.service.slug, "kind": "measure"})
+    measure_page = client.get(reverse("recovery:measure_detail", kwargs={"pk": measure.pk})).content.decode()
+    assert f'href="{url}?measure={measure.pk}"' in measure_page, "the measure's page links to a new trigger on it"
+    viewer_page = login(world.viewer).get(reverse("recovery:measure_detail", kwargs={"pk": measure.pk}))
+    assert "Add a trigger" not in viewer_page.content.decode()
+    client = login(world.rm)
     page = client.get(f"{url}?measure={measure.pk}")
     assert page.status_code == 200 and "Who must act when it fires" in page.content.decode()
 
