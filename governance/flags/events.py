@@ -37,7 +37,7 @@ def _owner(subject):
     while subject is not None and seen < 4:
         if hasattr(subject, "provider_id") and not _is_template(subject):
             return subject
-        for parent in ("measure", "action", "review", "audit", "theme"):
+        for parent in ("measure", "action", "review", "audit", "theme", "item", "agenda_item", "challenge"):
             if hasattr(subject, f"{parent}_id") and getattr(subject, f"{parent}_id", None):
                 subject = getattr(subject, parent)
                 break
