@@ -411,7 +411,10 @@ def _theme_rules(data: _Data) -> Iterable[FlagSpec]:
 
 def _review_rules(data: _Data) -> Iterable[FlagSpec]:
     for r in data.unheld_reviews:
-        when = timezone.localtime(r.scheduled_for).date()
+        try:
+            when = timezone.localtime(r.scheduled_for).date()
+        except OverflowError:  # stored at the edge of datetime's range: its UTC date will do
+            when = r.scheduled_for.date()
         yield _spec(
             "review",
             r,

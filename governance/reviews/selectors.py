@@ -120,7 +120,7 @@ def review_page(user, review: OversightReview) -> dict:
     items = [i for i in review.items if visible(i)]
     preview: list[AgendaEntry] = []
     if review.status == R.SCHEDULED and not items:
-        preview = [e for e in build_agenda(review) if visible(e)]
+        preview = [e for e in build_agenda(review, current_flags_only=True) if visible(e)]
     return {
         "items": items,
         "preview": preview,

@@ -263,3 +263,19 @@ def test_an_agenda_shows_the_flags_as_they_are_when_it_is_built(world):
     titles = list(review.agenda_items.values_list("title", flat=True))
     assert any(t.startswith("Overdue action:") and "Night checks" in t for t in titles), titles
     assert open_flags(kind=K.OVERDUE_ACTION, subject_id=late.pk).count() == 1
+
+
+def test_a_scheduled_reviews_preview_leaves_out_flags_whose_cause_cleared(world, login):
+    from governance.reviews.tests.factories import OversightReviewFactory
+
+    closed = overdue_action(world.service, title="Escalation audit")
+    still = overdue_action(world.service, title="Night checks")
+    flags_scan_provider(provider=world.provider)
+    RecoveryAction.objects.filter(pk=closed.pk).update(status=S.CLOSED, closed_at=timezone.now())  # no event
+    review = OversightReviewFactory(service=world.service, provider=world.provider)
+
+    page = login(world.rm).get(review.get_absolute_url()).content.decode()
+
+    assert f"Overdue action: {still.reference} Night checks" in page
+    assert f"Overdue action: {closed.reference} Escalation audit" not in page
+    assert open_flags(kind=K.OVERDUE_ACTION, subject_id=closed.pk).exists(), "a preview writes nothing"
