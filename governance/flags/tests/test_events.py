@@ -279,3 +279,23 @@ def test_a_scheduled_reviews_preview_leaves_out_flags_whose_cause_cleared(world,
     assert f"Overdue action: {still.reference} Night checks" in page
     assert f"Overdue action: {closed.reference} Escalation audit" not in page
     assert open_flags(kind=K.OVERDUE_ACTION, subject_id=closed.pk).exists(), "a preview writes nothing"
+
+
+def test_provider_wide_evidence_reaches_the_services_of_the_actions_it_supports(world, committed):
+    from evidence.services import evidence_remove
+    from evidence.tests.factories import EvidenceFactory
+
+    action = overdue_action(world.sibling)
+    item = EvidenceFactory(provider=world.provider, service=None)
+    action.evidence.add(item)
+    assert flag_events.scopes_for(item) == {
+        (world.provider.pk, None, False),
+        (world.provider.pk, world.sibling.pk, False),
+    }
+    with mock.patch.object(tasks.reevaluate_flags, "delay") as delay, committed():
+        evidence_remove(actor=world.quality, item=item, reason="Uploaded to the wrong action.")
+    assert {c.args for c in delay.call_args_list} == {
+        (world.provider.pk, None, False),
+        (world.provider.pk, world.sibling.pk, False),
+    }
+    assert delay.call_count == 2
