@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 from django.db import DEFAULT_DB_ALIAS, transaction
+from kombu.exceptions import KombuError
 
 from audits.models import AuditTemplate
 from core import events
@@ -71,14 +72,24 @@ def scopes_for(subject) -> set[ScopeKey]:
     return keys
 
 
+# What a broker that is down or unreachable raises on publish (kombu wraps redis' errors).
+BROKER_ERRORS = (KombuError, OSError)
+
+
 def _send(key: ScopeKey) -> None:
+    """Publish the re-evaluation: no retry, no result (a web request answers at once, as packs do).
+
+    The change is committed whatever happens here; if the job cannot be sent (or, run eagerly
+    without a broker, fails) the flags catch up at the next event or the daily scan.
+    """
     from governance.flags.tasks import reevaluate_flags
 
-    provider_id, service_id, whole = key
     try:
-        reevaluate_flags.delay(provider_id, service_id, whole)
-    except Exception:  # the broker is away: the change is committed, the daily scan catches up
-        logger.exception("Could not queue the flag re-evaluation for %s", key)
+        reevaluate_flags.apply_async(key, retry=False, ignore_result=True)
+    except BROKER_ERRORS as exc:
+        logger.warning("Flag re-evaluation for %s not sent (broker unavailable): %s", key, exc)
+    except Exception:  # run eagerly in this process: a bug, but the saved change stands
+        logger.exception("Flag re-evaluation for %s failed", key)
 
 
 def _pending(using: str) -> dict:

@@ -116,12 +116,12 @@ def test_a_data_point_resolves_the_stale_measure_flag(world, committed):
 def test_several_announcements_in_one_transaction_send_one_task_per_scope(world, committed):
     action = overdue_action(world.service)
     sibling_action = overdue_action(world.sibling)
-    with mock.patch.object(tasks.reevaluate_flags, "delay") as delay, committed():
+    with mock.patch.object(tasks.reevaluate_flags, "apply_async") as delay, committed():
         for reason in ("status", "action", "evidence"):
             events.changed(action, reason=reason)
         events.changed(action.theme, reason="theme")
         events.changed(sibling_action, reason="status")
-    assert sorted(c.args for c in delay.call_args_list) == sorted(
+    assert sorted(tuple(c.args[0]) for c in delay.call_args_list) == sorted(
         [(world.provider.pk, world.service.pk, False), (world.provider.pk, world.sibling.pk, False)]
     )
 
@@ -129,7 +129,7 @@ def test_several_announcements_in_one_transaction_send_one_task_per_scope(world,
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_change_sends_nothing_and_the_next_one_still_does(world):
     action = overdue_action(world.service)
-    with mock.patch.object(tasks.reevaluate_flags, "delay") as delay:
+    with mock.patch.object(tasks.reevaluate_flags, "apply_async") as delay:
         with pytest.raises(RuntimeError), transaction.atomic():
             events.changed(action, reason="status")
             raise RuntimeError("rolled back")
@@ -292,10 +292,20 @@ def test_provider_wide_evidence_reaches_the_services_of_the_actions_it_supports(
         (world.provider.pk, None, False),
         (world.provider.pk, world.sibling.pk, False),
     }
-    with mock.patch.object(tasks.reevaluate_flags, "delay") as delay, committed():
+    with mock.patch.object(tasks.reevaluate_flags, "apply_async") as delay, committed():
         evidence_remove(actor=world.quality, item=item, reason="Uploaded to the wrong action.")
-    assert {c.args for c in delay.call_args_list} == {
+    assert {tuple(c.args[0]) for c in delay.call_args_list} == {
         (world.provider.pk, None, False),
         (world.provider.pk, world.sibling.pk, False),
     }
     assert delay.call_count == 2
+
+
+def test_a_broker_that_is_down_does_not_undo_or_fail_the_change(world, committed, caplog):
+    action = overdue_action(world.service, owner=world.rm)
+    failing = mock.patch.object(tasks.reevaluate_flags, "apply_async", side_effect=OSError("Connection refused"))
+    with failing, committed():
+        action_update(actor=world.rm, action=action, due_date=today() + datetime.timedelta(days=7))
+    action.refresh_from_db()
+    assert action.due_date == today() + datetime.timedelta(days=7)
+    assert "not sent (broker unavailable)" in caplog.text
