@@ -43,6 +43,20 @@ def main() -> None:
     elapsed, queries, result = timed(p)
     print(f"Re-scan:     {elapsed:6.2f} s, {queries} queries, {sum(result.still_open.values()):,} still open")
 
+    # An event's re-evaluation: one service of the twenty (governance/flags/events.py).
+    service = p.services.order_by("pk").first()
+    try:
+        from governance.flags.services import Scope, flags_reevaluate
+    except ImportError:  # before flags followed events
+        flags_reevaluate = None
+    if flags_reevaluate is not None:
+        for label in ("Event (one service)", "Event again"):
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                flags_reevaluate(provider=p, scope=Scope(service.pk))
+                elapsed = time.perf_counter() - started
+            print(f"{label}: {elapsed:6.2f} s, {len(ctx.captured_queries)} queries")
+
     tracemalloc.start()
     flags_scan_provider(provider=p)
     _, peak = tracemalloc.get_traced_memory()

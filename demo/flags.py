@@ -5,15 +5,21 @@ met, a lapsed audit, a review not held and actions past their review date. These
 - falls (Meadowbank): overdue, with a measure that has gone quiet (overdue action, stale measure);
 - medicines (Oakfield Home Support): high risk, closed on training records alone by the
   registered manager (unsupported closure: no impact evidence, no NI decision).
-Idempotent: the stories are found by title, and the scans raise nothing twice.
+Then the escalation story's triggers (worked example 1's "what triggers action"), as data:
+- for the registered manager: escalation on time below 90% for two weeks running;
+- for the nominated individual: the same escalation criterion failed in three audits within
+  six weeks at Oakfield House (a repeated deterioration theme).
+Idempotent: the stories and triggers are found by title and name, and the scans raise nothing twice.
 """
 
 from __future__ import annotations
 
 from django.utils import timezone
 
+from audits.models import AuditTemplate
 from evidence.models import SourceType as Src
-from governance.flags.services import ScanResult, flags_scan_provider
+from governance.flags.services import ScanResult, flags_scan_provider, trigger_create
+from governance.models import FlagTrigger
 from recovery.models import FailureTheme, OutcomeMeasure
 
 from .plans import Ago, Evidence, ImportedClosure, Measure, Points, Story, build, weeks_ago
@@ -106,7 +112,54 @@ def seed(world) -> ScanResult:
     """Add the flag stories (once) and scan every demo provider. Returns the scan counts."""
     today = timezone.localdate()
     build(world, FLAG_STORIES, today=today)
+    escalation_triggers(world)
     result = ScanResult(provider_id=0)
     for provider in (world.provider, world.other_provider):
         result.merge(flags_scan_provider(provider=provider, today=today))
     return result
+
+
+ESCALATION_MEASURE = "Deterioration concerns escalated on time"
+ESCALATION_AUDIT = "Deterioration and escalation record sample"
+ESCALATION_CRITERION = 1  # "The change was escalated to the senior on shift within the required time"
+
+
+def escalation_triggers(world) -> list[FlagTrigger]:
+    """The escalation story's two triggers at Oakfield House (once each, found by name)."""
+    service = world.services["oakfield-house"]
+    existing = {t.name: t for t in FlagTrigger.objects.filter(service=service)}
+    measure = OutcomeMeasure.objects.get(service=service, name=ESCALATION_MEASURE)
+    template = AuditTemplate.objects.get(provider=world.provider, title=ESCALATION_AUDIT)
+    criterion = template.current_version().criteria.order_by("order")[ESCALATION_CRITERION]
+    wanted = [
+        dict(
+            kind=FlagTrigger.Kind.MEASURE_THRESHOLD,
+            actor=world.user("rm"),
+            name="Escalation slipping",
+            person=world.user("rm"),
+            what_to_do="Go through the week's sampled records with the senior on each shift and find the late ones.",
+            measure=measure,
+            comparison=FlagTrigger.Comparison.BELOW,
+            threshold=90,
+            periods=2,
+        ),
+        dict(
+            kind=FlagTrigger.Kind.REPEATED_FINDING,
+            actor=world.user("quality"),
+            name="Late escalation found again and again",
+            person=world.user("ni"),
+            what_to_do="Test two of the late cases at the monthly leadership review and decide whether the "
+            "action needs more than training.",
+            template=template,
+            criterion_key=criterion.key,
+            count=3,
+            weeks=6,
+        ),
+    ]
+    made = []
+    for fields in wanted:
+        if fields["name"] in existing:
+            made.append(existing[fields["name"]])
+            continue
+        made.append(trigger_create(provider=world.provider, service=service, **fields))
+    return made

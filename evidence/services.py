@@ -21,7 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from core import limits
+from core import events, limits
 from core import permissions as policy
 from core.models import EvidenceCategory, FrameworkItem, Provider, Service
 
@@ -390,6 +390,7 @@ def evidence_update(
         _attach_file(item, upload)
     _save_or_discard_file(item, stored_new_file=upload is not None)
     item.framework_items.set(framework_items)
+    events.changed(item, reason="evidence")  # its nature or date may decide a closure's support
     return item
 
 
@@ -408,4 +409,5 @@ def evidence_remove(*, actor, item: EvidenceItem, reason: str) -> EvidenceItem:
     item.removed_by = actor
     item.removal_reason = reason
     item.save(update_fields=["removed_at", "removed_by", "removal_reason", "updated_at"])
+    events.changed(item, reason="evidence_removed")
     return item

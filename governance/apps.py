@@ -11,6 +11,7 @@ class GovernanceConfig(AppConfig):
         from governance import models as m
 
         auditlog.register(m.Flag)
+        auditlog.register(m.FlagTrigger)
         auditlog.register(m.OversightReview, m2m_fields={"attendees"})
         auditlog.register(m.AgendaItem)
         auditlog.register(m.AgendaItemReview)
@@ -24,6 +25,27 @@ class GovernanceConfig(AppConfig):
             m.EvidencePack,
             # Progress and the bookkeeping of a render spread over workers are not changes to the pack.
             exclude_fields=["progress", "progress_note", "parts_done", "touched_at", "front", "merge_started_at"],
+        )
+
+        # Flags follow events: a changed subject re-evaluates its service's flags after commit.
+        from governance.flags import events as flag_events
+
+        flag_events.register()
+
+        # "Add a trigger" on a measure's page (a threshold on that measure, at its service).
+        from django.urls import reverse
+
+        from core import permissions as policy
+        from recovery.measures.links import register_measure_link
+
+        register_measure_link(
+            order=10,
+            label="Add a trigger",
+            url=lambda m: (
+                reverse("governance:trigger_new", kwargs={"service": m.service.slug, "kind": "measure"})
+                + f"?measure={m.pk}"
+            ),
+            visible=lambda user, m: m.service_id is not None and policy.can(user, policy.Verb.EDIT_PLAN, m),
         )
 
         # Flag badges on the service page (open flags by kind).
@@ -45,7 +67,6 @@ class GovernanceConfig(AppConfig):
         register_service_panel(order=60, template="governance/packs/_panel.html", context=pack_panel_context)
 
         # Links across the provider and in the main navigation.
-        from core import permissions as policy
         from core.panels import register_nav_link, register_provider_link
         from governance.dashboard.views import may_see_dashboard
 

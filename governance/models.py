@@ -5,7 +5,7 @@ packs) owns its models module, and this one only imports them.
 """
 
 from governance.digests.models import DigestSent
-from governance.flags.models import Flag
+from governance.flags.models import Flag, FlagTrigger
 from governance.packs.models import EvidencePack, PackPart
 from governance.reviews.models import (
     AgendaItem,
@@ -26,6 +26,8 @@ __all__ = [
     "DigestSent",
     "EvidencePack",
     "Flag",
+    "FlagTrigger",
+    "FlagTrigger",
     "OversightReview",
     "PackPart",
     "ReviewActionArising",

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import limits, record_refs
+from core import events, limits, record_refs
 from core import permissions as policy
 from core.models import EvidenceCategory, FrameworkVersion, Service
 from evidence import services as evidence_services
@@ -92,7 +92,7 @@ def audit_start(*, actor, template: AuditTemplate, service: Service, on: datetim
             raise ValidationError({"template": "This template has no criteria yet."})
         try:
             with transaction.atomic():  # a savepoint: a concurrent start may win the constraint
-                return Audit.objects.create(
+                started = Audit.objects.create(
                     provider=service.provider,
                     service=service,
                     template=template,
@@ -101,6 +101,8 @@ def audit_start(*, actor, template: AuditTemplate, service: Service, on: datetim
                     period_end=end,
                     auditor=actor,
                 )
+            events.changed(started, reason="audit_started")
+            return started
         except IntegrityError:
             existing = _audit_for_period(service, template, end)
             if existing is None:
@@ -502,6 +504,8 @@ def audit_submit(*, actor, audit: Audit, check_permission: bool = True) -> Audit
     audit.submit_warnings = draft_warnings(
         audit=audit, refs=[r.record_ref for r in records], due_dates=[a.due_date for a in arising]
     )
+    # Submitted: its overdue-audit flag resolves; its answers may count towards a repeated finding.
+    events.changed(audit, reason="audit_submitted")
     return audit
 
 
@@ -553,4 +557,5 @@ def audit_amend(*, actor, audit: Audit, reason: str) -> Audit:
         )
         for a in audit.actions_arising.all()
     )
+    events.changed(amendment, reason="audit_amended")
     return amendment

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from core import limits
+from core import events, limits
 from core import permissions as policy
 from core.models import FrameworkItem, Provider, Service
 
@@ -174,6 +174,8 @@ def _check_and_save(
     template.save()
     template.framework_items.set(framework_items)
     template.services.set(services)
+    # Where and how often it is due decides the overdue-audit flags of every service.
+    events.changed(template, reason="audit_schedule")
 
 
 @transaction.atomic

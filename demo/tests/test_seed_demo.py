@@ -64,3 +64,19 @@ def test_no_domain_app_imports_the_demo():
         if re.search(r"^\s*(from demo[. ]|import demo\b)", path.read_text(), re.MULTILINE)
     ]
     assert offenders == []
+
+
+@pytest.mark.django_db
+def test_the_escalation_story_has_its_two_triggers_for_the_rm_and_the_ni():
+    from governance.models import FlagTrigger
+
+    call_command("seed_demo", stdout=io.StringIO())
+    triggers = FlagTrigger.objects.filter(service__slug="oakfield-house").select_related("person")
+    assert {(t.kind, t.person.email) for t in triggers} == {
+        (FlagTrigger.Kind.MEASURE_THRESHOLD, "rm@oakfield.example"),
+        (FlagTrigger.Kind.REPEATED_FINDING, "ni@oakfield.example"),
+    }
+    # Late escalation turns up in nearly every weekly sample: the NI's trigger holds.
+    repeated = triggers.get(kind=FlagTrigger.Kind.REPEATED_FINDING)
+    flag = Flag.objects.get(kind=Flag.Kind.TRIGGER, subject_id=repeated.pk, resolved_at__isnull=True)
+    assert flag.assignee.email == "ni@oakfield.example"

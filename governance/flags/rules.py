@@ -20,6 +20,8 @@ Rules (each flag names its kind, subject and a stable cause):
 - stale measure: no data within its cadence plus grace (``MeasureSummary.is_stale``);
 - drift: a concern signal on a measure of a closed action, or of a theme still under watch;
 - overdue request: a request or challenge addressed to someone, unanswered past its due date.
+- trigger: a ``FlagTrigger`` holds (a measure below/above a threshold for N consecutive periods,
+  or one audit criterion failed in N audits within W weeks at a service), for its named person.
 """
 
 from __future__ import annotations
@@ -30,17 +32,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from audits.models import Audit, AuditRecord
 from audits.periods import period_label
 from audits.selectors import OverdueAudit, overdue_audits
 from core import limits
 from core.choices import RiskLevel
 from core.models import Membership, Provider, Role, Service
 from evidence.models import Nature, SourceType
-from governance.flags.selectors import measure_summaries
-from governance.models import Challenge, Flag, OversightReview
+from governance.flags.selectors import UNSCOPED, measure_summaries
+from governance.models import Challenge, Flag, FlagTrigger, OversightReview
 from recovery.closure.conditions import Checklist, closure_checklists
 from recovery.measures.measuring import MeasureSummary
 from recovery.models import ActionTransition, FailureTheme, OutcomeMeasure, RecoveryAction, ReviewLayer
@@ -79,10 +83,20 @@ class FlagSpec:
     label: str
     url: str
     detail: str
+    assignee_id: int | None = None  # who must act, when the rule names someone (a trigger)
 
     @property
     def key(self) -> tuple[str, str, int, str]:
         return (self.kind, self.subject_type, self.subject_id, self.cause)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of a provider an event re-evaluates: one service's rows (``service_id``), or
+    with ``service_id=None`` the provider-wide rows (themes, actions and reviews with no service).
+    The daily scan has no scope: it evaluates the whole provider."""
+
+    service_id: int | None
 
 
 @dataclass
@@ -107,13 +121,19 @@ class _Data:
     unheld_reviews: list[OversightReview]
     overdue_audits: list[OverdueAudit]
     overdue_requests: list[Challenge]
+    triggers: list[FlagTrigger]
+    failed_audits: dict[tuple[int, int, str], list[datetime.date]]  # (service, template, key) -> period ends
     checklists: dict[int, Checklist] = field(default_factory=dict)  # proposed and closed actions
 
 
-def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _Data:
+def _load(provider: Provider, today: datetime.date, now: datetime.datetime, scope: Scope | None = None) -> _Data:
+    def scoped(qs, field: str = "service_id"):
+        # With a scope, each read is narrowed to the scope's service (IS NULL for provider-wide).
+        return qs if scope is None else qs.filter(**{field: scope.service_id})
+
     services = {s.pk: s for s in Service.objects.filter(provider=provider).only("id", "name", "slug", "provider_id")}
     actions = list(
-        RecoveryAction.objects.filter(provider=provider).only(
+        scoped(RecoveryAction.objects.filter(provider=provider)).only(
             "id",
             "provider_id",
             "service_id",
@@ -131,9 +151,16 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
             "evidence_required",
         )
     )
+    theme_qs = FailureTheme.objects.filter(provider=provider)
+    if scope is not None:
+        # The scope's own themes, and the (provider-wide) themes of its actions: a measure's
+        # drift rule asks whether its action's theme is under watch.
+        theme_qs = theme_qs.filter(
+            Q(service_id=scope.service_id) | Q(pk__in={a.theme_id for a in actions if a.theme_id})
+        )
     themes = {
         t.pk: t
-        for t in FailureTheme.objects.filter(provider=provider).only(
+        for t in theme_qs.only(
             "id",
             "provider_id",
             "service_id",
@@ -151,18 +178,24 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
             layers_by_action[layer.action_id].append(layer)
         else:
             layers_by_theme[layer.theme_id].append(layer)
-    summaries = measure_summaries(provider)
+    summaries = measure_summaries(provider, service_id=scope.service_id if scope else UNSCOPED)
     measures_by_action: dict[int, list[OutcomeMeasure]] = defaultdict(list)
     for summary in summaries.values():
         measures_by_action[summary.measure.action_id].append(summary.measure)
 
     impact_dates: dict[int, list[datetime.date]] = defaultdict(list)
     audit_evidence_dates: dict[int, list[datetime.date]] = defaultdict(list)
-    links = RecoveryAction.evidence.through.objects.filter(
-        recoveryaction__provider=provider,
-        recoveryaction__status=S.CLOSED,
-        evidenceitem__removed_at__isnull=True,
-    ).values_list("recoveryaction_id", "evidenceitem__refers_to", "evidenceitem__nature", "evidenceitem__source_type")
+    links = (
+        scoped(RecoveryAction.evidence.through.objects, "recoveryaction__service_id")
+        .filter(
+            recoveryaction__provider=provider,
+            recoveryaction__status=S.CLOSED,
+            evidenceitem__removed_at__isnull=True,
+        )
+        .values_list(
+            "recoveryaction_id", "evidenceitem__refers_to", "evidenceitem__nature", "evidenceitem__source_type"
+        )
+    )
     for action_id, refers_to, nature, source_type in links:
         if nature == Nature.IMPACT:
             impact_dates[action_id].append(refers_to)
@@ -171,7 +204,8 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
 
     closing_actor: dict[int, int] = {}
     decisions = (
-        ActionTransition.objects.filter(
+        scoped(ActionTransition.objects, "action__service_id")
+        .filter(
             action__provider=provider,
             action__status=S.CLOSED,
             to_status=S.CLOSED,
@@ -183,9 +217,9 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
         closing_actor[action_id] = actor_id  # the latest closure wins
     # Closed actions whose risk was lowered from high at some point (a recorded risk change).
     lowered_from_high = frozenset(
-        ActionTransition.objects.filter(
-            action__provider=provider, action__status=S.CLOSED, snapshot__risk__from=RiskLevel.HIGH
-        ).values_list("action_id", flat=True)
+        scoped(ActionTransition.objects, "action__service_id")
+        .filter(action__provider=provider, action__status=S.CLOSED, snapshot__risk__from=RiskLevel.HIGH)
+        .values_list("action_id", flat=True)
     )
     ni_ids = frozenset(
         Membership.objects.filter(provider=provider, role=Role.NOMINATED_INDIVIDUAL).values_list("user_id", flat=True)
@@ -193,18 +227,27 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
 
     start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     unheld_reviews = list(
-        OversightReview.objects.filter(
-            provider=provider, status=OversightReview.Status.SCHEDULED, scheduled_for__lt=start_of_today
-        ).only("id", "provider_id", "service_id", "title", "scheduled_for")
+        scoped(OversightReview.objects.filter(provider=provider))
+        .filter(status=OversightReview.Status.SCHEDULED, scheduled_for__lt=start_of_today)
+        .only("id", "provider_id", "service_id", "title", "scheduled_for")
     )
 
-    overdue = overdue_audits(Service.objects.filter(provider=provider), today)
+    audited = Service.objects.filter(provider=provider)
+    if scope is not None:
+        audited = audited.filter(pk=scope.service_id) if scope.service_id is not None else audited.none()
+    overdue = overdue_audits(audited, today)
     overdue_requests = list(
-        Challenge.objects.filter(
-            provider=provider, addressed_to__isnull=False, responded_at__isnull=True, due_on__lt=today
+        scoped(
+            Challenge.objects.filter(
+                provider=provider, addressed_to__isnull=False, responded_at__isnull=True, due_on__lt=today
+            )
         )
         .select_related("addressed_to")
         .only("id", "provider_id", "service_id", "kind", "text", "due_on", "addressed_to")
+    )
+
+    triggers = list(
+        scoped(FlagTrigger.objects.filter(provider=provider)).select_related("person", "template", "service")
     )
     return _Data(
         provider=provider,
@@ -226,7 +269,34 @@ def _load(provider: Provider, today: datetime.date, now: datetime.datetime) -> _
         overdue_audits=overdue,
         overdue_requests=overdue_requests,
         checklists=closure_checklists([a for a in actions if a.status in (S.CLOSED, S.CLOSURE_PROPOSED)]),
+        triggers=triggers,
+        failed_audits=_failed_audits(triggers, today),
     )
+
+
+def _failed_audits(triggers: list[FlagTrigger], today: datetime.date) -> dict:
+    """(service, template, criterion key) -> period ends of current submitted audits answering it "no".
+
+    One query over the records of the audits the repeated-finding triggers look at (none
+    without such a trigger).
+    """
+    watching = [t for t in triggers if t.kind == FlagTrigger.Kind.REPEATED_FINDING and t.service_id and t.weeks]
+    if not watching:
+        return {}
+    keys = {t.criterion_key for t in watching}
+    since = today - datetime.timedelta(weeks=max(t.weeks for t in watching))
+    failed: dict[tuple[int, int, str], set] = defaultdict(set)
+    rows = AuditRecord.objects.filter(
+        audit__status=Audit.Status.SUBMITTED,  # the current version (an amendment supersedes)
+        audit__service_id__in={t.service_id for t in watching},
+        audit__template_id__in={t.template_id for t in watching},
+        audit__period_end__gte=since,
+    ).values_list("audit_id", "audit__service_id", "audit__template_id", "audit__period_end", "answers")
+    for audit_id, service_id, template_id, period_end, answers in rows:
+        for key in keys:
+            if (answers or {}).get(key) == AuditRecord.Answer.NO:
+                failed[(service_id, template_id, key)].add((audit_id, period_end))
+    return {k: sorted(end for _id, end in v) for k, v in failed.items()}
 
 
 # --- The rules: pure functions of the loaded data -----------------------------------------
@@ -420,7 +490,10 @@ def layer_overdue_heading(layer: ReviewLayer) -> str:
 
 def _review_rules(data: _Data) -> Iterable[FlagSpec]:
     for r in data.unheld_reviews:
-        when = timezone.localtime(r.scheduled_for).date()
+        try:
+            when = timezone.localtime(r.scheduled_for).date()
+        except OverflowError:  # stored at the edge of datetime's range: its UTC date will do
+            when = r.scheduled_for.date()
         yield _spec(
             "review",
             r,
@@ -496,6 +569,53 @@ def _request_rules(data: _Data) -> Iterable[FlagSpec]:
         )
 
 
+def _trigger_spec(t: FlagTrigger, *, url: str, detail: str) -> FlagSpec:
+    who = f"{t.person} to act" + (f": {t.what_to_do}" if t.what_to_do else ".")
+    return FlagSpec(
+        kind=K.TRIGGER,
+        subject_type="trigger",
+        subject_id=t.pk,
+        cause=t.kind,
+        service_id=t.service_id,
+        label=f"{t.name} (for {t.person})"[:250],
+        url=url,
+        detail=limits.clip(f"{detail} {who}", limits.NOTE),
+        assignee_id=t.person_id,
+    )
+
+
+def _trigger_rules(data: _Data) -> Iterable[FlagSpec]:
+    """Triggers as data (``FlagTrigger``): a measure past a threshold, or a finding repeated."""
+    for t in data.triggers:
+        if t.kind == FlagTrigger.Kind.MEASURE_THRESHOLD:
+            summary = data.summaries.get(t.measure_id)
+            n = t.periods or 1
+            if summary is None or t.threshold is None or len(summary.points) < n:
+                continue
+            last = summary.points[-n:]
+            below = t.comparison == FlagTrigger.Comparison.BELOW
+            if all((p.value < t.threshold) if below else (p.value > t.threshold) for p in last):
+                m = summary.measure
+                values = ", ".join(f"{p.value:g}" for p in last)
+                yield _trigger_spec(
+                    t,
+                    url=_url("recovery:measure_detail", pk=m.pk),
+                    detail=f"{m.name}: the last {n} value{'s' if n != 1 else ''} ({values}, to "
+                    f"{_d(last[-1].period_date)}) {'are' if n != 1 else 'is'} {t.comparison} {t.threshold:g}.",
+                )
+        elif t.kind == FlagTrigger.Kind.REPEATED_FINDING and t.service_id and t.count and t.weeks:
+            since = data.today - datetime.timedelta(weeks=t.weeks)
+            ends = [e for e in data.failed_audits.get((t.service_id, t.template_id, t.criterion_key), ()) if e >= since]
+            if len(ends) >= t.count:
+                where = data.services.get(t.service_id)
+                yield _trigger_spec(
+                    t,
+                    url=_url("governance:flag_list", service=where.slug) if where else "",
+                    detail=f"“{t.criterion_key}” of {t.template} was failed in {len(ends)} audits in the "
+                    f"last {t.weeks} weeks (periods ending {', '.join(_d(e) for e in ends)}).",
+                )
+
+
 RULES = (
     _action_rules,
     _proposal_rules,
@@ -504,14 +624,22 @@ RULES = (
     _measure_rules,
     _audit_rules,
     _request_rules,
+    _trigger_rules,
 )
 
 
-def compute_flags(provider: Provider, today: datetime.date, now: datetime.datetime | None = None) -> dict:
-    """Every flag the rules want open for ``provider`` on ``today``: key -> FlagSpec. No writes."""
-    data = _load(provider, today, now or timezone.now())
+def compute_flags(
+    provider: Provider, today: datetime.date, now: datetime.datetime | None = None, *, scope: Scope | None = None
+) -> dict:
+    """Every flag the rules want open for ``provider`` on ``today``: key -> FlagSpec. No writes.
+
+    With a ``scope`` only the scope's rows are read and only flags at its service are returned:
+    the same rules over less data, so an event's re-evaluation agrees with the daily scan.
+    """
+    data = _load(provider, today, now or timezone.now(), scope)
     wanted: dict[tuple, FlagSpec] = {}
     for rule in RULES:
         for spec in rule(data):
-            wanted.setdefault(spec.key, spec)
+            if scope is None or spec.service_id == scope.service_id:
+                wanted.setdefault(spec.key, spec)
     return wanted

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from core import permissions as policy
 from core.models import Provider, Service
-from governance.models import Flag
+from governance.models import Flag, FlagTrigger
 from recovery.measures import spc
 from recovery.measures.measuring import MeasureSummary, summarise
 from recovery.models import DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
@@ -43,7 +43,7 @@ def filter_flags(queryset: QuerySet[Flag], *, kind: str | None = None, state: st
 
 def flags_visible(user, *, provider: Provider | None = None, service: Service | None = None) -> QuerySet[Flag]:
     """The flags ``user`` may see, at one service or across one provider."""
-    qs = Flag.objects.select_related("service", "acknowledged_by")
+    qs = Flag.objects.select_related("service", "acknowledged_by", "assignee")
     if service is not None:
         qs = qs.filter(service=service)
     elif provider is not None:
@@ -72,7 +72,16 @@ def open_counts_by_kind(queryset: QuerySet[Flag]) -> list[dict]:
 
 
 def flag_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> Flag:
-    return policy.get_or_404(user, Flag.objects.select_related("provider", "service", "acknowledged_by"), verb, pk=pk)
+    return policy.get_or_404(
+        user, Flag.objects.select_related("provider", "service", "acknowledged_by", "assignee"), verb, pk=pk
+    )
+
+
+def triggers_at(service: Service) -> list[FlagTrigger]:
+    """The service's triggers with what they name (one query)."""
+    return list(
+        FlagTrigger.objects.filter(service=service).select_related("person", "measure", "template").order_by("name")
+    )
 
 
 # --- Measures of a provider, summarised in bulk ---------------------------------------------
@@ -108,13 +117,22 @@ MEASURE_FIELDS = (
 )
 
 
-def measure_summaries(provider: Provider, *, live_only: bool = False) -> dict[int, MeasureSummary]:
+UNSCOPED = object()  # measure_summaries' default: every service of the provider
+
+
+def measure_summaries(
+    provider: Provider, *, live_only: bool = False, service_id: int | None | object = UNSCOPED
+) -> dict[int, MeasureSummary]:
     """measure id -> MeasureSummary for every measure of ``provider`` (two queries at any size).
 
-    ``live_only`` leaves out measures of draft actions.
+    ``live_only`` leaves out measures of draft actions; ``service_id`` keeps one service's
+    measures (``None``: the provider-wide ones).
     """
     measures = OutcomeMeasure.objects.filter(provider=provider)
     points = DataPoint.objects.filter(measure__provider=provider)
+    if service_id is not UNSCOPED:
+        measures = measures.filter(service_id=service_id)
+        points = points.filter(measure__service_id=service_id)
     if live_only:
         measures = measures.exclude(action__status=RecoveryAction.Status.DRAFT)
         points = points.exclude(measure__action__status=RecoveryAction.Status.DRAFT)

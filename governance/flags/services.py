@@ -19,19 +19,31 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core import limits
+from audits.models import AuditTemplate
+from core import events, limits
 from core import permissions as policy
 from core.audit import log_bulk_update
-from core.models import Provider
-from governance.flags.rules import _d, compute_flags
-from governance.models import Flag
+from core.models import Provider, Service
+from governance.flags.rules import Scope, _d, compute_flags
+from governance.models import Flag, FlagTrigger
 
 K = Flag.Kind
 
 # Rows per write statement when flags are raised or resolved in bulk.
 WRITE_BATCH = 1000
 
-__all__ = ["ScanResult", "compute_flags", "flag_acknowledge", "flags_scan_all", "flags_scan_provider"]
+__all__ = [
+    "ScanResult",
+    "Scope",
+    "compute_flags",
+    "flag_acknowledge",
+    "flags_reevaluate",
+    "flags_scan_all",
+    "flags_scan_provider",
+    "trigger_create",
+    "trigger_delete",
+    "trigger_update",
+]
 
 
 @dataclass
@@ -57,18 +69,33 @@ def _key(flag: Flag) -> tuple[str, str, int, str]:
     return (flag.kind, flag.subject_type, flag.subject_id, flag.cause)
 
 
-@transaction.atomic
-def flags_scan_provider(*, provider: Provider, today: datetime.date | None = None) -> ScanResult:
-    """Raise, refresh and resolve one provider's flags. Idempotent and safe to run concurrently."""
-    now = timezone.now()
-    today = today or timezone.localdate(now)
-    wanted = compute_flags(provider, today, now)
-    result = ScanResult(provider_id=provider.pk)
+def _lock_provider(provider: Provider) -> None:
+    """Serialise the flag writers of one provider (the scan and event re-evaluations).
 
+    Each computes what should be open and then reconciles; taking the provider's row lock
+    first means a re-evaluation that starts while a scan runs waits for it and then reads the
+    data as committed, instead of reconciling against a picture the scan is about to change.
+    (SQLite has one writer anyway and ignores it.)
+    """
+    Provider.objects.select_for_update().filter(pk=provider.pk).values_list("pk", flat=True).first()
+
+
+def _reconcile(*, provider: Provider, wanted: dict, open_qs, now: datetime.datetime) -> ScanResult:
+    """Make the open flags in ``open_qs`` agree with ``wanted``: raise, refresh, resolve."""
+    result = ScanResult(provider_id=provider.pk)
     open_flags = {
         _key(f): f
-        for f in Flag.objects.filter(provider=provider, resolved_at__isnull=True).only(
-            "id", "kind", "subject_type", "subject_id", "cause", "service_id", "subject_label", "subject_url", "detail"
+        for f in open_qs.only(
+            "id",
+            "kind",
+            "subject_type",
+            "subject_id",
+            "cause",
+            "service_id",
+            "subject_label",
+            "subject_url",
+            "detail",
+            "assignee_id",
         )
     }
     new = [
@@ -82,6 +109,7 @@ def flags_scan_provider(*, provider: Provider, today: datetime.date | None = Non
             subject_url=spec.url,
             cause=spec.cause,
             detail=spec.detail,
+            assignee_id=spec.assignee_id,
         )
         for key, spec in wanted.items()
         if key not in open_flags
@@ -93,13 +121,13 @@ def flags_scan_provider(*, provider: Provider, today: datetime.date | None = Non
         if spec is None:
             continue
         result.still_open[flag.kind] += 1
-        fresh = (spec.service_id, spec.label, spec.url, spec.detail)
-        if (flag.service_id, flag.subject_label, flag.subject_url, flag.detail) != fresh:
-            flag.service_id, flag.subject_label, flag.subject_url, flag.detail = fresh
+        fresh = (spec.service_id, spec.label, spec.url, spec.detail, spec.assignee_id)
+        if (flag.service_id, flag.subject_label, flag.subject_url, flag.detail, flag.assignee_id) != fresh:
+            flag.service_id, flag.subject_label, flag.subject_url, flag.detail, flag.assignee_id = fresh
             changed.append(flag)
 
     if new:
-        # A concurrent scan may have inserted the same flag a moment ago: the partial unique
+        # A concurrent writer may have inserted the same flag a moment ago: the partial unique
         # constraint turns our copy into a no-op instead of an error. Django batches the rows
         # (by 1,000 here; SQLite allows fewer per statement), so writes grow with new flags only.
         Flag.objects.bulk_create(new, ignore_conflicts=True, batch_size=WRITE_BATCH)
@@ -111,10 +139,40 @@ def flags_scan_provider(*, provider: Provider, today: datetime.date | None = Non
     log_bulk_update(gone, {"resolved_at": (None, now)}, batch_size=WRITE_BATCH)
     result.resolved.update(f.kind for f in gone)
     if changed:
-        Flag.objects.bulk_update(changed, ["service", "subject_label", "subject_url", "detail"], batch_size=WRITE_BATCH)
-    # Everything still open was confirmed (or raised) by this scan.
-    Flag.objects.filter(provider=provider, resolved_at__isnull=True).update(last_seen_at=now)
+        fields = ["service", "subject_label", "subject_url", "detail", "assignee"]
+        Flag.objects.bulk_update(changed, fields, batch_size=WRITE_BATCH)
+    # Everything still open was confirmed (or raised) by this pass.
+    open_qs.update(last_seen_at=now)
     return result
+
+
+@transaction.atomic
+def flags_scan_provider(*, provider: Provider, today: datetime.date | None = None) -> ScanResult:
+    """Raise, refresh and resolve one provider's flags. Idempotent and safe to run concurrently."""
+    _lock_provider(provider)
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    wanted = compute_flags(provider, today, now)
+    open_qs = Flag.objects.filter(provider=provider, resolved_at__isnull=True)
+    return _reconcile(provider=provider, wanted=wanted, open_qs=open_qs, now=now)
+
+
+@transaction.atomic
+def flags_reevaluate(*, provider: Provider, scope: Scope | None, today: datetime.date | None = None) -> ScanResult:
+    """Re-evaluate the flags of one part of a provider after an event (``scope``; None: all of it).
+
+    The same rules as the scan over the scope's rows only, reconciled with the open flags at
+    the scope's service (provider-wide flags for ``Scope(None)``); nothing else is read or
+    touched. Idempotent: a repeat changes nothing, and concurrent runs cannot duplicate a flag.
+    """
+    if scope is None:
+        return flags_scan_provider(provider=provider, today=today)
+    _lock_provider(provider)
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    wanted = compute_flags(provider, today, now, scope=scope)
+    open_qs = Flag.objects.filter(provider=provider, service_id=scope.service_id, resolved_at__isnull=True)
+    return _reconcile(provider=provider, wanted=wanted, open_qs=open_qs, now=now)
 
 
 def flags_scan_all(*, today: datetime.date | None = None) -> ScanResult:
@@ -144,3 +202,103 @@ def flag_acknowledge(*, actor, flag: Flag, note: str) -> Flag:
     locked.acknowledgement_note = note
     locked.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgement_note"])
     return locked
+
+
+# --- Triggers: rules written as data ------------------------------------------------------
+
+T = FlagTrigger.Kind
+TRIGGER_FIELDS = {
+    T.MEASURE_THRESHOLD: ("name", "person", "what_to_do", "measure", "comparison", "threshold", "periods"),
+    T.REPEATED_FINDING: ("name", "person", "what_to_do", "template", "criterion_key", "count", "weeks"),
+}
+MAX_PERIODS, MAX_COUNT, MAX_WEEKS = 52, 52, 104
+
+
+def trigger_criteria(template: AuditTemplate | None) -> list[tuple[str, str]]:
+    """(key, text) of the criteria of ``template``'s current version, for the form's choices."""
+    version = template.current_version() if template is not None else None
+    return [(c.key, c.text) for c in version.criteria.all()] if version else []
+
+
+def _trigger_problems(trigger: FlagTrigger) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not (trigger.name or "").strip():
+        problems["name"] = "Give the trigger a short name (it is shown on the flag)."
+    if trigger.person_id is None:
+        problems["person"] = "Choose who must act when it fires."
+    elif not policy.can(trigger.person, policy.Verb.VIEW, trigger.service or trigger.provider):
+        problems["person"] = "Choose someone with access to this service."
+    if trigger.kind == T.MEASURE_THRESHOLD:
+        m = trigger.measure
+        if m is None:
+            problems["measure"] = "Choose the measure."
+        elif m.provider_id != trigger.provider_id or (trigger.service_id and m.service_id != trigger.service_id):
+            problems["measure"] = "Choose a measure of this service."
+        if trigger.comparison not in FlagTrigger.Comparison.values:
+            problems["comparison"] = "Choose below or above."
+        if trigger.threshold is None or not (-1e9 < trigger.threshold < 1e9):
+            problems["threshold"] = "Enter the value it is compared with."
+        if not trigger.periods or not 1 <= trigger.periods <= MAX_PERIODS:
+            problems["periods"] = f"Enter a number of consecutive periods from 1 to {MAX_PERIODS}."
+    else:
+        t = trigger.template
+        if t is None or t.provider_id != trigger.provider_id:
+            problems["template"] = "Choose the audit."
+        elif trigger.criterion_key not in {key for key, _text in trigger_criteria(t)}:
+            problems["criterion_key"] = "Choose one of this audit's criteria."
+        if trigger.service_id is None:
+            problems["template"] = "A repeated finding is counted at one service."
+        if not trigger.count or not 2 <= trigger.count <= MAX_COUNT:
+            problems["count"] = f"Enter how many audits (2 to {MAX_COUNT})."
+        if not trigger.weeks or not 1 <= trigger.weeks <= MAX_WEEKS:
+            problems["weeks"] = f"Enter a number of weeks from 1 to {MAX_WEEKS}."
+    problems.update(limits.problems(FlagTrigger, what_to_do=(trigger.what_to_do or "").strip()))
+    return problems
+
+
+def _trigger_save(trigger: FlagTrigger, fields: dict) -> FlagTrigger:
+    for name in TRIGGER_FIELDS[trigger.kind]:
+        if name in fields:
+            setattr(trigger, name, fields[name])
+    trigger.name = (trigger.name or "").strip()
+    trigger.what_to_do = (trigger.what_to_do or "").strip()
+    if trigger.kind == T.MEASURE_THRESHOLD and trigger.measure is not None:
+        trigger.service_id = trigger.measure.service_id  # where the measure is, the trigger is
+    problems = _trigger_problems(trigger)
+    if problems:
+        raise ValidationError(problems)
+    trigger.full_clean(exclude=["created_by", "person", "measure", "template"])
+    trigger.save()
+    events.changed(trigger, reason="trigger")  # it may fire (or stop firing) at once
+    return trigger
+
+
+@transaction.atomic
+def trigger_create(*, actor, provider: Provider, service: Service | None, kind: str, **fields) -> FlagTrigger:
+    """A new trigger at ``service`` (audit-trailed). ``fields``: those of ``TRIGGER_FIELDS[kind]``."""
+    policy.require(actor, policy.Verb.EDIT_PLAN, service or provider)
+    if kind not in TRIGGER_FIELDS:
+        raise ValidationError("Choose a measure threshold or a repeated finding.")
+    if service is not None and service.provider_id != provider.pk:
+        raise ValidationError("The service does not belong to this provider.")
+    trigger = FlagTrigger(provider=provider, service=service, kind=kind, created_by=actor)
+    return _trigger_save(trigger, fields)
+
+
+@transaction.atomic
+def trigger_update(*, actor, trigger: FlagTrigger, **fields) -> FlagTrigger:
+    policy.require(actor, policy.Verb.EDIT_PLAN, trigger)
+    fresh = FlagTrigger.objects.select_for_update().get(pk=trigger.pk)
+    old_service = fresh.service_id
+    saved = _trigger_save(fresh, fields)
+    if saved.service_id != old_service:
+        events.changed(fresh.service or fresh.provider, reason="trigger")
+    return saved
+
+
+@transaction.atomic
+def trigger_delete(*, actor, trigger: FlagTrigger) -> None:
+    """Remove a trigger (the trail keeps it); its open flag resolves at the re-evaluation."""
+    policy.require(actor, policy.Verb.EDIT_PLAN, trigger)
+    trigger.delete()
+    events.changed(trigger, reason="trigger")  # the deleted row still says where it was

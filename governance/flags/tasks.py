@@ -11,7 +11,7 @@ from celery import shared_task
 
 from core.jobs import RETRY, day_or_today
 from core.models import Provider
-from governance.flags.services import flags_scan_provider
+from governance.flags.services import Scope, flags_reevaluate, flags_scan_provider
 
 
 @shared_task(**RETRY)
@@ -36,3 +36,20 @@ def scan_all(today: str | None = None) -> int:
     for provider_id in ids:
         scan_provider.delay(provider_id, today)
     return len(ids)
+
+
+@shared_task(**RETRY)
+def reevaluate_flags(provider_id: int, service_id: int | None, whole: bool = False, today: str | None = None) -> dict:
+    """Re-evaluate one service's flags (or the provider-wide ones; ``whole``: every flag) after an event."""
+    provider = Provider.objects.filter(pk=provider_id).first()
+    if provider is None:
+        return {}
+    scope = None if whole else Scope(service_id)
+    result = flags_reevaluate(provider=provider, scope=scope, today=day_or_today(today))
+    return {
+        "provider": provider_id,
+        "service": service_id,
+        "raised": dict(result.raised),
+        "still_open": dict(result.still_open),
+        "resolved": dict(result.resolved),
+    }

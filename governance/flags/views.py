@@ -7,17 +7,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import limits
 from core import permissions as policy
-from core.forms import BoundedCharField, apply_errors
+from core.forms import BoundedCharField, apply_errors, posted
 from core.models import Provider
 from core.selectors import service_for_slug
+from core.views import button, form_page, redrawn_status, saved
+from governance.flags import forms as trigger_forms
 from governance.flags import selectors as flag_selectors
+from governance.flags import services as trigger_services
 from governance.flags.services import flag_acknowledge as acknowledge_service
-from governance.models import Flag
+from governance.models import Flag, FlagTrigger
 
 PAGE_SIZE = 50
 
@@ -58,6 +63,10 @@ def flag_list(request, service: str):
     qs = flag_selectors.flags_visible(request.user, service=service_obj)
     context = _list_context(request, qs, qs)
     context.update(service=service_obj, provider=service_obj.provider, scope_name=service_obj.name)
+    context.update(
+        triggers=flag_selectors.triggers_at(service_obj),
+        can_edit_triggers=policy.can(request.user, policy.Verb.EDIT_PLAN, service_obj),
+    )
     return render(request, "governance/flags/list.html", context)
 
 
@@ -109,3 +118,85 @@ def flag_panel_context(request, service) -> dict:
     """The service page's flag badges: open flags by kind (one query)."""
     counts = flag_selectors.open_counts_by_kind(Flag.objects.filter(service=service))
     return {"counts": counts, "total": sum(c["open"] for c in counts)}
+
+
+# --- Triggers -----------------------------------------------------------------------------
+
+KIND_SLUGS = {"measure": FlagTrigger.Kind.MEASURE_THRESHOLD, "finding": FlagTrigger.Kind.REPEATED_FINDING}
+
+
+def _trigger_page(request, *, service, kind: str, trigger: FlagTrigger | None = None):
+    form_class = trigger_forms.FORMS[kind]
+    form = form_class(posted(request), service=service, trigger=trigger)
+    if trigger is None and request.method == "GET" and request.GET.get("measure", "").isdigit():
+        form.initial["measure"] = int(request.GET["measure"])
+
+    def save(_data):
+        values = form.values()
+        if trigger is None:
+            return trigger_services.trigger_create(
+                actor=request.user, provider=service.provider, service=service, kind=kind, **values
+            )
+        return trigger_services.trigger_update(actor=request.user, trigger=trigger, **values)
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success=lambda t: saved(
+            request, f"Trigger “{t.name}” saved. It is checked now and whenever its data changes.", _flags_url(service)
+        ),
+        render=lambda: render(
+            request,
+            "governance/flags/trigger_form.html",
+            {
+                "form": form,
+                "service": service,
+                "provider": service.provider,
+                "trigger": trigger,
+                "kind_label": FlagTrigger.Kind(kind).label,
+            },
+            status=redrawn_status(request),
+        ),
+    )
+
+
+def _flags_url(service) -> str:
+    return reverse("governance:flag_list", kwargs={"service": service.slug})
+
+
+@login_required
+def trigger_new(request, service: str, kind: str):
+    service_obj = service_for_slug(request.user, service)
+    policy.require(request.user, policy.Verb.EDIT_PLAN, service_obj)
+    if kind not in KIND_SLUGS:
+        raise Http404("No such kind of trigger.")
+    return _trigger_page(request, service=service_obj, kind=KIND_SLUGS[kind])
+
+
+def _trigger_for(user, pk: int) -> FlagTrigger:
+    trigger = policy.get_or_404(
+        user, FlagTrigger.objects.select_related("provider", "service", "person"), policy.Verb.EDIT_PLAN, pk=pk
+    )
+    if trigger.service is None:  # a trigger on a provider-wide measure: no service page to edit it on
+        raise Http404("This trigger is not at a service.")
+    return trigger
+
+
+@login_required
+def trigger_edit(request, pk: int):
+    trigger = _trigger_for(request.user, pk)
+    return _trigger_page(request, service=trigger.service, kind=trigger.kind, trigger=trigger)
+
+
+@login_required
+@require_POST
+def trigger_remove(request, pk: int):
+    trigger = _trigger_for(request.user, pk)
+    service, name = trigger.service, trigger.name
+    return button(
+        request,
+        lambda: trigger_services.trigger_delete(actor=request.user, trigger=trigger),
+        done=f"Trigger “{name}” removed. Its open flag, if any, resolves.",
+        to=_flags_url(service),
+    )

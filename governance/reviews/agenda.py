@@ -18,6 +18,7 @@ from django.utils import timezone
 from audits.models import Audit
 from core.choices import RiskLevel
 from evidence.models import EvidenceItem
+from governance.flags.rules import Scope, compute_flags
 from governance.models import AgendaItem, Challenge, Flag, OversightReview
 from recovery.measures.measuring import summarise
 from recovery.models import DataPoint, FailureTheme, OutcomeMeasure, RecoveryAction
@@ -100,8 +101,16 @@ def _closure_proposals(review) -> list[AgendaEntry]:
     ]
 
 
-def _flags(review) -> list[AgendaEntry]:
+def _flags(review, current_only: bool = False, today: datetime.date | None = None) -> list[AgendaEntry]:
     qs = _in_scope(review, Flag.objects.filter(resolved_at__isnull=True)).select_related("service")
+    if current_only:
+        # A preview (no writes): leave out open flags whose cause the rules no longer see, in
+        # case an event's re-evaluation has not run yet. Building the agenda re-evaluates for real.
+        scope = Scope(review.service_id) if review.service_id is not None else None
+        wanted = compute_flags(review.provider, today or timezone.localdate(), scope=scope)
+        qs = [f for f in qs.order_by("raised_at", "pk") if (f.kind, f.subject_type, f.subject_id, f.cause) in wanted]
+    else:
+        qs = qs.order_by("raised_at", "pk")
     return [
         AgendaEntry(
             K.FLAG,
@@ -118,7 +127,7 @@ def _flags(review) -> list[AgendaEntry]:
                 "raised_on": f.raised_at.date().isoformat(),
             },
         )
-        for f in qs.order_by("raised_at", "pk")
+        for f in qs
     ]
 
 
@@ -248,12 +257,18 @@ def _watch_themes(review, today: datetime.date) -> list[AgendaEntry]:
     return entries
 
 
-def build_agenda(review: OversightReview, *, today: datetime.date | None = None) -> list[AgendaEntry]:
-    """What the data says this review should look at now, in meeting order."""
+def build_agenda(
+    review: OversightReview, *, today: datetime.date | None = None, current_flags_only: bool = False
+) -> list[AgendaEntry]:
+    """What the data says this review should look at now, in meeting order.
+
+    ``current_flags_only``: for a preview, which writes nothing, leave out open flags whose
+    cause has cleared (the services re-evaluate the flags before they build the agenda).
+    """
     today = today or timezone.localdate()
     return [
         *_closure_proposals(review),
-        *_flags(review),
+        *_flags(review, current_flags_only, today),
         *_high_risk_themes(review),
         *_measure_concerns(review, today),
         *_overdue_actions(review, today),

@@ -183,7 +183,7 @@ def review_page(user, review: OversightReview) -> dict:
     hand = (AgendaItem.Kind.OTHER, AgendaItem.Kind.THEME_SUMMARY)
     if review.status == R.SCHEDULED and all(i.kind in hand for i in review.items):
         # Before the agenda is fixed: the live one, then whatever was added by hand.
-        preview = [e for e in build_agenda(review) if visible(e)]
+        preview = [e for e in build_agenda(review, current_flags_only=True) if visible(e)]
     owners = item_owner_ids(items)
     for item in items:
         item.own_item = user.pk in owners.get(item.pk, set())

@@ -26,6 +26,7 @@ from core.choices import Cadence
 from core.models import Provider, Role, Service
 from evidence.models import EvidenceItem, SourceType
 from evidence.services import evidence_create, evidence_update
+from governance.flags.services import Scope, flags_reevaluate
 from governance.models import (
     AgendaItem,
     AgendaItemReview,
@@ -162,6 +163,7 @@ def _review_new(
     if attendees:
         review.attendees.set(attendees)
     _transition(review, ReviewTransition.Move.SCHEDULED, actor=actor, from_status="")
+    events.changed(review, reason="review_scheduled")
     return review
 
 
@@ -304,7 +306,20 @@ def _recorded_ids(review: OversightReview) -> set[int]:
     )
 
 
+def _refresh_flags(review: OversightReview, today: datetime.date | None) -> None:
+    """Bring the flags of the review's scope up to date before they go on its agenda.
+
+    The flags follow events in a background job and the daily scan; an agenda built from them
+    must not wait for either (a closed action's "Overdue review" must not be put in front of
+    the meeting). A service's review re-evaluates that service; a review across the provider,
+    the whole provider (the scan's cost).
+    """
+    scope = Scope(review.service_id) if review.service_id is not None else None
+    flags_reevaluate(provider=review.provider, scope=scope, today=today)
+
+
 def _materialise(review: OversightReview, today: datetime.date | None = None) -> list[AgendaItem]:
+    _refresh_flags(review, today)
     entries = build_agenda(review, today=today)
     current = list(review.agenda_items.all())
     by_hand = sorted((i for i in current if i.kind in HAND_KINDS), key=lambda i: (i.order, i.pk))
@@ -360,6 +375,7 @@ def review_start(*, actor, review: OversightReview, at: datetime.datetime | None
     _transition(fresh, ReviewTransition.Move.STARTED, actor=actor, from_status=R.SCHEDULED, at=at)
     events.changed(fresh, reason="review")
     review.status, review.started_at = fresh.status, fresh.started_at
+    events.changed(review, reason="review_started")  # a meeting held is no longer "not held"
     _materialise(review, today=timezone.localdate(at))
     return review
 
@@ -536,8 +552,22 @@ def item_decide(
     item.decided_by, item.decided_at = actor, at or timezone.now()
     item.save(update_fields=["decision", "rationale", "decided_by", "decided_at"])
     item_record_layer_review(actor=actor, item=item, outcome=MEETING_OUTCOMES[decision], at=item.decided_at)
-    events.changed(item, reason="review")
+    announce_item(item, reason="review_decision")
     return item
+
+
+def announce_item(item: AgendaItem, *, reason: str) -> None:
+    """A decision on an agenda item may change the flags of what it is about.
+
+    The item (its review's scope) and, for a review across the provider, the actions and
+    themes it was about, each at its own service.
+    """
+    events.changed(item, reason=reason)
+    action_ids, theme_ids = discussed_subjects([item])
+    for action in RecoveryAction.objects.filter(provider_id=item.review.provider_id, pk__in=action_ids):
+        events.changed(action, reason=reason)
+    for theme in FailureTheme.objects.filter(provider_id=item.review.provider_id, pk__in=theme_ids):
+        events.changed(theme, reason=reason)
 
 
 def closure_action_for(item: AgendaItem) -> RecoveryAction | None:
@@ -845,6 +875,9 @@ def review_finalise(
         theme.evidence.add(evidence)
     for name in ("summary", "status", "finalised_at", "finalised_by", "minutes_evidence"):
         setattr(caller, name, getattr(review, name))
+    events.changed(review, reason="review_finalised")
+    for item in recorded:
+        announce_item(item, reason="review_decision")
     return caller
 
 
@@ -892,6 +925,7 @@ def review_amend(
             if not item.decided_by_id:
                 item.decided_by, item.decided_at = actor, timezone.now()
             item.save(update_fields=["decision", "rationale", "decided_by", "decided_at"])
+            announce_item(item, reason="review_decision")
     if not changes:
         raise ValidationError("Nothing was changed: edit the summary or an item's decision.")
     amendment = ReviewAmendment.objects.create(review=review, reason=reason, changes=changes, amended_by=actor)

@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core import limits
+from core import events, limits
 from core import permissions as policy
 from core.audit import log_update
 from evidence.models import Nature, SourceType
@@ -141,6 +141,8 @@ def _move(
     action.status = to
     for name, value in updates.items():
         setattr(action, name, value)
+    # Every status move (open, start, propose, decide, reopen) may raise or resolve a flag.
+    events.changed(action, reason="status")
     return ActionTransition.objects.create(
         action=action,
         from_status=expected,

@@ -107,6 +107,7 @@ def measure_create(*, actor, action: RecoveryAction, check_permission: bool = Tr
     measure.full_clean()
     measure.save()
     _store_snapshot(measure, [])  # no points yet
+    events.changed(measure, reason="measure")
     return measure
 
 
@@ -152,6 +153,9 @@ def measure_refresh_summary(measure: OutcomeMeasure) -> OutcomeMeasure:
         .values_list("pk", "period_date", "value")
     ]
     _store_snapshot(measure, points)
+    # Every write to a measure or its points ends here: a data point recorded or corrected, an
+    # audit's point, an edited target. Its stale-measure and drift flags may have changed.
+    events.changed(measure, reason="data")
     return measure
 
 

@@ -17,6 +17,7 @@ from recovery.measures import charts, rebases
 from recovery.measures import selectors as selectors
 from recovery.measures import services as services
 from recovery.measures.forms import DataPointForm, MeasureForm, PointCorrectionForm, RebaseForm, RebaseRemoveForm
+from recovery.measures.links import measure_links
 from recovery.measures.measuring import explain
 from recovery.measures.spc import segment_starts_for
 from recovery.models import DataPoint
@@ -129,6 +130,7 @@ def measure_detail(request, pk: int):
             "history": history_for(measure),
             **_rebase_context(measure, summary, can_edit=policy.can(user, Verb.EDIT_PLAN, measure)),
             "corrections": corrections,
+            "links": measure_links(user, measure),
         },
     )
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from core import limits
+from core import events, limits
 from core import permissions as policy
 from core.choices import Regulation
 from core.models import Provider, Service
@@ -111,6 +111,7 @@ def theme_create(
     layers_create_default(subject=theme)
     if framework_items:
         theme.framework_items.set(framework_items)
+    events.changed(theme, reason="theme")
     return theme
 
 
@@ -134,6 +135,7 @@ def theme_update(*, actor, theme: FailureTheme, framework_items=None, **fields) 
     theme.save()
     if framework_items is not None:
         theme.framework_items.set(framework_items)
+    events.changed(theme, reason="theme")  # its review cadence or keep-visible date may have moved
     return theme
 
 
@@ -204,6 +206,7 @@ def theme_move(
     )
     theme_recompute_visibility(theme=fresh)
     theme.status, theme.closed_at, theme.keep_visible_until = fresh.status, fresh.closed_at, fresh.keep_visible_until
+    events.changed(fresh, reason="status")
     return theme
 
 
@@ -297,6 +300,7 @@ def action_create(
     action.full_clean(exclude=RELATIONS if relations_loaded else None)
     action.save()
     layers_create_default(subject=action)
+    events.changed(action, reason="action")  # a draft's due date runs too
     return action
 
 
@@ -358,6 +362,7 @@ def action_update(*, actor, action: RecoveryAction, risk_reason: str = "", **fie
             reason=risk_reason.strip(),
             snapshot={"risk": {"from": old_risk, "to": action.risk_level}},
         )
+    events.changed(action, reason="action")  # its due date, review cadence or risk may have moved
     return action
 
 
@@ -387,6 +392,7 @@ def action_evidence_link(*, actor, action: RecoveryAction, item: EvidenceItem) -
     if item.is_removed:
         raise ValidationError({"evidence": "That evidence has been removed and cannot be linked."})
     action.evidence.add(item)
+    events.changed(action, reason="evidence")
 
 
 @transaction.atomic
@@ -395,6 +401,7 @@ def action_evidence_unlink(*, actor, action: RecoveryAction, item: EvidenceItem)
     if action.status == RecoveryAction.Status.CLOSURE_PROPOSED:
         raise ValidationError({"evidence": "Closure has been proposed on this evidence: it stays until the decision."})
     action.evidence.remove(item)
+    events.changed(action, reason="evidence")
 
 
 # --- Steps --------------------------------------------------------------------------------

@@ -14,15 +14,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from audits.tests.factories import TemplateFactory
+from audits.tests.factories import RecordFactory, SubmittedAuditFactory, TemplateFactory
 from core.choices import RiskLevel
 from evidence.models import SourceType
 from evidence.tests.factories import EvidenceFactory
 from governance.flags import tasks
 from governance.flags.services import flags_scan_provider
-from governance.models import Challenge, Flag
+from governance.flags.tests.factories import MeasureTriggerFactory
+from governance.models import Challenge, Flag, FlagTrigger
 from governance.reviews.tests.factories import OversightReviewFactory
-from recovery.models import ActionTransition, RecoveryAction, ReviewLayer
+from recovery.models import ActionTransition, OutcomeMeasure, RecoveryAction, ReviewLayer
 from recovery.tests.factories import ActionFactory, DataPointFactory, MeasureFactory, ThemeFactory
 
 S = RecoveryAction.Status
@@ -78,6 +79,26 @@ def populate(world, n: int) -> None:
             )
     template = TemplateFactory(provider=world.provider)
     type(template).objects.filter(pk=template.pk).update(created_at=timezone.now() - datetime.timedelta(days=60))
+    # Triggers as data: a threshold that holds (a closed action's latest point is 40) and a
+    # repeated finding (criterion c1 failed in two weekly audits at Oak House).
+    closed = OutcomeMeasure.objects.filter(provider=world.provider, action__status=S.CLOSED).order_by("-pk").first()
+    MeasureTriggerFactory(measure=closed, person=world.rm, threshold=50, periods=1)
+    for weeks_ago in (1, 2):
+        start = TODAY - datetime.timedelta(days=TODAY.weekday() + 7 * weeks_ago)
+        audit = SubmittedAuditFactory(service=world.service, template=template, period_start=start)
+        RecordFactory(audit=audit, answers={"c1": "no"})
+    FlagTrigger.objects.create(
+        provider=world.provider,
+        service=world.service,
+        kind=FlagTrigger.Kind.REPEATED_FINDING,
+        name="Escalation missed again",
+        person=world.ni,
+        created_by=world.ni,
+        template=template,
+        criterion_key="c1",
+        count=2,
+        weeks=8,
+    )
     OversightReviewFactory(
         service=world.service, chair=world.rm, scheduled_for=timezone.now() - datetime.timedelta(days=3)
     )

@@ -104,25 +104,42 @@ def test_start_materialises_the_agenda_with_snapshots(world):
     assert overdue.snapshot["days_overdue"] == 9 and overdue.snapshot["service"] == world.service.name
 
 
+def _overdue(service, title: str) -> RecoveryAction:
+    return ActionFactory(
+        theme=ThemeFactory(service=service, provider=service.provider),
+        service=service,
+        provider=service.provider,
+        title=title,
+        status=RecoveryAction.Status.IN_PROGRESS,
+        due_date=TODAY - datetime.timedelta(days=3),
+    )
+
+
+def _flag_item(review, action):
+    return review.agenda_items.get(kind=K.FLAG, snapshot__subject_type="action", snapshot__subject_id=action.pk)
+
+
 def test_refresh_adds_new_items_keeps_recorded_ones_and_drops_cleared_ones(world):
+    # Real causes, not hand-made flags: the agenda re-evaluates its scope's flags when it is built.
     s = world.service
-    recorded_flag = FlagFactory(service=s, provider=s.provider)
-    cleared_flag = FlagFactory(service=s, provider=s.provider)
+    recorded_action, cleared_action = _overdue(s, "Recorded"), _overdue(s, "Cleared")
     review = OversightReviewFactory(service=s, provider=s.provider)
     services.review_start(actor=world.rm, review=review)
-    recorded = review.agenda_items.get(subject_id=recorded_flag.pk)
+    recorded = _flag_item(review, recorded_action)
+    cleared_flag_id = _flag_item(review, cleared_action).subject_id
     services.item_challenge(actor=world.board, item=recorded, kind="question", text="Who is following this up?")
-    # Both flags resolve; a new one is raised.
-    type(recorded_flag).objects.filter(pk__in=[recorded_flag.pk, cleared_flag.pk]).update(resolved_at=timezone.now())
-    new_flag = FlagFactory(service=s, provider=s.provider)
+    # Both causes clear (new due dates); a new one arises.
+    later = TODAY + datetime.timedelta(days=30)
+    RecoveryAction.objects.filter(pk__in=[recorded_action.pk, cleared_action.pk]).update(due_date=later)
+    new_action = _overdue(s, "New")
 
     services.agenda_refresh(actor=world.rm, review=review)
 
-    ids = set(review.agenda_items.values_list("subject_id", flat=True))
-    assert recorded_flag.pk in ids, "an item with a challenge on it is kept"
-    assert cleared_flag.pk not in ids, "an untouched item whose cause cleared is dropped"
-    assert new_flag.pk in ids, "new items are added"
-    assert review.agenda_items.get(subject_id=recorded_flag.pk).challenges.count() == 1
+    ids = set(review.agenda_items.filter(kind=K.FLAG).values_list("subject_id", flat=True))
+    assert recorded.subject_id in ids, "an item with a challenge on it is kept"
+    assert cleared_flag_id not in ids, "an untouched item whose cause cleared is dropped"
+    assert _flag_item(review, new_action), "new items are added"
+    assert review.agenda_items.get(pk=recorded.pk).challenges.count() == 1
 
 
 def test_a_recorded_items_snapshot_is_not_rewritten(world):

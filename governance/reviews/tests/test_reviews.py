@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evidence.models import SourceType
-from governance.flags.tests.factories import FlagFactory
+from governance.flags.services import flags_scan_provider
 from governance.models import AgendaItem, Challenge, OversightReview, ReviewAmendment
 from governance.reviews import services as services
 from governance.reviews.tests.factories import AgendaItemFactory, OversightReviewFactory, in_progress_review
@@ -310,17 +310,34 @@ def test_amending_is_only_for_final_minutes_and_for_those_running_reviews(world,
 
 
 def test_the_page_previews_the_live_agenda_before_the_meeting(world, login):
-    FlagFactory(service=world.service, provider=world.provider, subject_label="A-9 Weekly sampling")
+    # A real cause: the preview leaves out open flags whose cause the rules no longer see.
+    action = ActionFactory(
+        theme=ThemeFactory(service=world.service, provider=world.provider),
+        service=world.service,
+        provider=world.provider,
+        title="Weekly sampling",
+        status=RecoveryAction.Status.IN_PROGRESS,
+        due_date=timezone.localdate() - datetime.timedelta(days=3),
+    )
+    flags_scan_provider(provider=world.provider)
     review = OversightReviewFactory(service=world.service, provider=world.provider)
     page = login(world.viewer).get(review.get_absolute_url()).content.decode()
-    assert "A-9 Weekly sampling" in page and "fixed when the meeting starts" in page
+    assert f"{action.reference} Weekly sampling" in page and "fixed when the meeting starts" in page
     assert "Start the meeting" not in page
     assert not AgendaItem.objects.exists(), "viewing never writes"
 
 
 def test_a_review_across_the_provider_hides_other_services_items_from_service_level_people(world, login):
-    FlagFactory(service=world.sibling, provider=world.provider, subject_label="Lodge flag")
-    FlagFactory(service=world.service, provider=world.provider, subject_label="House flag")
+    # Real causes (overdue actions): starting the review re-evaluates the flags of its scope.
+    for service, title in ((world.sibling, "Lodge flag"), (world.service, "House flag")):
+        ActionFactory(
+            theme=ThemeFactory(service=service, provider=world.provider),
+            service=service,
+            provider=world.provider,
+            title=title,
+            status=RecoveryAction.Status.IN_PROGRESS,
+            due_date=timezone.localdate() - datetime.timedelta(days=3),
+        )
     review = OversightReviewFactory(service=None, provider=world.provider, kind="quarterly_board")
     services.review_start(actor=world.ni, review=review)
     rm_page = login(world.rm).get(review.get_absolute_url()).content.decode()
