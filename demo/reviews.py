@@ -16,7 +16,7 @@ import datetime
 
 from django.utils import timezone
 
-from governance.models import AgendaItem, OversightReview
+from governance.models import AgendaItem, OversightReview, ReviewSeries
 from governance.reviews import services
 from recovery.models import RecoveryAction
 
@@ -77,6 +77,19 @@ SCHEDULED = [
     ("upcoming", "Weekly service review", 3, True),
     ("overdue", "Weekly service review (not held)", -8, False),
 ]
+# The provider's monthly leadership review as a recurring series chaired by the NI: its next
+# meetings fill her "next reviews", the calendar and the ICS feed.
+LEADERSHIP_SERIES = dict(
+    kind=K.MONTHLY_LEADERSHIP,
+    title="Monthly leadership review",
+    frequency=ReviewSeries.Frequency.MONTHLY,
+    first_in_days=10,
+    time_of_day=datetime.time(14, 0),
+    duration_minutes=90,
+    location="Oakfield House, training room",
+    chair="ni",
+    attendees=("rm", "quality", "board"),
+)
 WEEKLY = dict(
     kind=K.WEEKLY_SERVICE, duration_minutes=45, location="Manager's office", chair="rm", attendees=("deputy", "lead")
 )
@@ -163,5 +176,21 @@ def seed(world, plans=None, *, today: datetime.date | None = None) -> dict[str, 
         when = _at(today + datetime.timedelta(days=days), 10)
         reviews[key] = found.order_by("scheduled_for").first() or _create(
             world, service, WEEKLY, title=title, when=when
+        )
+    spec = LEADERSHIP_SERIES
+    if not ReviewSeries.objects.filter(provider=service.provider, service=None, title=spec["title"]).exists():
+        chair = world.user(spec["chair"])
+        services.series_create(
+            actor=chair,
+            provider=service.provider,
+            kind=spec["kind"],
+            frequency=spec["frequency"],
+            starts_on=today + datetime.timedelta(days=spec["first_in_days"]),
+            time_of_day=spec["time_of_day"],
+            chair=chair,
+            title=spec["title"],
+            duration_minutes=spec["duration_minutes"],
+            location=spec["location"],
+            attendees=[world.user(name) for name in spec["attendees"]],
         )
     return reviews

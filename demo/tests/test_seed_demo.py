@@ -80,3 +80,25 @@ def test_the_escalation_story_has_its_two_triggers_for_the_rm_and_the_ni():
     repeated = triggers.get(kind=FlagTrigger.Kind.REPEATED_FINDING)
     flag = Flag.objects.get(kind=Flag.Kind.TRIGGER, subject_id=repeated.pk, resolved_at__isnull=True)
     assert flag.assignee.email == "ni@oakfield.example"
+
+
+@pytest.mark.django_db
+def test_each_demo_persona_sees_their_own_work_first(client):
+    """Issue 10's demo: the RM's audits and actions, the NI's closures and next reviews (the
+    monthly leadership series she chairs), the quality lead's audit effectiveness and packs,
+    the viewer's progress."""
+    call_command("seed_demo", stdout=io.StringIO())
+    expected = {
+        "rm@oakfield.example": ["Audits due this week", "Your actions"],
+        "ni@oakfield.example": ["Closures waiting for your decision", "Your next reviews"],
+        "quality@oakfield.example": ["Audits that did not show the actions working", "Evidence packs you asked for"],
+        "viewer@oakfield.example": ["Nothing waits for you", "Progress at your services"],
+    }
+    for email, first in expected.items():
+        client.force_login(User.objects.get(email=email))
+        html = client.get("/").content.decode()
+        headings = [re.sub(r"<[^>]+>|\s+", " ", h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html, re.S)]
+        assert [h.rstrip("0123456789 ") for h in headings[: len(first)]] == first, (email, headings)
+    client.force_login(User.objects.get(email="ni@oakfield.example"))
+    html = client.get("/").content.decode()
+    assert "Monthly leadership review" in html  # her next meeting, from the series
