@@ -60,8 +60,9 @@ def test_single_cadences_become_layers_with_the_same_dates(world, back_to_latest
     executor.loader.build_graph()
     executor.migrate(AFTER)
 
-    from governance.models import Flag as FlagNow
-    from recovery.models import ReviewLayer
+    # The models as they are at AFTER (today's have columns later migrations add).
+    after = executor.loader.project_state(AFTER).apps
+    FlagNow, ReviewLayer = after.get_model("governance", "Flag"), after.get_model("recovery", "ReviewLayer")
 
     def layer(**subject):
         (only,) = ReviewLayer.objects.filter(**subject)
