@@ -35,11 +35,11 @@ def test_a_committed_change_moves_its_flag_within_a_minute(world, services, send
 
     today = timezone.localdate()
     action = ActionFactory(
-        theme=ThemeFactory(service=world.service, owner=world.rm, last_reviewed_at=today),
+        theme=ThemeFactory(service=world.service, owner=world.rm, layers=False),
         owner=world.rm,
         status=RecoveryAction.Status.IN_PROGRESS,
         started_on=today - datetime.timedelta(days=30),
-        last_reviewed_at=today,
+        layers=False,
         due_date=today + datetime.timedelta(days=10),
     )
     flags_scan_provider(provider=world.provider)  # the steady state: nothing about A-1 yet

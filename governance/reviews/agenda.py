@@ -266,12 +266,25 @@ def build_agenda(
     cause has cleared (the services re-evaluate the flags before they build the agenda).
     """
     today = today or timezone.localdate()
+    overdue = _overdue_actions(review, today)
+    # An overdue action comes once: as itself (owner, due date, how late), not a second time as
+    # its "overdue action" flag, which the same fact raised and the same fact resolves.
+    listed = {e.subject_id for e in overdue}
+    flags = [
+        e
+        for e in _flags(review, current_flags_only, today)
+        if not (
+            e.snapshot.get("flag_kind") == Flag.Kind.OVERDUE_ACTION
+            and e.snapshot.get("subject_type") == "action"
+            and e.snapshot.get("subject_id") in listed
+        )
+    ]
     return [
         *_closure_proposals(review),
-        *_flags(review, current_flags_only, today),
+        *flags,
         *_high_risk_themes(review),
         *_measure_concerns(review, today),
-        *_overdue_actions(review, today),
+        *overdue,
         *_overdue_audits(review, today),
         *_watch_themes(review, today),
         *_requests(review),

@@ -116,7 +116,8 @@ def _overdue(service, title: str) -> RecoveryAction:
 
 
 def _flag_item(review, action):
-    return review.agenda_items.get(kind=K.FLAG, snapshot__subject_type="action", snapshot__subject_id=action.pk)
+    # An overdue action is on the agenda once, as itself (its "overdue action" flag is not repeated).
+    return review.agenda_items.get(kind=K.OVERDUE_ACTION, subject_id=action.pk)
 
 
 def test_refresh_adds_new_items_keeps_recorded_ones_and_drops_cleared_ones(world):
@@ -135,7 +136,7 @@ def test_refresh_adds_new_items_keeps_recorded_ones_and_drops_cleared_ones(world
 
     services.agenda_refresh(actor=world.rm, review=review)
 
-    ids = set(review.agenda_items.filter(kind=K.FLAG).values_list("subject_id", flat=True))
+    ids = set(review.agenda_items.filter(kind=K.OVERDUE_ACTION).values_list("subject_id", flat=True))
     assert recorded.subject_id in ids, "an item with a challenge on it is kept"
     assert cleared_flag_id not in ids, "an untouched item whose cause cleared is dropped"
     assert _flag_item(review, new_action), "new items are added"

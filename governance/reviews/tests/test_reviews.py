@@ -322,7 +322,8 @@ def test_the_page_previews_the_live_agenda_before_the_meeting(world, login):
     flags_scan_provider(provider=world.provider)
     review = OversightReviewFactory(service=world.service, provider=world.provider)
     page = login(world.viewer).get(review.get_absolute_url()).content.decode()
-    assert f"{action.reference} Weekly sampling" in page and "fixed when the meeting starts" in page
+    assert "Overdue action: Weekly sampling" in page and "fixed when the meeting starts" in page
+    assert f"{action.reference} Weekly sampling" not in page, "once, as itself, not again as its flag"
     assert "Start the meeting" not in page
     assert not AgendaItem.objects.exists(), "viewing never writes"
 
