@@ -353,6 +353,11 @@ def lay_out_part(html: str, *, tag: bool) -> _Laid:
     return _lay_out(html, None, tag=tag)
 
 
+def part_from_json(layout: dict, data: bytes) -> _Laid:
+    """A part laid out elsewhere, from its stored facts (``_Laid.as_json``) and its PDF."""
+    return _Laid.from_json(layout, data)
+
+
 def _finish(ctx, body: _Body, merger: Merger, stats: ChunkedStats, html_sink) -> rendering.RenderedPdf:
     wide, anchors, bookmarks = body.wide, body.anchors, body.bookmarks
     # The cover and contents, now that every section's page is known (counting the front's own pages).

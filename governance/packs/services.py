@@ -464,7 +464,7 @@ def pack_merge(*, pack_id: int, attempt: int, job_id: str | None = None) -> Evid
             for part in parts:
                 with storage.open(part.pdf_name, "rb") as fh:
                     data = fh.read()
-                yield chunked._Laid.from_json(part.layout, data)
+                yield chunked.part_from_json(part.layout, data)
 
         pdf, stats = chunked.render_parts(front_ctx, laid_parts(), tagged=front["tagged"], parts_count=len(parts))
         _progress(pack_id, attempt, 90, "Storing the file")
