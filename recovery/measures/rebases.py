@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from core import events, limits
@@ -122,17 +121,5 @@ def measure_rebase_remove(*, actor, rebase: MeasureRebase, reason: str) -> Measu
 
 def rebase_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> MeasureRebase:
     """One rebase, scoped through its measure (404 if not visible; 403 if ``verb`` is not allowed)."""
-    qs = policy.objects_for(
-        user,
-        MeasureRebase.objects.select_related("measure", "measure__action", "measure__service", "measure__provider"),
-        policy.Verb.VIEW,
-        service_field="measure__service",
-        provider_field="measure__provider",
-    )
-    try:
-        rebase = qs.get(pk=pk)
-    except MeasureRebase.DoesNotExist:
-        raise Http404("Not found") from None
-    if verb != policy.Verb.VIEW and not policy.can(user, verb, rebase.measure):
-        raise PermissionDenied("Your role does not allow this.")
-    return rebase
+    qs = MeasureRebase.objects.select_related("measure__action")
+    return policy.get_through_or_404(user, qs, "measure", verb, pk=pk)

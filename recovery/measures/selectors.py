@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils import timezone
 
 from core import permissions as policy
@@ -28,20 +26,8 @@ def action_for_measures(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> 
 
 def point_for(user, pk: int, verb: policy.Verb = policy.Verb.VIEW) -> DataPoint:
     """One data point, scoped through its measure (a point has no tenant columns of its own)."""
-    qs = policy.objects_for(
-        user,
-        DataPoint.objects.select_related("measure", "measure__action", "measure__service", "measure__provider"),
-        policy.Verb.VIEW,
-        service_field="measure__service",
-        provider_field="measure__provider",
-    )
-    try:
-        point = qs.get(pk=pk)
-    except DataPoint.DoesNotExist:
-        raise Http404("Not found") from None
-    if verb != policy.Verb.VIEW and not policy.can(user, verb, point.measure):
-        raise PermissionDenied("Your role does not allow this.")
-    return point
+    qs = DataPoint.objects.select_related("measure__action")
+    return policy.get_through_or_404(user, qs, "measure", verb, pk=pk)
 
 
 def measure_summary(measure: OutcomeMeasure, *, today: datetime.date | None = None) -> MeasureSummary:
