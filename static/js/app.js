@@ -8,6 +8,19 @@
     if (target) { target.focus(); }
   });
 
+  // A lazily loaded panel whose request failed (templates/includes/lazy_panel.html) shows its
+  // message and the link to the part on a page of its own, instead of a skeleton for ever.
+  function lazyFailed(event) {
+    var panel = event.detail && event.detail.elt;
+    if (!panel || !panel.classList || !panel.classList.contains("lazy-panel")) { return; }
+    panel.classList.add("lazy-panel-failed");
+    panel.removeAttribute("aria-busy");
+    var failed = panel.querySelector(".lazy-failed");
+    if (failed) { failed.hidden = false; }
+  }
+  document.body.addEventListener("htmx:responseError", lazyFailed);
+  document.body.addEventListener("htmx:sendError", lazyFailed);
+
   // What this device keeps for the offline audit pages (static/js/audit_form.js: a copy of each
   // audit's answers; static/js/service_worker.js: the pages) goes with the session at sign-out.
   // Answers the server does not have yet are named first, and the person may stay signed in.
