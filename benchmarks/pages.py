@@ -10,11 +10,17 @@ Requests go through Django's test Client (the full middleware stack, no network)
 as the large provider's nominated individual. The floor is ``core:account`` (a signed-in
 page with the session, user and membership queries and nothing else); ``core:healthz``
 (no session, one query) is printed too. Goal: each page's median within 2x of the floor.
-Pages whose URL does not exist yet are skipped.
+Pages whose URL does not exist yet are skipped. A page that defers parts of itself
+(templates/includes/lazy_panel.html) is followed by its deferred parts, each requested as htmx
+does, and the sum of the page and all of them (the server's work for a reader who scrolls the
+whole page). The objects loaded before measuring are frozen (``gc.freeze()``), as in a gunicorn
+worker forked from the preloading master (gunicorn.conf.py).
 """
 
 from __future__ import annotations
 
+import gc
+import re
 import statistics
 import sys
 import time
@@ -40,18 +46,23 @@ def url_or_none(name: str, **kwargs) -> str | None:
         return None
 
 
-def measure(client: Client, url: str, n: int) -> tuple[float, float, int, int]:
+# A panel the page loads after itself (templates/includes/lazy_panel.html): its fragment's URL.
+DEFERRED = re.compile(r'<div class="lazy-panel"[^>]*?hx-get="([^"]+)"')
+
+
+def measure(client: Client, url: str, n: int, headers=None) -> tuple[float, float, int, int, str]:
+    headers = headers or {}
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
+        response = client.get(url, headers=headers)
     status, queries = response.status_code, len(ctx.captured_queries)
     times = []
     for _ in range(n):
         started = time.perf_counter()
-        client.get(url)
+        client.get(url, headers=headers)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
     p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-    return statistics.median(times), p95, status, queries
+    return statistics.median(times), p95, status, queries, response.content.decode(errors="replace")
 
 
 def main() -> None:
@@ -60,6 +71,11 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     p = provider()
     print(f"Large provider: {describe(p)}; database: {connection.vendor}; {n} requests per page")
+    # As a gunicorn worker forked from the preloading master (gunicorn.conf.py): what is loaded
+    # now (Django, the app, the first queries' caches) is frozen out of the collector's reach.
+    for warm in (reverse("core:account"), reverse("core:home")):
+        Client().get(warm)
+    gc.freeze()
     service = p.services.order_by("name").first()
     # The NI for provider-wide pages; the service's registered manager for service pages
     # (the NI may not log audits).
@@ -102,10 +118,23 @@ def main() -> None:
         if url is None:
             print(f"{label:52} skipped: URL not defined yet")
             continue
-        median, p95, status, queries = measure(client, url, n)
+        median, p95, status, queries, html = measure(client, url, n)
         if floor is None:
             floor = median
         print(f"{label:52} {status:>6} {queries:>7} {median:>10.1f} {p95:>8.1f} {median / floor:>8.1f}")
+        deferred = list(dict.fromkeys(u.replace("&amp;", "&") for u in DEFERRED.findall(html)))
+        total = median
+        for i, part in enumerate(deferred):
+            d_median, d_p95, d_status, d_queries, _ = measure(client, part, n, headers={"HX-Request": "true"})
+            total += d_median
+            if i < 3:
+                name = f"  deferred part {i + 1} of {len(deferred)}"
+                print(
+                    f"{name:52} {d_status:>6} {d_queries:>7} {d_median:>10.1f} {d_p95:>8.1f} {d_median / floor:>8.1f}"
+                )
+        if deferred:
+            name = f"  page and all {len(deferred)} deferred parts (sum)"
+            print(f"{name:52} {'':>6} {'':>7} {total:>10.1f} {'':>8} {total / floor:>8.1f}")
     print("Goal: median within 2x of the signed-in floor (core:account).")
 
 
