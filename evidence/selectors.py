@@ -85,13 +85,13 @@ def is_provider_level(user, provider: Provider, verb: policy.Verb = policy.Verb.
 @dataclass
 class LibraryFilters:
     service: str = ""  # a service slug, PROVIDER_WIDE, or "" for everything in scope
-    category: EvidenceCategory | None = None
+    category: int | None = None  # an EvidenceCategory's id
     source_type: str = ""
     nature: str = ""
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     linked: str = ""  # "linked", "unlinked" or ""
-    theme: Model | None = None
+    theme: int | None = None  # a theme's id, one of ``theme_choices``
     q: str = ""
 
 
@@ -109,7 +109,7 @@ def library_items(
     elif f.service:
         qs = qs.filter(service__slug=f.service)
     if f.category is not None:
-        qs = qs.filter(category=f.category)
+        qs = qs.filter(category_id=f.category)
     if f.source_type:
         qs = qs.filter(source_type=f.source_type)
     if f.nature:
@@ -130,8 +130,8 @@ def library_items(
     return qs
 
 
-def _theme_evidence_ids(theme) -> QuerySet:
-    """Ids of items linked to the theme itself, its learning or its actions."""
+def _theme_evidence_ids(theme: int) -> QuerySet:
+    """Ids of items linked to the theme (by id) itself, its learning or its actions."""
     q = Q(pk__in=[])
     if _relation("themes") is not None:
         q |= Q(themes=theme)
@@ -205,15 +205,16 @@ def library_table(items: QuerySet[EvidenceItem]) -> Table:
     return Table("Evidence", LIBRARY_COLUMNS, rows())
 
 
-def theme_choices(user, *, provider: Provider, service: Service | None = None) -> QuerySet | None:
-    """Themes the user can see here, for the library's theme filter (None without recovery)."""
+def theme_choices(user, *, provider: Provider, service: Service | None = None) -> list[tuple[int, str]] | None:
+    """(id, title) of the themes the user can see here, for the library's theme filter (None
+    without recovery). Values, not instances: a provider-wide library offers hundreds."""
     rel = _relation("themes")
     if rel is None:
         return None
     qs = rel.related_model.objects.filter(provider=provider)
     if service is not None:
         qs = qs.filter(Q(service=service) | Q(service__isnull=True))
-    return policy.objects_for(user, qs, policy.Verb.VIEW).order_by("title")
+    return list(policy.objects_for(user, qs, policy.Verb.VIEW).order_by("title").values_list("pk", "title"))
 
 
 # --- coverage -------------------------------------------------------------------------
@@ -249,35 +250,58 @@ def current_framework() -> FrameworkVersion | None:
     )
 
 
-def coverage(items: QuerySet[EvidenceItem]) -> Coverage:
-    """Current items per key question x CQC evidence category (four queries, whatever the size).
+@dataclass
+class LibraryFramework:
+    """The current framework and its CQC evidence categories: the library's category filter
+    and its coverage grid share them (loaded once for the page)."""
+
+    version: FrameworkVersion | None
+    categories: list[EvidenceCategory]
+
+
+def library_framework() -> LibraryFramework:
+    version = current_framework()
+    return LibraryFramework(version, list(EvidenceCategory.objects.filter(version=version).order_by("order")))
+
+
+def coverage(
+    items: QuerySet[EvidenceItem], *, total: int | None = None, framework: LibraryFramework | None = None
+) -> Coverage:
+    """Current items per key question x CQC evidence category (two queries given ``total``,
+    ``items.count()``, and ``framework``; four without them), whatever the size.
 
     An item tagged to several statements of one key question counts once in that row.
     Key questions are matched by code, so items tagged to any framework version count.
-    One aggregate gives the grid and the untagged items alike: through the outer join to the
-    framework tags, an untagged item lands in a row with no key question.
+    One aggregate over the tagged items only (read from their tags, never a scan of every item)
+    gives, per category, the items tagged at all and those tagged to each key question: an item
+    has one category, so the tagged items are the sum of the first and the rest are untagged.
     """
-    version = current_framework()
-    categories = list(EvidenceCategory.objects.filter(version=version).order_by("order"))
-    key_questions = list(KeyQuestion.objects.filter(version=version).order_by("order"))
-    counts: dict[tuple[str | None, int | None], int] = {}
-    untagged = 0
+    framework = framework or library_framework()
+    categories = framework.categories
+    key_questions = list(KeyQuestion.objects.filter(version=framework.version).order_by("order"))
+    if total is None:
+        total = items.count()
+    per_question = {
+        f"kq_{n}": Count("pk", distinct=True, filter=Q(framework_items__key_question__code=kq.code))
+        for n, kq in enumerate(key_questions)
+    }
+    counts: dict[tuple[str, int | None], int] = {}
+    tagged = 0
     for row in (
-        items.order_by()
-        .values("framework_items__key_question__code", "category_id")
-        .annotate(n=Count("pk", distinct=True))
+        items.filter(framework_items__isnull=False)
+        .order_by()
+        .values("category_id")
+        .annotate(tagged=Count("pk", distinct=True), **per_question)
     ):
-        code = row["framework_items__key_question__code"]
-        if code is None:
-            untagged += row["n"]
-        else:
-            counts[(code, row["category_id"])] = row["n"]
+        tagged += row["tagged"]
+        for n, kq in enumerate(key_questions):
+            counts[(kq.code, row["category_id"])] = row[f"kq_{n}"]
     rows = []
     for kq in key_questions:
         row = CoverageRow(kq, [(cat, counts.get((kq.code, cat.pk), 0)) for cat in categories])
         row.uncategorised = counts.get((kq.code, None), 0)
         rows.append(row)
-    return Coverage(version, categories, rows, untagged)
+    return Coverage(framework.version, categories, rows, total - tagged)
 
 
 # --- one item --------------------------------------------------------------------------

@@ -50,26 +50,30 @@ def _provider_for_wide_role(request, slug: str) -> Provider:
 # --- the library ---------------------------------------------------------------------
 
 
-def _library_context(request, provider: Provider, service: Service | None) -> tuple[LibraryFilterForm, object]:
+def _library_context(
+    request, provider: Provider, service: Service | None
+) -> tuple[LibraryFilterForm, object, selectors.LibraryFramework]:
     user = request.user
     if service is None:
         visible = policy.services(user).filter(provider=provider).order_by("name")
         service_choices = [("", "All services and provider-wide")]
-        service_choices += [(s.slug, s.name) for s in visible]
+        service_choices += list(visible.values_list("slug", "name"))
     else:
         service_choices = [("", f"{service.name} and provider-wide"), (service.slug, f"{service.name} only")]
     service_choices.append((selectors.PROVIDER_WIDE, "Provider-wide only"))
+    framework = selectors.library_framework()
     form = LibraryFilterForm(
         request.GET or None,
         service_choices=service_choices,
+        categories=framework.categories,
         themes=selectors.theme_choices(user, provider=provider, service=service),
     )
     items = selectors.library_items(user, provider=provider, service=service, filters=form.filters())
-    return form, items
+    return form, items, framework
 
 
 def _library(request, provider: Provider, service: Service | None):
-    form, items = _library_context(request, provider, service)
+    form, items, framework = _library_context(request, provider, service)
     # Page the bare rows first, then join and count links for that page's items only: with the
     # link counts in the paged query, PostgreSQL ran four counting subplans for every matching
     # item of a large provider before sorting out the top 25.
@@ -99,7 +103,7 @@ def _library(request, provider: Provider, service: Service | None):
         "page": page,
         "filtered": form.is_bound and any(v for k, v in request.GET.items() if k != "page"),
         "query": query.urlencode(),
-        "coverage": selectors.coverage(items),
+        "coverage": selectors.coverage(items, total=page.paginator.count, framework=framework),
         "can_add": can_add,
         "add_query": add_query,
         "export_urls": export_urls,
@@ -125,7 +129,7 @@ def provider_library(request, provider: str):
 
 def _export(request, provider: Provider, service: Service | None, fmt: str):
     """The library as the page shows it (same scope, same filters), as a download."""
-    _form, items = _library_context(request, provider, service)
+    _form, items, _framework = _library_context(request, provider, service)
     table = selectors.library_table(items)
     name = exports.download_name("evidence", service.slug if service else provider.slug, ext=fmt)
     if fmt == "csv":
