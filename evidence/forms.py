@@ -233,12 +233,30 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(out))  # noqa: S308 - every name, value and label above is escaped
 
 
+class _QuickInput:
+    """An <input> drawn in Python, the same HTML as django/forms/widgets/input.html draws."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else f' value="{escape(widget["value"])}"'
+        html = f'<input type="{escape(widget["type"])}" name="{escape(name)}"{shown}{_attrs(widget["attrs"])}>'
+        return mark_safe(html)  # noqa: S308 - the name, value and attributes are escaped
+
+
+class QuickTextInput(_QuickInput, forms.TextInput):
+    pass
+
+
+class QuickDateInput(_QuickInput, DateInput):
+    pass
+
+
 class LibraryFilterForm(forms.Form):
     """The library's filters. Invalid values are dropped, never an error page.
 
-    Choices are values (ids and names), not instances, drawn by ``QuickSelect``."""
+    Choices are values (ids and names), not instances; every widget is drawn in Python."""
 
-    q = BoundedCharField(label="Search titles and descriptions", required=False, max_length=100)
+    q = BoundedCharField(label="Search titles and descriptions", required=False, max_length=100, widget=QuickTextInput)
     service = forms.ChoiceField(label="Where", required=False, widget=QuickSelect)
     category = forms.TypedChoiceField(
         label="CQC evidence category", required=False, coerce=int, empty_value=None, widget=QuickSelect
@@ -249,8 +267,8 @@ class LibraryFilterForm(forms.Form):
     nature = forms.ChoiceField(
         label="Impact or activity", required=False, choices=[("", "Either"), *Nature.choices], widget=QuickSelect
     )
-    date_from = PlausibleDateField(label="Refers to, from", required=False, widget=DateInput())
-    date_to = PlausibleDateField(label="Refers to, to", required=False, widget=DateInput())
+    date_from = PlausibleDateField(label="Refers to, from", required=False, widget=QuickDateInput())
+    date_to = PlausibleDateField(label="Refers to, to", required=False, widget=QuickDateInput())
     linked = forms.ChoiceField(
         label="Linked",
         required=False,

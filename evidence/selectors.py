@@ -8,6 +8,7 @@ never by import), so this app works whichever of those layers are installed.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
@@ -142,10 +143,35 @@ def _theme_evidence_ids(theme: int) -> QuerySet:
     return EvidenceItem.objects.filter(q).values("pk")
 
 
+@functools.cache
+def _link_counts() -> dict:
+    """The link-count annotations, built once: annotating copies them, never changes them."""
+    return {f"n_{name}": _link_count(name) for name in LINK_RELATIONS + OWNER_RELATIONS}
+
+
 def with_links(qs: QuerySet[EvidenceItem]) -> QuerySet[EvidenceItem]:
     """The queryset ready to list: related rows joined, link counts annotated (no N+1)."""
-    annotations = {f"n_{name}": _link_count(name) for name in LINK_RELATIONS + OWNER_RELATIONS}
-    return qs.select_related("service", "category", "created_by").annotate(**annotations)
+    return qs.select_related("service", "category", "created_by").annotate(**_link_counts())
+
+
+# What a library row shows (templatetags/evidence_library.py); the rest of an item stays in the table.
+LIBRARY_ROW_FIELDS = ("title", "file_name", "refers_to", "source_type", "nature", "service__name", "category__name")
+
+
+def library_page(pks: QuerySet) -> QuerySet[EvidenceItem]:
+    """One page of the library ready to list, in one query: ``pks`` is the page's slice of
+    ``library_items(...).values_list("pk")`` (a subquery), joined and counted for its rows only.
+
+    Paged bare first: with the link counts in the paged query itself, PostgreSQL counts links
+    for every matching item before sorting out the page (a service's items and the provider-wide
+    ones are two index ranges, so they are sorted)."""
+    return (
+        EvidenceItem.objects.filter(pk__in=pks)
+        .select_related("service", "category")
+        .only(*LIBRARY_ROW_FIELDS)
+        .annotate(**_link_counts())
+        .order_by(*EvidenceItem._meta.ordering)
+    )
 
 
 def link_summary(item: EvidenceItem) -> str:

@@ -74,14 +74,8 @@ def _library_context(
 
 def _library(request, provider: Provider, service: Service | None):
     form, items, framework = _library_context(request, provider, service)
-    # Page the bare rows first, then join and count links for that page's items only: with the
-    # link counts in the paged query, PostgreSQL ran four counting subplans for every matching
-    # item of a large provider before sorting out the top 25.
     page = Paginator(items.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
-    order = {pk: n for n, pk in enumerate(page.object_list)}
-    page.object_list = sorted(
-        selectors.with_links(EvidenceItem.objects.filter(pk__in=order)), key=lambda item: order[item.pk]
-    )
+    page.object_list = list(selectors.library_page(page.object_list))
     for item in page.object_list:
         item.links_text = selectors.link_summary(item)
     query = request.GET.copy()
