@@ -8,39 +8,38 @@ part of it. The markup is written here once, as the template wrote it.
 from __future__ import annotations
 
 from django import template
-from django.utils import dateformat
-from django.utils.html import format_html, format_html_join
+from django.urls import reverse
+from django.utils.dates import MONTHS_3
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from evidence.models import Nature, SourceType
 
 register = template.Library()
-
-_ROW = (
-    '<tr>\n  <td><a href="{}">{}</a>{}</td>\n'
-    '  <td class="text-nowrap"><time datetime="{}">{}</time></td>\n'
-    "  <td>{}</td>\n  <td>{}</td>\n  <td>{}</td>\n  <td>{}</td>\n  <td>{}</td>\n</tr>\n"
-)
-_FILE = format_html(' <span class="small text-body-secondary">{}</span>', "(file)")
-_NOT_LINKED = format_html('<span class="text-body-secondary">{}</span>', "Not linked")
 
 
 @register.simple_tag
 def library_rows(items) -> str:
     """The <tr> of each listed item (``selectors.library_page`` rows with ``links_text``)."""
-    return format_html_join(
-        "",
-        _ROW,
-        (
-            (
-                item.get_absolute_url(),
-                item.title,
-                _FILE if item.file_name else "",
-                item.refers_to.isoformat(),
-                dateformat.format(item.refers_to, "j M Y"),
-                item.service.name if item.service_id else "Provider-wide",
-                item.category.name if item.category_id else "—",
-                item.get_source_type_display(),
-                item.get_nature_display(),
-                item.links_text or _NOT_LINKED,
-            )
-            for item in items
-        ),
-    )
+    # Choice labels are lazy translations: resolve and escape each once, not once a row.
+    labels = {value: escape(label) for value, label in (*SourceType.choices, *Nature.choices)}
+    # One reverse() for the page, not one a row: the detail URL with the item's id in place of 0.
+    url_head, url_tail = reverse("evidence:detail", kwargs={"pk": 0}).rsplit("0", 1)
+    months: dict[int, str] = {}  # the date filter's "M" (MONTHS_3, title-cased), once a month
+    rows = []
+    for item in items:
+        day = item.refers_to
+        if day.month not in months:
+            months[day.month] = str(MONTHS_3[day.month]).title()
+        file = ' <span class="small text-body-secondary">(file)</span>' if item.file_name else ""
+        where = escape(item.service.name) if item.service_id else "Provider-wide"
+        category = escape(item.category.name) if item.category_id else "—"
+        links = escape(item.links_text) if item.links_text else '<span class="text-body-secondary">Not linked</span>'
+        rows.append(
+            f'<tr>\n  <td><a href="{url_head}{item.pk}{url_tail}">{escape(item.title)}</a>{file}</td>\n'
+            f'  <td class="text-nowrap"><time datetime="{day.isoformat()}">{day.day} {months[day.month]} {day.year}'
+            "</time></td>\n"
+            f"  <td>{where}</td>\n  <td>{category}</td>\n  <td>{labels[item.source_type]}</td>\n"
+            f"  <td>{labels[item.nature]}</td>\n  <td>{links}</td>\n</tr>\n"
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
