@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.html import conditional_escape as escape
 from django.utils.safestring import mark_safe
 
 from core import limits
@@ -198,10 +200,21 @@ class RemoveForm(forms.Form):
         self.helper.disable_csrf = True
 
 
+_SPECIAL = re.compile(r"[&<>\"']").search
+
+
+def _escape(value) -> str:
+    """``conditional_escape`` in fewer calls: a provider's theme filter escapes hundreds of labels."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    value = str(value)
+    return html.escape(value) if _SPECIAL(value) else value
+
+
 def _attrs(attrs: dict) -> str:
     """Django's django/forms/widgets/attrs.html in Python: True a bare name, False left out."""
     return "".join(
-        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
+        f" {_escape(name)}" if value is True else f' {_escape(name)}="{_escape(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -216,17 +229,17 @@ class QuickSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
         values = widget["value"]
-        out, has_selected = [f'<select name="{escape(name)}"{_attrs(widget["attrs"])}>'], False
+        out, has_selected = [f'<select name="{_escape(name)}"{_attrs(widget["attrs"])}>'], False
         for option_value, option_label in self.choices:
             group = isinstance(option_label, (list, tuple))
             if group:
-                out.append(f'\n  <optgroup label="{escape(option_value)}">')
-            for sub_value, sub_label in option_label if group else [(option_value, option_label)]:
+                out.append(f'\n  <optgroup label="{_escape(option_value)}">')
+            for sub_value, sub_label in option_label if group else ((option_value, option_label),):
                 sub_value = "" if sub_value is None else str(sub_value)
                 selected = not has_selected and sub_value in values
                 has_selected |= selected
                 mark = " selected" if selected else ""
-                out.append(f'\n  <option value="{escape(sub_value)}"{mark}>{escape(sub_label)}</option>')
+                out.append(f'\n  <option value="{_escape(sub_value)}"{mark}>{_escape(sub_label)}</option>')
             if group:
                 out.append("\n  </optgroup>")
         out.append("\n</select>")
@@ -238,9 +251,9 @@ class _QuickInput:
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        shown = "" if widget["value"] is None else f' value="{escape(widget["value"])}"'
-        html = f'<input type="{escape(widget["type"])}" name="{escape(name)}"{shown}{_attrs(widget["attrs"])}>'
-        return mark_safe(html)  # noqa: S308 - the name, value and attributes are escaped
+        shown = "" if widget["value"] is None else f' value="{_escape(widget["value"])}"'
+        markup = f'<input type="{_escape(widget["type"])}" name="{_escape(name)}"{shown}{_attrs(widget["attrs"])}>'
+        return mark_safe(markup)  # noqa: S308 - the name, value and attributes are escaped
 
 
 class QuickTextInput(_QuickInput, forms.TextInput):

@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, F, IntegerField, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch
 from django.utils import timezone
@@ -282,16 +282,11 @@ def current_framework() -> FrameworkVersion | None:
     )
 
 
-def _current_framework_id() -> QuerySet:
-    """``current_framework()``'s id as a subquery: the current version, else the latest."""
-    current_first = Case(When(status=FrameworkVersion.Status.CURRENT, then=Value(0)), default=Value(1))
-    return FrameworkVersion.objects.order_by(current_first, "-published").values("pk")[:1]
-
-
 @dataclass
 class LibraryFramework:
     """The current framework's CQC evidence categories and key questions: the library's
-    category filter and its coverage grid share them (two queries for the page)."""
+    category filter and its coverage grid share them (three plain queries for the page: with the
+    version as a subquery, two queries cost more to build than the third took to run)."""
 
     version: FrameworkVersion | None
     categories: list[EvidenceCategory]
@@ -299,19 +294,17 @@ class LibraryFramework:
 
 
 def library_framework() -> LibraryFramework:
-    version_id = _current_framework_id()
-    categories = list(EvidenceCategory.objects.filter(version=Subquery(version_id)).order_by("order"))
-    key_questions = list(
-        KeyQuestion.objects.filter(version=Subquery(version_id)).select_related("version").order_by("order")
-    )
-    return LibraryFramework(key_questions[0].version if key_questions else None, categories, key_questions)
+    version = current_framework()
+    categories = list(EvidenceCategory.objects.filter(version=version).order_by("order"))
+    key_questions = list(KeyQuestion.objects.filter(version=version).order_by("order"))
+    return LibraryFramework(version, categories, key_questions)
 
 
 def coverage(
     items: QuerySet[EvidenceItem], *, total: int | None = None, framework: LibraryFramework | None = None
 ) -> Coverage:
     """Current items per key question x CQC evidence category: one query given ``total``
-    (``items.count()``) and ``framework`` (``library_framework()``), four without, whatever the size.
+    (``items.count()``) and ``framework`` (``library_framework()``), five without, whatever the size.
 
     An item tagged to several statements of one key question counts once in that row.
     Key questions are matched by code, so items tagged to any framework version count.

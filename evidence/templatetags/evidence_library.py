@@ -43,3 +43,24 @@ def library_rows(items) -> str:
             f"  <td>{labels[item.nature]}</td>\n  <td>{links}</td>\n</tr>\n"
         )
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def coverage_rows(coverage) -> str:
+    """The coverage grid's body (``selectors.coverage``): a row a key question, a cell a category,
+    a zero marked "Gap" in words for screen readers too."""
+    rows = []
+    for row in coverage.rows:
+        question = escape(row.key_question.name)
+        cells = "\n  ".join(
+            f"<td>{n}</td>"
+            if n
+            else '<td class="gap"><span aria-hidden="true">0</span> <span class="small fw-semibold">Gap</span>'
+            f'<span class="visually-hidden">: no {escape(category.name)} evidence for {question}</span></td>'
+            for category, n in row.cells
+        )
+        rows.append(
+            f'<tr>\n  <th scope="row" class="text-start">{question}</th>\n  {cells}\n'
+            f'  <td class="text-body-secondary">{row.uncategorised}</td>\n</tr>\n'
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - the names above are escaped, the rest are numbers
