@@ -224,7 +224,16 @@ class QuickSelect(forms.Select):
     """A single select drawn in Python, the same HTML as Django's template draws it.
 
     Django renders each option through its own template; with a provider's hundreds of themes
-    that was a third of the provider-wide library's time."""
+    that was a third of the provider-wide library's time. Its choices are kept as given:
+    (value, label) pairs, or (group, pairs), never normalised again."""
+
+    @property
+    def choices(self):
+        return self._choices
+
+    @choices.setter
+    def choices(self, value):
+        self._choices = list(value)
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
@@ -264,32 +273,71 @@ class QuickDateInput(_QuickInput, DateInput):
     pass
 
 
+class QuickChoiceField(forms.TypedChoiceField):
+    """A choice field drawn by ``QuickSelect``, its (value, label) pairs kept as given: Django
+    normalises every pair twice (field and widget), about ten calls a choice, and a provider's
+    library offers hundreds of themes."""
+
+    @property
+    def choices(self):
+        return self._choices
+
+    @choices.setter
+    def choices(self, value):
+        self._choices = self.widget.choices = list(value)
+
+
+# As ModelChoiceField said it (a list of ids is not the user's to be told back).
+NOT_A_CHOICE = {"invalid_choice": "Select a valid choice. That choice is not one of the available choices."}
+
+
+def _select() -> QuickSelect:
+    return QuickSelect(attrs={"class": "select form-select"})
+
+
+def _date() -> QuickDateInput:
+    return QuickDateInput(attrs={"class": "dateinput form-control"})
+
+
 class LibraryFilterForm(forms.Form):
     """The library's filters. Invalid values are dropped, never an error page.
 
-    Choices are values (ids and names), not instances; every widget is drawn in Python."""
+    Choices are values (ids and names), not instances; every widget is drawn in Python
+    (library.html writes the label, errors and help around ``{{ field }}``)."""
 
-    q = BoundedCharField(label="Search titles and descriptions", required=False, max_length=100, widget=QuickTextInput)
-    service = forms.ChoiceField(label="Where", required=False, widget=QuickSelect)
-    category = forms.TypedChoiceField(
-        label="CQC evidence category", required=False, coerce=int, empty_value=None, widget=QuickSelect
+    q = BoundedCharField(
+        label="Search titles and descriptions",
+        required=False,
+        max_length=100,
+        widget=QuickTextInput(attrs={"class": "textinput form-control"}),
     )
-    source_type = forms.ChoiceField(
-        label="Source type", required=False, choices=[("", "Any"), *SourceType.choices], widget=QuickSelect
+    service = QuickChoiceField(label="Where", required=False, widget=_select())
+    category = QuickChoiceField(
+        label="CQC evidence category",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=_select(),
+        error_messages=NOT_A_CHOICE,
     )
-    nature = forms.ChoiceField(
-        label="Impact or activity", required=False, choices=[("", "Either"), *Nature.choices], widget=QuickSelect
+    source_type = QuickChoiceField(
+        label="Source type", required=False, choices=[("", "Any"), *SourceType.choices], widget=_select()
     )
-    date_from = PlausibleDateField(label="Refers to, from", required=False, widget=QuickDateInput())
-    date_to = PlausibleDateField(label="Refers to, to", required=False, widget=QuickDateInput())
-    linked = forms.ChoiceField(
+    nature = QuickChoiceField(
+        label="Impact or activity", required=False, choices=[("", "Either"), *Nature.choices], widget=_select()
+    )
+    date_from = PlausibleDateField(label="Refers to, from", required=False, widget=_date())
+    date_to = PlausibleDateField(label="Refers to, to", required=False, widget=_date())
+    linked = QuickChoiceField(
         label="Linked",
         required=False,
         choices=[("", "Linked or not"), ("linked", "Linked to a plan"), ("unlinked", "Not linked to anything")],
         help_text="Linked to a theme, learning, action or measure.",
-        widget=QuickSelect,
+        widget=_select(),
     )
-    theme = forms.TypedChoiceField(label="Theme", required=False, coerce=int, empty_value=None, widget=QuickSelect)
+    theme = QuickChoiceField(
+        label="Theme", required=False, coerce=int, empty_value=None, widget=_select(), error_messages=NOT_A_CHOICE
+    )
 
     def __init__(self, *args, service_choices, categories, themes, **kwargs):
         """``categories``: the current framework's EvidenceCategory list; ``themes``: (id, title)
@@ -301,13 +349,6 @@ class LibraryFilterForm(forms.Form):
             del self.fields["theme"]
         else:
             self.fields["theme"].choices = [("", "Any theme"), *themes]
-        for field in self.fields.values():  # library.html renders {{ field }} (Django, not crispy: speed)
-            if isinstance(field.widget, forms.Select):
-                field.widget.attrs["class"] = "select form-select"
-            elif isinstance(field.widget, forms.DateInput):
-                field.widget.attrs["class"] = "dateinput form-control"
-            else:
-                field.widget.attrs["class"] = "textinput form-control"
 
     def filters(self) -> selectors.LibraryFilters:
         if not self.is_bound:

@@ -64,3 +64,27 @@ def coverage_rows(coverage) -> str:
             f'  <td class="text-body-secondary">{row.uncategorised}</td>\n</tr>\n'
         )
     return mark_safe("".join(rows))  # noqa: S308 - the names above are escaped, the rest are numbers
+
+
+@register.simple_tag
+def filter_fields(form) -> str:
+    """Each filter with its label, errors and help around Django's own widget (the form's
+    widgets are drawn in Python too: evidence/forms.py), in the page's grid of columns."""
+    out = []
+    for field in form:
+        auto_id = escape(field.auto_id)
+        errors = "".join(
+            f'<p id="error_{n}_{auto_id}"><strong>{escape(error)}</strong></p>'
+            for n, error in enumerate(field.errors, 1)
+        )
+        if errors:
+            errors = f'  <div id="{auto_id}_error" class="invalid-feedback d-block">{errors}</div>\n'
+        help_text = ""
+        if field.help_text:
+            help_text = f'  <div id="{auto_id}_helptext" class="form-text">{escape(field.help_text)}</div>\n'
+        out.append(
+            f'<div class="col-sm-6 col-lg-4 col-xl-3"><div id="div_{auto_id}" class="mb-3">\n'
+            f'  <label for="{escape(field.id_for_label)}" class="form-label">{escape(field.label)}</label>\n'
+            f"  {field}\n{errors}{help_text}</div></div>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - labels, errors and help are escaped; widgets render themselves
