@@ -293,11 +293,12 @@ class LibraryFramework:
     key_questions: list[KeyQuestion]
 
 
-def library_framework() -> LibraryFramework:
+def library_framework(*, key_questions: bool = True) -> LibraryFramework:
+    """The framework for the library; its key questions only if asked (the coverage grid's rows)."""
     version = current_framework()
     categories = list(EvidenceCategory.objects.filter(version=version).order_by("order"))
-    key_questions = list(KeyQuestion.objects.filter(version=version).order_by("order"))
-    return LibraryFramework(version, categories, key_questions)
+    questions = list(KeyQuestion.objects.filter(version=version).order_by("order")) if key_questions else []
+    return LibraryFramework(version, categories, questions)
 
 
 def coverage(
@@ -305,6 +306,7 @@ def coverage(
 ) -> Coverage:
     """Current items per key question x CQC evidence category: one query given ``total``
     (``items.count()``) and ``framework`` (``library_framework()``), five without, whatever the size.
+    The library loads it after the page (views.coverage).
 
     An item tagged to several statements of one key question counts once in that row.
     Key questions are matched by code, so items tagged to any framework version count.

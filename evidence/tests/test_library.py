@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.models import EvidenceCategory, FrameworkItem
+from core.access import AccessKind
+from core.models import AccessRecord, EvidenceCategory, FrameworkItem
 from evidence import selectors, services
 from evidence.models import EvidenceItem, Nature, SourceType
 from evidence.tests import samples
@@ -167,12 +168,52 @@ def test_coverage_counts_items_per_key_question_and_category(world, spread):
     assert grid.untagged == 0
 
 
+HTMX = {"HX-Request": "true"}
+
+
 def test_coverage_grid_marks_gaps_in_words(world, client, spread):
     client.force_login(world.rm)
-    html = client.get(reverse("evidence:library", args=[world.service.slug])).content.decode()
+    html = client.get(reverse("evidence:coverage", args=[world.service.slug]), headers=HTMX).content.decode()
     assert "<caption" in html and 'scope="row"' in html
     assert "26 gaps" in html
     assert "no Outcomes evidence for Effective" in html
+    assert "<html" not in html  # the bare fragment for htmx
+
+
+def test_the_library_loads_its_coverage_after_itself_with_the_same_filters(world, client, spread):
+    client.force_login(world.rm)
+    html = client.get(reverse("evidence:library", args=[world.service.slug]), {"nature": "activity"}).content.decode()
+    url = reverse("evidence:coverage", args=[world.service.slug]) + "?nature=activity"
+    assert f'hx-get="{url}"' in html and 'hx-trigger="load"' in html
+    assert f'<a href="{url}">Show coverage by key question</a>' in html  # without JavaScript
+    fragment = client.get(url, headers=HTMX).content.decode()
+    assert "matching your filters" in fragment and "28 gaps" in fragment  # the two activity items
+
+
+def test_coverage_without_javascript_is_a_page_of_its_own(world, client, spread):
+    client.force_login(world.ni)
+    response = client.get(reverse("evidence:provider_coverage", args=[world.provider.slug]), {"service": "none"})
+    html = response.content.decode()
+    assert "<html" in html and "Evidence coverage by key question" in html
+    assert "29 gaps" in html  # the board minutes only
+    library = reverse("evidence:provider_library", args=[world.provider.slug])
+    assert f'href="{library}?service=none"' in html
+
+
+def test_coverage_is_recorded_as_looked_at(world, client, spread):
+    client.force_login(world.rm)
+    assert client.get(reverse("evidence:coverage", args=[world.service.slug]), headers=HTMX).status_code == 200
+    record = AccessRecord.objects.get(label="Evidence library coverage")
+    assert (record.user, record.service_id, record.kind) == (world.rm, world.service.pk, AccessKind.PAGE)
+
+
+def test_coverage_is_not_for_another_provider_or_a_service_role(world, client, spread):
+    client.force_login(world.outsider)
+    assert client.get(reverse("evidence:coverage", args=[world.service.slug]), headers=HTMX).status_code == 404
+    assert client.get(reverse("evidence:provider_coverage", args=[world.provider.slug])).status_code == 404
+    client.force_login(world.rm)  # the provider-wide library is for provider-level roles, so is its coverage
+    assert client.get(reverse("evidence:provider_coverage", args=[world.provider.slug])).status_code == 403
+    assert client.get(reverse("evidence:coverage", args=[world.other_service.slug])).status_code == 404
 
 
 def test_provider_library_covers_every_service_for_provider_level_roles(world, client, spread):
@@ -308,7 +349,9 @@ def _count(client, url, params=None) -> int:
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("view", ["evidence:library", "evidence:export_csv", "evidence:export_xlsx"])
+@pytest.mark.parametrize(
+    "view", ["evidence:library", "evidence:coverage", "evidence:export_csv", "evidence:export_xlsx"]
+)
 def test_library_query_count_does_not_grow_with_items(world, client, view, django_assert_max_num_queries):
     client.force_login(world.rm)
     url = reverse(view, args=[world.service.slug])
@@ -322,9 +365,10 @@ def test_library_query_count_does_not_grow_with_items(world, client, view, djang
     assert small == large
 
 
-def test_provider_library_query_count_does_not_grow(world, client):
+@pytest.mark.parametrize("view", ["evidence:provider_library", "evidence:provider_coverage"])
+def test_provider_library_query_count_does_not_grow(world, client, view):
     client.force_login(world.ni)
-    url = reverse("evidence:provider_library", args=[world.provider.slug])
+    url = reverse(view, args=[world.provider.slug])
     _make(world, 5)
     client.get(url)
     small = _count(client, url)
