@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -374,3 +375,45 @@ def test_provider_library_query_count_does_not_grow(world, client, view):
     small = _count(client, url)
     EvidenceFactory.create_batch(55, service=world.sibling)
     assert _count(client, url) == small
+
+
+# --- drawn in Python -------------------------------------------------------------------
+
+
+def _tags(html: str) -> str:
+    return re.sub(r">\s+<", "><", str(html))
+
+
+@pytest.mark.parametrize("value", [None, "", "1", 1, "g2", "a&b", "missing"])
+def test_quick_select_draws_what_djangos_select_draws(value):
+    from django import forms as django_forms
+
+    from evidence.forms import QuickSelect
+
+    choices = [("", "Any"), (1, "Tom & Jerry's"), ("a&b", "<b>bold</b>"), ("G", [("g1", "One"), ("g2", "Two")])]
+    attrs = {"id": "id_x", "required": True, "disabled": False, "aria-describedby": "id_x_helptext"}
+    theirs = django_forms.Select(choices=choices, attrs={"class": "form-select"}).render("x", value, attrs)
+    ours = QuickSelect(choices=choices, attrs={"class": "form-select"}).render("x", value, attrs)
+    assert _tags(ours) == _tags(theirs)
+
+
+@pytest.mark.parametrize("value", [None, "", 'say "hi" <now>', datetime.date(2026, 1, 5)])
+def test_quick_inputs_draw_what_djangos_inputs_draw(value):
+    from django import forms as django_forms
+
+    from core.forms import DateInput
+    from evidence.forms import QuickDateInput, QuickTextInput
+
+    attrs = {"id": "id_x", "maxlength": "100"}
+    assert QuickTextInput().render("x", value, attrs) == django_forms.TextInput().render("x", value, attrs)
+    assert QuickDateInput().render("x", value, attrs) == DateInput().render("x", value, attrs)
+
+
+def test_rows_escape_what_people_typed(world, client):
+    EvidenceFactory(service=world.service, title="<script>alert(1)</script> & notes", file_name="a.pdf")
+    client.force_login(world.rm)
+    html = client.get(reverse("evidence:library", args=[world.service.slug])).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; notes</a> <span" in html and "<script>alert" not in html
+    item = EvidenceItem.objects.get()
+    assert f'<a href="{item.get_absolute_url()}">' in html
+    assert f'<time datetime="{item.refers_to.isoformat()}">{item.refers_to:%-d %b %Y}</time>' in html
