@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.safestring import mark_safe
 
 from core import limits
 from core.forms import BoundedCharField, DateInput, PlausibleDateField, apply_errors
@@ -196,44 +200,155 @@ class RemoveForm(forms.Form):
         self.helper.disable_csrf = True
 
 
-class LibraryFilterForm(forms.Form):
-    """The library's filters. Invalid values are dropped, never an error page."""
+_SPECIAL = re.compile(r"[&<>\"']").search
 
-    q = BoundedCharField(label="Search titles and descriptions", required=False, max_length=100)
-    service = forms.ChoiceField(label="Where", required=False)
-    category = forms.ModelChoiceField(
-        label="CQC evidence category", required=False, queryset=EvidenceCategory.objects.none(), empty_label="Any"
+
+def _escape(value) -> str:
+    """``conditional_escape`` in fewer calls: a provider's theme filter escapes hundreds of labels."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    value = str(value)
+    return html.escape(value) if _SPECIAL(value) else value
+
+
+def _attrs(attrs: dict) -> str:
+    """Django's django/forms/widgets/attrs.html in Python: True a bare name, False left out."""
+    return "".join(
+        f" {_escape(name)}" if value is True else f' {_escape(name)}="{_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
     )
-    source_type = forms.ChoiceField(label="Source type", required=False, choices=[("", "Any"), *SourceType.choices])
-    nature = forms.ChoiceField(label="Impact or activity", required=False, choices=[("", "Either"), *Nature.choices])
-    date_from = PlausibleDateField(label="Refers to, from", required=False, widget=DateInput())
-    date_to = PlausibleDateField(label="Refers to, to", required=False, widget=DateInput())
-    linked = forms.ChoiceField(
+
+
+class QuickSelect(forms.Select):
+    """A single select drawn in Python, the same HTML as Django's template draws it.
+
+    Django renders each option through its own template; with a provider's hundreds of themes
+    that was a third of the provider-wide library's time. Its choices are kept as given:
+    (value, label) pairs, or (group, pairs), never normalised again."""
+
+    @property
+    def choices(self):
+        return self._choices
+
+    @choices.setter
+    def choices(self, value):
+        self._choices = list(value)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        values = widget["value"]
+        out, has_selected = [f'<select name="{_escape(name)}"{_attrs(widget["attrs"])}>'], False
+        for option_value, option_label in self.choices:
+            group = isinstance(option_label, (list, tuple))
+            if group:
+                out.append(f'\n  <optgroup label="{_escape(option_value)}">')
+            for sub_value, sub_label in option_label if group else ((option_value, option_label),):
+                sub_value = "" if sub_value is None else str(sub_value)
+                selected = not has_selected and sub_value in values
+                has_selected |= selected
+                mark = " selected" if selected else ""
+                out.append(f'\n  <option value="{_escape(sub_value)}"{mark}>{_escape(sub_label)}</option>')
+            if group:
+                out.append("\n  </optgroup>")
+        out.append("\n</select>")
+        return mark_safe("".join(out))  # noqa: S308 - every name, value and label above is escaped
+
+
+class _QuickInput:
+    """An <input> drawn in Python, the same HTML as django/forms/widgets/input.html draws."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else f' value="{_escape(widget["value"])}"'
+        markup = f'<input type="{_escape(widget["type"])}" name="{_escape(name)}"{shown}{_attrs(widget["attrs"])}>'
+        return mark_safe(markup)  # noqa: S308 - the name, value and attributes are escaped
+
+
+class QuickTextInput(_QuickInput, forms.TextInput):
+    pass
+
+
+class QuickDateInput(_QuickInput, DateInput):
+    pass
+
+
+class QuickChoiceField(forms.TypedChoiceField):
+    """A choice field drawn by ``QuickSelect``, its (value, label) pairs kept as given: Django
+    normalises every pair twice (field and widget), about ten calls a choice, and a provider's
+    library offers hundreds of themes."""
+
+    @property
+    def choices(self):
+        return self._choices
+
+    @choices.setter
+    def choices(self, value):
+        self._choices = self.widget.choices = list(value)
+
+
+# As ModelChoiceField said it (a list of ids is not the user's to be told back).
+NOT_A_CHOICE = {"invalid_choice": "Select a valid choice. That choice is not one of the available choices."}
+
+
+def _select() -> QuickSelect:
+    return QuickSelect(attrs={"class": "select form-select"})
+
+
+def _date() -> QuickDateInput:
+    return QuickDateInput(attrs={"class": "dateinput form-control"})
+
+
+class LibraryFilterForm(forms.Form):
+    """The library's filters. Invalid values are dropped, never an error page.
+
+    Choices are values (ids and names), not instances; every widget is drawn in Python
+    (library.html writes the label, errors and help around ``{{ field }}``)."""
+
+    q = BoundedCharField(
+        label="Search titles and descriptions",
+        required=False,
+        max_length=100,
+        widget=QuickTextInput(attrs={"class": "textinput form-control"}),
+    )
+    service = QuickChoiceField(label="Where", required=False, widget=_select())
+    category = QuickChoiceField(
+        label="CQC evidence category",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=_select(),
+        error_messages=NOT_A_CHOICE,
+    )
+    source_type = QuickChoiceField(
+        label="Source type", required=False, choices=[("", "Any"), *SourceType.choices], widget=_select()
+    )
+    nature = QuickChoiceField(
+        label="Impact or activity", required=False, choices=[("", "Either"), *Nature.choices], widget=_select()
+    )
+    date_from = PlausibleDateField(label="Refers to, from", required=False, widget=_date())
+    date_to = PlausibleDateField(label="Refers to, to", required=False, widget=_date())
+    linked = QuickChoiceField(
         label="Linked",
         required=False,
         choices=[("", "Linked or not"), ("linked", "Linked to a plan"), ("unlinked", "Not linked to anything")],
         help_text="Linked to a theme, learning, action or measure.",
+        widget=_select(),
     )
-    theme = forms.ModelChoiceField(label="Theme", required=False, queryset=EvidenceCategory.objects.none())
+    theme = QuickChoiceField(
+        label="Theme", required=False, coerce=int, empty_value=None, widget=_select(), error_messages=NOT_A_CHOICE
+    )
 
-    def __init__(self, *args, service_choices, themes, **kwargs):
+    def __init__(self, *args, service_choices, categories, themes, **kwargs):
+        """``categories``: the current framework's EvidenceCategory list; ``themes``: (id, title)
+        pairs from ``selectors.theme_choices``, or None without the recovery layer."""
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = service_choices
-        self.fields["category"].queryset = EvidenceCategory.objects.filter(
-            version=selectors.current_framework()
-        ).order_by("order")
+        self.fields["category"].choices = [("", "Any"), *((c.pk, c.name) for c in categories)]
         if themes is None:
             del self.fields["theme"]
         else:
-            self.fields["theme"].queryset = themes
-            self.fields["theme"].empty_label = "Any theme"
-        for field in self.fields.values():  # library.html renders {{ field }} (Django, not crispy: speed)
-            if isinstance(field.widget, forms.Select):
-                field.widget.attrs["class"] = "select form-select"
-            elif isinstance(field.widget, forms.DateInput):
-                field.widget.attrs["class"] = "dateinput form-control"
-            else:
-                field.widget.attrs["class"] = "textinput form-control"
+            self.fields["theme"].choices = [("", "Any theme"), *themes]
 
     def filters(self) -> selectors.LibraryFilters:
         if not self.is_bound:

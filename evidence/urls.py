@@ -6,9 +6,11 @@ app_name = "evidence"
 
 urlpatterns = [
     path("services/<slug:service>/evidence/", views.library, name="library"),
+    path("services/<slug:service>/evidence/coverage/", views.coverage, name="coverage"),
     path("services/<slug:service>/evidence/export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
     path("services/<slug:service>/evidence/export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("providers/<slug:provider>/evidence/", views.provider_library, name="provider_library"),
+    path("providers/<slug:provider>/evidence/coverage/", views.provider_coverage, name="provider_coverage"),
     path(
         "providers/<slug:provider>/evidence/export.csv",
         views.provider_export,

@@ -18,6 +18,7 @@ from core import permissions as policy
 from core import selectors as core_selectors
 from core.access import AccessKind, records_access
 from core.files import FileUnavailable, open_stored
+from core.lazy import render_panel
 from core.models import Provider, Service
 from core.views import form_page, saved
 
@@ -50,34 +51,44 @@ def _provider_for_wide_role(request, slug: str) -> Provider:
 # --- the library ---------------------------------------------------------------------
 
 
-def _library_context(request, provider: Provider, service: Service | None) -> tuple[LibraryFilterForm, object]:
+def _library_context(
+    request, provider: Provider, service: Service | None, *, coverage: bool = False
+) -> tuple[LibraryFilterForm, object, selectors.LibraryFramework]:
     user = request.user
     if service is None:
         visible = policy.services(user).filter(provider=provider).order_by("name")
         service_choices = [("", "All services and provider-wide")]
-        service_choices += [(s.slug, s.name) for s in visible]
+        service_choices += list(visible.values_list("slug", "name"))
     else:
         service_choices = [("", f"{service.name} and provider-wide"), (service.slug, f"{service.name} only")]
     service_choices.append((selectors.PROVIDER_WIDE, "Provider-wide only"))
+    framework = selectors.library_framework(key_questions=coverage)
     form = LibraryFilterForm(
         request.GET or None,
         service_choices=service_choices,
+        categories=framework.categories,
         themes=selectors.theme_choices(user, provider=provider, service=service),
     )
     items = selectors.library_items(user, provider=provider, service=service, filters=form.filters())
-    return form, items
+    return form, items, framework
+
+
+def _library_url(provider: Provider, service: Service | None) -> str:
+    if service is not None:
+        return reverse("evidence:library", kwargs={"service": service.slug})
+    return reverse("evidence:provider_library", kwargs={"provider": provider.slug})
+
+
+def _coverage_url(provider: Provider, service: Service | None) -> str:
+    if service is not None:
+        return reverse("evidence:coverage", kwargs={"service": service.slug})
+    return reverse("evidence:provider_coverage", kwargs={"provider": provider.slug})
 
 
 def _library(request, provider: Provider, service: Service | None):
-    form, items = _library_context(request, provider, service)
-    # Page the bare rows first, then join and count links for that page's items only: with the
-    # link counts in the paged query, PostgreSQL ran four counting subplans for every matching
-    # item of a large provider before sorting out the top 25.
+    form, items, _framework = _library_context(request, provider, service)
     page = Paginator(items.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
-    order = {pk: n for n, pk in enumerate(page.object_list)}
-    page.object_list = sorted(
-        selectors.with_links(EvidenceItem.objects.filter(pk__in=order)), key=lambda item: order[item.pk]
-    )
+    page.object_list = list(selectors.library_page(page.object_list))
     for item in page.object_list:
         item.links_text = selectors.link_summary(item)
     query = request.GET.copy()
@@ -99,7 +110,7 @@ def _library(request, provider: Provider, service: Service | None):
         "page": page,
         "filtered": form.is_bound and any(v for k, v in request.GET.items() if k != "page"),
         "query": query.urlencode(),
-        "coverage": selectors.coverage(items),
+        "coverage_url": _coverage_url(provider, service) + (f"?{query.urlencode()}" if query else ""),
         "can_add": can_add,
         "add_query": add_query,
         "export_urls": export_urls,
@@ -123,9 +134,42 @@ def provider_library(request, provider: str):
     return _library(request, _provider_for_wide_role(request, provider), None)
 
 
+def _coverage(request, provider: Provider, service: Service | None):
+    """The library's coverage grid (same scope, same filters), loaded after the page: a summary
+    over every matching item, it cost a fifth of the provider-wide library."""
+    form, items, framework = _library_context(request, provider, service, coverage=True)
+    context = {
+        "coverage": selectors.coverage(items, framework=framework),
+        "filtered": form.is_bound and any(v for k, v in request.GET.items() if k != "page"),
+    }
+    return render_panel(
+        request,
+        "evidence/includes/coverage.html",
+        context,
+        title="Evidence coverage by key question",
+        back_url=_library_url(provider, service) + (f"?{request.GET.urlencode()}" if request.GET else ""),
+        back_label="Back to the evidence library",
+    )
+
+
+@login_required
+@require_GET
+@records_access(AccessKind.PAGE, label="Evidence library coverage")
+def coverage(request, service: str):
+    service_obj = core_selectors.service_for_slug(request.user, service)
+    return _coverage(request, service_obj.provider, service_obj)
+
+
+@login_required
+@require_GET
+@records_access(AccessKind.PAGE, label="Evidence library coverage")
+def provider_coverage(request, provider: str):
+    return _coverage(request, _provider_for_wide_role(request, provider), None)
+
+
 def _export(request, provider: Provider, service: Service | None, fmt: str):
     """The library as the page shows it (same scope, same filters), as a download."""
-    _form, items = _library_context(request, provider, service)
+    _form, items, _framework = _library_context(request, provider, service)
     table = selectors.library_table(items)
     name = exports.download_name("evidence", service.slug if service else provider.slug, ext=fmt)
     if fmt == "csv":

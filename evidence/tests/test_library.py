@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.models import EvidenceCategory, FrameworkItem
+from core.access import AccessKind
+from core.models import AccessRecord, EvidenceCategory, FrameworkItem
 from evidence import selectors, services
 from evidence.models import EvidenceItem, Nature, SourceType
 from evidence.tests import samples
@@ -167,12 +169,52 @@ def test_coverage_counts_items_per_key_question_and_category(world, spread):
     assert grid.untagged == 0
 
 
+HTMX = {"HX-Request": "true"}
+
+
 def test_coverage_grid_marks_gaps_in_words(world, client, spread):
     client.force_login(world.rm)
-    html = client.get(reverse("evidence:library", args=[world.service.slug])).content.decode()
+    html = client.get(reverse("evidence:coverage", args=[world.service.slug]), headers=HTMX).content.decode()
     assert "<caption" in html and 'scope="row"' in html
     assert "26 gaps" in html
     assert "no Outcomes evidence for Effective" in html
+    assert "<html" not in html  # the bare fragment for htmx
+
+
+def test_the_library_loads_its_coverage_after_itself_with_the_same_filters(world, client, spread):
+    client.force_login(world.rm)
+    html = client.get(reverse("evidence:library", args=[world.service.slug]), {"nature": "activity"}).content.decode()
+    url = reverse("evidence:coverage", args=[world.service.slug]) + "?nature=activity"
+    assert f'hx-get="{url}"' in html and 'hx-trigger="load"' in html
+    assert f'<a href="{url}">Show coverage by key question</a>' in html  # without JavaScript
+    fragment = client.get(url, headers=HTMX).content.decode()
+    assert "matching your filters" in fragment and "28 gaps" in fragment  # the two activity items
+
+
+def test_coverage_without_javascript_is_a_page_of_its_own(world, client, spread):
+    client.force_login(world.ni)
+    response = client.get(reverse("evidence:provider_coverage", args=[world.provider.slug]), {"service": "none"})
+    html = response.content.decode()
+    assert "<html" in html and "Evidence coverage by key question" in html
+    assert "29 gaps" in html  # the board minutes only
+    library = reverse("evidence:provider_library", args=[world.provider.slug])
+    assert f'href="{library}?service=none"' in html
+
+
+def test_coverage_is_recorded_as_looked_at(world, client, spread):
+    client.force_login(world.rm)
+    assert client.get(reverse("evidence:coverage", args=[world.service.slug]), headers=HTMX).status_code == 200
+    record = AccessRecord.objects.get(label="Evidence library coverage")
+    assert (record.user, record.service_id, record.kind) == (world.rm, world.service.pk, AccessKind.PAGE)
+
+
+def test_coverage_is_not_for_another_provider_or_a_service_role(world, client, spread):
+    client.force_login(world.outsider)
+    assert client.get(reverse("evidence:coverage", args=[world.service.slug]), headers=HTMX).status_code == 404
+    assert client.get(reverse("evidence:provider_coverage", args=[world.provider.slug])).status_code == 404
+    client.force_login(world.rm)  # the provider-wide library is for provider-level roles, so is its coverage
+    assert client.get(reverse("evidence:provider_coverage", args=[world.provider.slug])).status_code == 403
+    assert client.get(reverse("evidence:coverage", args=[world.other_service.slug])).status_code == 404
 
 
 def test_provider_library_covers_every_service_for_provider_level_roles(world, client, spread):
@@ -308,7 +350,9 @@ def _count(client, url, params=None) -> int:
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("view", ["evidence:library", "evidence:export_csv", "evidence:export_xlsx"])
+@pytest.mark.parametrize(
+    "view", ["evidence:library", "evidence:coverage", "evidence:export_csv", "evidence:export_xlsx"]
+)
 def test_library_query_count_does_not_grow_with_items(world, client, view, django_assert_max_num_queries):
     client.force_login(world.rm)
     url = reverse(view, args=[world.service.slug])
@@ -322,11 +366,54 @@ def test_library_query_count_does_not_grow_with_items(world, client, view, djang
     assert small == large
 
 
-def test_provider_library_query_count_does_not_grow(world, client):
+@pytest.mark.parametrize("view", ["evidence:provider_library", "evidence:provider_coverage"])
+def test_provider_library_query_count_does_not_grow(world, client, view):
     client.force_login(world.ni)
-    url = reverse("evidence:provider_library", args=[world.provider.slug])
+    url = reverse(view, args=[world.provider.slug])
     _make(world, 5)
     client.get(url)
     small = _count(client, url)
     EvidenceFactory.create_batch(55, service=world.sibling)
     assert _count(client, url) == small
+
+
+# --- drawn in Python -------------------------------------------------------------------
+
+
+def _tags(html: str) -> str:
+    return re.sub(r">\s+<", "><", str(html))
+
+
+@pytest.mark.parametrize("value", [None, "", "1", 1, "g2", "a&b", "missing"])
+def test_quick_select_draws_what_djangos_select_draws(value):
+    from django import forms as django_forms
+
+    from evidence.forms import QuickSelect
+
+    choices = [("", "Any"), (1, "Tom & Jerry's"), ("a&b", "<b>bold</b>"), ("G", [("g1", "One"), ("g2", "Two")])]
+    attrs = {"id": "id_x", "required": True, "disabled": False, "aria-describedby": "id_x_helptext"}
+    theirs = django_forms.Select(choices=choices, attrs={"class": "form-select"}).render("x", value, attrs)
+    ours = QuickSelect(choices=choices, attrs={"class": "form-select"}).render("x", value, attrs)
+    assert _tags(ours) == _tags(theirs)
+
+
+@pytest.mark.parametrize("value", [None, "", 'say "hi" <now>', datetime.date(2026, 1, 5)])
+def test_quick_inputs_draw_what_djangos_inputs_draw(value):
+    from django import forms as django_forms
+
+    from core.forms import DateInput
+    from evidence.forms import QuickDateInput, QuickTextInput
+
+    attrs = {"id": "id_x", "maxlength": "100"}
+    assert QuickTextInput().render("x", value, attrs) == django_forms.TextInput().render("x", value, attrs)
+    assert QuickDateInput().render("x", value, attrs) == DateInput().render("x", value, attrs)
+
+
+def test_rows_escape_what_people_typed(world, client):
+    EvidenceFactory(service=world.service, title="<script>alert(1)</script> & notes", file_name="a.pdf")
+    client.force_login(world.rm)
+    html = client.get(reverse("evidence:library", args=[world.service.slug])).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; notes</a> <span" in html and "<script>alert" not in html
+    item = EvidenceItem.objects.get()
+    assert f'<a href="{item.get_absolute_url()}">' in html
+    assert f'<time datetime="{item.refers_to.isoformat()}">{item.refers_to:%-d %b %Y}</time>' in html
