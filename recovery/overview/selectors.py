@@ -190,6 +190,22 @@ def _key_questions(themes: list[FailureTheme]) -> dict[int, list[str]]:
     return {theme_id: list(names.values()) for theme_id, names in seen.items()}
 
 
+# What the map's theme headers show of a theme (its long texts stay unloaded).
+_MAP_THEME_FIELDS = (
+    "id",
+    "provider_id",
+    "service",
+    "owner",
+    "title",
+    "risk_level",
+    "status",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__email",
+    "service__name",
+    "service__slug",
+)
+
 # Themes per page of the recovery map (the gap counts above the list cover every page).
 MAP_THEMES_PER_PAGE = 10
 
@@ -432,7 +448,7 @@ def recovery_map(
     )
     total, gap_counts, by_theme = _map_gap_counts(themes, visible_actions, today)
 
-    ordered = themes.select_related("owner", "service").order_by(*theme_order())
+    ordered = themes.select_related("owner", "service").only(*_MAP_THEME_FIELDS).order_by(*theme_order())
     paginator = Paginator(ordered, per_page or MAP_THEMES_PER_PAGE)
     paginator.count = total  # already counted with the gaps: no second COUNT query
     page_obj = paginator.get_page(page)
