@@ -81,8 +81,9 @@ def _export_urls(provider, service) -> dict[str, str]:
     return {f: link(f"provider_plan_export_{f}", provider=provider.slug) for f in EXPORT_FORMATS}
 
 
-# Themes of a page of the map drawn with their action rows; each other theme's rows load
-# when scrolled to (map_theme_rows), so the page costs one theme's rows, not ten.
+# Themes of a page of the map drawn with their action rows; every other theme's rows load when
+# scrolled to (map_theme_rows). None: one theme's rows cost the page about as much as its ten
+# headers, and a browser's first screen (1024-1920 px wide) asks for the first one or two at once.
 MAP_INLINE_THEMES = 0
 
 
