@@ -164,8 +164,11 @@ def test_dashboard_and_map_show_a_concern_once_the_points_arrive(world, client):
     client.force_login(world.rm)
     page = client.get(reverse("core:service_detail", kwargs={"service": world.service.slug})).content.decode()
     assert "Escalated within the hour" in page and "Special cause – concern" in page
-    page = client.get(reverse("recovery:map_service", kwargs={"service": world.service.slug})).content.decode()
-    assert "Special cause – concern" in page and "latest 20%" in page
+    # On the map, the theme's rows (loaded after the page, as a fragment).
+    theme = measure.action.theme_id
+    kwargs = {"service": world.service.slug, "theme": theme}
+    rows = client.get(reverse("recovery:map_theme_rows", kwargs=kwargs), headers={"HX-Request": "true"})
+    assert "Special cause – concern" in rows.content.decode() and "latest 20%" in rows.content.decode()
 
     rows = [r for t in recovery_map(world.rm, provider=world.provider, service=world.service).themes for r in t.actions]
     [row] = [r for r in rows if r.action.pk == measure.action_id]

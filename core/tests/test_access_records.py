@@ -44,6 +44,8 @@ RECORDED = {
     "recovery:measure_detail": AccessKind.PAGE,
     "recovery:map_service": AccessKind.PAGE,
     "recovery:map_provider": AccessKind.PAGE,
+    "recovery:map_theme_rows": AccessKind.PAGE,
+    "recovery:provider_map_theme_rows": AccessKind.PAGE,
     "audits:audit_list": AccessKind.PAGE,
     "audits:detail": AccessKind.PAGE,
     "audits:audit_edit": AccessKind.PAGE,
@@ -56,6 +58,7 @@ RECORDED = {
 RECORDED_IN_VIEW = {"governance:pack_download"}  # record_access() inside the view, not the decorator
 PROVIDER_WIDE = {"evidence:provider_library", "evidence:provider_export_csv", "evidence:provider_export_xlsx"}
 PROVIDER_WIDE |= {"recovery:map_provider", *(f"recovery:provider_plan_export_{f}" for f in ("xlsx", "csv", "docx"))}
+PROVIDER_WIDE |= {"recovery:provider_map_theme_rows"}
 PROVIDER_WIDE |= {"governance:provider_review_list"}
 
 GET_ROWS = {row.name: row for row in ROWS if row.method == "get"}

@@ -8,6 +8,7 @@ user-provided (titles, units, labels) is escaped.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import itertools
 import math
@@ -456,7 +457,18 @@ def sparkline_svg(
     Takes numbers only (``variation`` is the latest point's signal, as ``SpcResult.variation``
     and ``OutcomeMeasure.summary_variation`` hold it), so pages drawing from a measure's stored
     summary and pages and PDFs drawing from its points share this one code path.
+
+    The markup depends on nothing but these arguments, so it is kept per process for the last
+    few thousand argument sets (``_sparkline``): lists redraw the same measures on every view
+    until a value changes, and a changed value, target, name or signal is a new entry.
     """
+    return _sparkline(tuple(values), variation, width, height, target, label)
+
+
+@functools.lru_cache(maxsize=2048)
+def _sparkline(
+    values: tuple[float, ...], variation: str, width: int, height: int, target: float | None, label: str
+) -> str:
     n = len(values)
     variation_label = VARIATION_LABELS.get(variation, VARIATION_LABELS[COMMON_CAUSE])
     summary = f"{n} points, latest {fmt_value(values[-1])}, {variation_label}" if n else "No data"

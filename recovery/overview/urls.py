@@ -5,6 +5,13 @@ from recovery.overview import views
 urlpatterns = [
     path("services/<slug:service>/recovery-map/", views.map_service, name="map_service"),
     path("providers/<slug:provider>/recovery-map/", views.map_provider, name="map_provider"),
+    # One theme's action rows, loaded by the map when scrolled to (and a page of their own).
+    path("services/<slug:service>/recovery-map/themes/<int:theme>/", views.map_theme_rows, name="map_theme_rows"),
+    path(
+        "providers/<slug:provider>/recovery-map/themes/<int:theme>/",
+        views.provider_map_theme_rows,
+        name="provider_map_theme_rows",
+    ),
     *(
         path(
             f"services/<slug:service>/recovery-map/export.{fmt}",

@@ -7,12 +7,15 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from core import exports
 from core import permissions as policy
 from core.access import AccessKind, records_access
-from core.models import Provider
+from core.lazy import render_panel
+from core.models import Provider, Service
 from core.panels import reads
 from core.selectors import service_for_slug
 from recovery.measures.views import link
@@ -23,14 +26,46 @@ from recovery.overview.dashboard import Dashboard, service_dashboard_for_page
 from recovery.overview.document import plan_document
 from recovery.overview.forms import MapFilterForm
 
+_PK = 987654321  # a placeholder reversed once per list, then replaced by each row's pk
 
-def _attach_links(recovery_map: selectors.RecoveryMap) -> None:
-    for theme_row in recovery_map.themes:
-        theme_row.url = link("theme_detail", pk=theme_row.theme.pk)
+
+def _links(name: str, key: str = "pk", **kwargs):
+    """``pk -> URL`` of the page ``name`` (``key`` the pk's argument), reversing it once, not per row."""
+    url = link(name, **{key: _PK}, **kwargs)
+    if not url:
+        return lambda pk: ""
+    head, _, tail = url.rpartition(str(_PK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _attach_links(theme_rows: list[selectors.ThemeRow]) -> None:
+    theme_url, action_url, measure_url = _links("theme_detail"), _links("action_detail"), _links("measure_detail")
+    for theme_row in theme_rows:
+        theme_row.url = theme_url(theme_row.theme.pk)
         for row in theme_row.actions:
-            row.url = link("action_detail", pk=row.action.pk)
+            row.url = action_url(row.action.pk)
             for s in row.measures:
-                s.url = link("measure_detail", pk=s.measure.pk)
+                s.url = measure_url(s.measure.pk)
+
+
+def _filter_fields(form: MapFilterForm) -> list[dict]:
+    """The filters as the page draws them: label, options (markup, the chosen one selected) and errors.
+
+    Drawn by the map's template rather than by crispy and the form's widget templates, which
+    cost a template include per option (a quarter of the map page, once its rows were lazy).
+    """
+    fields = []
+    for bound in form:
+        current = bound.value()
+        current = "" if current is None else str(current)
+        options = "".join(
+            f'<option value="{escape(value)}"{" selected" if str(value) == current else ""}>{escape(label)}</option>'
+            for value, label in bound.field.choices
+        )
+        options = mark_safe(options)  # noqa: S308 - every value and label is escaped
+        fields.append({"name": bound.name, "id": bound.id_for_label, "label": bound.label, "options": options})
+        fields[-1]["errors"] = bound.errors
+    return fields
 
 
 def _map_form(request, services_qs) -> MapFilterForm:
@@ -46,29 +81,61 @@ def _export_urls(provider, service) -> dict[str, str]:
     return {f: link(f"provider_plan_export_{f}", provider=provider.slug) for f in EXPORT_FORMATS}
 
 
-def _render_map(request, *, provider, service, services_qs):
-    form = _map_form(request, services_qs)
+# Themes of a page of the map drawn with their action rows; every other theme's rows load when
+# scrolled to (map_theme_rows). None: one theme's rows cost the page about as much as its ten
+# headers, and a browser's first screen (1024-1920 px wide) asks for the first one or two at once.
+MAP_INLINE_THEMES = 0
+
+
+def _filters(request, *, service, services_qs, themes=True) -> tuple[MapFilterForm, dict, Service | None, str]:
+    """The map's filter form, its valid filters but the service, the service chosen (or the
+    page's), and the filters as a query string (kept in the page links and theme rows' links).
+
+    ``themes=False``: for one theme's rows, which the key question (a filter of themes) leaves
+    as they are, so its choices are not read.
+    """
+    if themes:
+        form = _map_form(request, services_qs)
+    else:
+        form = MapFilterForm(request.GET or None, services=services_qs)
+        del form.fields["key_question"]
     filters = form.filters()
     chosen_service = filters.pop("service", None) or service
+    query = request.GET.copy()
+    query.pop("page", None)
+    return form, filters, chosen_service, query.urlencode()
+
+
+def _render_map(request, *, provider, service, services_qs):
+    form, filters, chosen_service, query = _filters(request, service=service, services_qs=services_qs)
     recovery_map = selectors.recovery_map(
         request.user,
         provider=provider,
         service=chosen_service,
         page=request.GET.get("page"),
         today=timezone.localdate(),
+        rows=MAP_INLINE_THEMES,
         **filters,
     )
-    _attach_links(recovery_map)
-    query = request.GET.copy()  # the filters, kept in the page links
-    query.pop("page", None)
+    _attach_links(recovery_map.themes)
+    if service is not None:
+        rows_url = _links("map_theme_rows", "theme", service=service.slug)
+    else:
+        rows_url = _links("provider_map_theme_rows", "theme", provider=provider.slug)
+    for t in recovery_map.themes:
+        if not t.rows_loaded:  # a panel the size of the rows to come, which loads them when scrolled to
+            t.rows_url = f"{rows_url(t.theme.pk)}?{query}" if query else rows_url(t.theme.pk)
+            t.rows_label = f"the actions of {t.theme.title}"
+            t.skeleton_lines = min(t.counts.actions, 9)
     return render(
         request,
         "recovery/overview/map.html",
         {
             "map": recovery_map,
             "page": recovery_map.page,
-            "query": query.urlencode(),
+            "query": query,
             "form": form,
+            "filter_fields": _filter_fields(form),
             "provider": provider,
             "service": service,
             "filtered": bool(filters) or chosen_service is not service,
@@ -82,6 +149,23 @@ def _render_map(request, *, provider, service, services_qs):
     )
 
 
+def _render_theme_rows(request, *, provider, service, services_qs, theme: int, map_url: str):
+    """One theme's action rows, as the map shows them (same filters and scope): the lazy part of the map."""
+    _form, filters, chosen_service, query = _filters(request, service=service, services_qs=services_qs, themes=False)
+    theme_row = selectors.map_theme_rows(
+        request.user, theme, provider=provider, service=chosen_service, today=timezone.localdate(), **filters
+    )
+    _attach_links([theme_row])
+    return render_panel(
+        request,
+        "recovery/overview/_map_theme_rows.html",
+        {"t": theme_row, "service": service},
+        title=f"Actions of {theme_row.theme.title}",
+        back_url=f"{map_url}?{query}" if query else map_url,
+        back_label="Back to the recovery map",
+    )
+
+
 @login_required
 @records_access(AccessKind.PAGE, label="Recovery map")
 def map_service(request, service: str):
@@ -90,11 +174,48 @@ def map_service(request, service: str):
 
 
 @login_required
+@require_GET
+@records_access(AccessKind.PAGE, label="Recovery map")
+def map_theme_rows(request, service: str, theme: int):
+    service_obj = service_for_slug(request.user, service)
+    return _render_theme_rows(
+        request,
+        provider=service_obj.provider,
+        service=service_obj,
+        services_qs=None,
+        theme=theme,
+        map_url=link("map_service", service=service),
+    )
+
+
+def _filter_services(request, provider):
+    """The services the provider's map can be narrowed to: those the user sees (their names and slugs)."""
+    visible = policy.services(request.user).filter(provider=provider).select_related(None)
+    return visible.only("id", "provider_id", "name", "slug").order_by("name")
+
+
+@login_required
 @records_access(AccessKind.PAGE, label="Recovery map")
 def map_provider(request, provider: str):
     provider_obj = policy.get_or_404(request.user, Provider.objects.all(), slug=provider)
-    visible = policy.services(request.user).filter(provider=provider_obj).order_by("name")
-    return _render_map(request, provider=provider_obj, service=None, services_qs=visible)
+    return _render_map(
+        request, provider=provider_obj, service=None, services_qs=_filter_services(request, provider_obj)
+    )
+
+
+@login_required
+@require_GET
+@records_access(AccessKind.PAGE, label="Recovery map")
+def provider_map_theme_rows(request, provider: str, theme: int):
+    provider_obj = policy.get_or_404(request.user, Provider.objects.all(), slug=provider)
+    return _render_theme_rows(
+        request,
+        provider=provider_obj,
+        service=None,
+        services_qs=_filter_services(request, provider_obj),
+        theme=theme,
+        map_url=link("map_provider", provider=provider),
+    )
 
 
 def _filter_labels(form: MapFilterForm, filters: dict) -> dict[str, str]:

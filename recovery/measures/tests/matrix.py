@@ -9,6 +9,10 @@ PLANNERS = only("rm", "deputy", "lead", "quality", "ni")
 RECORDERS = only("rm", "deputy", "lead", "owner", "quality")
 
 
+def _theme(w, s):
+    return ThemeFactory(service=s, provider=s.provider)
+
+
 def _action(w, s):
     return ActionFactory(theme=ThemeFactory(service=s, provider=s.provider))
 
@@ -38,6 +42,14 @@ ROWS = [
     Row("recovery:rebase_remove", PLANNERS, lambda w, s: {"pk": _rebase(w, s).pk}),
     Row("recovery:map_service", ALL, lambda w, s: {"service": s.slug}),
     Row("recovery:map_provider", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
+    # A theme's rows, loaded by the map (a page of their own too): whoever sees the map and the theme.
+    Row("recovery:map_theme_rows", ALL, lambda w, s: {"service": s.slug, "theme": _theme(w, s).pk}),
+    Row(
+        "recovery:provider_map_theme_rows",
+        ALL,
+        lambda w, s: {"provider": s.provider.slug, "theme": ThemeFactory(service=None, provider=s.provider).pk},
+        scope="provider",
+    ),
     # The map's exports: whoever sees the map may take it away (rows scoped as on the page).
     *(Row(f"recovery:plan_export_{fmt}", ALL, lambda w, s: {"service": s.slug}) for fmt in ("xlsx", "csv", "docx")),
     *(

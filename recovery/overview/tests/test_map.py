@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import FrameworkItem, FrameworkVersion, KeyQuestion
+from core.models import AccessRecord, FrameworkItem, FrameworkVersion, KeyQuestion
 from evidence.models import EvidenceItem, Nature, SourceType
 from evidence.tests.factories import EvidenceFactory
 from recovery.measures.services import measure_refresh_summaries
@@ -115,11 +115,37 @@ def build_plan(service, n_actions: int, *, owner, n_themes: int = 5, proposer=No
     return actions
 
 
-def count_queries(client, url) -> int:
+def count_queries(client, url, **headers) -> int:
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
+        response = client.get(url, headers=headers)
     assert response.status_code == 200
     return len(ctx.captured_queries)
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def theme_rows(client, response) -> dict:
+    """Each theme on the map page with its action rows as a browser gets them: its lazily
+    loaded fragment (the link the page gives it, filters and all), by theme title."""
+    rows = {}
+    for t in response.context["map"].themes:
+        if t.rows_loaded:  # no actions: nothing to load
+            rows[t.theme.title] = t.actions
+            continue
+        fragment = client.get(t.rows_url, headers=HTMX)
+        assert fragment.status_code == 200
+        rows[t.theme.title] = fragment.context["t"].actions
+    return rows
+
+
+def fragment_html(client, response) -> str:
+    """The page and every theme's rows fragment, as the browser ends up showing them."""
+    html = [response.content.decode()]
+    for t in response.context["map"].themes:
+        if not t.rows_loaded:
+            html.append(client.get(t.rows_url, headers=HTMX).content.decode())
+    return "\n".join(html)
 
 
 @pytest.mark.parametrize("which", ["service", "provider"])
@@ -132,12 +158,38 @@ def test_map_query_count_does_not_grow_with_the_plan(world, client, django_asser
     )
     build_plan(world.service, 10, owner=world.owner)
     small = count_queries(client, url)
+    small_fragment = count_queries(client, client.get(url).context["map"].themes[0].rows_url, **HTMX)
     build_plan(world.service, 190, owner=world.lead)  # 200 actions in all
     build_plan(world.sibling, 20, owner=world.quality)
     with django_assert_max_num_queries(small):
         response = client.get(url)
     assert len(response.context["map"].themes) >= 10
     assert count_queries(client, url) == small
+    # Each theme's rows, loaded after the page: as flat (a theme of 38 actions here, 2 before).
+    biggest = max(response.context["map"].themes, key=lambda t: t.counts.actions)
+    assert biggest.counts.actions >= 38
+    assert count_queries(client, biggest.rows_url, **HTMX) == small_fragment
+
+
+@pytest.mark.parametrize("which", ["service", "provider"])
+def test_map_page_and_fragment_query_counts(world, client, which):
+    """The page reads a fixed number of queries whatever the plan's size; so does each theme's rows."""
+    client.force_login(world.quality)
+    url = (
+        reverse("recovery:map_service", kwargs={"service": world.service.slug})
+        if which == "service"
+        else reverse("recovery:map_provider", kwargs={"provider": world.provider.slug})
+    )
+    build_plan(world.service, 10, owner=world.owner)
+    page = count_queries(client, url)
+    # Session, user, memberships, the service (or the provider and its services), the key questions,
+    # the gap counts (one query for every theme), the page of themes, their key questions, the
+    # navigation's services, the access record, and the transactions around them.
+    assert page == (14 if which == "service" else 15)
+    fragment = count_queries(client, client.get(url).context["map"].themes[0].rows_url, **HTMX)
+    # The same sign-in and scope, the theme, its actions (their evidence counted with them),
+    # their measures and review layers, the access record.
+    assert fragment == 13
 
 
 def test_map_shows_the_chain_and_highlights_gaps(world, client):
@@ -159,7 +211,13 @@ def test_map_shows_the_chain_and_highlights_gaps(world, client):
     recovery_map = response.context["map"]
     [row] = recovery_map.themes
     assert row.gap_labels == ["No leadership learning"]
-    by_title = {r.action.title: r for r in row.actions}
+    assert row.counts.actions == 3 and row.counts.gap_summary == [
+        ("No intended outcome", 1),
+        ("No measure", 1),
+        ("Measure without recent data", 1),
+        ("No evidence", 1),
+    ]
+    by_title = {r.action.title: r for r in theme_rows(client, response)["Late escalation"]}
     assert by_title["Weekly sampling"].gaps == []
     assert (by_title["Weekly sampling"].impact_count, by_title["Weekly sampling"].activity_count) == (1, 1)
     assert by_title["Retrain staff"].gap_labels == ["No intended outcome", "No measure", "No evidence"]
@@ -173,9 +231,10 @@ def test_map_shows_the_chain_and_highlights_gaps(world, client):
         "closed_without_impact": 0,
         "no_learning": 1,
     }
-    html = response.content.decode()
+    assert "No leadership learning" in response.content.decode()
+    html = fragment_html(client, response)
     assert "Escalated on time" in html and "spc-sparkline" in html
-    assert "1 impact" in html and "No leadership learning" in html
+    assert "1 impact" in html
     assert str(world.deputy) in html
 
 
@@ -197,8 +256,8 @@ def test_filters(world, client):
     url = reverse("recovery:map_service", kwargs={"service": world.service.slug})
 
     def titles(**params):
-        m = client.get(url, params).context["map"]
-        return {t.theme.title: sorted(r.action.title for r in t.actions) for t in m.themes}
+        rows = theme_rows(client, client.get(url, params))
+        return {title: sorted(r.action.title for r in actions) for title, actions in rows.items()}
 
     assert titles(key_question="safe") == {"Safeguarding oversight": ["High one", "Low one"]}
     assert titles(key_question="caring") == {}
@@ -220,7 +279,7 @@ def test_provider_map_lists_only_services_the_user_can_see(world, client):
     url = reverse("recovery:map_provider", kwargs={"provider": world.provider.slug})
 
     def titles(response):
-        return {r.action.title for t in response.context["map"].themes for r in t.actions}
+        return {r.action.title for actions in theme_rows(client, response).values() for r in actions}
 
     client.force_login(world.rm)  # service-level at Oak House only
     response = client.get(url)
@@ -244,8 +303,8 @@ def test_provider_wide_theme_with_actions_at_a_service(world, client):
     ActionFactory(theme=theme, service=world.sibling, title="Oak Lodge audits")
     client.force_login(world.rm)
     response = client.get(reverse("recovery:map_service", kwargs={"service": world.service.slug}))
-    [row] = response.context["map"].themes
-    assert [r.action.title for r in row.actions] == ["Oak House audits"]
+    [(title, rows)] = theme_rows(client, response).items()
+    assert [r.action.title for r in rows] == ["Oak House audits"]
 
 
 def test_empty_map(world, client):
@@ -318,10 +377,59 @@ def test_map_gaps_name_an_off_track_measure_and_a_closure_without_impact_evidenc
     client.force_login(world.rm)
     response = client.get(reverse("recovery:map_service", kwargs={"service": world.service.slug}))
     recovery_map = response.context["map"]
-    by_title = {r.action.title: r for r in recovery_map.themes[0].actions}
+    by_title = {r.action.title: r for r in theme_rows(client, response)[theme.title]}
     assert by_title["Challenge audits"].gap_labels == ["Measure off track"]
     assert by_title["Retrain auditors"].gap_labels == ["Closed without impact evidence"]
     assert recovery_map.gap_counts["measure_off_track"] == 1
     assert recovery_map.gap_counts["closed_without_impact"] == 1
-    html = response.content.decode()
+    html = client.get(recovery_map.themes[0].rows_url, headers=HTMX).content.decode()
     assert "Measure off track" in html and "Closed without impact evidence" in html
+
+
+def test_theme_rows_are_the_themes_and_other_providers_get_404(world, client):
+    """Each theme's rows are a page of their own: same permission scoping as the map, recorded."""
+    theme = ThemeFactory(service=world.service, provider=world.provider, title="Late escalation")
+    ActionFactory(theme=theme, title="Weekly sampling")
+    elsewhere = ThemeFactory(service=world.other_service, provider=world.other_provider, title="Elsewhere")
+    ActionFactory(theme=elsewhere, title="Not yours")
+    url = reverse("recovery:map_theme_rows", kwargs={"service": world.service.slug, "theme": theme.pk})
+    provider_url = reverse(
+        "recovery:provider_map_theme_rows", kwargs={"provider": world.provider.slug, "theme": theme.pk}
+    )
+
+    client.force_login(world.outsider)  # another provider's user
+    assert client.get(url, headers=HTMX).status_code == 404
+    assert client.get(provider_url, headers=HTMX).status_code == 404
+    client.force_login(world.rm)
+    # Another provider's theme through my own service's address is not found either.
+    mine_but_theirs = reverse("recovery:map_theme_rows", kwargs={"service": world.service.slug, "theme": elsewhere.pk})
+    assert client.get(mine_but_theirs, headers=HTMX).status_code == 404
+
+    AccessRecord.objects.all().delete()
+    fragment = client.get(url, headers=HTMX)
+    assert fragment.status_code == 200 and "Weekly sampling" in fragment.content.decode()
+    assert "<html" not in fragment.content.decode()  # the bare rows, for htmx to swap in
+    record = AccessRecord.objects.get()
+    assert (record.user, record.service, record.url_name) == (world.rm, world.service, "recovery:map_theme_rows")
+
+    # Without JavaScript (or when the swap fails) the same link opens the rows as a page.
+    page = client.get(url + "?risk=high").content.decode()
+    assert "<html" in page and "Actions of Late escalation" in page
+    assert reverse("recovery:map_service", kwargs={"service": world.service.slug}) + "?risk=high" in page
+
+
+def test_the_map_links_each_theme_to_its_rows(world, client):
+    """The page holds a lazily loaded panel per theme with actions, its link keeping the filters."""
+    theme = ThemeFactory(service=world.service, provider=world.provider, title="Late escalation")
+    ActionFactory(theme=theme, title="Weekly sampling", risk_level="high")
+    empty = ThemeFactory(service=world.service, provider=world.provider, title="Nothing yet")
+    client.force_login(world.rm)
+    url = reverse("recovery:map_service", kwargs={"service": world.service.slug})
+    response = client.get(url, {"risk": "high"})
+    html = response.content.decode()
+    rows_url = reverse("recovery:map_theme_rows", kwargs={"service": world.service.slug, "theme": theme.pk})
+    assert f'hx-get="{rows_url}?risk=high"' in html and 'hx-trigger="revealed"' in html
+    assert "Weekly sampling" not in html  # the rows come with the fragment
+    assert "1 action" in html
+    html = client.get(url).content.decode()
+    assert "No actions yet on this theme" in html and empty.title in html
