@@ -47,14 +47,30 @@ def register_service_panel(*, order: int, template: str, context: Callable[..., 
     _PANELS.sort(key=lambda p: p.order)
 
 
-def service_panels(request, service) -> list[tuple[str, dict]]:
-    """Each panel's template and context: the shared reads are built first, once each."""
-    builders = list(dict.fromkeys(build for p in _PANELS for build in p.reads.values()))
+# Panels ordered from here on are below the fold of the service page: the page loads them in
+# one fragment when they scroll into view (core/lazy.py), so the page itself is the flags, the
+# recovery dashboard and the themes, and the rest (shared learning, audits, evidence, reviews,
+# packs) costs a request only when someone scrolls to it.
+FOLD = 25
+
+
+def service_panels(request, service, *, below_fold: bool | None = None) -> list[tuple[str, dict]]:
+    """Each panel's template and context: the shared reads are built first, once each.
+
+    ``below_fold``: only the panels above the fold (False) or below it (True); None for all.
+    Only the reads the chosen panels name are built.
+    """
+    panels = [p for p in _PANELS if below_fold is None or (p.order >= FOLD) == below_fold]
+    builders = list(dict.fromkeys(build for p in panels for build in p.reads.values()))
     built = {build: build(request, service) for build in builders}
     return [
         (p.template, p.context(request, service, **{name: built[build] for name, build in p.reads.items()}))
-        for p in _PANELS
+        for p in panels
     ]
+
+
+def has_panels_below_fold() -> bool:
+    return any(p.order >= FOLD for p in _PANELS)
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from . import permissions as policy
 from . import selectors, work
 from .forms import AccessRecordFilterForm, AccountForm, apply_errors
+from .lazy import render_panel
 from .mfa import policy as mfa_policy
 from .mfa import services as mfa_services
 from .models import Provider
-from .panels import account_links, provider_links, service_panels
+from .panels import account_links, has_panels_below_fold, provider_links, service_panels
 
 
 def form_page(
@@ -100,9 +102,37 @@ def provider_detail(request, provider: str):
 
 @login_required
 def service_detail(request, service: str):
+    """The service page: its panels above the fold; those below it load when scrolled to."""
     service_obj = selectors.service_for_slug(request.user, service)
-    panels = service_panels(request, service_obj)
-    return render(request, "core/service_detail.html", {"service": service_obj, "panels": panels})
+    panels = service_panels(request, service_obj, below_fold=False)
+    below = (
+        reverse("core:service_panels_below", kwargs={"service": service_obj.slug}) if has_panels_below_fold() else ""
+    )
+    return render(
+        request,
+        "core/service_detail.html",
+        {"service": service_obj, "panels": panels, "below_fold_url": below, "below_fold_label": BELOW_FOLD_LABEL},
+    )
+
+
+@login_required
+@require_GET
+def service_panels_below(request, service: str):
+    """The service page's panels below the fold (core.panels.FOLD), loaded when they scroll into
+    view (core/lazy.py); a page of its own without JavaScript. The same permission check as the page."""
+    service_obj = selectors.service_for_slug(request.user, service)
+    panels = service_panels(request, service_obj, below_fold=True)
+    return render_panel(
+        request,
+        "core/_service_panels.html",
+        {"service": service_obj, "panels": panels},
+        title=f"{service_obj.name}: {BELOW_FOLD_LABEL}",
+        back_url=service_obj.get_absolute_url(),
+        back_label=f"Back to {service_obj.name}",
+    )
+
+
+BELOW_FOLD_LABEL = "shared learning, audits, evidence, reviews and packs"
 
 
 @login_required
