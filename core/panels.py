@@ -47,20 +47,28 @@ def register_service_panel(*, order: int, template: str, context: Callable[..., 
     _PANELS.sort(key=lambda p: p.order)
 
 
-# Panels ordered from here on are below the fold of the service page: the page loads them in
-# one fragment when they scroll into view (core/lazy.py), so the page itself is the flags, the
-# recovery dashboard and the themes, and the rest (shared learning, audits, evidence, reviews,
-# packs) costs a request only when someone scrolls to it.
-FOLD = 25
+# The service page shows the panels ordered before the first fold itself (the flags and the
+# recovery dashboard). Each later part, the panels from one fold to the next, is a fragment of
+# its own loaded when it scrolls into view (core/lazy.py), so it costs a request only when
+# someone scrolls to it: (order where the part starts, what it holds, for the placeholder).
+FOLDS = (
+    (20, "themes"),
+    (25, "shared learning, audits, evidence, reviews and packs"),
+)
 
 
-def service_panels(request, service, *, below_fold: bool | None = None) -> list[tuple[str, dict]]:
+def part_of(panel: Panel) -> int:
+    """0 for a panel above the fold, else the number of the fold it comes after (1, 2, ...)."""
+    return sum(panel.order >= start for start, _ in FOLDS)
+
+
+def service_panels(request, service, *, part: int | None = None) -> list[tuple[str, dict]]:
     """Each panel's template and context: the shared reads are built first, once each.
 
-    ``below_fold``: only the panels above the fold (False) or below it (True); None for all.
-    Only the reads the chosen panels name are built.
+    ``part``: only the panels of that part of the page (0: above the fold; see ``FOLDS``), and
+    only the reads they name; None for every panel.
     """
-    panels = [p for p in _PANELS if below_fold is None or (p.order >= FOLD) == below_fold]
+    panels = [p for p in _PANELS if part is None or part_of(p) == part]
     builders = list(dict.fromkeys(build for p in panels for build in p.reads.values()))
     built = {build: build(request, service) for build in builders}
     return [
@@ -69,8 +77,10 @@ def service_panels(request, service, *, below_fold: bool | None = None) -> list[
     ]
 
 
-def has_panels_below_fold() -> bool:
-    return any(p.order >= FOLD for p in _PANELS)
+def parts_below_fold() -> list[tuple[int, str]]:
+    """(part, label) of each part below the fold that has a panel, in page order."""
+    used = {part_of(p) for p in _PANELS}
+    return [(n, label) for n, (_, label) in enumerate(FOLDS, start=1) if n in used]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from recovery.overview import selectors as selectors
 from recovery.overview.dashboard import Dashboard, service_dashboard_for_page
 from recovery.overview.document import plan_document
 from recovery.overview.forms import MapFilterForm
+from recovery.templatetags.recovery_plan import action_link
 
 
 def _attach_links(recovery_map: selectors.RecoveryMap) -> None:
@@ -148,6 +149,7 @@ def dashboard_panel_context(request, service, *, dashboard: Dashboard) -> dict:
     action_url, measure_url = _pk_link("action_detail"), _pk_link("measure_detail")
     for a in {id(x): x for x in _dashboard_actions(dashboard)}.values():
         a.url = action_url(a.pk)
+        a.link = action_link(a)  # once per action, however many of the lists show it
     for s in [*dashboard.attention, *dashboard.needs_me.my_stale_measures]:
         s.url = measure_url(s.measure.pk)
     map_url = link("map_service", service=service.slug)

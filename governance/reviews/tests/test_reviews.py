@@ -360,7 +360,7 @@ def test_lists_show_overdue_reviews_separately(world, login):
 
 def test_the_service_page_shows_the_next_review(world, login):
     OversightReviewFactory(service=world.service, provider=world.provider, title="Weekly review: Tuesday")
-    below = reverse("core:service_panels_below", kwargs={"service": world.service.slug})  # below the page's fold
+    below = reverse("core:service_panels_below", kwargs={"service": world.service.slug, "part": 2})  # below the fold
     page = login(world.deputy).get(below).content.decode()
     assert "Next review" in page and "Weekly review: Tuesday" in page
 
@@ -403,7 +403,7 @@ def test_the_service_page_counts_closure_proposals_awaiting_the_user(world, logi
         )
     expected = actions_awaiting_decision(world.ni).filter(service=world.service).count()
     assert expected == 2
-    below = reverse("core:service_panels_below", kwargs={"service": world.service.slug})  # below the page's fold
+    below = reverse("core:service_panels_below", kwargs={"service": world.service.slug, "part": 2})  # below the fold
     page = login(world.ni).get(below).content.decode()
     assert f"Closure proposals awaiting your decision ({expected})" in page
 
