@@ -34,7 +34,7 @@ from governance.reviews.models import CalendarFeed
 from recovery.closure.conditions import Checklist, evaluate
 from recovery.measures.measuring import MeasureSummary, summarise
 from recovery.models import DataPoint, RecoveryAction
-from recovery.plan.selectors import actions_awaiting_decision
+from recovery.plan.selectors import actions_awaiting_decision, awaiting_decision_count_at
 
 R = OversightReview.Status
 ICS_SALT = "governance.reviews.ics-feed"
@@ -279,7 +279,7 @@ _PANEL_REVIEW_FIELDS = (
 
 def closure_queue_count(user, service: Service) -> int:
     """Closure proposals at ``service`` awaiting this user's decision (never their own), one query."""
-    return actions_awaiting_decision(user).filter(service=service).count()
+    return awaiting_decision_count_at(user, service)
 
 
 def overdue_count(user, service: Service) -> int:
