@@ -15,7 +15,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import TextField
+from django.db.models import DEFERRED, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -246,11 +246,14 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
             stale_ids.append(pk)
     attention_ids = [pk for *_, pk in sorted(attention_rows)]
 
-    def capped_measures(ids: list[int]) -> Capped:
+    def capped_measures(ids: list[int], *, drawn: bool) -> Capped:
+        """The first measures of ``ids`` as snapshots; ``drawn``: with the sparkline's values
+        (the "needs me" list of stale measures names them and their last date, and draws none)."""
         shown = []
         for pk in ids[:DASHBOARD_CAP]:
             values = list(by_pk[pk])
-            values[at["summary_values"]] = json.loads(values[at["summary_values"]])
+            text = values[at["summary_values"]]
+            values[at["summary_values"]] = json.loads(text) if drawn else DEFERRED
             m = OutcomeMeasure.from_db(db, _DASHBOARD_MEASURE_COLUMNS, values)
             m.action = action(m.action_id)
             shown.append(MeasureSnapshot(m, today=today))
@@ -266,7 +269,7 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
             total=my_open.total,
         ),
         my_overdue=capped("my_overdue"),
-        my_stale_measures=capped_measures(stale_ids),
+        my_stale_measures=capped_measures(stale_ids, drawn=False),
     )
     return Dashboard(
         service=service,
@@ -274,7 +277,7 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
         status_counts=status_counts,
         risk_totals=risk_totals,
         total=sum(risk_totals),
-        attention=capped_measures(attention_ids),
+        attention=capped_measures(attention_ids, drawn=True),
         overdue=capped("overdue"),
         needs_me=needs_me,
     )
