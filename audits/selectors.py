@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import reduce
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from core import permissions as policy
@@ -415,24 +417,49 @@ def _since(template: AuditTemplate) -> datetime.date:
     return timezone.localdate(template.created_at) if template.created_at else datetime.date.min
 
 
+# What the schedule (the page and the service page's panel) shows of an audit.
+_SCHEDULE_AUDIT_FIELDS = ("id", "provider_id", "service_id", "template_id", "period_end", "status", "compliance")
+
+
 def schedule(service: Service, today: datetime.date) -> list[ScheduleRow]:
-    """Per template due at the service: recent periods as done / due / overdue (3 queries).
+    """Per template due at the service: recent periods as done / due / overdue (2 queries).
 
     Periods before the template was created are not shown. The current period is "due"
     until an audit is submitted; a past period without one is "overdue".
     """
-    templates = list(applicable_templates(service))
-    if not templates:
-        return []
-    oldest = min(periods_back(t.frequency, today, PERIODS_SHOWN.get(t.frequency, 8))[-1][0] for t in templates)
-    audits = list(
-        Audit.objects.filter(
-            service=service, template_version__template__in=templates, period_end__gte=oldest
-        ).select_related("template_version")
-    )
+    return _schedule(service, today)[0]
+
+
+def _schedule(service: Service, today: datetime.date, *, last_submitted: bool = False):
+    """``schedule``'s rows, and (``last_submitted``) the service's last submitted audit, read
+    with the schedule's audits rather than in a query of its own: (rows, last or None)."""
+    templates = list(applicable_templates(service).only("id", "title", "frequency", "created_at"))
+    windows = {t.pk: periods_back(t.frequency, today, PERIODS_SHOWN.get(t.frequency, 8)) for t in templates}
+    conditions = []
+    if templates:
+        oldest = min(w[-1][0] for w in windows.values())
+        conditions.append(Q(template__in=templates, period_end__gte=oldest))
+    if last_submitted:
+        last_pk = (
+            Audit.objects.filter(service=service, status=Audit.Status.SUBMITTED)
+            .order_by("-submitted_at", "-period_end", "-pk")
+            .values("pk")[:1]
+        )
+        conditions.append(is_last := Q(pk=Subquery(last_pk)))
+    if not conditions:
+        return [], None
+    qs = Audit.objects.filter(reduce(operator.or_, conditions), service=service).order_by()
+    if last_submitted:
+        qs = qs.select_related("template").only(*_SCHEDULE_AUDIT_FIELDS, "template__title")
+        flag = Case(When(is_last, then=Value(True)), default=Value(False), output_field=BooleanField())
+        qs = qs.annotate(is_last=flag)
+    else:
+        qs = qs.only(*_SCHEDULE_AUDIT_FIELDS)
+    audits = list(qs)
+    last = next((a for a in audits if getattr(a, "is_last", False)), None)
     by_template: dict[int, list[Audit]] = defaultdict(list)
     for a in audits:
-        by_template[a.template_version.template_id].append(a)
+        by_template[a.template_id].append(a)
     rows = []
     for t in templates:
         row = ScheduleRow(template=t)
@@ -440,7 +467,7 @@ def schedule(service: Service, today: datetime.date) -> list[ScheduleRow]:
         done = [a for a in mine if a.status == Audit.Status.SUBMITTED]
         drafts = [a for a in mine if a.status == Audit.Status.DRAFT]
         since = _since(t)
-        for start, end in periods_back(t.frequency, today, PERIODS_SHOWN.get(t.frequency, 8)):
+        for start, end in windows[t.pk]:
             hit = next((a for a in done if start <= a.period_end <= end), None)
             if hit is None and end < since:
                 break
@@ -449,7 +476,7 @@ def schedule(service: Service, today: datetime.date) -> list[ScheduleRow]:
             row.periods.append(PeriodStatus(start, end, period_label(t.frequency, start, end), state, hit or draft))
         row.draft = next((a for a in drafts if row.current and a.period_end == row.current.end), None)
         rows.append(row)
-    return rows
+    return rows, last
 
 
 @dataclass(frozen=True)
@@ -512,13 +539,8 @@ def overdue_audits(services_queryset: QuerySet[Service], today: datetime.date) -
 
 
 def service_panel(user, service: Service, today: datetime.date) -> dict:
-    rows = schedule(service, today)
-    last = (
-        Audit.objects.filter(service=service, status=Audit.Status.SUBMITTED)
-        .select_related("template_version__template")
-        .order_by("-submitted_at")
-        .first()
-    )
+    """The service page's audits panel: the schedule and the last submitted audit (2 queries)."""
+    rows, last = _schedule(service, today, last_submitted=True)
     weekly = [r for r in rows if r.template.frequency == "weekly"]
     due_now = [r for r in rows if r.current and r.current.state == DUE]
     overdue = [r for r in rows if r.overdue_count]

@@ -47,14 +47,40 @@ def register_service_panel(*, order: int, template: str, context: Callable[..., 
     _PANELS.sort(key=lambda p: p.order)
 
 
-def service_panels(request, service) -> list[tuple[str, dict]]:
-    """Each panel's template and context: the shared reads are built first, once each."""
-    builders = list(dict.fromkeys(build for p in _PANELS for build in p.reads.values()))
+# The service page shows the panels ordered before the first fold itself (the flags and the
+# recovery dashboard). Each later part, the panels from one fold to the next, is a fragment of
+# its own loaded when it scrolls into view (core/lazy.py), so it costs a request only when
+# someone scrolls to it: (order where the part starts, what it holds, for the placeholder).
+FOLDS = (
+    (20, "themes"),
+    (25, "shared learning, audits, evidence, reviews and packs"),
+)
+
+
+def part_of(panel: Panel) -> int:
+    """0 for a panel above the fold, else the number of the fold it comes after (1, 2, ...)."""
+    return sum(panel.order >= start for start, _ in FOLDS)
+
+
+def service_panels(request, service, *, part: int | None = None) -> list[tuple[str, dict]]:
+    """Each panel's template and context: the shared reads are built first, once each.
+
+    ``part``: only the panels of that part of the page (0: above the fold; see ``FOLDS``), and
+    only the reads they name; None for every panel.
+    """
+    panels = [p for p in _PANELS if part is None or part_of(p) == part]
+    builders = list(dict.fromkeys(build for p in panels for build in p.reads.values()))
     built = {build: build(request, service) for build in builders}
     return [
         (p.template, p.context(request, service, **{name: built[build] for name, build in p.reads.items()}))
-        for p in _PANELS
+        for p in panels
     ]
+
+
+def parts_below_fold() -> list[tuple[int, str]]:
+    """(part, label) of each part below the fold that has a panel, in page order."""
+    used = {part_of(p) for p in _PANELS}
+    return [(n, label) for n, (_, label) in enumerate(FOLDS, start=1) if n in used]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("core.mfa.urls")),
     path("providers/<slug:provider>/", views.provider_detail, name="provider_detail"),
     path("services/<slug:service>/", views.service_detail, name="service_detail"),
+    path("services/<slug:service>/panels/<int:part>/", views.service_panels_below, name="service_panels_below"),
     path("services/<slug:service>/history/", views.service_history, name="service_history"),
     path("access-records/", views.access_records, name="access_records"),
 ]

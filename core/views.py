@@ -5,17 +5,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from . import permissions as policy
 from . import selectors, work
 from .forms import AccessRecordFilterForm, AccountForm, apply_errors
+from .lazy import render_panel
 from .mfa import policy as mfa_policy
 from .mfa import services as mfa_services
 from .models import Provider
-from .panels import account_links, provider_links, service_panels
+from .panels import account_links, parts_below_fold, provider_links, service_panels
 
 
 def form_page(
@@ -100,9 +103,33 @@ def provider_detail(request, provider: str):
 
 @login_required
 def service_detail(request, service: str):
+    """The service page: the panels above the fold; each part below it loads when scrolled to."""
     service_obj = selectors.service_for_slug(request.user, service)
-    panels = service_panels(request, service_obj)
-    return render(request, "core/service_detail.html", {"service": service_obj, "panels": panels})
+    panels = service_panels(request, service_obj, part=0)
+    below = [
+        (reverse("core:service_panels_below", kwargs={"service": service_obj.slug, "part": n}), label)
+        for n, label in parts_below_fold()
+    ]
+    return render(request, "core/service_detail.html", {"service": service_obj, "panels": panels, "below": below})
+
+
+@login_required
+@require_GET
+def service_panels_below(request, service: str, part: int):
+    """One part of the service page below the fold (core.panels.FOLDS), loaded when it scrolls
+    into view (core/lazy.py); a page of its own without JavaScript. Checked as the page is."""
+    service_obj = selectors.service_for_slug(request.user, service)
+    label = dict(parts_below_fold()).get(part)
+    if label is None:
+        raise Http404("Not found")
+    return render_panel(
+        request,
+        "core/_service_panels.html",
+        {"service": service_obj, "panels": service_panels(request, service_obj, part=part)},
+        title=f"{service_obj.name}: {label}",
+        back_url=service_obj.get_absolute_url(),
+        back_label=f"Back to {service_obj.name}",
+    )
 
 
 @login_required

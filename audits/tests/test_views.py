@@ -393,12 +393,12 @@ def test_lists_show_which_audits_are_not_effective_and_why(world, client):
 
 def test_service_page_panel_offers_this_weeks_audit(world, client):
     TemplateFactory(provider=world.provider, title="Escalation sample")
-    client.force_login(world.rm)
-    page = client.get(world.service.get_absolute_url()).content.decode()
+    client.force_login(world.rm)  # the audits panel is below the fold of the service page
+    page = client.get(reverse("core:service_panels_below", args=[world.service.slug, 2])).content.decode()
     assert "Log this week&#x27;s audit" in page or "Log this week's audit" in page
     assert "Escalation sample" in page
     client.force_login(world.viewer)
-    page = client.get(world.service.get_absolute_url()).content.decode()
+    page = client.get(reverse("core:service_panels_below", args=[world.service.slug, 2])).content.decode()
     assert "Log this week" not in page and "Escalation sample" in page
 
 

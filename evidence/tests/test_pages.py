@@ -240,7 +240,8 @@ def test_service_page_panel_counts_impact_and_activity(world, client):
     services.evidence_remove(actor=world.rm, item=removed, reason="Duplicate")
     EvidenceFactory(service=world.sibling)
     client.force_login(world.viewer)
-    page = client.get(world.service.get_absolute_url()).content.decode()
+    # The evidence panel is below the fold of the service page (core.panels.FOLDS).
+    page = client.get(reverse("core:service_panels_below", args=[world.service.slug, 2])).content.decode()
     assert "3 items at this service: <strong>2 impact</strong>, 1 activity." in page
     assert reverse("evidence:library", args=[world.service.slug]) in page
     assert "Add evidence" not in page  # the viewer may not add

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -34,7 +34,7 @@ from governance.reviews.models import CalendarFeed
 from recovery.closure.conditions import Checklist, evaluate
 from recovery.measures.measuring import MeasureSummary, summarise
 from recovery.models import DataPoint, RecoveryAction
-from recovery.plan.selectors import actions_awaiting_decision
+from recovery.plan.selectors import actions_awaiting_decision, awaiting_decision_count_at
 
 R = OversightReview.Status
 ICS_SALT = "governance.reviews.ics-feed"
@@ -233,27 +233,53 @@ def next_review(user, service: Service) -> OversightReview | None:
 
 
 def next_review_and_overdue(user, service: Service) -> tuple[OversightReview | None, int]:
-    """``next_review`` and ``overdue_count`` for the service page.
+    """``next_review`` and ``overdue_count`` for the service page, in one query.
 
-    One query when a review is coming up (the overdue count rides along as a subquery on
-    that row), two when none is.
+    The rows are the upcoming reviews and the overdue ones together: the next review is the
+    first upcoming row, and the overdue count a window count over the same rows (so it is there
+    whether or not a review is coming up). Only what the panel shows of the review is loaded.
     """
-    overdue = reviews_for_service(user, service).filter(status=R.SCHEDULED, scheduled_for__lt=timezone.now())
-    count = overdue.order_by().values("service").annotate(n=Count("pk")).values("n")
-    upcoming = (
+    now = timezone.now()
+    upcoming = (Q(service=service) | Q(provider_id=service.provider_id, service__isnull=True)) & Q(
+        status__in=[R.SCHEDULED, R.IN_PROGRESS], scheduled_for__gte=now - datetime.timedelta(hours=12)
+    )
+    overdue = Q(service=service, status=R.SCHEDULED, scheduled_for__lt=now)
+    first = (
         reviews_for(user)
-        .filter(
-            Q(service=service) | Q(provider_id=service.provider_id, service__isnull=True),
-            status__in=[R.SCHEDULED, R.IN_PROGRESS],
-            scheduled_for__gte=timezone.now() - datetime.timedelta(hours=12),
+        .select_related(None)
+        .select_related("chair")
+        .only(*_PANEL_REVIEW_FIELDS)
+        .filter(upcoming | overdue)
+        .annotate(
+            is_next=Case(When(upcoming, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            overdue_n=Window(Count("pk", filter=overdue)),
         )
-        .annotate(overdue_n=Subquery(count[:1]))
-        .order_by("scheduled_for")
+        .order_by("-is_next", "scheduled_for", "pk")
         .first()
     )
-    if upcoming is None:
-        return None, overdue.count()
-    return upcoming, upcoming.overdue_n or 0
+    if first is None:
+        return None, 0
+    return (first if first.is_next else None), first.overdue_n
+
+
+# What the "Next review" panel shows of a review (governance/reviews/_panel_next.html).
+_PANEL_REVIEW_FIELDS = (
+    "id",
+    "provider_id",
+    "service_id",
+    "title",
+    "scheduled_for",
+    "status",
+    "chair__id",
+    "chair__first_name",
+    "chair__last_name",
+    "chair__email",
+)
+
+
+def closure_queue_count(user, service: Service) -> int:
+    """Closure proposals at ``service`` awaiting this user's decision (never their own), one query."""
+    return awaiting_decision_count_at(user, service)
 
 
 def overdue_count(user, service: Service) -> int:

@@ -20,7 +20,6 @@ from core import permissions as policy
 from core import selectors as core_selectors
 from core.access import AccessKind, records_access
 from core.models import Provider
-from core.panels import reads
 from core.views import button, form_page, redrawn_status, saved
 from governance.models import AgendaItem, Challenge, OversightReview, ReviewActionArising
 from governance.reviews import feed
@@ -45,7 +44,6 @@ from recovery.closure.conditions import closure_checklists
 from recovery.closure.forms import ClosureDecisionForm
 from recovery.closure.services import can_decide
 from recovery.models import RecoveryAction
-from recovery.overview.dashboard import Dashboard, service_dashboard_for_page
 
 V = policy.Verb
 
@@ -536,16 +534,15 @@ def review_amend(request, pk: int):
     )
 
 
-@reads(dashboard=service_dashboard_for_page)
-def next_review_panel_context(request, service, *, dashboard: Dashboard) -> dict:
-    """The service page's "Next review" panel (``dashboard``: the page's one read of it)."""
+def next_review_panel_context(request, service) -> dict:
+    """The service page's "Next review" panel (below the fold: loaded with the panels after the
+    themes, core.panels.FOLD), in two queries: the next review with the overdue count, and the
+    closure proposals at the service awaiting the user."""
     upcoming, overdue = selectors.next_review_and_overdue(request.user, service)
-    needs_me = dashboard.needs_me
     return {
         "next": upcoming,
         "overdue": overdue,
-        # The same proposals the recovery panel's "needs me" lists count (one shared read).
-        "queue": needs_me.proposals.total + needs_me.high_risk_proposals.total,
+        "queue": selectors.closure_queue_count(request.user, service),
     }
 
 

@@ -27,17 +27,67 @@ def shares_of_learning(learning_ids) -> dict[int, list[LearningShare]]:
     return out
 
 
+# What the service page's "Learning shared with us" panel shows of a share (nothing else is loaded).
+_SHARED_WITH_FIELDS = (
+    "id",
+    "provider_id",
+    "service_id",
+    "created_at",
+    "note",
+    "applies",
+    "what_changed",
+    "responded_at",
+    "learning__id",
+    "learning__governance_change",
+    "learning__theme__id",
+    "learning__theme__title",
+    "learning__service__id",
+    "learning__service__name",
+    *(f"{who}__{f}" for who in ("shared_by", "responded_by") for f in ("id", "first_name", "last_name", "email")),
+)
+
+
 def shared_with(user, service: Service) -> list[LearningShare]:
-    """Learning other services shared with ``service``, unanswered first, then newest."""
+    """Learning other services shared with ``service``, unanswered first, then newest (one query).
+
+    Each share's receiving service is ``service`` itself, so it is not joined again.
+    """
     qs = policy.objects_for(user, LearningShare.objects.filter(service=service), policy.Verb.VIEW)
-    shares = list(qs.select_related(*_RELATED))
+    shares = list(
+        qs.select_related("learning__theme", "learning__service", "shared_by", "responded_by")
+        .only(*_SHARED_WITH_FIELDS)
+        .order_by()
+    )
+    for share in shares:
+        share.service = service
     return sorted(shares, key=lambda s: (s.answered, -s.created_at.timestamp()))
 
 
 def provider_shares(user, provider: Provider, *, limit: int = 50) -> list[LearningShare]:
     """Where learning was shared across the provider and what each service did (dashboard)."""
     qs = policy.objects_for(user, LearningShare.objects.filter(provider=provider), policy.Verb.VIEW)
-    return list(qs.select_related(*_RELATED).order_by("-created_at", "-pk")[:limit])
+    return list(
+        qs.select_related("learning__theme", "learning__service", "service")
+        .only(*_PROVIDER_SHARES_FIELDS)
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+# What the provider dashboard's "Learning shared across services" shows of a share.
+_PROVIDER_SHARES_FIELDS = (
+    "id",
+    "provider_id",
+    "created_at",
+    "applies",
+    "what_changed",
+    "service__id",
+    "service__name",
+    "learning__id",
+    "learning__theme__id",
+    "learning__theme__title",
+    "learning__service__id",
+    "learning__service__name",
+)
 
 
 def unanswered_work(user, today, *, limit: int = 5):

@@ -2,8 +2,9 @@
 
 This module owns the dashboard on the service page (``Dashboard``, ``NeedsMe``, ``Capped``,
 ``DASHBOARD_CAP``) and the page's shared read of it (``service_dashboard_for_page``). It
-loads what it shows in a fixed number of queries (five): a narrow read of ids, status, risk
-and dates for the counts and list membership, then only the rows shown. Measures come from
+loads what it shows in a fixed number of queries (three): the actions and the measures as plain
+rows of the columns shown (counts and list membership come from them, and only the rows shown
+become instances), and the open steps of the person's own actions shown. Measures come from
 their stored summary, read with the recovery map's measure columns
 (:mod:`recovery.overview.selectors`).
 """
@@ -11,14 +12,16 @@ their stored summary, read with the recovery map's measure columns
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import DEFERRED, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core import permissions as policy
 from core.choices import RiskLevel
-from core.models import Service
+from core.models import Service, User
 from recovery.measures.measuring import MeasureSnapshot, State, is_stale
 from recovery.models import ActionStep, OutcomeMeasure, RecoveryAction
 from recovery.overview.selectors import _MAP_MEASURE_FIELDS
@@ -89,31 +92,43 @@ class Dashboard:
     risk_labels: list[str] = field(default_factory=lambda: [str(label) for label in RiskLevel.labels])
 
 
-# What the dashboard's lists show of an action and of a measure (nothing else is loaded).
-_DASHBOARD_ACTION_FIELDS = (
-    "id",
-    "provider_id",
-    "service_id",
-    "title",
-    "owner",
-    "due_date",
-    "risk_level",
-    "status",
-    "proposed_by",
-    "proposed_at",
-    "owner__first_name",
-    "owner__last_name",
-    "owner__email",
-    "proposed_by__first_name",
-    "proposed_by__last_name",
-    "proposed_by__email",
+def _in_model_order(model, names) -> tuple[str, ...]:
+    """``names`` (attnames) in the model's field order, as ``Model.from_db`` takes values."""
+    wanted = set(names)
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in wanted)
+
+
+# What the dashboard reads of each action (its lists show these; nothing else is loaded):
+# the action's own columns, then its owner's and proposer's names, then its deadline state.
+_DASHBOARD_ACTION_COLUMNS = _in_model_order(
+    RecoveryAction,
+    (
+        "id",
+        "provider_id",
+        "service_id",
+        "title",
+        "owner_id",
+        "due_date",
+        "risk_level",
+        "status",
+        "proposed_by_id",
+        "proposed_at",
+    ),
 )
-_DASHBOARD_MEASURE_FIELDS = (
-    *_MAP_MEASURE_FIELDS,
-    "action",
-    "action__id",
-    "action__title",
-    "action__risk_level",
+_PERSON_COLUMNS = _in_model_order(User, ("id", "first_name", "last_name", "email"))
+_DASHBOARD_ACTION_READ = (
+    *_DASHBOARD_ACTION_COLUMNS,
+    *(f"owner__{c}" for c in _PERSON_COLUMNS[1:]),
+    *(f"proposed_by__{c}" for c in _PERSON_COLUMNS[1:]),
+    "deadline_state",
+)
+# ... and of each measure of those actions (the action itself comes from the read above).
+_DASHBOARD_MEASURE_COLUMNS = _in_model_order(OutcomeMeasure, _MAP_MEASURE_FIELDS)
+_STEP_COLUMNS = ("id", "action_id", "order", "role", "what")
+# Where the loop over the action rows finds pk, status, risk, owner, proposer and deadline state.
+_ACTION_AT = tuple(
+    _DASHBOARD_ACTION_READ.index(name)
+    for name in ("id", "status", "risk_level", "owner_id", "proposed_by_id", "deadline_state")
 )
 
 
@@ -127,12 +142,18 @@ def service_dashboard_for_page(request, service: Service) -> Dashboard:
     return service_dashboard(request.user, service, today=timezone.localdate())
 
 
-def service_dashboard(user, service: Service, *, today: datetime.date | None = None) -> Dashboard:
-    """Everything on the service dashboard panel, in a fixed number of queries (five).
+def _person(db: str, pk, names) -> User | None:
+    return None if pk is None else User.from_db(db, _PERSON_COLUMNS, (pk, *names))
 
-    Each list is capped at ``DASHBOARD_CAP`` rows. The counts, and which rows each list shows,
-    come from a narrow read of the service's actions and measures (ids, status, risk, dates,
-    owner: no text, no sparkline); only the rows shown are then loaded in full.
+
+def service_dashboard(user, service: Service, *, today: datetime.date | None = None) -> Dashboard:
+    """Everything on the service dashboard panel, in a fixed number of queries (three).
+
+    1. the service's visible actions as plain rows (the columns the lists show, the owner's and
+    proposer's names, the deadline state): counts and list membership come from them, and only
+    the rows shown become ``RecoveryAction`` instances; 2. the open steps of the person's own
+    open actions shown (none when there are none); 3. the measures of those actions as plain
+    rows, of which only the shown ones become instances. Each list is capped at ``DASHBOARD_CAP``.
     """
     today = today or timezone.localdate()
     S = RecoveryAction.Status
@@ -140,17 +161,18 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
     can_decide = policy.can(user, policy.Verb.DECIDE_CLOSURE, service)
     can_decide_high = policy.can(user, policy.Verb.DECIDE_HIGH_RISK_CLOSURE, service)
     risks = list(RiskLevel.values)
+    db = visible.db
+    n_action = len(_DASHBOARD_ACTION_COLUMNS)
 
-    # 1. Counts and list membership from the narrow rows, in due-date order.
+    # 1. Counts and list membership from the rows, in due-date order.
     counts: dict[str, list[int]] = {}
     lists: dict[str, list[int]] = {
         name: [] for name in ("overdue", "proposals", "high_risk_proposals", "my_overdue", "my_open")
     }
-    for pk, status, risk, deadline, owner_id, proposed_by_id in (
-        visible.with_deadline(today)
-        .order_by("due_date", "pk")
-        .values_list("pk", "status", "risk_level", "deadline_state", "owner_id", "proposed_by_id")
-    ):
+    rows: dict[int, tuple] = {}  # pk -> row, in due-date order
+    for row in visible.with_deadline(today).order_by("due_date", "pk").values_list(*_DASHBOARD_ACTION_READ):
+        pk, status, risk, owner_id, proposed_by_id, deadline = (row[i] for i in _ACTION_AT)
+        rows[pk] = row
         by_risk = counts.setdefault(status, [0] * len(risks))
         if risk in risks:
             by_risk[risks.index(risk)] += 1
@@ -175,67 +197,79 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
     ]
     risk_totals = [sum(c.by_risk[i] for c in status_counts) for i in range(len(risks))]
 
-    # 2. The shown actions in full (3. with the open steps of the person's own).
-    shown_ids = {pk for ids in lists.values() for pk in ids[:DASHBOARD_CAP]}
-    shown = {
-        a.pk: a
-        for a in RecoveryAction.objects.filter(pk__in=shown_ids)
-        .select_related("owner", "proposed_by")
-        .only(*_DASHBOARD_ACTION_FIELDS)
-        .prefetch_related(
-            Prefetch("steps", queryset=ActionStep.objects.filter(done_on__isnull=True), to_attr="open_steps")
-        )
-    }
+    actions: dict[int, RecoveryAction] = {}
+
+    def action(pk: int) -> RecoveryAction:
+        """The shown action ``pk`` as an instance (one per action, however many lists show it)."""
+        if pk not in actions:
+            row = rows[pk]
+            a = RecoveryAction.from_db(db, _DASHBOARD_ACTION_COLUMNS, row[:n_action])
+            a.owner = _person(db, a.owner_id, row[n_action : n_action + 3])
+            a.proposed_by = _person(db, a.proposed_by_id, row[n_action + 3 : n_action + 6])
+            actions[pk] = a
+        return actions[pk]
 
     def capped(name: str) -> Capped:
         ids = lists[name]
-        return Capped([shown[pk] for pk in ids[:DASHBOARD_CAP]], total=len(ids))
+        return Capped([action(pk) for pk in ids[:DASHBOARD_CAP]], total=len(ids))
 
-    # 4. Measures: which need attention (off track first, then by name) and which of the
-    # person's have no recent data, from narrow rows; 5. the shown ones in full.
-    attention_rows, stale_ids = [], []
-    for pk, name, state, concern, cadence, latest, baseline, owner_id, action_status in (
-        OutcomeMeasure.objects.filter(action__in=visible.values("pk"))
-        .order_by("action__due_date", "action_id", "pk")
-        .values_list(
-            "pk",
-            "name",
-            "summary_state",
-            "summary_recent_concern",
-            "cadence",
-            "summary_latest_date",
-            "baseline_date",
-            "action__owner_id",
-            "action__status",
-        )
-    ):
+    # 2. The open steps of the person's own open actions that are shown.
+    my_open = capped("my_open")
+    steps: dict[int, list[ActionStep]] = {a.pk: [] for a in my_open}
+    if steps:
+        for step in ActionStep.objects.filter(action_id__in=steps, done_on__isnull=True).only(*_STEP_COLUMNS):
+            steps[step.action_id].append(step)
+
+    # 3. Measures: which need attention (off track first, then by name) and which of the
+    # person's have no recent data; the shown ones become instances.
+    order = {pk: i for i, pk in enumerate(rows)}
+    at = {name: i for i, name in enumerate(_DASHBOARD_MEASURE_COLUMNS)}
+    # The sparkline's stored values come as text and are decoded for the shown rows only (most
+    # measures are read for the counts and lists, not drawn).
+    measure_rows = sorted(
+        OutcomeMeasure.objects.filter(action_id__in=visible.values("pk"))
+        .annotate(values_text=Cast("summary_values", TextField()))
+        .order_by()
+        .values_list(*(c if c != "summary_values" else "values_text" for c in _DASHBOARD_MEASURE_COLUMNS)),
+        key=lambda r: (order[r[at["action_id"]]], r[at["id"]]),
+    )
+    attention_rows, stale_ids, by_pk = [], [], {}
+    for r in measure_rows:
+        pk, action_row = r[at["id"]], rows[r[at["action_id"]]]
+        owner_id, status = action_row[_ACTION_AT[3]], action_row[_ACTION_AT[1]]
+        by_pk[pk] = r
+        state, concern = r[at["summary_state"]], r[at["summary_recent_concern"]]
         if state == State.OFF_TRACK or concern:
-            attention_rows.append((state != State.OFF_TRACK, name.lower(), pk))
-        if owner_id == user.pk and action_status in OPEN_STATUSES and is_stale(cadence, latest or baseline, today):
+            attention_rows.append((state != State.OFF_TRACK, r[at["name"]].lower(), pk))
+        latest = r[at["summary_latest_date"]] or r[at["baseline_date"]]
+        if owner_id == user.pk and status in OPEN_STATUSES and is_stale(r[at["cadence"]], latest, today):
             stale_ids.append(pk)
     attention_ids = [pk for *_, pk in sorted(attention_rows)]
-    measures = {
-        m.pk: m
-        for m in OutcomeMeasure.objects.filter(pk__in={*attention_ids[:DASHBOARD_CAP], *stale_ids[:DASHBOARD_CAP]})
-        .select_related("action")
-        .only(*_DASHBOARD_MEASURE_FIELDS)
-    }
 
-    def capped_measures(ids: list[int]) -> Capped:
-        return Capped([MeasureSnapshot(measures[pk], today=today) for pk in ids[:DASHBOARD_CAP]], total=len(ids))
+    def capped_measures(ids: list[int], *, drawn: bool) -> Capped:
+        """The first measures of ``ids`` as snapshots; ``drawn``: with the sparkline's values
+        (the "needs me" list of stale measures names them and their last date, and draws none)."""
+        shown = []
+        for pk in ids[:DASHBOARD_CAP]:
+            values = list(by_pk[pk])
+            text = values[at["summary_values"]]
+            values[at["summary_values"]] = json.loads(text) if drawn else DEFERRED
+            m = OutcomeMeasure.from_db(db, _DASHBOARD_MEASURE_COLUMNS, values)
+            m.action = action(m.action_id)
+            shown.append(MeasureSnapshot(m, today=today))
+        return Capped(shown, total=len(ids))
 
-    my_open = capped("my_open")
     needs_me = NeedsMe(
         can_decide=can_decide,
         can_decide_high_risk=can_decide_high,
         proposals=capped("proposals"),
         high_risk_proposals=capped("high_risk_proposals"),
         my_open=Capped(
-            [OpenAction(action=a, open_steps=a.open_steps, overdue=a.is_overdue(today)) for a in my_open],
+            [OpenAction(action=a, open_steps=steps[a.pk], overdue=a.is_overdue(today)) for a in my_open],
             total=my_open.total,
         ),
         my_overdue=capped("my_overdue"),
-        my_stale_measures=capped_measures(stale_ids),
+        my_stale_measures=capped_measures(stale_ids, drawn=False),
     )
     return Dashboard(
         service=service,
@@ -243,7 +277,7 @@ def service_dashboard(user, service: Service, *, today: datetime.date | None = N
         status_counts=status_counts,
         risk_totals=risk_totals,
         total=sum(risk_totals),
-        attention=capped_measures(attention_ids),
+        attention=capped_measures(attention_ids, drawn=True),
         overdue=capped("overdue"),
         needs_me=needs_me,
     )

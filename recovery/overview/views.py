@@ -25,6 +25,7 @@ from recovery.overview import selectors as selectors
 from recovery.overview.dashboard import Dashboard, service_dashboard_for_page
 from recovery.overview.document import plan_document
 from recovery.overview.forms import MapFilterForm
+from recovery.templatetags.recovery_plan import action_link
 
 _PK = 987654321  # a placeholder reversed once per list, then replaced by each row's pk
 
@@ -266,13 +267,26 @@ def dashboard_panel_context(request, service, *, dashboard: Dashboard) -> dict:
 
     ``dashboard`` is the page's one read of it, shared with the next-review panel.
     """
+    action_url, measure_url = _pk_link("action_detail"), _pk_link("measure_detail")
     for a in {id(x): x for x in _dashboard_actions(dashboard)}.values():
-        a.url = link("action_detail", pk=a.pk)
+        a.url = action_url(a.pk)
+        a.link = action_link(a)  # once per action, however many of the lists show it
     for s in [*dashboard.attention, *dashboard.needs_me.my_stale_measures]:
-        s.url = link("measure_detail", pk=s.measure.pk)
+        s.url = measure_url(s.measure.pk)
     map_url = link("map_service", service=service.slug)
     proposed_url = f"{map_url}?{urlencode({'status': RecoveryAction.Status.CLOSURE_PROPOSED})}" if map_url else ""
     return {"dashboard": dashboard, "map_url": map_url, "proposed_url": proposed_url}
+
+
+_PK = 987654321  # a stand-in pk, reversed once and replaced by each row's
+
+
+def _pk_link(name: str):
+    """``link(name, pk=pk)`` for many rows at the cost of one reverse (the dashboard links up to a
+    few dozen actions and measures): the pk goes into the path reversed for a stand-in."""
+    pattern = link(name, pk=_PK)
+    marker = str(_PK)
+    return lambda pk: pattern.replace(marker, str(pk)) if pattern else ""
 
 
 def _dashboard_actions(d: Dashboard):

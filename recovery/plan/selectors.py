@@ -51,14 +51,43 @@ def provider_themes(user, provider: Provider) -> list[FailureTheme]:
     return list(_with_counts(qs).order_by("status", "title"))
 
 
+# What the service page's themes panel shows of a theme (recovery/plan/_theme_table.html).
+_PANEL_THEME_FIELDS = (
+    "id",
+    "provider_id",
+    "service_id",
+    "title",
+    "risk_level",
+    "status",
+    "keep_visible_until",
+    "keep_visible_override",
+    "owner__id",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__email",
+)
+
+
 def service_and_provider_themes(user, service: Service) -> tuple[list[FailureTheme], list[FailureTheme]]:
     """``themes_for_service`` and ``provider_themes`` for the service page, in one query."""
     qs = policy.objects_for(
         user,
         FailureTheme.objects.filter(Q(service=service) | Q(provider_id=service.provider_id, service__isnull=True)),
     )
+    # One join (to the actions) under the counts, so they need no DISTINCT; only what the
+    # panel's tables show of a theme is loaded.
+    themes = (
+        qs.select_related("owner")
+        .only(*_PANEL_THEME_FIELDS)
+        .annotate(
+            actions_total=Count("actions"),
+            actions_open=Count("actions", filter=Q(actions__status__in=OPEN_STATUSES)),
+            actions_closed=Count("actions", filter=Q(actions__status=S.CLOSED)),
+            actions_proposed=Count("actions", filter=Q(actions__status=S.CLOSURE_PROPOSED)),
+        )
+    )
     own, wide = [], []
-    for theme in _with_counts(qs).order_by("status", "title"):
+    for theme in themes.order_by("status", "title"):
         (own if theme.service_id == service.pk else wide).append(theme)
     return own, wide
 
@@ -130,6 +159,22 @@ def actions_awaiting_decision(user) -> QuerySet[RecoveryAction]:
         .select_related("theme", "service", "provider", "owner", "proposed_by")
         .order_by("proposed_at", "pk")
     )
+
+
+def awaiting_decision_count_at(user, service: Service) -> int:
+    """How many of ``actions_awaiting_decision`` are at ``service``: one count query (none when
+    the user may decide no closure there), the permission asked of the service once rather than
+    scoped row by row."""
+    ordinary = policy.can(user, policy.Verb.DECIDE_CLOSURE, service)
+    high = policy.can(user, policy.Verb.DECIDE_HIGH_RISK_CLOSURE, service)
+    if not (ordinary or high):
+        return 0
+    qs = RecoveryAction.objects.filter(service=service, status=S.CLOSURE_PROPOSED).exclude(proposed_by=user)
+    if not high:
+        qs = qs.exclude(risk_level="high")
+    elif not ordinary:
+        qs = qs.filter(risk_level="high")
+    return qs.count()
 
 
 # --- The action page ----------------------------------------------------------------------

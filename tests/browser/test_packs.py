@@ -24,7 +24,10 @@ def test_quality_lead_generates_and_downloads_a_pack(world, media, page, sign_in
     populate(world.provider, world.service, user=world.rm, approver=world.ni)
     sign_in("quality@example.test")
     page.goto(f"/services/{world.service.slug}/")
+    # The packs are below the service page's fold: they load when scrolled into view.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     panel = page.get_by_role("region", name="Evidence packs")
+    expect(panel).to_be_visible()
     panel.get_by_role("link", name="Generate pack").click()
     page.wait_for_url(f"**/services/{world.service.slug}/packs/new/")
     expect(page.get_by_role("heading", name="Generate an evidence pack")).to_be_visible()

@@ -21,6 +21,9 @@ def test_quality_lead_imports_a_plan_fixing_and_skipping_rows(world, page, sign_
     plan.write_bytes(build_plan())
     sign_in("quality@example.test")
     page.goto(f"/services/{world.service.slug}/")
+    # The themes (and their "Import a plan") are below the service page's fold: loaded when scrolled to.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    expect(page.get_by_role("link", name="Import a plan")).to_be_visible()
     page.get_by_role("link", name="Import a plan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import an action plan")
     page.get_by_label("Action plan file").set_input_files(str(plan))
@@ -67,4 +70,6 @@ def test_quality_lead_imports_a_plan_fixing_and_skipping_rows(world, page, sign_
     assert sorted(ImportedRow.objects.values_list("row_number", flat=True)) == sorted([*IMPORTED, 8])
 
     page.get_by_role("link", name=f"Go to {world.service.name}'s plan").click()
+    expect(page.get_by_role("heading", name="Recovery dashboard")).to_be_visible()
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the themes load when scrolled to
     expect(page.get_by_role("link", name="Medicines records incomplete")).to_be_visible()

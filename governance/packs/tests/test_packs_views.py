@@ -116,7 +116,7 @@ def test_a_pack_with_a_service_you_cannot_see_is_not_found(world, login, media):
 
 
 def test_service_page_panel_offers_generate_only_to_generators(world, login, media):
-    url = reverse("core:service_detail", args=[world.service.slug])
+    url = reverse("core:service_panels_below", args=[world.service.slug, 2])  # the packs panel is below the fold
     assert b"Generate pack" in login(world.quality).get(url).content
     page = login(world.viewer).get(url).content
     assert b"Evidence packs" in page and b"Generate pack" not in page

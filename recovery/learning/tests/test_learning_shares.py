@@ -44,7 +44,9 @@ def test_share_twice_shares_once_and_the_sibling_answers_once(world, client, lea
     share = LearningShare.objects.get()
     assert (share.service, share.provider, share.applies) == (world.sibling, world.provider, None)
 
-    sibling_page = client.get(world.sibling.get_absolute_url()).content.decode()
+    # The shared-learning panel is below the fold of the service page (core.panels.FOLDS).
+    below = reverse("core:service_panels_below", kwargs={"service": world.sibling.slug, "part": 2})
+    sibling_page = client.get(below).content.decode()
     assert "Learning shared with us" in sibling_page and "Awaiting an answer" in sibling_page
 
     answer = reverse("recovery:learning_share_respond", kwargs={"pk": share.pk})

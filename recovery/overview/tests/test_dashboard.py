@@ -45,12 +45,14 @@ def test_panel_is_registered_on_the_service_page(world, client):
     assert "Recovery dashboard" in html
 
 
-def test_the_page_builds_the_dashboard_once_and_hands_it_to_both_panels(world, monkeypatch):
-    """The recovery and next-review panels declare the same read; ``service_panels`` builds it once."""
+def test_the_page_builds_the_dashboard_once_and_the_parts_below_the_fold_not_at_all(world, monkeypatch):
+    """The recovery panel declares the dashboard read; ``service_panels`` builds it once for the
+    page, and not for the parts below the fold (the next-review panel counts its queue itself)."""
     by_template = {p.template: p for p in panels._PANELS}
     review_panel = by_template["governance/reviews/_panel_next.html"]
     assert by_template[PANEL].reads == {"dashboard": service_dashboard_for_page}
-    assert review_panel.reads == {"dashboard": service_dashboard_for_page}
+    assert panels.part_of(by_template[PANEL]) == 0 and panels.part_of(review_panel) == 2
+    assert review_panel.reads == {}
 
     built = []
 
@@ -64,11 +66,63 @@ def test_the_page_builds_the_dashboard_once_and_hands_it_to_both_panels(world, m
         "_PANELS",
         [panels.Panel(p.order, p.template, p.context, shared if p.reads else p.reads) for p in panels._PANELS],
     )
+    _action(world, status="closure_proposed", proposed_by=world.deputy)
     request = RequestFactory().get("/")
     request.user = world.rm
-    contexts = dict(panels.service_panels(request, world.service))
-    assert built == [world.service]
-    assert contexts[PANEL]["dashboard"].needs_me.proposals.total == contexts[review_panel.template]["queue"]
+    above = dict(panels.service_panels(request, world.service, part=0))
+    assert built == [world.service] and review_panel.template not in above
+    below = {}
+    for part, _ in panels.parts_below_fold():
+        below.update(panels.service_panels(request, world.service, part=part))
+    assert built == [world.service] and PANEL not in below
+    assert set(above) | set(below) == set(by_template) and not set(above) & set(below)
+    # The queue the next-review panel counts is the proposals the dashboard lists.
+    assert above[PANEL]["dashboard"].needs_me.proposals.total == below[review_panel.template]["queue"] == 1
+
+
+def _part(world, n: int, service=None) -> str:
+    return reverse("core:service_panels_below", kwargs={"service": (service or world.service).slug, "part": n})
+
+
+def test_the_page_loads_its_parts_below_the_fold_when_they_scroll_into_view(world, client):
+    client.force_login(world.viewer)
+    html = client.get(reverse("core:service_detail", kwargs={"service": world.service.slug})).content.decode()
+    assert [n for n, _ in panels.parts_below_fold()] == [1, 2]
+    assert f'hx-get="{_part(world, 1)}"' in html and f'hx-get="{_part(world, 2)}"' in html
+    assert html.count('hx-trigger="revealed"') == 2
+    assert "Recovery dashboard" in html and 'id="themes-heading"' not in html and "Next review" not in html
+    themes = client.get(_part(world, 1), headers={"HX-Request": "true"}).content.decode()
+    assert 'id="themes-heading"' in themes and "Next review" not in themes and "<html" not in themes
+    rest = client.get(_part(world, 2), headers={"HX-Request": "true"}).content.decode()
+    assert "Next review" in rest and "Evidence packs" in rest and "<html" not in rest
+    page = client.get(_part(world, 2)).content.decode()  # without JavaScript: a page of its own
+    assert "<html" in page and "Next review" in page and world.service.get_absolute_url() in page
+    assert client.get(_part(world, 3)).status_code == 404
+
+
+@pytest.mark.parametrize("part", [1, 2])
+def test_the_parts_below_the_fold_are_not_found_for_another_providers_people(world, client, part):
+    client.force_login(world.users["outsider"])
+    assert client.get(_part(world, part), headers={"HX-Request": "true"}).status_code == 404
+    assert client.get(_part(world, part)).status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["rm", "ni"])
+def test_parts_below_the_fold_query_count_does_not_grow(world, client, persona, django_assert_max_num_queries):
+    user = world.users[persona]
+    client.force_login(user)
+    build_plan(world.service, 10, owner=world.owner, proposer=world.deputy)
+    small = []
+    for part in (1, 2):
+        forget(user)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(_part(world, part), headers={"HX-Request": "true"}).status_code == 200
+        small.append(len(ctx.captured_queries))
+    build_plan(world.service, 190, owner=world.owner, proposer=world.deputy)
+    for part, n in zip((1, 2), small, strict=True):
+        forget(user)
+        with django_assert_max_num_queries(n):
+            assert client.get(_part(world, part), headers={"HX-Request": "true"}).status_code == 200
 
 
 @pytest.mark.parametrize("persona", ["rm", "ni"])
