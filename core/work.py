@@ -28,6 +28,14 @@ class Urgency(IntEnum):
     INFO = 4  # for information (packs ready, progress)
 
 
+# The badge of an item's kind, coloured by urgency (the words carry the meaning, not the colour).
+BADGE_CLASSES = {
+    Urgency.OVERDUE: "text-bg-danger",
+    Urgency.DUE_NOW: "text-bg-warning",
+    Urgency.WAITING: "text-bg-primary",
+}
+
+
 @dataclass(frozen=True)
 class WorkItem:
     kind: str  # short label shown as a badge: "Audit due", "Closure to decide"
@@ -37,6 +45,10 @@ class WorkItem:
     due: datetime.date | None = None
     service: str = ""  # the service's name, for context
     detail: str = ""  # one line: "3 of 5 steps done", "asked by Sam Patel"
+
+    @property
+    def badge_class(self) -> str:
+        return BADGE_CLASSES.get(self.urgency, "text-bg-light border")
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,19 @@ class WorkSource:
 
 
 _SOURCES: list[WorkSource] = []
+
+
+def first_and_total(queryset, limit: int) -> tuple[list, int]:
+    """The first ``limit`` rows of ``queryset`` (in its order) and how many it holds in all, in
+    one query: a window count (``COUNT(*) OVER ()``) is worked out before the ``LIMIT``, so a
+    source needs no second ``count()`` query for its total."""
+    from django.db.models import Count, Window
+
+    rows = list(queryset.annotate(work_total=Window(Count("*")))[:limit])
+    if not rows:
+        return rows, 0
+    first = rows[0]
+    return rows, first["work_total"] if isinstance(first, dict) else first.work_total
 
 
 def register_work_source(
