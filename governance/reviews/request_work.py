@@ -1,7 +1,7 @@
 """Requests and challenges addressed to a person: their "requests" work on the home page.
 
-Two queries whatever the data size: the first ``limit`` unanswered requests (soonest due
-first) and their count, both scoped through the permission policy.
+One query whatever the data size: the first ``limit`` unanswered requests (soonest due
+first) with their count (a window count), scoped through the permission policy.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import datetime
 from django.urls import reverse
 
 from core import permissions as policy
-from core.work import Urgency, WorkItem, WorkList
+from core.work import Urgency, WorkItem, WorkList, first_and_total
 from governance.models import Challenge
 
 # A request due within this many days is "due now" rather than waiting.
@@ -35,9 +35,23 @@ def _urgency(c: Challenge, today: datetime.date) -> Urgency:
 
 
 def request_work(user, today: datetime.date, *, limit: int = 5) -> WorkList:
-    qs = open_requests_for(user)
-    rows = list(qs.select_related("service", "raised_by")[:limit])
-    total = len(rows) if len(rows) < limit else qs.count()
+    qs = (
+        open_requests_for(user)
+        .select_related("service", "raised_by")
+        .only(
+            "pk",
+            "kind",
+            "text",
+            "due_on",
+            "service_id",
+            "service__name",
+            "raised_by_id",
+            "raised_by__first_name",
+            "raised_by__last_name",
+            "raised_by__email",
+        )
+    )
+    rows, total = first_and_total(qs, limit)
     items = [
         WorkItem(
             kind=c.get_kind_display(),
