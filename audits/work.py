@@ -35,9 +35,7 @@ def audits_due(user, today: datetime.date, *, limit: int) -> WorkList:
     Each links to its draft, or to starting it with the template and period chosen; only the
     ``limit`` shown are given their links."""
     services = list(
-        policy.services(user, policy.Verb.LOG_AUDIT)
-        .order_by("name")
-        .values_list("pk", "provider_id", "name", "slug")
+        policy.services(user, policy.Verb.LOG_AUDIT).order_by("name").values_list("pk", "provider_id", "name", "slug")
     )
     if not services:
         return WorkList()
