@@ -74,7 +74,8 @@ _SOURCES: list[WorkSource] = []
 def first_and_total(queryset, limit: int) -> tuple[list, int]:
     """The first ``limit`` rows of ``queryset`` (in its order) and how many it holds in all, in
     one query: a window count (``COUNT(*) OVER ()``) is worked out before the ``LIMIT``, so a
-    source needs no second ``count()`` query for its total."""
+    source needs no second ``count()`` query for its total. For work a person's role usually
+    has some of (their actions, the closures they decide)."""
     from django.db.models import Count, Window
 
     rows = list(queryset.annotate(work_total=Window(Count("*")))[:limit])
@@ -82,6 +83,18 @@ def first_and_total(queryset, limit: int) -> tuple[list, int]:
         return rows, 0
     first = rows[0]
     return rows, first["work_total"] if isinstance(first, dict) else first.work_total
+
+
+def count_then_first(queryset, limit: int, shown: Callable | None = None) -> tuple[list, int]:
+    """How many rows ``queryset`` holds and, only when there are some, the first ``limit`` of
+    them (``shown(queryset)``: the related rows and columns an item shows). For work that is
+    usually absent (a request addressed to the person, a flag, learning shared with them): a
+    bare ``COUNT`` plans and compiles more cheaply than the rows with their joins, and is then
+    all an empty source costs."""
+    total = queryset.count()
+    if not total:
+        return [], 0
+    return list((shown(queryset) if shown else queryset)[:limit]), total
 
 
 def register_work_source(

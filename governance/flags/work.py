@@ -1,6 +1,7 @@
 """Flags in "my work" (``core.work``): open flags about what a person owns (their actions, themes
 and the measures of their actions) and flags nobody has acknowledged yet where they handle
-flags (one query, whatever the number of flags: the first ``limit`` and their count)."""
+flags (their count, and the first ``limit`` when there are some: two queries at most, whatever
+the number of flags)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from core import permissions as policy
-from core.work import Urgency, WorkItem, WorkList, first_and_total
+from core.work import Urgency, WorkItem, WorkList, count_then_first
 from governance.models import Flag
 from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
 
@@ -44,25 +45,29 @@ def flags_mine(user, today: datetime.date, *, limit: int) -> WorkList:
     if policy.can(user, policy.Verb.HANDLE_FLAGS):
         # Unacknowledged where the person handles flags: the same table's scope OR-ed into one
         # WHERE rather than a ``pk IN`` subquery over every flag.
-        mine = mine | policy.objects_for(user, open_flags.filter(acknowledged_at__isnull=True), policy.Verb.HANDLE_FLAGS)
-    rows, total = first_and_total(
-        policy.objects_for(user, mine)
-        .select_related("service", "provider")
-        .only(
-            "pk",
-            "kind",
-            "subject_label",
-            "detail",
-            "acknowledged_at",
-            "service_id",
-            "service__slug",
-            "service__name",
-            "provider_id",
-            "provider__slug",
+        mine = mine | policy.objects_for(
+            user, open_flags.filter(acknowledged_at__isnull=True), policy.Verb.HANDLE_FLAGS
         )
-        # Not yet acknowledged first (they wait on someone), on every database.
-        .order_by(F("acknowledged_at").asc(nulls_first=True), "-raised_at", "-pk"),
+    rows, total = count_then_first(
+        policy.objects_for(user, mine),
         limit,
+        lambda qs: (
+            qs.select_related("service", "provider")
+            .only(
+                "pk",
+                "kind",
+                "subject_label",
+                "detail",
+                "acknowledged_at",
+                "service_id",
+                "service__slug",
+                "service__name",
+                "provider_id",
+                "provider__slug",
+            )
+            # Not yet acknowledged first (they wait on someone), on every database.
+            .order_by(F("acknowledged_at").asc(nulls_first=True), "-raised_at", "-pk")
+        ),
     )
     if not total:
         return WorkList()

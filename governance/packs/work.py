@@ -1,5 +1,5 @@
 """Evidence packs in "my work" (``core.work``): the packs a person asked for in the last weeks,
-ready, being made or failed (one query: the latest ``limit`` and their count)."""
+ready, being made or failed (their count; the latest ``limit`` when there are some)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 
 from core import permissions as policy
-from core.work import Urgency, WorkItem, WorkList, first_and_total
+from core.work import Urgency, WorkItem, WorkList, count_then_first
 from governance.models import EvidencePack
 from governance.packs.selectors import visible_packs
 
@@ -23,22 +23,25 @@ def may_generate(user) -> bool:
 def packs_mine(user, today: datetime.date, *, limit: int) -> WorkList:
     since = timezone.now() - datetime.timedelta(days=RECENT_DAYS)
     qs = visible_packs(user).filter(requested_by=user, requested_at__gte=since)
-    rows, total = first_and_total(
-        qs.select_related("service", "provider")
-        .only(
-            "pk",
-            "kind",
-            "status",
-            "progress",
-            "page_count",
-            "requested_at",
-            "service_id",
-            "service__name",
-            "provider_id",
-            "provider__name",
-        )
-        .order_by("-requested_at", "-pk"),
+    rows, total = count_then_first(
+        qs,
         limit,
+        lambda qs: (
+            qs.select_related("service", "provider")
+            .only(
+                "pk",
+                "kind",
+                "status",
+                "progress",
+                "page_count",
+                "requested_at",
+                "service_id",
+                "service__name",
+                "provider_id",
+                "provider__name",
+            )
+            .order_by("-requested_at", "-pk")
+        ),
     )
     if not total:
         return WorkList()

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from core import permissions as policy
 from core.models import Provider, Service
-from core.work import Urgency, WorkItem, WorkList, first_and_total
+from core.work import Urgency, WorkItem, WorkList, count_then_first
 from recovery.learning.models import LearningShare
 
 _RELATED = ("learning", "learning__theme", "learning__service", "service", "shared_by", "responded_by")
@@ -43,26 +43,29 @@ def provider_shares(user, provider: Provider, *, limit: int = 50) -> list[Learni
 def unanswered_work(user, today, *, limit: int = 5):
     """The home page's "my work": learning shared with a service where ``user`` plans, not yet answered.
 
-    One query (the first ``limit``, only the columns an item shows, and a window count of them
-    all), scoped through the policy.
+    The count, and the first ``limit`` (only the columns an item shows) when there are some,
+    scoped through the policy.
     """
     qs = policy.objects_for(user, LearningShare.objects.filter(applies__isnull=True), policy.Verb.EDIT_PLAN)
-    rows, total = first_and_total(
-        qs.select_related("learning__theme", "service", "shared_by")
-        .only(
-            "pk",
-            "learning_id",
-            "learning__theme_id",
-            "learning__theme__title",
-            "service_id",
-            "service__name",
-            "shared_by_id",
-            "shared_by__first_name",
-            "shared_by__last_name",
-            "shared_by__email",
-        )
-        .order_by("created_at", "pk"),
+    rows, total = count_then_first(
+        qs,
         limit,
+        lambda qs: (
+            qs.select_related("learning__theme", "service", "shared_by")
+            .only(
+                "pk",
+                "learning_id",
+                "learning__theme_id",
+                "learning__theme__title",
+                "service_id",
+                "service__name",
+                "shared_by_id",
+                "shared_by__first_name",
+                "shared_by__last_name",
+                "shared_by__email",
+            )
+            .order_by("created_at", "pk")
+        ),
     )
     items = [
         WorkItem(
