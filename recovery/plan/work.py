@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import IntegerField, OuterRef, Q, Subquery
 
 from core import permissions as policy
 from core.work import Urgency, WorkItem, WorkList, first_and_total
@@ -17,8 +16,15 @@ S = RecoveryAction.Status
 _URGENCY = {RecoveryAction.OVERDUE: Urgency.OVERDUE, RecoveryAction.DUE_SOON: Urgency.DUE_NOW}
 
 
-def _steps(qs) -> Coalesce:
-    return Coalesce(Subquery(qs.order_by().values("action_id").annotate(n=Count("pk")).values("n")[:1]), 0)
+class _Steps(Subquery):
+    """How many of an action's steps ``queryset`` holds: a scalar ``COUNT(*)`` over the rows (0
+    when none, so no COALESCE and no GROUP BY to build)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _steps)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset):
+        super().__init__(queryset.order_by().values("pk"))
 
 
 def actions_owned(user, today: datetime.date, *, limit: int) -> WorkList:
@@ -33,14 +39,17 @@ def actions_owned(user, today: datetime.date, *, limit: int) -> WorkList:
         policy.objects_for(user, RecoveryAction.objects.filter(owner=user))
         .open()
         .with_deadline(today)
+        .annotate(
+            steps_to_do=_Steps(steps.filter(done_on__isnull=True)),
+            steps_done=_Steps(steps.filter(done_on__isnull=False)),
+        )
         .filter(
             Q(deadline_state__in=[RecoveryAction.OVERDUE, RecoveryAction.DUE_SOON])
             | Q(status=S.REFUSED)
-            | (Exists(steps.filter(done_on__isnull=True)) & ~Q(status=S.CLOSURE_PROPOSED))
+            | (Q(steps_to_do__gt=0) & ~Q(status=S.CLOSURE_PROPOSED))
         )
         .select_related("service")
         .only("pk", "title", "due_date", "status", "service_id", "service__name")
-        .annotate(steps_total=_steps(steps), steps_done=_steps(steps.filter(done_on__isnull=False)))
         .order_by("due_date", "pk")
     )
     rows, total = first_and_total(qs, limit)
@@ -57,8 +66,8 @@ def actions_owned(user, today: datetime.date, *, limit: int) -> WorkList:
         if urgency == Urgency.OVERDUE:
             days = (today - a.due_date).days
             detail.append(f"{days} day{'s' if days != 1 else ''} past its due date")
-        if a.steps_total:
-            detail.append(f"{a.steps_done} of {a.steps_total} steps done")
+        if a.steps_to_do or a.steps_done:
+            detail.append(f"{a.steps_done} of {a.steps_done + a.steps_to_do} steps done")
         items.append(
             WorkItem(
                 kind=kind,
