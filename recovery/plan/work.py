@@ -10,7 +10,7 @@ from django.db.models import IntegerField, OuterRef, Q, Subquery
 from core import permissions as policy
 from core.work import Urgency, WorkItem, WorkList, first_and_total
 
-from .models import ActionStep, RecoveryAction
+from .models import ActionStep, RecoveryAction, RecoveryActionQuerySet
 
 S = RecoveryAction.Status
 _URGENCY = {RecoveryAction.OVERDUE: Urgency.OVERDUE, RecoveryAction.DUE_SOON: Urgency.DUE_NOW}
@@ -38,13 +38,12 @@ def actions_owned(user, today: datetime.date, *, limit: int) -> WorkList:
     qs = (
         policy.objects_for(user, RecoveryAction.objects.filter(owner=user))
         .open()
-        .with_deadline(today)
         .annotate(
             steps_to_do=_Steps(steps.filter(done_on__isnull=True)),
             steps_done=_Steps(steps.filter(done_on__isnull=False)),
         )
         .filter(
-            Q(deadline_state__in=[RecoveryAction.OVERDUE, RecoveryAction.DUE_SOON])
+            RecoveryActionQuerySet.overdue_or_due_soon_q(today)
             | Q(status=S.REFUSED)
             | (Q(steps_to_do__gt=0) & ~Q(status=S.CLOSURE_PROPOSED))
         )
@@ -55,7 +54,7 @@ def actions_owned(user, today: datetime.date, *, limit: int) -> WorkList:
     rows, total = first_and_total(qs, limit)
     items = []
     for a in rows:
-        urgency = _URGENCY.get(a.deadline_state, Urgency.WAITING)
+        urgency = _URGENCY.get(a.deadline(today), Urgency.WAITING)
         kind = {Urgency.OVERDUE: "Action overdue", Urgency.DUE_NOW: "Action due soon"}.get(urgency, "Steps waiting")
         detail = []
         if a.status == S.CLOSURE_PROPOSED:
