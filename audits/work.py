@@ -10,11 +10,9 @@ import datetime
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch
 from django.urls import reverse
 
 from core import permissions as policy
-from core.models import Service
 from core.work import Urgency, WorkItem, WorkList
 
 from .models import Audit, AuditTemplate
@@ -24,77 +22,89 @@ WEEK = datetime.timedelta(days=6)
 EFFECTIVENESS_DAYS = 90  # how far back a not-effective audit is still brought to the quality lead
 
 
-def _since(template: AuditTemplate) -> datetime.date:
+def _since(created_at) -> datetime.date:
     from django.utils import timezone
 
-    return timezone.localdate(template.created_at) if template.created_at else datetime.date.min
+    return timezone.localdate(created_at) if created_at else datetime.date.min
 
 
 def audits_due(user, today: datetime.date, *, limit: int) -> WorkList:
     """Audits due this week (a period ending within seven days) not yet submitted, and last
-    period's missed ones, at every service where ``user`` may log audits (four queries). Each
-    links to its draft, or to starting it with the template and period chosen."""
-    services = list(policy.services(user, policy.Verb.LOG_AUDIT).order_by("name"))
+    period's missed ones, at every service where ``user`` may log audits (three narrow queries:
+    the services, the templates with the services each is for, the audits of both periods).
+    Each links to its draft, or to starting it with the template and period chosen; only the
+    ``limit`` shown are given their links."""
+    services = list(
+        policy.services(user, policy.Verb.LOG_AUDIT).order_by("name").values_list("pk", "provider_id", "name", "slug")
+    )
     if not services:
         return WorkList()
-    templates = list(
-        AuditTemplate.objects.filter(provider_id__in={s.provider_id for s in services}, is_active=True)
-        .prefetch_related(Prefetch("services", queryset=Service.objects.only("pk")))
-        .order_by("title")
-    )
+    # One row per template and service it is limited to (a template for every service: one
+    # row, with no service).
+    templates: dict[int, tuple] = {}
+    where: dict[int, set[int]] = defaultdict(set)
+    for pk, provider_id, title, frequency, created_at, service_id in (
+        AuditTemplate.objects.filter(provider_id__in={s[1] for s in services}, is_active=True)
+        .order_by("title", "pk")
+        .values_list("pk", "provider_id", "title", "frequency", "created_at", "services")
+    ):
+        templates.setdefault(pk, (pk, provider_id, title, frequency, _since(created_at)))
+        if service_id is not None:
+            where[pk].add(service_id)
     if not templates:
         return WorkList()
-    windows = {t.pk: (previous_period(t.frequency, today), period_bounds(t.frequency, today)) for t in templates}
+    windows = {pk: (previous_period(t[3], today), period_bounds(t[3], today)) for pk, t in templates.items()}
     oldest = min(prev[0] for prev, _cur in windows.values())
-    audits: dict[tuple[int, int], list[Audit]] = defaultdict(list)
+    audits: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     for a in Audit.objects.filter(
-        service__in=[s.pk for s in services],
-        template__in=[t.pk for t in templates],
-        period_end__gte=oldest,
-    ).only("pk", "service_id", "template_id", "period_end", "status"):
-        audits[(a.service_id, a.template_id)].append(a)
+        service__in=[s[0] for s in services], template__in=list(templates), period_end__gte=oldest
+    ).values_list("pk", "service_id", "template_id", "period_end", "status"):
+        audits[(a[1], a[2])].append(a)
 
-    found: list[WorkItem] = []
-    for s in services:
-        for t in templates:
-            where = {x.pk for x in t.services.all()}
-            if t.provider_id != s.provider_id or (where and s.pk not in where):
+    found: list[tuple] = []
+    for service in services:
+        s_pk, s_provider, s_name, _slug = service
+        for t_pk, t_provider, title, frequency, since in templates.values():
+            if t_provider != s_provider or (where[t_pk] and s_pk not in where[t_pk]):
                 continue
-            (prev_start, prev_end), (start, end) = windows[t.pk]
-            mine = audits.get((s.pk, t.pk), [])
+            (prev_start, prev_end), (start, end) = windows[t_pk]
+            mine = audits.get((s_pk, t_pk), [])
             for p_start, p_end, late in ((prev_start, prev_end, True), (start, end, False)):
-                if p_end < _since(t):
+                if p_end < since:
                     continue
-                in_period = [a for a in mine if p_start <= a.period_end <= p_end]
-                if any(a.status != Audit.Status.DRAFT for a in in_period):
+                in_period = [a for a in mine if p_start <= a[3] <= p_end]
+                if any(a[4] != Audit.Status.DRAFT for a in in_period):
                     continue  # submitted (or amended)
-                draft = next((a for a in in_period if a.status == Audit.Status.DRAFT), None)
-                if draft is not None:
-                    url = reverse("audits:audit_edit", kwargs={"pk": draft.pk})
-                else:
-                    query = urlencode({"template": t.pk, "on": (p_end if late else p_start).isoformat()})
-                    url = f"{reverse('audits:audit_start', kwargs={'service': s.slug})}?{query}"
                 if late:
-                    urgency, kind = Urgency.OVERDUE, "Audit overdue"
+                    urgency = Urgency.OVERDUE
                 elif end <= today + WEEK:
-                    urgency, kind = Urgency.DUE_NOW, "Audit due"
+                    urgency = Urgency.DUE_NOW
                 else:
                     continue  # a month's or quarter's audit comes up in its last week; the schedule shows it before
-                found.append(
-                    WorkItem(
-                        kind=kind,
-                        title=t.title,
-                        url=url,
-                        urgency=urgency,
-                        due=p_end,
-                        service=s.name,
-                        detail=f"{period_label(t.frequency, p_start, p_end)}"
-                        + ("; a draft is started" if draft else "; not started"),
-                    )
-                )
-    found.sort(key=lambda i: (i.urgency, i.due, i.service, i.title))
-    more_url = reverse("audits:schedule", kwargs={"service": services[0].slug}) if len(services) == 1 else ""
-    return WorkList(items=found[:limit], total=len(found), more_url=more_url)
+                draft = next((a[0] for a in in_period if a[4] == Audit.Status.DRAFT), None)
+                found.append((urgency, p_end, s_name, title, service, t_pk, frequency, p_start, late, draft))
+    found.sort(key=lambda f: f[:4])
+    items = []
+    for urgency, p_end, s_name, title, service, t_pk, frequency, p_start, late, draft in found[:limit]:
+        if draft is not None:
+            url = reverse("audits:audit_edit", kwargs={"pk": draft})
+        else:
+            query = urlencode({"template": t_pk, "on": (p_end if late else p_start).isoformat()})
+            url = f"{reverse('audits:audit_start', kwargs={'service': service[3]})}?{query}"
+        items.append(
+            WorkItem(
+                kind="Audit overdue" if late else "Audit due",
+                title=title,
+                url=url,
+                urgency=urgency,
+                due=p_end,
+                service=s_name,
+                detail=f"{period_label(frequency, p_start, p_end)}"
+                + ("; a draft is started" if draft is not None else "; not started"),
+            )
+        )
+    more_url = reverse("audits:schedule", kwargs={"service": services[0][3]}) if len(services) == 1 else ""
+    return WorkList(items=items, total=len(found), more_url=more_url)
 
 
 def audit_effectiveness(user, today: datetime.date, *, limit: int) -> WorkList:

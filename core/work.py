@@ -28,6 +28,14 @@ class Urgency(IntEnum):
     INFO = 4  # for information (packs ready, progress)
 
 
+# The badge of an item's kind, coloured by urgency (the words carry the meaning, not the colour).
+BADGE_CLASSES = {
+    Urgency.OVERDUE: "text-bg-danger",
+    Urgency.DUE_NOW: "text-bg-warning",
+    Urgency.WAITING: "text-bg-primary",
+}
+
+
 @dataclass(frozen=True)
 class WorkItem:
     kind: str  # short label shown as a badge: "Audit due", "Closure to decide"
@@ -37,6 +45,10 @@ class WorkItem:
     due: datetime.date | None = None
     service: str = ""  # the service's name, for context
     detail: str = ""  # one line: "3 of 5 steps done", "asked by Sam Patel"
+
+    @property
+    def badge_class(self) -> str:
+        return BADGE_CLASSES.get(self.urgency, "text-bg-light border")
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,32 @@ class WorkSource:
 
 
 _SOURCES: list[WorkSource] = []
+
+
+def first_and_total(queryset, limit: int) -> tuple[list, int]:
+    """The first ``limit`` rows of ``queryset`` (in its order) and how many it holds in all, in
+    one query: a window count (``COUNT(*) OVER ()``) is worked out before the ``LIMIT``, so a
+    source needs no second ``count()`` query for its total. For work a person's role usually
+    has some of (their actions, the closures they decide)."""
+    from django.db.models import Count, Window
+
+    rows = list(queryset.annotate(work_total=Window(Count("*")))[:limit])
+    if not rows:
+        return rows, 0
+    first = rows[0]
+    return rows, first["work_total"] if isinstance(first, dict) else first.work_total
+
+
+def count_then_first(queryset, limit: int, shown: Callable | None = None) -> tuple[list, int]:
+    """How many rows ``queryset`` holds and, only when there are some, the first ``limit`` of
+    them (``shown(queryset)``: the related rows and columns an item shows). For work that is
+    usually absent (a request addressed to the person, a flag, learning shared with them): a
+    bare ``COUNT`` plans and compiles more cheaply than the rows with their joins, and is then
+    all an empty source costs."""
+    total = queryset.count()
+    if not total:
+        return [], 0
+    return list((shown(queryset) if shown else queryset)[:limit]), total
 
 
 def register_work_source(

@@ -22,7 +22,7 @@ from governance.reviews.tests.factories import in_progress_review
 from recovery.models import RecoveryAction
 from recovery.overview.dashboard import service_dashboard
 from recovery.overview.selectors import recovery_map
-from recovery.plan.models import DUE_SOON_DAYS
+from recovery.plan.models import DUE_SOON_DAYS, RecoveryActionQuerySet
 from recovery.tests.factories import ActionFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,7 @@ def test_the_model_and_the_queryset_agree(world, status, due, expected):
     assert qs.overdue(TODAY()).exists() == (expected == "overdue")
     assert qs.due_soon(TODAY()).exists() == (expected == "due_soon")
     assert qs.with_deadline(TODAY()).get().deadline_state == (expected or "")
+    assert qs.filter(RecoveryActionQuerySet.overdue_or_due_soon_q(TODAY())).exists() == (expected is not None)
 
 
 # --- Every consumer sees the past-due draft -----------------------------------------------

@@ -1,16 +1,17 @@
 """Flags in "my work" (``core.work``): open flags about what a person owns (their actions, themes
 and the measures of their actions) and flags nobody has acknowledged yet where they handle
-flags (two queries, whatever the number of flags)."""
+flags (their count, and the first ``limit`` when there are some: two queries at most, whatever
+the number of flags)."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 from core import permissions as policy
-from core.work import Urgency, WorkItem, WorkList
+from core.work import Urgency, WorkItem, WorkList, count_then_first
 from governance.models import Flag
 from recovery.models import FailureTheme, OutcomeMeasure, RecoveryAction
 
@@ -39,17 +40,37 @@ def _more_url(user, flags: list[Flag]) -> str:
 
 
 def flags_mine(user, today: datetime.date, *, limit: int) -> WorkList:
-    handled = policy.objects_for(user, Flag.objects.all(), policy.Verb.HANDLE_FLAGS).values("pk")
-    qs = policy.objects_for(
-        user,
-        Flag.objects.filter(resolved_at__isnull=True).filter(
-            _owned(user) | Q(pk__in=handled, acknowledged_at__isnull=True)
+    open_flags = Flag.objects.filter(resolved_at__isnull=True)
+    mine = open_flags.filter(_owned(user))
+    if policy.can(user, policy.Verb.HANDLE_FLAGS):
+        # Unacknowledged where the person handles flags: the same table's scope OR-ed into one
+        # WHERE rather than a ``pk IN`` subquery over every flag.
+        mine = mine | policy.objects_for(
+            user, open_flags.filter(acknowledged_at__isnull=True), policy.Verb.HANDLE_FLAGS
+        )
+    rows, total = count_then_first(
+        policy.objects_for(user, mine),
+        limit,
+        lambda qs: (
+            qs.select_related("service", "provider")
+            .only(
+                "pk",
+                "kind",
+                "subject_label",
+                "detail",
+                "acknowledged_at",
+                "service_id",
+                "service__slug",
+                "service__name",
+                "provider_id",
+                "provider__slug",
+            )
+            # Not yet acknowledged first (they wait on someone), on every database.
+            .order_by(F("acknowledged_at").asc(nulls_first=True), "-raised_at", "-pk")
         ),
     )
-    total = qs.count()
     if not total:
         return WorkList()
-    rows = list(qs.select_related("service", "provider").order_by("acknowledged_at", "-raised_at", "-pk")[:limit])
     items = [
         WorkItem(
             kind=f.get_kind_display(),

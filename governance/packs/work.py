@@ -1,5 +1,5 @@
 """Evidence packs in "my work" (``core.work``): the packs a person asked for in the last weeks,
-ready, being made or failed (two queries)."""
+ready, being made or failed (their count; the latest ``limit`` when there are some)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 
 from core import permissions as policy
-from core.work import Urgency, WorkItem, WorkList
+from core.work import Urgency, WorkItem, WorkList, count_then_first
 from governance.models import EvidencePack
 from governance.packs.selectors import visible_packs
 
@@ -23,11 +23,30 @@ def may_generate(user) -> bool:
 def packs_mine(user, today: datetime.date, *, limit: int) -> WorkList:
     since = timezone.now() - datetime.timedelta(days=RECENT_DAYS)
     qs = visible_packs(user).filter(requested_by=user, requested_at__gte=since)
-    total = qs.count()
+    rows, total = count_then_first(
+        qs,
+        limit,
+        lambda qs: (
+            qs.select_related("service", "provider")
+            .only(
+                "pk",
+                "kind",
+                "status",
+                "progress",
+                "page_count",
+                "requested_at",
+                "service_id",
+                "service__name",
+                "provider_id",
+                "provider__name",
+            )
+            .order_by("-requested_at", "-pk")
+        ),
+    )
     if not total:
         return WorkList()
     items = []
-    for p in qs.select_related("service", "provider").order_by("-requested_at", "-pk")[:limit]:
+    for p in rows:
         if p.status == P.FAILED:
             urgency, detail = Urgency.WAITING, "Failed: open it to try again."
         elif p.status == P.DONE:

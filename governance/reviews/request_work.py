@@ -1,7 +1,8 @@
 """Requests and challenges addressed to a person: their "requests" work on the home page.
 
-Two queries whatever the data size: the first ``limit`` unanswered requests (soonest due
-first) and their count, both scoped through the permission policy.
+At most two queries whatever the data size, scoped through the permission policy: how many
+unanswered requests there are (all a person with none costs) and the first ``limit``, soonest
+due first, with only what an item shows.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime
 from django.urls import reverse
 
 from core import permissions as policy
-from core.work import Urgency, WorkItem, WorkList
+from core.work import Urgency, WorkItem, WorkList, count_then_first
 from governance.models import Challenge
 
 # A request due within this many days is "due now" rather than waiting.
@@ -35,9 +36,22 @@ def _urgency(c: Challenge, today: datetime.date) -> Urgency:
 
 
 def request_work(user, today: datetime.date, *, limit: int = 5) -> WorkList:
-    qs = open_requests_for(user)
-    rows = list(qs.select_related("service", "raised_by")[:limit])
-    total = len(rows) if len(rows) < limit else qs.count()
+    rows, total = count_then_first(
+        open_requests_for(user),
+        limit,
+        lambda qs: qs.select_related("service", "raised_by").only(
+            "pk",
+            "kind",
+            "text",
+            "due_on",
+            "service_id",
+            "service__name",
+            "raised_by_id",
+            "raised_by__first_name",
+            "raised_by__last_name",
+            "raised_by__email",
+        ),
+    )
     items = [
         WorkItem(
             kind=c.get_kind_display(),

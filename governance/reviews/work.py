@@ -1,5 +1,5 @@
 """Oversight reviews in "my work" (``core.work``): the reviews a person chairs or attends that
-are next, or that were due and never held (two queries)."""
+are next, or that were due and never held (their count; the next ``limit`` when there are some)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import permissions as policy
-from core.work import Urgency, WorkItem, WorkList
+from core.work import Urgency, WorkItem, WorkList, count_then_first
 from governance.models import OversightReview
 
 R = OversightReview.Status
@@ -23,11 +23,32 @@ def reviews_next(user, today: datetime.date, *, limit: int) -> WorkList:
         user,
         OversightReview.objects.filter(Q(chair=user) | Q(pk__in=attending), status__in=[R.SCHEDULED, R.IN_PROGRESS]),
     )
-    total = qs.count()
+    rows, total = count_then_first(
+        qs,
+        limit,
+        lambda qs: (
+            qs.select_related("service", "provider", "chair")
+            .only(
+                "pk",
+                "title",
+                "status",
+                "scheduled_for",
+                "service_id",
+                "service__name",
+                "provider_id",
+                "provider__name",
+                "chair_id",
+                "chair__first_name",
+                "chair__last_name",
+                "chair__email",
+            )
+            .order_by("scheduled_for", "pk")
+        ),
+    )
     if not total:
         return WorkList()
     items = []
-    for r in qs.select_related("service", "provider", "chair").order_by("scheduled_for", "pk")[:limit]:
+    for r in rows:
         day = timezone.localtime(r.scheduled_for).date()
         chairing = r.chair_id == user.pk
         if r.status == R.IN_PROGRESS:

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from core import permissions as policy
 from core.models import Provider, Service
-from core.work import Urgency, WorkItem, WorkList
+from core.work import Urgency, WorkItem, WorkList, count_then_first
 from recovery.learning.models import LearningShare
 
 _RELATED = ("learning", "learning__theme", "learning__service", "service", "shared_by", "responded_by")
@@ -93,10 +93,30 @@ _PROVIDER_SHARES_FIELDS = (
 def unanswered_work(user, today, *, limit: int = 5):
     """The home page's "my work": learning shared with a service where ``user`` plans, not yet answered.
 
-    Two queries (the count and the first ``limit``), scoped through the policy.
+    The count, and the first ``limit`` (only the columns an item shows) when there are some,
+    scoped through the policy.
     """
     qs = policy.objects_for(user, LearningShare.objects.filter(applies__isnull=True), policy.Verb.EDIT_PLAN)
-    total = qs.count()
+    rows, total = count_then_first(
+        qs,
+        limit,
+        lambda qs: (
+            qs.select_related("learning__theme", "service", "shared_by")
+            .only(
+                "pk",
+                "learning_id",
+                "learning__theme_id",
+                "learning__theme__title",
+                "service_id",
+                "service__name",
+                "shared_by_id",
+                "shared_by__first_name",
+                "shared_by__last_name",
+                "shared_by__email",
+            )
+            .order_by("created_at", "pk")
+        ),
+    )
     items = [
         WorkItem(
             kind="Shared learning",
@@ -106,6 +126,6 @@ def unanswered_work(user, today, *, limit: int = 5):
             service=share.service.name,
             detail=f"shared by {share.shared_by}",
         )
-        for share in qs.select_related(*_RELATED).order_by("created_at", "pk")[:limit]
+        for share in rows
     ]
     return WorkList(items=items, total=total)

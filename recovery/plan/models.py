@@ -179,6 +179,12 @@ class RecoveryActionQuerySet(models.QuerySet):
     def due_soon(self, today: datetime.date) -> RecoveryActionQuerySet:
         return self.open().filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
 
+    @staticmethod
+    def overdue_or_due_soon_q(today: datetime.date) -> Q:
+        """Overdue or due soon, as a condition to OR with others (an open action with its due
+        date today or within ``DUE_SOON_DAYS``, or before): no ``deadline_state`` CASE to build."""
+        return Q(status__in=OPEN_STATUSES, due_date__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
+
     def with_deadline(self, today: datetime.date) -> RecoveryActionQuerySet:
         """Annotate ``deadline_state``: "overdue", "due_soon" or "" (for narrow ``values()`` reads)."""
         is_open = Q(status__in=OPEN_STATUSES)

@@ -148,17 +148,26 @@ def evidence_for_theme(user, theme: FailureTheme) -> QuerySet[EvidenceItem]:
 
 
 def actions_awaiting_decision(user) -> QuerySet[RecoveryAction]:
-    """Closure proposals this user may approve or refuse (never their own)."""
+    """Closure proposals this user may approve or refuse (never their own).
+
+    Ordinary-risk proposals where the user may decide closures, high-risk ones where they may
+    decide high-risk closures: one WHERE with the two scopes OR-ed (not two ``pk IN`` subqueries
+    over the whole table), and a branch the user's roles never grant is left out altogether.
+    """
     proposed = RecoveryAction.objects.filter(status=S.CLOSURE_PROPOSED).exclude(proposed_by=user)
-    ordinary = policy.objects_for(user, proposed.exclude(risk_level="high"), policy.Verb.DECIDE_CLOSURE).values("pk")
-    high = policy.objects_for(user, proposed.filter(risk_level="high"), policy.Verb.DECIDE_HIGH_RISK_CLOSURE).values(
-        "pk"
-    )
-    return (
-        RecoveryAction.objects.filter(Q(pk__in=ordinary) | Q(pk__in=high))
-        .select_related("theme", "service", "provider", "owner", "proposed_by")
-        .order_by("proposed_at", "pk")
-    )
+    branches = [
+        policy.objects_for(user, branch, verb)
+        for verb, branch in (
+            (policy.Verb.DECIDE_CLOSURE, proposed.exclude(risk_level=RiskLevel.HIGH)),
+            (policy.Verb.DECIDE_HIGH_RISK_CLOSURE, proposed.filter(risk_level=RiskLevel.HIGH)),
+        )
+        if policy.can(user, verb)
+    ]
+    if not branches:
+        qs = RecoveryAction.objects.none()
+    else:
+        qs = branches[0] if len(branches) == 1 else branches[0] | branches[1]
+    return qs.select_related("theme", "service", "provider", "owner", "proposed_by").order_by("proposed_at", "pk")
 
 
 def awaiting_decision_count_at(user, service: Service) -> int:
