@@ -6,6 +6,8 @@ ROWS = [
     Row("core:account", scope="global"),
     Row("core:provider_detail", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("core:service_detail", ALL, lambda w, s: {"service": s.slug}),
+    # The service page's parts below the fold, loaded after it: whoever sees the page.
+    Row("core:service_panels_below", ALL, lambda w, s: {"service": s.slug, "part": 2}),
     Row("core:service_history", ALL, lambda w, s: {"service": s.slug}),
     # Who looked at what: across the services the reader may see records of; 403 for other roles.
     Row("core:access_records", only("quality", "ni"), scope="global"),

@@ -28,6 +28,8 @@ PREFERRED = ["quality", "ni", "rm", "deputy", "lead", "owner", "board", "viewer"
 RECORDED = {
     "evidence:library": AccessKind.PAGE,
     "evidence:provider_library": AccessKind.PAGE,
+    "evidence:coverage": AccessKind.PAGE,
+    "evidence:provider_coverage": AccessKind.PAGE,
     "evidence:detail": AccessKind.PAGE,
     "evidence:export_csv": AccessKind.EXPORT,
     "evidence:export_xlsx": AccessKind.EXPORT,
@@ -58,7 +60,7 @@ RECORDED = {
 RECORDED_IN_VIEW = {"governance:pack_download"}  # record_access() inside the view, not the decorator
 PROVIDER_WIDE = {"evidence:provider_library", "evidence:provider_export_csv", "evidence:provider_export_xlsx"}
 PROVIDER_WIDE |= {"recovery:map_provider", *(f"recovery:provider_plan_export_{f}" for f in ("xlsx", "csv", "docx"))}
-PROVIDER_WIDE |= {"recovery:provider_map_theme_rows"}
+PROVIDER_WIDE |= {"recovery:provider_map_theme_rows", "evidence:provider_coverage"}
 PROVIDER_WIDE |= {"governance:provider_review_list"}
 
 GET_ROWS = {row.name: row for row in ROWS if row.method == "get"}

@@ -28,6 +28,9 @@ ROWS = [
     Row("evidence:export_csv", ALL, lambda w, s: {"service": s.slug}),
     Row("evidence:export_xlsx", ALL, lambda w, s: {"service": s.slug}),
     Row("evidence:provider_library", PROVIDER_LEVEL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
+    # The coverage grid, loaded after the library (a page of its own too): whoever sees the library.
+    Row("evidence:coverage", ALL, lambda w, s: {"service": s.slug}),
+    Row("evidence:provider_coverage", PROVIDER_LEVEL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("evidence:provider_export_csv", PROVIDER_LEVEL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("evidence:provider_export_xlsx", PROVIDER_LEVEL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     Row("evidence:create", ADDERS, data=lambda w, s: {"service": s.slug}),

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import pytest
+from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = [
@@ -20,6 +24,33 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+class _OneRequestAtATime(ThreadedWSGIServer):
+    """live_server on SQLite: requests take turns. Its in-memory test database is one connection
+    shared by every request thread, and pages that load parts after themselves (core/lazy.py)
+    send two or three requests at once, which then break each other's savepoints. PostgreSQL
+    gives each thread its own connection, so there the server stays as Django makes it."""
+
+    _turn = threading.Lock()
+
+    def get_app(self):
+        app = super().get_app()
+
+        def in_turn(environ, start_response):
+            with self._turn:
+                response = app(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()  # request_finished (and its connection handling) in turn too
+
+        return in_turn
+
+
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    LiveServerThread.server_class = _OneRequestAtATime
 
 
 def _chromium_available() -> bool:

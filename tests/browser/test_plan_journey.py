@@ -35,7 +35,8 @@ def test_rm_plans_a_theme_action_measure_and_data_through_the_ui(world, page, si
     sign_in("rm@example.test")
     page.goto(f"/services/{world.service.slug}/")
 
-    # 1. A new theme from the service page.
+    # 1. A new theme from the service page (its themes are below the fold: loaded when scrolled to).
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     themes = page.locator("section", has=page.get_by_role("heading", name="Themes", exact=True))
     themes.get_by_role("link", name="New theme").click()
     page.get_by_label("Title").fill(THEME)
