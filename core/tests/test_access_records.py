@@ -48,6 +48,7 @@ RECORDED = {
     "recovery:map_provider": AccessKind.PAGE,
     "recovery:map_theme_rows": AccessKind.PAGE,
     "recovery:provider_map_theme_rows": AccessKind.PAGE,
+    "recovery:provider_map_gaps": AccessKind.PAGE,
     "audits:audit_list": AccessKind.PAGE,
     "audits:detail": AccessKind.PAGE,
     "audits:audit_edit": AccessKind.PAGE,
@@ -60,7 +61,7 @@ RECORDED = {
 RECORDED_IN_VIEW = {"governance:pack_download"}  # record_access() inside the view, not the decorator
 PROVIDER_WIDE = {"evidence:provider_library", "evidence:provider_export_csv", "evidence:provider_export_xlsx"}
 PROVIDER_WIDE |= {"recovery:map_provider", *(f"recovery:provider_plan_export_{f}" for f in ("xlsx", "csv", "docx"))}
-PROVIDER_WIDE |= {"recovery:provider_map_theme_rows", "evidence:provider_coverage"}
+PROVIDER_WIDE |= {"recovery:provider_map_theme_rows", "recovery:provider_map_gaps", "evidence:provider_coverage"}
 PROVIDER_WIDE |= {"governance:provider_review_list"}
 
 GET_ROWS = {row.name: row for row in ROWS if row.method == "get"}

@@ -216,7 +216,8 @@ class RecoveryMap:
     service: Service | None
     themes: list[ThemeRow]  # the themes on this page
     today: datetime.date
-    gap_counts: dict[str, int] = field(default_factory=dict)  # over the whole filtered map
+    # Over the whole filtered map; None when the page loads them after itself (map_gaps).
+    gap_counts: dict[str, int] | None = field(default_factory=dict)
     page: Page | None = None
 
     @property
@@ -225,7 +226,12 @@ class RecoveryMap:
 
     @property
     def gap_summary(self) -> list[tuple[str, str, int]]:
-        return [(key, GAP_LABELS[key], self.gap_counts.get(key, 0)) for key in GAP_LABELS]
+        return gap_summary(self.gap_counts or {})
+
+
+def gap_summary(gap_counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(key, label, count) of every gap, in the map's order (zeros too: "none" is news)."""
+    return [(key, GAP_LABELS[key], gap_counts.get(key, 0)) for key in GAP_LABELS]
 
 
 def key_question_choices() -> list[tuple[str, str]]:
@@ -432,6 +438,7 @@ def recovery_map(
     per_page: int | None = None,
     today: datetime.date | None = None,
     rows: int | None = None,
+    summary: bool = True,
 ) -> RecoveryMap:
     """Themes -> actions -> measures -> evidence for one service or the whole provider, a page of themes at a time.
 
@@ -441,18 +448,30 @@ def recovery_map(
     Themes come high risk first, then by title; the gap counts cover every page, and each
     theme carries its own action and gap counts. ``rows``: how many of the page's themes get
     their action rows loaded (None: all); the others' come from :func:`map_theme_rows`.
+    ``summary=False``: the gap counts over the whole map are left to :func:`map_gaps` (the page
+    loads them after itself; ``gap_counts`` is None) and only the page's themes are counted.
     """
     today = today or timezone.localdate()
     themes, actions, visible_actions = plan_scope(
         user, provider=provider, service=service, key_question=key_question, risk=risk, status=status
     )
-    total, gap_counts, by_theme = _map_gap_counts(themes, visible_actions, today)
+    if summary:
+        total, gap_counts, by_theme = _map_gap_counts(themes, visible_actions, today)
+    else:
+        total, gap_counts, by_theme = themes.order_by().count(), None, None
 
     ordered = themes.select_related("owner", "service").only(*_MAP_THEME_FIELDS).order_by(*theme_order())
     paginator = Paginator(ordered, per_page or MAP_THEMES_PER_PAGE)
-    paginator.count = total  # already counted with the gaps: no second COUNT query
+    paginator.count = total  # already counted: no second COUNT query
     page_obj = paginator.get_page(page)
     on_page = list(page_obj.object_list)
+    if by_theme is None:  # the page's themes only: their counts, as the whole map's would give them
+        ids = [t.pk for t in on_page]
+        by_theme = (
+            _map_gap_counts(themes.filter(pk__in=ids), visible_actions.filter(theme_id__in=ids), today)[2]
+            if ids
+            else {}
+        )
     with_rows = [t for t in on_page if t.pk in by_theme][:rows]  # a theme without actions needs no query
     if with_rows:
         prefetch_related_objects(
@@ -475,6 +494,24 @@ def recovery_map(
     return RecoveryMap(
         provider=provider, service=service, themes=theme_rows, today=today, gap_counts=gap_counts, page=page_obj
     )
+
+
+def map_gaps(
+    user,
+    *,
+    provider: Provider,
+    service: Service | None = None,
+    key_question: str = "",
+    risk: str = "",
+    status: str = "",
+    today: datetime.date | None = None,
+) -> dict[str, int]:
+    """The gap counts over the whole filtered map (its summary), by aggregate: what
+    ``recovery_map`` gives as ``gap_counts``, for a page that loads them after itself."""
+    themes, _actions, visible_actions = plan_scope(
+        user, provider=provider, service=service, key_question=key_question, risk=risk, status=status
+    )
+    return _map_gap_counts(themes, visible_actions, today or timezone.localdate())[1]
 
 
 def map_theme_rows(

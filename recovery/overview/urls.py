@@ -12,6 +12,8 @@ urlpatterns = [
         views.provider_map_theme_rows,
         name="provider_map_theme_rows",
     ),
+    # The provider-wide map's gaps over every action, loaded after the page (and a page of their own).
+    path("providers/<slug:provider>/recovery-map/gaps/", views.provider_map_gaps, name="provider_map_gaps"),
     *(
         path(
             f"services/<slug:service>/recovery-map/export.{fmt}",

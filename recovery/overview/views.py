@@ -116,8 +116,13 @@ def _render_map(request, *, provider, service, services_qs):
         page=request.GET.get("page"),
         today=timezone.localdate(),
         rows=MAP_INLINE_THEMES,
+        summary=service is not None,  # provider-wide, the gaps over every action load after the page
         **filters,
     )
+    gaps_url = ""
+    if recovery_map.gap_counts is None:
+        gaps_url = link("provider_map_gaps", provider=provider.slug)
+        gaps_url = f"{gaps_url}?{query}" if query else gaps_url
     _attach_links(recovery_map.themes)
     if service is not None:
         rows_url = _links("map_theme_rows", "theme", service=service.slug)
@@ -133,6 +138,7 @@ def _render_map(request, *, provider, service, services_qs):
         "recovery/overview/map.html",
         {
             "map": recovery_map,
+            "gaps_url": gaps_url,
             "page": recovery_map.page,
             "query": query,
             "form": form,
@@ -216,6 +222,29 @@ def provider_map_theme_rows(request, provider: str, theme: int):
         services_qs=_filter_services(request, provider_obj),
         theme=theme,
         map_url=link("map_provider", provider=provider),
+    )
+
+
+@login_required
+@require_GET
+@records_access(AccessKind.PAGE, label="Recovery map")
+def provider_map_gaps(request, provider: str):
+    """The provider-wide map's gap counts over every action (same filters and scope): loaded
+    after the page, whose own counts cover only its themes."""
+    provider_obj = policy.get_or_404(request.user, Provider.objects.all(), slug=provider)
+    services_qs = _filter_services(request, provider_obj)
+    _form, filters, chosen_service, query = _filters(request, service=None, services_qs=services_qs)
+    counts = selectors.map_gaps(
+        request.user, provider=provider_obj, service=chosen_service, today=timezone.localdate(), **filters
+    )
+    map_url = link("map_provider", provider=provider)
+    return render_panel(
+        request,
+        "recovery/overview/_map_gaps.html",
+        {"gaps": selectors.gap_summary(counts)},
+        title=f"Gaps across the recovery map of {provider_obj.name}",
+        back_url=f"{map_url}?{query}" if query else map_url,
+        back_label="Back to the recovery map",
     )
 
 

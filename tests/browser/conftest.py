@@ -82,6 +82,16 @@ def _page(browser, live_server, **options):
     return context, context.new_page()
 
 
+def _close(context) -> None:
+    """Close the browser, then wait for a request the server is still answering (a part that
+    loaded after the page, say): on SQLite it holds the one connection the test's teardown
+    then flushes."""
+    context.close()
+    if LiveServerThread.server_class is _OneRequestAtATime:
+        with _OneRequestAtATime._turn:
+            pass
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A page for journeys. It bypasses the Content-Security-Policy because Playwright's own
@@ -89,7 +99,7 @@ def page(browser, live_server):
     test_content_security_policy.py uses ``strict_page``, which honours the policy."""
     context, page = _page(browser, live_server, bypass_csp=True)
     yield page
-    context.close()
+    _close(context)
 
 
 @pytest.fixture
@@ -97,7 +107,7 @@ def strict_page(browser, live_server):
     """A page that honours the Content-Security-Policy, as a person's browser does."""
     context, page = _page(browser, live_server)
     yield page
-    context.close()
+    _close(context)
 
 
 @pytest.fixture
@@ -105,7 +115,7 @@ def offline_page(browser, live_server):
     """A strict page whose context runs service workers (offline audits); set_offline cuts it off."""
     context, page = _page(browser, live_server, service_workers="allow")
     yield page
-    context.close()
+    _close(context)
 
 
 @pytest.fixture

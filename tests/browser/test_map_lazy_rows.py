@@ -97,3 +97,12 @@ def test_without_javascript_the_rows_open_on_a_page_of_their_own(world, browser,
         expect(page.get_by_role("link", name=f"{actions[0].reference} {actions[0].title}")).to_be_visible()
     finally:
         context.close()
+
+
+def test_the_provider_maps_gaps_over_every_action_arrive_after_the_page(world, page, sign_in):
+    _plan(world, themes=2)  # three actions each, every one without evidence
+    sign_in("ni@example.test")
+    page.goto(f"/providers/{world.provider.slug}/recovery-map/")
+    gaps = page.locator("section", has=page.get_by_role("heading", name="Gaps"))
+    expect(gaps.locator("#map-gaps")).to_contain_text("6 No evidence")
+    expect(gaps.locator(".lazy-panel")).to_have_count(0)  # the skeleton was swapped for the counts

@@ -50,6 +50,8 @@ ROWS = [
         lambda w, s: {"provider": s.provider.slug, "theme": ThemeFactory(service=None, provider=s.provider).pk},
         scope="provider",
     ),
+    # The provider-wide map's gap counts, loaded after it: whoever sees that map.
+    Row("recovery:provider_map_gaps", ALL, lambda w, s: {"provider": s.provider.slug}, scope="provider"),
     # The map's exports: whoever sees the map may take it away (rows scoped as on the page).
     *(Row(f"recovery:plan_export_{fmt}", ALL, lambda w, s: {"service": s.slug}) for fmt in ("xlsx", "csv", "docx")),
     *(

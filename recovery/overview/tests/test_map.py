@@ -185,7 +185,9 @@ def test_map_page_and_fragment_query_counts(world, client, which):
     # Session, user, memberships, the service (or the provider and its services), the key questions,
     # the gap counts (one query for every theme), the page of themes, their key questions, the
     # navigation's services, the access record, and the transactions around them.
-    assert page == (14 if which == "service" else 15)
+    # Provider-wide, the whole map's gap counts load after the page (recovery:provider_map_gaps):
+    # the page counts its themes and only the page's themes' gaps.
+    assert page == (14 if which == "service" else 16)
     fragment = count_queries(client, client.get(url).context["map"].themes[0].rows_url, **HTMX)
     # The same sign-in and scope, the theme, its actions (their evidence counted with them),
     # their measures and review layers, the access record.
@@ -433,3 +435,55 @@ def test_the_map_links_each_theme_to_its_rows(world, client):
     assert "1 action" in html
     html = client.get(url).content.decode()
     assert "No actions yet on this theme" in html and empty.title in html
+
+
+def _provider_map(world) -> str:
+    return reverse("recovery:map_provider", kwargs={"provider": world.provider.slug})
+
+
+def test_the_provider_maps_gaps_over_every_action_load_after_the_page_with_its_filters(world, client):
+    from recovery.overview.selectors import MAP_THEMES_PER_PAGE, recovery_map
+
+    for i in range(MAP_THEMES_PER_PAGE + 3):  # more themes than a page: the summary covers them all
+        theme = ThemeFactory(service=world.service, provider=world.provider, title=f"Theme {i:02d}")
+        ActionFactory(theme=theme, intended_outcome="", risk_level="high" if i % 2 else "low")
+    client.force_login(world.ni)
+    response = client.get(_provider_map(world), {"risk": "high"})
+    assert response.context["map"].gap_counts is None
+    gaps_url = response.context["gaps_url"]
+    assert gaps_url.startswith(reverse("recovery:provider_map_gaps", kwargs={"provider": world.provider.slug}))
+    assert "risk=high" in gaps_url
+    html = response.content.decode()
+    assert f'hx-get="{gaps_url}"' in html and 'hx-trigger="load"' in html
+
+    fragment = client.get(gaps_url, headers=HTMX)
+    assert "<html" not in fragment.content.decode()
+    whole = recovery_map(world.ni, provider=world.provider, risk="high").gap_counts
+    assert whole["no_outcome"] == 6  # the six high-risk actions, across both pages of themes
+    assert fragment.context["gaps"] == [(k, label, whole[k]) for k, label, _ in fragment.context["gaps"]]
+    assert '<span class="badge text-bg-warning">6</span> No intended outcome' in fragment.content.decode()
+
+    # The page's own theme counts are the ones the whole map's counting gives each theme.
+    page_counts = {t.theme.pk: t.counts for t in response.context["map"].themes}
+    everything = {t.theme.pk: t.counts for t in recovery_map(world.ni, provider=world.provider, risk="high").themes}
+    assert page_counts == {pk: everything[pk] for pk in page_counts}
+
+    # Without JavaScript the same address is a page of its own, with the way back.
+    page = client.get(gaps_url).content.decode()
+    assert "<html" in page and "Gaps across the recovery map" in page and "Back to the recovery map" in page
+
+
+def test_the_provider_maps_gaps_read_a_fixed_number_of_queries(world, client):
+    client.force_login(world.quality)
+    url = reverse("recovery:provider_map_gaps", kwargs={"provider": world.provider.slug})
+    build_plan(world.service, 10, owner=world.owner)
+    small = count_queries(client, url, **HTMX)
+    build_plan(world.service, 190, owner=world.lead)
+    build_plan(world.sibling, 20, owner=world.quality)
+    assert count_queries(client, url, **HTMX) == small
+
+
+def test_another_providers_people_cannot_read_the_provider_maps_gaps(world, client):
+    client.force_login(world.outsider)
+    url = reverse("recovery:provider_map_gaps", kwargs={"provider": world.provider.slug})
+    assert client.get(url, headers=HTMX).status_code == 404
