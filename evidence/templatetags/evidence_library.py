@@ -8,11 +8,11 @@ part of it. The markup is written here once, as the template wrote it.
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
 from django.utils.dates import MONTHS_3
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from core.links import url_for_each
 from evidence.models import Nature, SourceType
 
 register = template.Library()
@@ -23,8 +23,7 @@ def library_rows(items) -> str:
     """The <tr> of each listed item (``selectors.library_page`` rows with ``links_text``)."""
     # Choice labels are lazy translations: resolve and escape each once, not once a row.
     labels = {value: escape(label) for value, label in (*SourceType.choices, *Nature.choices)}
-    # One reverse() for the page, not one a row: the detail URL with the item's id in place of 0.
-    url_head, url_tail = reverse("evidence:detail", kwargs={"pk": 0}).rsplit("0", 1)
+    detail_url = url_for_each("evidence:detail")  # one reverse() for the page, not one a row
     months: dict[int, str] = {}  # the date filter's "M" (MONTHS_3, title-cased), once a month
     rows = []
     for item in items:
@@ -36,7 +35,7 @@ def library_rows(items) -> str:
         category = escape(item.category.name) if item.category_id else "—"
         links = escape(item.links_text) if item.links_text else '<span class="text-body-secondary">Not linked</span>'
         rows.append(
-            f'<tr>\n  <td><a href="{url_head}{item.pk}{url_tail}">{escape(item.title)}</a>{file}</td>\n'
+            f'<tr>\n  <td><a href="{detail_url(item.pk)}">{escape(item.title)}</a>{file}</td>\n'
             f'  <td class="text-nowrap"><time datetime="{day.isoformat()}">{day.day} {months[day.month]} {day.year}'
             "</time></td>\n"
             f"  <td>{where}</td>\n  <td>{category}</td>\n  <td>{labels[item.source_type]}</td>\n"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils import timezone
 
 from core import permissions as policy
+from core.links import url_for_each
 from core.models import Provider
 from governance.flags.selectors import provider_dashboard as build_dashboard
 from recovery.learning.selectors import provider_shares
@@ -34,17 +35,12 @@ def provider_dashboard(request, provider: str):
     )
 
 
-_SLUG = "__service__"
-
-
 def _service_url(name: str):
-    """``reverse(name, service=slug)`` for every service at the cost of one reverse: the slug
-    goes into the reversed path of a placeholder (a slug needs no quoting). None if no route."""
+    """``reverse(name, service=slug)`` for every service at the cost of one reverse. None if no route."""
     try:
-        pattern = reverse(name, kwargs={"service": _SLUG})
+        return url_for_each(name, "service")
     except NoReverseMatch:
         return None
-    return lambda slug: pattern.replace(_SLUG, slug)
 
 
 def _link_rows(rows) -> None:

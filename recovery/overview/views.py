@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -15,6 +16,7 @@ from core import exports
 from core import permissions as policy
 from core.access import AccessKind, records_access
 from core.lazy import render_panel
+from core.links import url_for_each
 from core.models import Provider, Service
 from core.panels import reads
 from core.selectors import service_for_slug
@@ -27,16 +29,14 @@ from recovery.overview.document import plan_document
 from recovery.overview.forms import MapFilterForm
 from recovery.templatetags.recovery_plan import action_link
 
-_PK = 987654321  # a placeholder reversed once per list, then replaced by each row's pk
-
 
 def _links(name: str, key: str = "pk", **kwargs):
-    """``pk -> URL`` of the page ``name`` (``key`` the pk's argument), reversing it once, not per row."""
-    url = link(name, **{key: _PK}, **kwargs)
-    if not url:
+    """``pk -> URL`` of the recovery page ``name`` (``key`` the pk's argument), reversing it once,
+    not per row; "" for every row while the page does not exist (as ``link`` answers)."""
+    try:
+        return url_for_each(f"recovery:{name}", key, **kwargs)
+    except NoReverseMatch:
         return lambda pk: ""
-    head, _, tail = url.rpartition(str(_PK))
-    return lambda pk: f"{head}{pk}{tail}"
 
 
 def _attach_links(theme_rows: list[selectors.ThemeRow]) -> None:
@@ -296,7 +296,7 @@ def dashboard_panel_context(request, service, *, dashboard: Dashboard) -> dict:
 
     ``dashboard`` is the page's one read of it, shared with the next-review panel.
     """
-    action_url, measure_url = _pk_link("action_detail"), _pk_link("measure_detail")
+    action_url, measure_url = _links("action_detail"), _links("measure_detail")
     for a in {id(x): x for x in _dashboard_actions(dashboard)}.values():
         a.url = action_url(a.pk)
         a.link = action_link(a)  # once per action, however many of the lists show it
@@ -305,17 +305,6 @@ def dashboard_panel_context(request, service, *, dashboard: Dashboard) -> dict:
     map_url = link("map_service", service=service.slug)
     proposed_url = f"{map_url}?{urlencode({'status': RecoveryAction.Status.CLOSURE_PROPOSED})}" if map_url else ""
     return {"dashboard": dashboard, "map_url": map_url, "proposed_url": proposed_url}
-
-
-_PK = 987654321  # a stand-in pk, reversed once and replaced by each row's
-
-
-def _pk_link(name: str):
-    """``link(name, pk=pk)`` for many rows at the cost of one reverse (the dashboard links up to a
-    few dozen actions and measures): the pk goes into the path reversed for a stand-in."""
-    pattern = link(name, pk=_PK)
-    marker = str(_PK)
-    return lambda pk: pattern.replace(marker, str(pk)) if pattern else ""
 
 
 def _dashboard_actions(d: Dashboard):
