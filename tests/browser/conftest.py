@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 
 import pytest
-from django.conf import settings
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 
@@ -27,10 +27,13 @@ ARGS = [
 
 
 class _OneRequestAtATime(ThreadedWSGIServer):
-    """live_server on SQLite: requests take turns. Its in-memory test database is one connection
-    shared by every request thread, and pages that load parts after themselves (core/lazy.py)
-    send two or three requests at once, which then break each other's savepoints. PostgreSQL
-    gives each thread its own connection, so there the server stays as Django makes it."""
+    """live_server's requests take turns, and a test's teardown can wait for the one in hand.
+
+    Pages that load parts after themselves (core/lazy.py) send two or three requests at once,
+    and a part can still be answered when the test ends. On SQLite the in-memory test database
+    is one connection shared by every request thread, so parallel requests broke each other's
+    savepoints; on PostgreSQL a part answered during teardown held locks the flush needed
+    ("couldn't be flushed"). Taking turns fixes the first, and ``_close`` waits for its turn."""
 
     _turn = threading.Lock()
 
@@ -49,8 +52,7 @@ class _OneRequestAtATime(ThreadedWSGIServer):
         return in_turn
 
 
-if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    LiveServerThread.server_class = _OneRequestAtATime
+LiveServerThread.server_class = _OneRequestAtATime
 
 
 def _chromium_available() -> bool:
@@ -83,13 +85,14 @@ def _page(browser, live_server, **options):
 
 
 def _close(context) -> None:
-    """Close the browser, then wait for a request the server is still answering (a part that
-    loaded after the page, say): on SQLite it holds the one connection the test's teardown
-    then flushes."""
+    """Close the browser, then wait for any request the server is still answering (a part that
+    loaded after the page, say), and for one it had accepted just before, so the test's
+    teardown flushes a database no request is using."""
     context.close()
-    if LiveServerThread.server_class is _OneRequestAtATime:
+    for _ in range(2):
         with _OneRequestAtATime._turn:
             pass
+        time.sleep(0.05)
 
 
 @pytest.fixture
